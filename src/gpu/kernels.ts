@@ -1,0 +1,240 @@
+/**
+ * The kernel toolchain: every WGSL module is reflected with wgsl_reflect, which gives each entry point's
+ * bindings (for its bind group layout) and each uniform struct's layout (to pack uniforms by field name).
+ * Pipelines are cached by kernel name + specialisation constants; shapes travel in uniforms.
+ */
+import { WgslReflect } from "wgsl_reflect/wgsl_reflect.module.js";
+import { shaderSources } from "./shaders.js";
+
+/** A value for one uniform field: a scalar, or the flattened components of a vector / array. */
+export type UniformValue = number | boolean | readonly number[];
+export type UniformValues = Record<string, UniformValue>;
+
+interface FieldLayout {
+  name: string;
+  offset: number;
+  /** Scalar component type of the field. */
+  scalar: "f32" | "i32" | "u32";
+  /** Byte offset of each component (vectors and arrays of vectors expand into several). */
+  componentOffsets: number[];
+}
+
+interface BindingInfo {
+  name: string;
+  binding: number;
+  kind: "uniform" | "read-only-storage" | "storage";
+}
+
+/** One entry point of one WGSL file, with its reflected layout. */
+export interface KernelInfo {
+  /** "family/entry", e.g. "elementwise/binary". */
+  name: string;
+  file: string;
+  entry: string;
+  bindings: BindingInfo[];
+  /** The uniform struct this entry point reads (at most one per entry point), if any. */
+  uniform?: { binding: number; name: string; size: number; fields: Map<string, FieldLayout> };
+  layout: GPUBindGroupLayout;
+  pipelineLayout: GPUPipelineLayout;
+  overrides: Set<string>;
+}
+
+type ReflectType = {
+  name: string;
+  size: number;
+  format?: ReflectType;
+  count?: number;
+  stride?: number;
+  members?: { name: string; offset: number; size: number; type: ReflectType }[];
+};
+
+/** Expand a reflected type into the byte offsets of its scalar components. */
+function componentOffsets(type: ReflectType, base: number): { scalar: FieldLayout["scalar"]; offsets: number[] } {
+  const scalarOf = (t: ReflectType): FieldLayout["scalar"] => {
+    if (t.name === "f32" || t.name === "i32" || t.name === "u32") return t.name;
+    if (t.name === "bool") return "u32";
+    if (t.format) return scalarOf(t.format);
+    throw new Error(`uniform field of type '${t.name}' is not supported by the uniform packer`);
+  };
+  const vecLen = (t: ReflectType) => (t.name.startsWith("vec") ? Number(t.name[3]) : 1);
+  if (type.name === "array") {
+    const element = type.format!;
+    const stride = type.stride ?? element.size;
+    const inner = componentOffsets(element, 0);
+    const offsets: number[] = [];
+    for (let i = 0; i < (type.count ?? 0); i++) for (const o of inner.offsets) offsets.push(base + i * stride + o);
+    return { scalar: inner.scalar, offsets };
+  }
+  if (type.members) throw new Error("nested structs in uniforms are not supported by the uniform packer");
+  const n = vecLen(type);
+  return { scalar: scalarOf(type), offsets: Array.from({ length: n }, (_, i) => base + 4 * i) };
+}
+
+/** A line number in an error message from wgsl_reflect, or from Dawn's compilation info. */
+function wgslError(file: string, message: string): Error {
+  return new Error(`WGSL error in shaders/${file}.wgsl: ${message}`);
+}
+
+export class KernelRegistry {
+  private readonly kernels = new Map<string, KernelInfo>();
+  private readonly modules = new Map<string, GPUShaderModule>();
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  /** Errors from pipeline creation found asynchronously (validate mode); thrown at the next sync point. */
+  readonly pendingErrors: Promise<string | null>[] = [];
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly validate: boolean,
+  ) {}
+
+  /** Compile every shader module and report WGSL errors with file and line; called once by Engine.create. */
+  async compileAll(): Promise<void> {
+    for (const file of Object.keys(shaderSources)) {
+      const module = this.module(file);
+      const info = await module.getCompilationInfo();
+      const errors = info.messages.filter((m) => m.type === "error");
+      if (errors.length) {
+        throw wgslError(file, errors.map((m) => `line ${m.lineNum}:${m.linePos}: ${m.message}`).join("\n"));
+      }
+    }
+  }
+
+  private module(file: string): GPUShaderModule {
+    let module = this.modules.get(file);
+    if (!module) {
+      const code = shaderSources[file];
+      if (code === undefined) throw new Error(`no shader file shaders/${file}.wgsl`);
+      module = this.device.createShaderModule({ code, label: `shaders/${file}.wgsl` });
+      this.modules.set(file, module);
+    }
+    return module;
+  }
+
+  /** Reflect "file/entry" once and build its bind group layout. */
+  kernel(name: string): KernelInfo {
+    const cached = this.kernels.get(name);
+    if (cached) return cached;
+    const [file, entry] = name.split("/");
+    const code = shaderSources[file];
+    if (code === undefined) throw new Error(`unknown kernel '${name}': no shaders/${file}.wgsl`);
+    let reflect: WgslReflect;
+    try {
+      reflect = new WgslReflect(code);
+    } catch (error) {
+      throw wgslError(file, (error as Error).message);
+    }
+    // Two variables on one binding are legal WGSL when no entry point uses both, but SwiftShader crashes
+    // the process on such modules (seen with Dawn 0.6 + SwiftShader 5): refuse them with a clear message.
+    const seen = new Map<number, string>();
+    for (const v of [...reflect.uniforms, ...reflect.storage]) {
+      const other = seen.get(v.binding);
+      if (other !== undefined) throw wgslError(file, `'${v.name}' and '${other}' share @binding(${v.binding}); give each its own`);
+      seen.set(v.binding, v.name);
+    }
+    for (const fn of reflect.entry.compute) {
+      const bindings: BindingInfo[] = [];
+      let uniform: KernelInfo["uniform"];
+      for (const r of fn.resources) {
+        if (r.group !== 0) throw wgslError(file, `${fn.name}: only @group(0) is supported, '${r.name}' uses ${r.group}`);
+        // resourceType 0 = uniform buffer, 1 = storage buffer (wgsl_reflect's ResourceType enum).
+        if (r.resourceType === 0) {
+          const type = r.type as unknown as ReflectType;
+          const fields = new Map<string, FieldLayout>();
+          for (const m of type.members ?? []) {
+            const { scalar, offsets } = componentOffsets(m.type, m.offset);
+            fields.set(m.name, { name: m.name, offset: m.offset, scalar, componentOffsets: offsets });
+          }
+          uniform = { binding: r.binding, name: r.name, size: Math.ceil(type.size / 16) * 16, fields };
+          bindings.push({ name: r.name, binding: r.binding, kind: "uniform" });
+        } else if (r.resourceType === 1) {
+          bindings.push({ name: r.name, binding: r.binding, kind: r.access === "read" ? "read-only-storage" : "storage" });
+        } else {
+          throw wgslError(file, `${fn.name}: resource '${r.name}' is not a buffer`);
+        }
+      }
+      bindings.sort((a, b) => a.binding - b.binding);
+      const layout = this.device.createBindGroupLayout({
+        label: `${file}/${fn.name}`,
+        entries: bindings.map((b) => ({
+          binding: b.binding,
+          visibility: GPUShaderStage.COMPUTE,
+          buffer: { type: b.kind },
+        })),
+      });
+      this.kernels.set(`${file}/${fn.name}`, {
+        name: `${file}/${fn.name}`,
+        file,
+        entry: fn.name,
+        bindings,
+        uniform,
+        layout,
+        pipelineLayout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+        overrides: new Set(reflect.overrides.map((o: { name: string }) => o.name)),
+      });
+    }
+    const info = this.kernels.get(name);
+    if (!info) throw new Error(`unknown kernel '${name}': shaders/${file}.wgsl has no @compute fn ${entry}`);
+    return info;
+  }
+
+  /** The pipeline for a kernel with the given specialisation constants, created once. */
+  pipeline(info: KernelInfo, constants: Record<string, number> = {}): GPUComputePipeline {
+    const keys = Object.keys(constants).sort();
+    for (const k of keys) {
+      if (!info.overrides.has(k)) throw new Error(`kernel ${info.name}: no override constant '${k}' in shaders/${info.file}.wgsl`);
+    }
+    const key = `${info.name}|${keys.map((k) => `${k}=${constants[k]}`).join(",")}`;
+    let pipeline = this.pipelines.get(key);
+    if (!pipeline) {
+      if (this.validate) this.device.pushErrorScope("validation");
+      pipeline = this.device.createComputePipeline({
+        label: key,
+        layout: info.pipelineLayout,
+        compute: { module: this.module(info.file), entryPoint: info.entry, constants },
+      });
+      if (this.validate) {
+        this.pendingErrors.push(
+          this.device.popErrorScope().then((e) => (e ? `pipeline ${key} (shaders/${info.file}.wgsl): ${e.message}` : null)),
+        );
+      }
+      this.pipelines.set(key, pipeline);
+    }
+    return pipeline;
+  }
+
+  get pipelineCount(): number {
+    return this.pipelines.size;
+  }
+}
+
+/** Pack uniform values into `target` (at byteOffset) by field name, using the reflected struct layout. */
+export function packUniforms(info: KernelInfo, values: UniformValues, target: DataView, byteOffset: number): void {
+  const uniform = info.uniform;
+  if (!uniform) {
+    if (Object.keys(values).length) throw new Error(`kernel ${info.name} has no uniform struct, but uniforms were given`);
+    return;
+  }
+  for (const field of uniform.fields.values()) {
+    if (!(field.name in values)) throw new Error(`kernel ${info.name}: uniform field '${field.name}' was not given`);
+  }
+  for (const [name, raw] of Object.entries(values)) {
+    const field = uniform.fields.get(name);
+    if (!field) throw new Error(`kernel ${info.name}: its uniform struct has no field '${name}'`);
+    const components = typeof raw === "number" || typeof raw === "boolean" ? [Number(raw)] : raw;
+    if (components.length > field.componentOffsets.length) {
+      throw new Error(
+        `kernel ${info.name}: uniform '${name}' takes ${field.componentOffsets.length} values, got ${components.length}`,
+      );
+    }
+    for (let i = 0; i < field.componentOffsets.length; i++) {
+      const value = i < components.length ? components[i] : 0;
+      const at = byteOffset + field.componentOffsets[i];
+      if (field.scalar === "f32") target.setFloat32(at, value, true);
+      else if (field.scalar === "i32") target.setInt32(at, value, true);
+      else {
+        if (value < 0 || !Number.isInteger(value)) throw new Error(`kernel ${info.name}: uniform '${name}' must be a u32, got ${value}`);
+        target.setUint32(at, value, true);
+      }
+    }
+  }
+}

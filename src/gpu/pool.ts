@@ -1,0 +1,96 @@
+/**
+ * Size-bucketed buffer reuse. Storage buffers are rounded up to a 256-byte bucket and kept in a free
+ * list per bucket; a training step asks for the same sizes every time, so after the first step the pool
+ * serves every request and no buffer is created.
+ *
+ * A buffer released while commands that use it are still being recorded goes to `pending`, and is only
+ * handed out again after those commands are submitted: a queue.writeBuffer into a reused buffer would
+ * otherwise land before the recorded reads of its previous contents.
+ */
+
+/**
+ * STORAGE | COPY_SRC | COPY_DST. Spelled as numbers (fixed by the spec) because in Node the GPUBufferUsage
+ * global only exists once Dawn has been loaded.
+ */
+export const STORAGE_USAGE = 0x0080 | 0x0004 | 0x0008;
+
+/** Round a byte size up to its bucket. */
+export function bucketSize(bytes: number): number {
+  return Math.max(256, Math.ceil(bytes / 256) * 256);
+}
+
+export interface PoolStats {
+  /** Bytes in buffers handed out and not yet released. */
+  usedBytes: number;
+  /** Bytes in buffers sitting in the free lists. */
+  freeBytes: number;
+  /** Largest usedBytes seen since the last resetPeak(). */
+  peakBytes: number;
+  /** GPU buffers created over the pool's life (a counter that stops growing once warm). */
+  buffersCreated: number;
+}
+
+export class BufferPool {
+  private readonly free = new Map<number, GPUBuffer[]>();
+  private pending: GPUBuffer[] = [];
+  private readonly sizes = new WeakMap<GPUBuffer, number>();
+  private usedBytes = 0;
+  private freeBytes = 0;
+  private peakBytes = 0;
+  private created = 0;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly usage: number,
+    private readonly label: string,
+  ) {}
+
+  acquire(bytes: number): GPUBuffer {
+    const size = bucketSize(bytes);
+    const list = this.free.get(size);
+    let buffer = list?.pop();
+    if (buffer) {
+      this.freeBytes -= size;
+    } else {
+      buffer = this.device.createBuffer({ size, usage: this.usage, label: `${this.label}:${size}` });
+      this.sizes.set(buffer, size);
+      this.created++;
+    }
+    this.usedBytes += size;
+    this.peakBytes = Math.max(this.peakBytes, this.usedBytes);
+    return buffer;
+  }
+
+  /** Release a buffer; it becomes reusable at the next `recycle()` (after the commands using it are submitted). */
+  release(buffer: GPUBuffer): void {
+    this.pending.push(buffer);
+  }
+
+  /** Called after a submit: buffers released before it are free again. */
+  recycle(): void {
+    for (const buffer of this.pending) {
+      const size = this.sizes.get(buffer)!;
+      this.usedBytes -= size;
+      this.freeBytes += size;
+      let list = this.free.get(size);
+      if (!list) this.free.set(size, (list = []));
+      list.push(buffer);
+    }
+    this.pending = [];
+  }
+
+  /** Destroy every free buffer (memory goes back to the device). */
+  trim(): void {
+    for (const list of this.free.values()) for (const buffer of list) buffer.destroy();
+    this.free.clear();
+    this.freeBytes = 0;
+  }
+
+  resetPeak(): void {
+    this.peakBytes = this.usedBytes;
+  }
+
+  stats(): PoolStats {
+    return { usedBytes: this.usedBytes, freeBytes: this.freeBytes, peakBytes: this.peakBytes, buffersCreated: this.created };
+  }
+}

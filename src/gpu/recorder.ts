@@ -1,0 +1,163 @@
+/**
+ * Recording: every dispatch of a step goes into one command encoder (inside one compute pass where
+ * possible) and is submitted together at flush(). Uniforms are staged in CPU memory, written into
+ * 256-byte slots of reusable uniform chunks just before the submit. Nothing is read back unless asked.
+ */
+import { type KernelInfo, type KernelRegistry, type UniformValues, packUniforms } from "./kernels.js";
+import { BufferPool } from "./pool.js";
+
+const UNIFORM_CHUNK_BYTES = 64 * 1024;
+const UNIFORM_USAGE = 0x0040 | 0x0008; // UNIFORM | COPY_DST
+const MAP_READ_USAGE = 0x0001 | 0x0008; // MAP_READ | COPY_DST
+
+interface UniformChunk {
+  buffer: GPUBuffer;
+  staging: ArrayBuffer;
+  view: DataView;
+  used: number;
+}
+
+/** Counters a benchmark or test can read and reset. */
+export interface RecorderStats {
+  dispatches: number;
+  submits: number;
+  readbacks: number;
+}
+
+export class Recorder {
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private readonly chunks: UniformChunk[] = [];
+  private chunkIndex = 0;
+  private readonly alignment: number;
+  readonly stats: RecorderStats = { dispatches: 0, submits: 0, readbacks: 0 };
+  private readonly readPool: BufferPool;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly kernels: KernelRegistry,
+    private readonly storagePool: BufferPool,
+  ) {
+    this.alignment = device.limits.minUniformBufferOffsetAlignment;
+    this.readPool = new BufferPool(device, MAP_READ_USAGE, "readback");
+  }
+
+  private ensureEncoder(): GPUCommandEncoder {
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder({ label: "step" });
+    return this.encoder;
+  }
+
+  private ensurePass(): GPUComputePassEncoder {
+    if (!this.pass) this.pass = this.ensureEncoder().beginComputePass();
+    return this.pass;
+  }
+
+  private endPass(): void {
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+  }
+
+  /** A 256-byte-aligned slot for one dispatch's uniforms. */
+  private uniformSlot(bytes: number): { chunk: UniformChunk; offset: number } {
+    const size = Math.ceil(bytes / this.alignment) * this.alignment;
+    let chunk = this.chunks[this.chunkIndex];
+    if (chunk && chunk.used + size > UNIFORM_CHUNK_BYTES) chunk = this.chunks[++this.chunkIndex];
+    if (!chunk) {
+      const staging = new ArrayBuffer(UNIFORM_CHUNK_BYTES);
+      chunk = {
+        buffer: this.device.createBuffer({ size: UNIFORM_CHUNK_BYTES, usage: UNIFORM_USAGE, label: "uniforms" }),
+        staging,
+        view: new DataView(staging),
+        used: 0,
+      };
+      this.chunks[this.chunkIndex] = chunk;
+    }
+    const offset = chunk.used;
+    chunk.used += size;
+    return { chunk, offset };
+  }
+
+  /** Record one dispatch. `buffers` maps each storage binding's WGSL name to its buffer. */
+  dispatch(
+    info: KernelInfo,
+    buffers: Record<string, GPUBuffer>,
+    uniforms: UniformValues,
+    workgroups: readonly [number, number?, number?],
+    constants: Record<string, number> = {},
+  ): void {
+    const pipeline = this.kernels.pipeline(info, constants);
+    const entries: GPUBindGroupEntry[] = [];
+    for (const b of info.bindings) {
+      if (b.kind === "uniform") {
+        const { chunk, offset } = this.uniformSlot(info.uniform!.size);
+        packUniforms(info, uniforms, chunk.view, offset);
+        entries.push({ binding: b.binding, resource: { buffer: chunk.buffer, offset, size: info.uniform!.size } });
+      } else {
+        const buffer = buffers[b.name];
+        if (!buffer) throw new Error(`kernel ${info.name}: no buffer given for binding '${b.name}'`);
+        entries.push({ binding: b.binding, resource: { buffer } });
+      }
+    }
+    for (const name of Object.keys(buffers)) {
+      if (!info.bindings.some((b) => b.name === name)) {
+        throw new Error(`kernel ${info.name}: it has no binding '${name}' (it binds ${info.bindings.map((b) => b.name).join(", ")})`);
+      }
+    }
+    if (!info.uniform && Object.keys(uniforms).length) {
+      throw new Error(`kernel ${info.name} has no uniform struct, but uniforms were given`);
+    }
+    const [x, y = 1, z = 1] = workgroups;
+    const limit = this.device.limits.maxComputeWorkgroupsPerDimension;
+    if (x > limit || y > limit || z > limit) {
+      throw new Error(
+        `kernel ${info.name}: dispatch of ${x}×${y}×${z} workgroups exceeds maxComputeWorkgroupsPerDimension = ${limit}`,
+      );
+    }
+    if (x === 0 || y === 0 || z === 0) return;
+    const bindGroup = this.device.createBindGroup({ layout: info.layout, entries, label: info.name });
+    const pass = this.ensurePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(x, y, z);
+    this.stats.dispatches++;
+  }
+
+  /** Record a buffer-to-buffer copy (ends the current compute pass). */
+  copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+    this.endPass();
+    this.ensureEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+  }
+
+  /** Submit everything recorded so far; pooled buffers released meanwhile become reusable. */
+  flush(): void {
+    if (this.encoder) {
+      this.endPass();
+      for (let i = 0; i <= this.chunkIndex && i < this.chunks.length; i++) {
+        const chunk = this.chunks[i];
+        if (chunk.used) this.device.queue.writeBuffer(chunk.buffer, 0, chunk.staging, 0, chunk.used);
+        chunk.used = 0;
+      }
+      this.chunkIndex = 0;
+      this.device.queue.submit([this.encoder.finish()]);
+      this.encoder = null;
+      this.stats.submits++;
+    }
+    this.storagePool.recycle();
+  }
+
+  /** Copy `bytes` from a buffer to the CPU; flushes pending work first. */
+  async read(src: GPUBuffer, offset: number, bytes: number): Promise<ArrayBuffer> {
+    const staging = this.readPool.acquire(bytes);
+    this.copy(src, offset, staging, 0, bytes);
+    this.flush();
+    this.stats.readbacks++;
+    await staging.mapAsync(GPUMapMode.READ, 0, bytes);
+    const copy = staging.getMappedRange(0, bytes).slice(0);
+    staging.unmap();
+    this.readPool.release(staging);
+    this.readPool.recycle();
+    return copy;
+  }
+}

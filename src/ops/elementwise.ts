@@ -1,0 +1,173 @@
+/**
+ * Elementwise ops (shaders/elementwise.wgsl): binary arithmetic with NumPy broadcasting, unary functions,
+ * fills and in-place accumulation. Each op's backward sits right below its forward.
+ */
+import { record } from "../autograd.js";
+import type { Engine } from "../engine.js";
+import { type Shape, type Tensor, shapeString } from "../tensor.js";
+import { broadcastShapes, broadcastStrides, checkRank, grid1d, sameShape, stridesOf } from "./shape.js";
+import { sumTo } from "./reduce.js";
+
+const BINARY_OP = { add: 0, sub: 1, mul: 2, div: 3 } as const;
+const UNARY_OP = { affine: 0, silu: 1, square: 2, exp: 3, log: 4, sqrt: 5 } as const;
+
+function checkSameEngine(op: string, a: Tensor, b: Tensor): void {
+  if (a.engine !== b.engine) throw new Error(`${op}: tensors belong to different engines`);
+}
+
+function binaryForward(op: keyof typeof BINARY_OP, a: Tensor, b: Tensor): Tensor {
+  checkSameEngine(op, a, b);
+  const shape = broadcastShapes(op, a.shape, b.shape);
+  checkRank(op, shape);
+  const out = a.engine.empty(shape, op);
+  a.engine.run(
+    "elementwise/binary",
+    { a, b, out },
+    {
+      n: out.size,
+      rank: shape.length,
+      outShape: shape,
+      aStrides: broadcastStrides(a.shape, shape),
+      bStrides: broadcastStrides(b.shape, shape),
+    },
+    grid1d(out.size),
+    { OP: BINARY_OP[op] },
+  );
+  return out;
+}
+
+/** a + b, broadcasting. */
+export function add(a: Tensor, b: Tensor): Tensor {
+  const out = binaryForward("add", a, b);
+  return record("add", out, [a, b], (g) => [sumTo(g, a.shape), sumTo(g, b.shape)]);
+}
+
+/** a − b, broadcasting. */
+export function sub(a: Tensor, b: Tensor): Tensor {
+  const out = binaryForward("sub", a, b);
+  return record("sub", out, [a, b], (g) => [sumTo(g, a.shape), sumTo(scale(g, -1), b.shape)]);
+}
+
+/** a · b elementwise, broadcasting. */
+export function mul(a: Tensor, b: Tensor): Tensor {
+  const out = binaryForward("mul", a, b);
+  return record("mul", out, [a, b], (g) => [
+    a.requiresGrad ? sumTo(binaryForward("mul", g, b), a.shape) : null,
+    b.requiresGrad ? sumTo(binaryForward("mul", g, a), b.shape) : null,
+  ]);
+}
+
+/** a / b elementwise, broadcasting. */
+export function div(a: Tensor, b: Tensor): Tensor {
+  const out = binaryForward("div", a, b);
+  return record("div", out, [a, b], (g) => [
+    a.requiresGrad ? sumTo(binaryForward("div", g, b), a.shape) : null,
+    // d(a/b)/db = −a/b² = −out/b
+    b.requiresGrad ? sumTo(scale(binaryForward("div", binaryForward("mul", g, out), b), -1), b.shape) : null,
+  ]);
+}
+
+function unaryForward(op: keyof typeof UNARY_OP, a: Tensor, alpha = 1, beta = 0): Tensor {
+  const out = a.engine.empty(a.shape, op);
+  a.engine.run("elementwise/unary", { a, out }, { n: a.size, alpha, beta }, grid1d(a.size), { UOP: UNARY_OP[op] });
+  return out;
+}
+
+/** alpha · a + beta. */
+export function affine(a: Tensor, alpha: number, beta: number): Tensor {
+  const out = unaryForward("affine", a, alpha, beta);
+  return record("affine", out, [a], (g) => [unaryForward("affine", g, alpha, 0)]);
+}
+
+/** alpha · a. */
+export function scale(a: Tensor, alpha: number): Tensor {
+  return affine(a, alpha, 0);
+}
+
+/** a + beta. */
+export function addScalar(a: Tensor, beta: number): Tensor {
+  return affine(a, 1, beta);
+}
+
+/** x · σ(x) (a.k.a. swish). */
+export function silu(x: Tensor): Tensor {
+  const out = unaryForward("silu", x);
+  return record("silu", out, [x], (g) => {
+    const gx = x.engine.empty(x.shape, "silu backward");
+    x.engine.run("elementwise/silu_backward", { a: x, b: g, out: gx }, { n: x.size, alpha: 0, beta: 0 }, grid1d(x.size));
+    return [gx];
+  });
+}
+
+/** x². */
+export function square(x: Tensor): Tensor {
+  const out = unaryForward("square", x);
+  return record("square", out, [x], (g) => [scale(binaryForward("mul", g, x), 2)]);
+}
+
+/** eˣ. */
+export function exp(x: Tensor): Tensor {
+  const out = unaryForward("exp", x);
+  return record("exp", out, [x], (g) => [binaryForward("mul", g, out)]);
+}
+
+/** ln x. */
+export function log(x: Tensor): Tensor {
+  const out = unaryForward("log", x);
+  return record("log", out, [x], (g) => [binaryForward("div", g, x)]);
+}
+
+/** √x. */
+export function sqrt(x: Tensor): Tensor {
+  const out = unaryForward("sqrt", x);
+  return record("sqrt", out, [x], (g) => [scale(binaryForward("div", g, out), 0.5)]);
+}
+
+/** A tensor of `shape` filled with `value`. */
+export function fill(engine: Engine, shape: Shape, value: number): Tensor {
+  const out = engine.empty(shape, "fill");
+  engine.run("elementwise/fill", { out }, { n: out.size, alpha: value, beta: 0 }, grid1d(out.size));
+  return out;
+}
+
+/** target += alpha · value, in place, no tape (gradient accumulation, optimiser steps). */
+export function accumulate(target: Tensor, value: Tensor, alpha = 1): void {
+  if (!sameShape(target.shape, value.shape)) {
+    throw new Error(`accumulate: target ${shapeString(target.shape)} and value ${shapeString(value.shape)} differ`);
+  }
+  target.engine.run("elementwise/axpy", { a: value, out: target }, { n: target.size, alpha, beta: 0 }, grid1d(target.size));
+}
+
+/** `a` broadcast (NumPy rules) to `shape`, materialised. Backward sums back over the broadcast dimensions. */
+export function broadcastTo(a: Tensor, shape: Shape): Tensor {
+  const outShape = broadcastShapes("broadcastTo", a.shape, shape);
+  if (!sameShape(outShape, shape)) {
+    throw new Error(`broadcastTo: ${shapeString(a.shape)} cannot be broadcast to ${shapeString(shape)}`);
+  }
+  checkRank("broadcastTo", shape);
+  const out = a.engine.empty(shape, "broadcastTo");
+  a.engine.run(
+    "elementwise/broadcast",
+    { a, out },
+    {
+      n: out.size,
+      rank: shape.length,
+      outShape: shape,
+      aStrides: broadcastStrides(a.shape, shape),
+      bStrides: stridesOf(shape).map(() => 0),
+    },
+    grid1d(out.size),
+  );
+  return record("broadcastTo", out, [a], (g) => [sumTo(g, a.shape)]);
+}
+
+/** The same data seen with another shape (no copy). One dimension may be −1. */
+export function reshape(a: Tensor, shape: Shape): Tensor {
+  const known = shape.filter((d) => d !== -1).reduce((p, d) => p * d, 1);
+  const resolved = shape.map((d) => (d === -1 ? a.size / Math.max(known, 1) : d));
+  if (shape.filter((d) => d === -1).length > 1 || resolved.some((d) => !Number.isInteger(d))) {
+    throw new Error(`reshape: cannot reshape ${shapeString(a.shape)} to ${shapeString(shape)}`);
+  }
+  const out = a.engine.view(a, resolved, "reshape");
+  return record("reshape", out, [a], (g) => [g.engine.view(g, a.shape, "reshape backward")]);
+}

@@ -1,0 +1,87 @@
+/**
+ * AdamW as one fused kernel per parameter tensor (shaders/optim.wgsl), with optional global-norm clipping.
+ */
+import type { Engine } from "../engine.js";
+import type { Tensor } from "../tensor.js";
+import { grid1d } from "../ops/shape.js";
+
+export interface AdamWOptions {
+  lr?: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  weightDecay?: number;
+}
+
+export class AdamW {
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  /** Steps taken so far (bias correction uses it). */
+  stepCount = 0;
+  private readonly state = new Map<Tensor, { m: Tensor; v: Tensor }>();
+  private readonly unitScale: Tensor;
+
+  constructor(
+    readonly engine: Engine,
+    readonly params: Tensor[],
+    options: AdamWOptions = {},
+  ) {
+    this.lr = options.lr ?? 1e-3;
+    this.beta1 = options.beta1 ?? 0.9;
+    this.beta2 = options.beta2 ?? 0.999;
+    this.eps = options.eps ?? 1e-8;
+    this.weightDecay = options.weightDecay ?? 0;
+    for (const p of params) {
+      if (!p.requiresGrad) throw new Error(`AdamW: parameter ${p} does not require grad`);
+      this.state.set(p, { m: engine.zeros(p.shape).keep(), v: engine.zeros(p.shape).keep() });
+    }
+    this.unitScale = engine.ones([1]).keep();
+  }
+
+  /**
+   * One update of every parameter that has a gradient. `gradScale`, a one-element tensor, multiplies every
+   * gradient (the clipping factor); `lr` overrides the learning rate for this step (warmup schedules).
+   */
+  step(options: { lr?: number; gradScale?: Tensor } = {}): void {
+    this.stepCount++;
+    const t = this.stepCount;
+    for (const p of this.params) {
+      if (!p.grad) continue;
+      const { m, v } = this.state.get(p)!;
+      this.engine.run(
+        "optim/adamw",
+        { param: p, grad: p.grad, m, v, gradScale: options.gradScale ?? this.unitScale },
+        {
+          n: p.size,
+          lr: options.lr ?? this.lr,
+          beta1: this.beta1,
+          beta2: this.beta2,
+          eps: this.eps,
+          weightDecay: this.weightDecay,
+          biasCorrection1: 1 - this.beta1 ** t,
+          biasCorrection2: 1 - this.beta2 ** t,
+        },
+        grid1d(p.size),
+      );
+    }
+  }
+
+  /** Drop every parameter's gradient (the next backward starts from zero). */
+  zeroGrad(): void {
+    for (const p of this.params) {
+      p.grad?.dispose();
+      p.grad = null;
+    }
+  }
+
+  dispose(): void {
+    for (const { m, v } of this.state.values()) {
+      m.dispose();
+      v.dispose();
+    }
+    this.unitScale.dispose();
+  }
+}
