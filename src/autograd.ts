@@ -40,7 +40,16 @@ export function backward(engine: Engine, loss: Tensor, seed?: Tensor): void {
   const visit = (t: Tensor) => {
     if (visited.has(t) || !t.node) return;
     visited.add(t);
-    for (const input of t.node.inputs) visit(input);
+    for (const input of t.node.inputs) {
+      // A disposed intermediate has lost its tape node: going on would silently cut the graph there.
+      if (input.requiresGrad && input.isDisposed) {
+        throw new Error(
+          `backward(): ${input} (made by ${input.origin}) was disposed before backward() reached it; ` +
+            "call backward() inside the tidy() that built the graph",
+        );
+      }
+      visit(input);
+    }
     order.push(t);
   };
   visit(loss);

@@ -214,7 +214,8 @@ export class Engine {
 
   /**
    * Run `fn` in a scope: every tensor created inside and still alive at the end is disposed, except the
-   * tensors in what `fn` returns (a tensor, an array or an object of them) and kept tensors.
+   * tensors in what `fn` returns (a tensor, an array or an object of them) and kept tensors. If `fn` throws,
+   * every tensor it made (except kept ones) is disposed before the error propagates.
    */
   tidy<T>(fn: () => T): T {
     const scope = new Set<Tensor>();
@@ -222,6 +223,9 @@ export class Engine {
     let result: T;
     try {
       result = fn();
+    } catch (error) {
+      for (const t of scope) if (!t.kept) t.dispose();
+      throw error;
     } finally {
       this.scopes.pop();
     }

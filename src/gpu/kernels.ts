@@ -4,7 +4,7 @@
  * Pipelines are cached by kernel name + specialisation constants; shapes travel in uniforms.
  */
 import { WgslReflect } from "wgsl_reflect/wgsl_reflect.module.js";
-import { shaderSources } from "./shaders.js";
+import { shaderSources, sourceLocation } from "./shaders.js";
 
 /** A value for one uniform field: a scalar, or the flattened components of a vector / array. */
 export type UniformValue = number | boolean | readonly number[];
@@ -94,7 +94,7 @@ export class KernelRegistry {
       const info = await module.getCompilationInfo();
       const errors = info.messages.filter((m) => m.type === "error");
       if (errors.length) {
-        throw wgslError(file, errors.map((m) => `line ${m.lineNum}:${m.linePos}: ${m.message}`).join("\n"));
+        throw wgslError(file, errors.map((m) => `${sourceLocation(file, m.lineNum)}:${m.linePos}: ${m.message}`).join("\n"));
       }
     }
   }
@@ -121,7 +121,8 @@ export class KernelRegistry {
     try {
       reflect = new WgslReflect(code);
     } catch (error) {
-      throw wgslError(file, (error as Error).message);
+      const message = (error as Error).message.replace(/Line: (\d+)/, (_, line) => `at ${sourceLocation(file, Number(line))}`);
+      throw wgslError(file, message);
     }
     // Two variables on one binding are legal WGSL when no entry point uses both, but SwiftShader crashes
     // the process on such modules (seen with Dawn 0.6 + SwiftShader 5): refuse them with a clear message.

@@ -1,18 +1,67 @@
 /**
  * Every WGSL kernel family, as text. Each import is resolved at build time (esbuild's text loader, or the
  * vitest plugin in vitest.config.ts), so bundles carry their shaders and need no file system.
- * Adding a family: write shaders/NAME.wgsl and add one line here.
+ * Adding a family: write shaders/NAME.wgsl and add it here.
+ *
+ * WGSL has no includes, so shared helpers live in shaders/lib/ and a family that needs one says
+ * `//! include NAME` on a line of its own; the library text is appended after the family's own text, so the
+ * family's line numbers stay true in error messages (lines past its end are mapped back by `sourceLocation`).
  */
+import philox from "../../shaders/lib/philox.wgsl";
+import conv2d from "../../shaders/conv2d.wgsl";
 import elementwise from "../../shaders/elementwise.wgsl";
+import groupnorm from "../../shaders/groupnorm.wgsl";
 import matmul from "../../shaders/matmul.wgsl";
+import misc from "../../shaders/misc.wgsl";
 import optim from "../../shaders/optim.wgsl";
 import reduce from "../../shaders/reduce.wgsl";
+import resample from "../../shaders/resample.wgsl";
 import rng from "../../shaders/rng.wgsl";
+import softmax from "../../shaders/softmax.wgsl";
 
-export const shaderSources: Record<string, string> = {
+const libraries: Record<string, string> = { philox };
+
+const rawSources: Record<string, string> = {
+  conv2d,
   elementwise,
+  groupnorm,
   matmul,
+  misc,
   optim,
   reduce,
+  resample,
   rng,
+  softmax,
 };
+
+/** For each family, where each appended library starts (1-based line of the expanded text). */
+const appended = new Map<string, { name: string; firstLine: number }[]>();
+
+function expand(file: string, source: string): string {
+  let text = source.endsWith("\n") ? source : `${source}\n`;
+  const parts: { name: string; firstLine: number }[] = [];
+  for (const match of source.matchAll(/^\/\/! include (\w+)\s*$/gm)) {
+    const name = match[1];
+    const library = libraries[name];
+    if (library === undefined) throw new Error(`shaders/${file}.wgsl: '//! include ${name}' names no file in shaders/lib/`);
+    if (parts.some((p) => p.name === name)) continue;
+    parts.push({ name, firstLine: text.split("\n").length });
+    text += library.endsWith("\n") ? library : `${library}\n`;
+  }
+  appended.set(file, parts);
+  return text;
+}
+
+/** Every family's WGSL with its includes expanded. */
+export const shaderSources: Record<string, string> = Object.fromEntries(
+  Object.entries(rawSources).map(([file, source]) => [file, expand(file, source)]),
+);
+
+/** "shaders/FILE.wgsl:LINE" for a line of a family's expanded text (or the library file it came from). */
+export function sourceLocation(file: string, line: number): string {
+  const parts = appended.get(file) ?? [];
+  for (let i = parts.length - 1; i >= 0; i--) {
+    if (line >= parts[i].firstLine) return `shaders/lib/${parts[i].name}.wgsl:${line - parts[i].firstLine + 1}`;
+  }
+  return `shaders/${file}.wgsl:${line}`;
+}

@@ -2,3 +2,8 @@
 export { add, sub, mul, div, affine, scale, addScalar, silu, square, exp, log, sqrt, accumulate, broadcastTo, reshape } from "./elementwise.js";
 export { sum, mean, sumTo } from "./reduce.js";
 export { matmul, linear, type MatmulOptions } from "./matmul.js";
+export { conv2d, type Conv2dOptions } from "./conv.js";
+export { upsampleNearest2x, concat } from "./resample.js";
+export { groupNorm, type GroupNormOptions } from "./norm.js";
+export { softmax, attention, type AttentionOptions } from "./attention.js";
+export { permute, timestepEmbedding, dropout, mseLoss, type TimestepEmbeddingOptions } from "./misc.js";

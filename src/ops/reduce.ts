@@ -13,10 +13,10 @@ const SERIAL_MIN_OUTPUTS = 4096;
 
 function normaliseAxes(op: string, rank: number, axes: number | readonly number[] | undefined): number[] {
   const list = axes === undefined ? [...Array(rank).keys()] : typeof axes === "number" ? [axes] : [...axes];
-  const out = list.map((a) => (a < 0 ? a + rank : a));
-  for (const a of out) {
-    if (!Number.isInteger(a) || a < 0 || a >= rank) throw new Error(`${op}: axis ${a} is out of range for rank ${rank}`);
+  for (const a of list) {
+    if (!Number.isInteger(a) || a < -rank || a >= rank) throw new Error(`${op}: axis ${a} is out of range for rank ${rank}`);
   }
+  const out = list.map((a) => (a < 0 ? a + rank : a));
   if (new Set(out).size !== out.length) throw new Error(`${op}: repeated axis in [${list.join(", ")}]`);
   return out.sort((x, y) => x - y);
 }

@@ -1,0 +1,228 @@
+// 2-D convolution (cross-correlation, as PyTorch's F.conv2d) and its two backward passes, as implicit GEMMs.
+//
+// Layouts (dense, row-major): x [N, C, H, W], weight [O, C, KH, KW] (PyTorch's), bias [O], out [N, O, HO, WO].
+// Padding is zero padding of padTop rows above and padLeft columns left of x; the bottom/right padding only
+// changes HO and WO, which the host computes (HO = floor((H + top + bottom − KH) / stride) + 1), so
+// asymmetric pads such as diffusers' (0, 1, 0, 1) need nothing special here. Input coordinate of output
+// (oy, ox) and tap (ky, kx):  iy = oy·stride + ky − padTop,  ix = ox·stride + kx − padLeft.
+//
+//   forward          out[n,o,oy,ox] = bias[o] + Σ_{c,ky,kx} weight[o,c,ky,kx] · x[n,c,iy,ix]
+//   backward_input   gradInput[n,c,iy,ix] = Σ_{o,ky,kx} weight[o,c,ky,kx] · gradOut[n,o,oy,ox]
+//                    over the (oy, ox) with oy·stride = iy + padTop − ky (a transposed convolution)
+//   backward_weight  gradWeight[o,c,ky,kx] = Σ_{n,oy,ox} gradOut[n,o,oy,ox] · x[n,c,iy,ix]
+//
+// Register blocking without barriers (like matmul.wgsl): each invocation computes a 4×4 block of outputs,
+// 4 channels × 4 neighbouring pixels of one row (forward, backward_input) or 4 output × 4 input channels of
+// one tap (backward_weight), as four vec4 accumulators. Per step it loads 4 + 4 values and does 16 FMAs.
+// Channel indices past the end are clamped so every load is in bounds; those duplicate results are not
+// stored. Reads outside the image (the zero padding) are replaced by 0 with select().
+// Workgroups are 64 invocations along x; grids: see each entry point.
+
+struct ConvParams {
+  batch: u32,
+  inChannels: u32,
+  inHeight: u32,
+  inWidth: u32,
+  outChannels: u32,
+  outHeight: u32,
+  outWidth: u32,
+  kernelHeight: u32,
+  kernelWidth: u32,
+  stride: u32,
+  padTop: u32,
+  padLeft: u32,
+  hasBias: u32,
+};
+
+@group(0) @binding(0) var<uniform> p: ConvParams;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> weight: array<f32>;
+// Read only when p.hasBias = 1; without a bias the host binds any buffer here.
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+@group(0) @binding(5) var<storage, read> gradOut: array<f32>;
+@group(0) @binding(6) var<storage, read_write> gradInput: array<f32>;
+@group(0) @binding(7) var<storage, read_write> gradWeight: array<f32>;
+
+// x at column ix of the row starting at rowStart, or 0 in the padding.
+fn x_at(rowStart: u32, ix: i32) -> f32 {
+  let inside = ix >= 0 && ix < i32(p.inWidth);
+  return select(0.0, x[rowStart + u32(clamp(ix, 0, i32(p.inWidth) - 1))], inside);
+}
+
+// gradOut at output column tx / stride of the row starting at rowStart, where tx = ix + padLeft − kx;
+// 0 when no output column reads input column ix through tap kx (tx negative, not a multiple of the stride,
+// or past the last output column).
+fn grad_at(rowStart: u32, tx: i32) -> f32 {
+  let s = i32(p.stride);
+  let ox = tx / s;
+  let inside = tx >= 0 && tx % s == 0 && ox < i32(p.outWidth);
+  return select(0.0, gradOut[rowStart + u32(clamp(ox, 0, i32(p.outWidth) - 1))], inside);
+}
+
+// The output coordinates (first, end) whose input coordinate o·stride + k − pad lies in [0, size).
+fn valid_range(k: u32, pad: u32, size: u32, outSize: u32) -> vec2<u32> {
+  let s = p.stride;
+  // first: smallest o with o·s ≥ pad − k;  end: one past the largest o with o·s ≤ size − 1 + pad − k.
+  var first = 0u;
+  if (pad > k) { first = (pad - k + s - 1u) / s; }
+  var end = 0u;
+  if (size + pad > k) { end = min(outSize, (size - 1u + pad - k) / s + 1u); }
+  return vec2<u32>(first, max(first, end));
+}
+
+// Grid: x = row blocks (HO · ceil(WO / 4) invocations), y = ceil(O / 4) output-channel blocks, z = N.
+// acc[i] holds output channels o0..o0+3 at pixel (oy, ox0 + i).
+@compute @workgroup_size(64)
+fn forward(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let blocksPerRow = (p.outWidth + 3u) / 4u;
+  let oy = gid.x / blocksPerRow;
+  let ox0 = (gid.x % blocksPerRow) * 4u;
+  let o0 = gid.y * 4u;
+  let n = gid.z;
+  if (oy >= p.outHeight || o0 >= p.outChannels || n >= p.batch) { return; }
+
+  let taps = p.kernelHeight * p.kernelWidth;
+  let last = p.outChannels - 1u;
+  // Start of weight[o, 0, 0, 0] for the four output channels.
+  let wRow = vec4<u32>(min(o0, last), min(o0 + 1u, last), min(o0 + 2u, last), min(o0 + 3u, last)) * (p.inChannels * taps);
+  let s = i32(p.stride);
+  let iyTop = i32(oy * p.stride) - i32(p.padTop);
+  let ixLeft = i32(ox0 * p.stride) - i32(p.padLeft);
+
+  var acc: array<vec4<f32>, 4>;
+  for (var c = 0u; c < p.inChannels; c++) {
+    let plane = (n * p.inChannels + c) * p.inHeight;
+    for (var ky = 0u; ky < p.kernelHeight; ky++) {
+      let iy = iyTop + i32(ky);
+      if (iy < 0 || iy >= i32(p.inHeight)) { continue; }
+      let rowStart = (plane + u32(iy)) * p.inWidth;
+      for (var kx = 0u; kx < p.kernelWidth; kx++) {
+        let k = c * taps + ky * p.kernelWidth + kx;
+        let w = vec4<f32>(weight[wRow.x + k], weight[wRow.y + k], weight[wRow.z + k], weight[wRow.w + k]);
+        let ix = ixLeft + i32(kx);
+        acc[0] = fma(vec4<f32>(x_at(rowStart, ix)), w, acc[0]);
+        acc[1] = fma(vec4<f32>(x_at(rowStart, ix + s)), w, acc[1]);
+        acc[2] = fma(vec4<f32>(x_at(rowStart, ix + 2 * s)), w, acc[2]);
+        acc[3] = fma(vec4<f32>(x_at(rowStart, ix + 3 * s)), w, acc[3]);
+      }
+    }
+  }
+
+  for (var j = 0u; j < 4u; j++) {
+    let o = o0 + j;
+    if (o >= p.outChannels) { break; }
+    var b = 0.0;
+    if (p.hasBias == 1u) { b = bias[o]; }
+    let rowStart = ((n * p.outChannels + o) * p.outHeight + oy) * p.outWidth;
+    for (var i = 0u; i < 4u; i++) {
+      let ox = ox0 + i;
+      if (ox >= p.outWidth) { break; }
+      out[rowStart + ox] = acc[i][j] + b;
+    }
+  }
+}
+
+// Grid: x = input row blocks (H · ceil(W / 4) invocations), y = ceil(C / 4) input-channel blocks, z = N.
+// acc[i] holds input channels c0..c0+3 at pixel (iy, ix0 + i). With stride 2 about half the taps of each
+// pixel hit no output (grad_at gives 0); that waste keeps the kernel the same shape as the forward.
+@compute @workgroup_size(64)
+fn backward_input(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let blocksPerRow = (p.inWidth + 3u) / 4u;
+  let iy = gid.x / blocksPerRow;
+  let ix0 = (gid.x % blocksPerRow) * 4u;
+  let c0 = gid.y * 4u;
+  let n = gid.z;
+  if (iy >= p.inHeight || c0 >= p.inChannels || n >= p.batch) { return; }
+
+  let taps = p.kernelHeight * p.kernelWidth;
+  let last = p.inChannels - 1u;
+  // Offsets of weight[0, c, 0, 0] for the four input channels.
+  let wCol = vec4<u32>(min(c0, last), min(c0 + 1u, last), min(c0 + 2u, last), min(c0 + 3u, last)) * taps;
+  let s = i32(p.stride);
+
+  var acc: array<vec4<f32>, 4>;
+  for (var o = 0u; o < p.outChannels; o++) {
+    let plane = (n * p.outChannels + o) * p.outHeight;
+    let wRow = o * p.inChannels * taps;
+    for (var ky = 0u; ky < p.kernelHeight; ky++) {
+      // The output row oy that reads input row iy through tap ky: oy·stride = iy + padTop − ky.
+      let ty = i32(iy + p.padTop) - i32(ky);
+      if (ty < 0 || ty % s != 0 || ty / s >= i32(p.outHeight)) { continue; }
+      let rowStart = (plane + u32(ty / s)) * p.outWidth;
+      for (var kx = 0u; kx < p.kernelWidth; kx++) {
+        let k = wRow + ky * p.kernelWidth + kx;
+        let w = vec4<f32>(weight[k + wCol.x], weight[k + wCol.y], weight[k + wCol.z], weight[k + wCol.w]);
+        let tx = i32(ix0 + p.padLeft) - i32(kx);
+        acc[0] = fma(vec4<f32>(grad_at(rowStart, tx)), w, acc[0]);
+        acc[1] = fma(vec4<f32>(grad_at(rowStart, tx + 1)), w, acc[1]);
+        acc[2] = fma(vec4<f32>(grad_at(rowStart, tx + 2)), w, acc[2]);
+        acc[3] = fma(vec4<f32>(grad_at(rowStart, tx + 3)), w, acc[3]);
+      }
+    }
+  }
+
+  for (var j = 0u; j < 4u; j++) {
+    let c = c0 + j;
+    if (c >= p.inChannels) { break; }
+    let rowStart = ((n * p.inChannels + c) * p.inHeight + iy) * p.inWidth;
+    for (var i = 0u; i < 4u; i++) {
+      let ix = ix0 + i;
+      if (ix >= p.inWidth) { break; }
+      gradInput[rowStart + ix] = acc[i][j];
+    }
+  }
+}
+
+// Grid: x = ceil(C / 4) · KH · KW invocations (input-channel block, tap), y = ceil(O / 4) output-channel blocks.
+// acc[i] holds output channels o0..o0+3 for input channel c0 + i; the sum runs over N · HO · WO, restricted
+// to the output pixels whose input pixel is inside the image (valid_range), so no padding is read.
+@compute @workgroup_size(64)
+fn backward_weight(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let taps = p.kernelHeight * p.kernelWidth;
+  let tap = gid.x % taps;
+  let c0 = (gid.x / taps) * 4u;
+  let o0 = gid.y * 4u;
+  if (c0 >= p.inChannels || o0 >= p.outChannels) { return; }
+  let ky = tap / p.kernelWidth;
+  let kx = tap % p.kernelWidth;
+
+  let lastC = p.inChannels - 1u;
+  let lastO = p.outChannels - 1u;
+  let cs = vec4<u32>(min(c0, lastC), min(c0 + 1u, lastC), min(c0 + 2u, lastC), min(c0 + 3u, lastC));
+  let os = vec4<u32>(min(o0, lastO), min(o0 + 1u, lastO), min(o0 + 2u, lastO), min(o0 + 3u, lastO));
+  let rows = valid_range(ky, p.padTop, p.inHeight, p.outHeight);
+  let cols = valid_range(kx, p.padLeft, p.inWidth, p.outWidth);
+  let inPlane = p.inHeight * p.inWidth;
+  let outPlane = p.outHeight * p.outWidth;
+
+  var acc: array<vec4<f32>, 4>;
+  for (var n = 0u; n < p.batch; n++) {
+    // Offsets of plane (n, channel) in x and in gradOut for the four channels of each side.
+    let xPlanes = (n * p.inChannels + cs) * inPlane;
+    let gPlanes = (n * p.outChannels + os) * outPlane;
+    for (var oy = rows.x; oy < rows.y; oy++) {
+      let iy = oy * p.stride + ky - p.padTop;
+      for (var ox = cols.x; ox < cols.y; ox++) {
+        let ix = ox * p.stride + kx - p.padLeft;
+        let xi = iy * p.inWidth + ix;
+        let gi = oy * p.outWidth + ox;
+        let g = vec4<f32>(gradOut[gPlanes.x + gi], gradOut[gPlanes.y + gi], gradOut[gPlanes.z + gi], gradOut[gPlanes.w + gi]);
+        acc[0] = fma(vec4<f32>(x[xPlanes.x + xi]), g, acc[0]);
+        acc[1] = fma(vec4<f32>(x[xPlanes.y + xi]), g, acc[1]);
+        acc[2] = fma(vec4<f32>(x[xPlanes.z + xi]), g, acc[2]);
+        acc[3] = fma(vec4<f32>(x[xPlanes.w + xi]), g, acc[3]);
+      }
+    }
+  }
+
+  for (var i = 0u; i < 4u; i++) {
+    let c = c0 + i;
+    if (c >= p.inChannels) { break; }
+    for (var j = 0u; j < 4u; j++) {
+      let o = o0 + j;
+      if (o >= p.outChannels) { break; }
+      gradWeight[(o * p.inChannels + c) * taps + tap] = acc[i][j];
+    }
+  }
+}

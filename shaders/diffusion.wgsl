@@ -1,0 +1,118 @@
+// Fused DDPM kernels: the forward process q(x_t | x₀) with its noise drawn in-kernel (training, Algorithm 1)
+// and one whole denoising step (sampling, Algorithm 2 and DDIM). Layout: samples are dense [N, perSample];
+// per-sample coefficients come from the CPU, where the schedule is computed in float64.
+//
+// Noise: invocation i draws Philox block (i, stream) under key (seedLo, seedHi) and turns its four words into
+// four normals for elements 4i..4i+3 — exactly what rng/normal writes for the same seed and stream, so the noise
+// of a training step can be reproduced with engine.randn.
+
+//! include philox
+
+struct QSampleParams {
+  n: u32,
+  perSample: u32,
+  seedLo: u32,
+  seedHi: u32,
+  stream: u32,
+};
+
+// Per-sample coefficients: x_t = signal·x₀ + noise·ε (DDPM eq. 4), target = targetFromX0·x₀ + targetFromNoise·ε
+// (ε, x₀ or v = √ᾱ·ε − √(1−ᾱ)·x₀, per the prediction type).
+struct SampleCoefficients {
+  signal: f32,
+  noise: f32,
+  targetFromX0: f32,
+  targetFromNoise: f32,
+};
+
+struct StepParams {
+  n: u32,
+  seedLo: u32,
+  seedHi: u32,
+  stream: u32,
+  x0FromSample: f32,
+  x0FromModel: f32,
+  epsFromSample: f32,
+  epsFromModel: f32,
+  clip: u32,
+  clipRange: f32,
+  outFromX0: f32,
+  outFromSample: f32,
+  outFromEps: f32,
+  sigma: f32,
+};
+
+override WG: u32 = 64;
+
+@group(0) @binding(0) var<uniform> qp: QSampleParams;
+@group(0) @binding(1) var<storage, read> x0: array<f32>;
+@group(0) @binding(2) var<storage, read> coefficients: array<SampleCoefficients>;
+@group(0) @binding(3) var<storage, read_write> noisy: array<f32>;
+@group(0) @binding(4) var<storage, read_write> trainTarget: array<f32>;
+
+@group(0) @binding(5) var<uniform> sp: StepParams;
+@group(0) @binding(6) var<storage, read> current: array<f32>;
+@group(0) @binding(7) var<storage, read> modelOutput: array<f32>;
+@group(0) @binding(8) var<storage, read_write> prevSample: array<f32>;
+@group(0) @binding(9) var<storage, read_write> predOriginal: array<f32>;
+
+fn normals4(i: u32, stream: u32, seedLo: u32, seedHi: u32) -> vec4<f32> {
+  let bits = philox4x32_10(vec4<u32>(i, stream, 0u, 0u), vec2<u32>(seedLo, seedHi));
+  return vec4<f32>(box_muller(bits.x, bits.y), box_muller(bits.z, bits.w));
+}
+
+// x_t and the training target for elements 4i..4i+3 (DDPM Algorithm 1, lines 3–5).
+@compute @workgroup_size(WG)
+fn q_sample(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (4u * i >= qp.n) { return; }
+  let eps = normals4(i, qp.stream, qp.seedLo, qp.seedHi);
+  for (var j = 0u; j < 4u; j++) {
+    let at = 4u * i + j;
+    if (at >= qp.n) { break; }
+    let c = coefficients[at / qp.perSample];
+    noisy[at] = c.signal * x0[at] + c.noise * eps[j];
+    trainTarget[at] = c.targetFromX0 * x0[at] + c.targetFromNoise * eps[j];
+  }
+}
+
+// One reverse step: x̂₀ = clip(a·x_t + b·m), ε̂ = c·x_t + d·m, x_{t−1} = e·x̂₀ + f·x_t + g·ε̂ + σ·z.
+// DDPM (eq. 7 posterior mean, then σ_t z; Algorithm 2 line 4) and DDIM (Song et al. eq. 12) are both this form.
+fn step_value(at: u32, z: f32) -> vec2<f32> {
+  let x = current[at];
+  let m = modelOutput[at];
+  var predX0 = sp.x0FromSample * x + sp.x0FromModel * m;
+  if (sp.clip == 1u) { predX0 = clamp(predX0, -sp.clipRange, sp.clipRange); }
+  let predEps = sp.epsFromSample * x + sp.epsFromModel * m;
+  let prev = sp.outFromX0 * predX0 + sp.outFromSample * x + sp.outFromEps * predEps + sp.sigma * z;
+  return vec2<f32>(prev, predX0);
+}
+
+@compute @workgroup_size(WG)
+fn denoise_step(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (4u * i >= sp.n) { return; }
+  var z = vec4<f32>(0.0);
+  if (sp.sigma != 0.0) { z = normals4(i, sp.stream, sp.seedLo, sp.seedHi); }
+  for (var j = 0u; j < 4u; j++) {
+    let at = 4u * i + j;
+    if (at >= sp.n) { break; }
+    prevSample[at] = step_value(at, z[j]).x;
+  }
+}
+
+// The same step, also writing x̂₀ (for trajectories and for diffusers' pred_original_sample).
+@compute @workgroup_size(WG)
+fn denoise_step_x0(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (4u * i >= sp.n) { return; }
+  var z = vec4<f32>(0.0);
+  if (sp.sigma != 0.0) { z = normals4(i, sp.stream, sp.seedLo, sp.seedHi); }
+  for (var j = 0u; j < 4u; j++) {
+    let at = 4u * i + j;
+    if (at >= sp.n) { break; }
+    let v = step_value(at, z[j]);
+    prevSample[at] = v.x;
+    predOriginal[at] = v.y;
+  }
+}

@@ -1,0 +1,225 @@
+// Group normalisation (Wu & He, "Group Normalization", ECCV 2018) with PyTorch's semantics, optional affine
+// and an optional fused SiLU, forward and backward.
+//
+// Layout: x is dense [N, C, S] where S is the product of the spatial sizes (H·W for NCHW, L for [N, C, L],
+// 1 for [N, C]). Group g holds channels g·Cg .. g·Cg + Cg − 1 with Cg = C / G; it has M = Cg·S elements.
+//
+//   μ_ng = mean over the group,  σ²_ng = biased variance,  rstd_ng = 1 / √(σ²_ng + eps)
+//   x̂ = (x − μ)·rstd,   z = γ_c·x̂ + β_c,   y = z, or y = silu(z) = z·σ(z) when SILU = 1
+//
+// Forward (three dispatches, no barriers, no shared memory):
+//   channel_moments  one invocation per (n, c): mean and M2 = Σ(x − mean)² over S (two passes, Kahan sum
+//                    for the mean, so offsets like x = 1000 + noise keep their precision)
+//   group_stats      one invocation per (n, g): merges its Cg channels' moments (Chan, Golub & LeVeque's
+//                    pairwise update; equal counts S) into stats = (μ, rstd)
+//   normalize_forward  one invocation per element
+//
+// Backward, with dz = dy·silu'(z) (or dy without SILU):
+//   dβ_c = Σ_{n,s} dz,   dγ_c = Σ_{n,s} dz·x̂
+//   dx   = rstd·(γ_c·dz − mean_g(γ·dz) − x̂·mean_g(γ·dz·x̂))      (the means over the element's group)
+//   backward_channel_sums  one invocation per (n, c): (Σ_s dz, Σ_s dz·x̂)
+//   backward_params        one invocation per c: sums of those over n → dγ, dβ
+//   backward_group_sums    one invocation per (n, g): (1/M)·Σ_{c∈g} γ_c·(Σ dz, Σ dz·x̂)
+//   backward_input         one invocation per element
+//
+// HAS_WEIGHT / HAS_BIAS = 0 mean γ = 1 / β = 0 (the weight / bias bindings are then bound to a dummy buffer
+// and never read).
+
+struct GroupNormParams {
+  batch: u32,
+  channels: u32,
+  spatial: u32,
+  groups: u32,
+  eps: f32,
+};
+
+override WG: u32 = 64;
+override HAS_WEIGHT: u32 = 1;
+override HAS_BIAS: u32 = 1;
+override SILU: u32 = 0;
+
+@group(0) @binding(0) var<uniform> p: GroupNormParams;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> weight: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+// (mean, M2) per (n, c)
+@group(0) @binding(4) var<storage, read_write> momentsOut: array<f32>;
+@group(0) @binding(5) var<storage, read> moments: array<f32>;
+// (μ, rstd) per (n, g)
+@group(0) @binding(6) var<storage, read_write> statsOut: array<f32>;
+@group(0) @binding(7) var<storage, read> stats: array<f32>;
+@group(0) @binding(8) var<storage, read_write> out: array<f32>;
+@group(0) @binding(9) var<storage, read> gradOut: array<f32>;
+// (Σ_s dz, Σ_s dz·x̂) per (n, c)
+@group(0) @binding(10) var<storage, read_write> channelSumsOut: array<f32>;
+@group(0) @binding(11) var<storage, read> channelSums: array<f32>;
+// ((1/M)·Σ γ·dz, (1/M)·Σ γ·dz·x̂) per (n, g)
+@group(0) @binding(12) var<storage, read_write> groupSumsOut: array<f32>;
+@group(0) @binding(13) var<storage, read> groupSums: array<f32>;
+@group(0) @binding(14) var<storage, read_write> gradX: array<f32>;
+@group(0) @binding(15) var<storage, read_write> gradWeight: array<f32>;
+@group(0) @binding(16) var<storage, read_write> gradBias: array<f32>;
+
+fn flat_id(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+  return gid.x + gid.y * nwg.x * WG;
+}
+
+fn gamma(c: u32) -> f32 {
+  if (HAS_WEIGHT == 1u) { return weight[c]; }
+  return 1.0;
+}
+
+fn beta(c: u32) -> f32 {
+  if (HAS_BIAS == 1u) { return bias[c]; }
+  return 0.0;
+}
+
+fn sigmoid(v: f32) -> f32 {
+  return 1.0 / (1.0 + exp(-v));
+}
+
+// Index (n·G + g) of the group that channel row nc = n·C + c belongs to.
+fn group_of(nc: u32) -> u32 {
+  let n = nc / p.channels;
+  let c = nc % p.channels;
+  return n * p.groups + c / (p.channels / p.groups);
+}
+
+@compute @workgroup_size(WG)
+fn channel_moments(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let nc = flat_id(gid, nwg);
+  if (nc >= p.batch * p.channels) { return; }
+  let base = nc * p.spatial;
+  var sum = 0.0;
+  var compensation = 0.0;
+  for (var s = 0u; s < p.spatial; s++) {
+    let v = x[base + s] - compensation;
+    let t = sum + v;
+    compensation = (t - sum) - v;
+    sum = t;
+  }
+  let mean = sum / f32(p.spatial);
+  var m2 = 0.0;
+  for (var s = 0u; s < p.spatial; s++) {
+    let d = x[base + s] - mean;
+    m2 += d * d;
+  }
+  momentsOut[2u * nc] = mean;
+  momentsOut[2u * nc + 1u] = m2;
+}
+
+@compute @workgroup_size(WG)
+fn group_stats(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let ng = flat_id(gid, nwg);
+  if (ng >= p.batch * p.groups) { return; }
+  let perGroup = p.channels / p.groups;
+  // Channels of group ng are rows ng·Cg .. ng·Cg + Cg − 1 of the [N·C] moments (C = G·Cg).
+  let first = ng * perGroup;
+  var meanSum = 0.0;
+  for (var k = 0u; k < perGroup; k++) {
+    meanSum += moments[2u * (first + k)];
+  }
+  let mean = meanSum / f32(perGroup);
+  // Chan et al.: M2 of the union = Σ M2_c + S·Σ (mean_c − mean)² for equal counts S.
+  var m2 = 0.0;
+  for (var k = 0u; k < perGroup; k++) {
+    let d = moments[2u * (first + k)] - mean;
+    m2 += moments[2u * (first + k) + 1u] + f32(p.spatial) * d * d;
+  }
+  let variance = m2 / f32(perGroup * p.spatial);
+  statsOut[2u * ng] = mean;
+  statsOut[2u * ng + 1u] = 1.0 / sqrt(variance + p.eps);
+}
+
+@compute @workgroup_size(WG)
+fn normalize_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat_id(gid, nwg);
+  if (i >= p.batch * p.channels * p.spatial) { return; }
+  let nc = i / p.spatial;
+  let c = nc % p.channels;
+  let ng = group_of(nc);
+  let z = (x[i] - stats[2u * ng]) * stats[2u * ng + 1u] * gamma(c) + beta(c);
+  if (SILU == 1u) {
+    out[i] = z * sigmoid(z);
+  } else {
+    out[i] = z;
+  }
+}
+
+// dz from dy: the SiLU's derivative σ(z)·(1 + z·(1 − σ(z))) at z = γ·x̂ + β.
+fn grad_z(dy: f32, xhat: f32, c: u32) -> f32 {
+  if (SILU == 1u) {
+    let z = gamma(c) * xhat + beta(c);
+    let s = sigmoid(z);
+    return dy * s * (1.0 + z * (1.0 - s));
+  }
+  return dy;
+}
+
+@compute @workgroup_size(WG)
+fn backward_channel_sums(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let nc = flat_id(gid, nwg);
+  if (nc >= p.batch * p.channels) { return; }
+  let c = nc % p.channels;
+  let ng = group_of(nc);
+  let mean = stats[2u * ng];
+  let rstd = stats[2u * ng + 1u];
+  let base = nc * p.spatial;
+  var sumDz = 0.0;
+  var sumDzXhat = 0.0;
+  for (var s = 0u; s < p.spatial; s++) {
+    let xhat = (x[base + s] - mean) * rstd;
+    let dz = grad_z(gradOut[base + s], xhat, c);
+    sumDz += dz;
+    sumDzXhat += dz * xhat;
+  }
+  channelSumsOut[2u * nc] = sumDz;
+  channelSumsOut[2u * nc + 1u] = sumDzXhat;
+}
+
+@compute @workgroup_size(WG)
+fn backward_params(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let c = flat_id(gid, nwg);
+  if (c >= p.channels) { return; }
+  var sumDz = 0.0;
+  var sumDzXhat = 0.0;
+  for (var n = 0u; n < p.batch; n++) {
+    let nc = n * p.channels + c;
+    sumDz += channelSums[2u * nc];
+    sumDzXhat += channelSums[2u * nc + 1u];
+  }
+  gradBias[c] = sumDz;
+  gradWeight[c] = sumDzXhat;
+}
+
+@compute @workgroup_size(WG)
+fn backward_group_sums(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let ng = flat_id(gid, nwg);
+  if (ng >= p.batch * p.groups) { return; }
+  let perGroup = p.channels / p.groups;
+  let first = ng * perGroup;
+  let cFirst = (ng % p.groups) * perGroup;
+  var a = 0.0;
+  var b = 0.0;
+  for (var k = 0u; k < perGroup; k++) {
+    let g = gamma(cFirst + k);
+    a += g * channelSums[2u * (first + k)];
+    b += g * channelSums[2u * (first + k) + 1u];
+  }
+  let invCount = 1.0 / f32(perGroup * p.spatial);
+  groupSumsOut[2u * ng] = a * invCount;
+  groupSumsOut[2u * ng + 1u] = b * invCount;
+}
+
+@compute @workgroup_size(WG)
+fn backward_input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat_id(gid, nwg);
+  if (i >= p.batch * p.channels * p.spatial) { return; }
+  let nc = i / p.spatial;
+  let c = nc % p.channels;
+  let ng = group_of(nc);
+  let rstd = stats[2u * ng + 1u];
+  let xhat = (x[i] - stats[2u * ng]) * rstd;
+  let dxhat = gamma(c) * grad_z(gradOut[i], xhat, c);
+  gradX[i] = rstd * (dxhat - groupSums[2u * ng] - xhat * groupSums[2u * ng + 1u]);
+}

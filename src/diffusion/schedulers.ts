@@ -1,0 +1,279 @@
+/**
+ * DDPMScheduler and DDIMScheduler with diffusers' names and semantics: `setTimesteps`, `addNoise`, `step`.
+ * All schedule math is float64 on the CPU; `step` reduces to a handful of per-step coefficients that one fused
+ * GPU kernel applies (shaders/diffusion.wgsl). The scheduler never sees the model.
+ */
+import {
+  DDIM_DEFAULTS,
+  DDPM_DEFAULTS,
+  type DDIMSchedulerConfig,
+  type DDPMSchedulerConfig,
+  type PredictionType,
+  type TimestepSpacing,
+  resolveSchedulerConfig,
+} from "./config.js";
+import { NoiseSchedule } from "./schedule.js";
+import { denoiseStep, qSample } from "./kernels.js";
+import type { Tensor } from "../tensor.js";
+import { add, mul, reshape } from "../ops/elementwise.js";
+
+/**
+ * One denoising step as coefficients of the fused kernel:
+ *   x̂₀ = clip(x0FromSample·x_t + x0FromModel·m),  ε̂ = epsFromSample·x_t + epsFromModel·m,
+ *   x_{t−1} = outFromX0·x̂₀ + outFromSample·x_t + outFromEps·ε̂ + sigma·z.
+ */
+export interface StepCoefficients {
+  x0FromSample: number;
+  x0FromModel: number;
+  epsFromSample: number;
+  epsFromModel: number;
+  clip: boolean;
+  clipRange: number;
+  outFromX0: number;
+  outFromSample: number;
+  outFromEps: number;
+  sigma: number;
+}
+
+/** x̂₀ and ε̂ as linear functions of (x_t, model output), for each prediction type. */
+function predictionCoefficients(type: PredictionType, alphaProd: number) {
+  const a = Math.sqrt(alphaProd);
+  const b = Math.sqrt(1 - alphaProd);
+  switch (type) {
+    case "epsilon": // DDPM eq. 15: x̂₀ = (x_t − √(1−ᾱ_t)·ε_θ) / √ᾱ_t
+      return { x0FromSample: 1 / a, x0FromModel: -b / a, epsFromSample: 0, epsFromModel: 1 };
+    case "sample":
+      return { x0FromSample: 0, x0FromModel: 1, epsFromSample: 1 / b, epsFromModel: -a / b };
+    case "v_prediction": // Salimans & Ho 2022: v = √ᾱ·ε − √(1−ᾱ)·x₀
+      return { x0FromSample: a, x0FromModel: -b, epsFromSample: b, epsFromModel: a };
+  }
+}
+
+/** diffusers' set_timesteps spacing rules, as descending integer timesteps. */
+export function spacedTimesteps(spacing: TimestepSpacing, T: number, steps: number, stepsOffset: number): number[] {
+  if (!Number.isInteger(steps) || steps < 1 || steps > T) {
+    throw new Error(`setTimesteps: num_inference_steps = ${steps} must be an integer in [1, num_train_timesteps = ${T}]`);
+  }
+  const out: number[] = [];
+  if (spacing === "linspace") {
+    for (let i = 0; i < steps; i++) out.push(Math.round(steps === 1 ? 0 : ((T - 1) * i) / (steps - 1)));
+    return out.reverse();
+  }
+  if (spacing === "leading") {
+    const ratio = Math.floor(T / steps);
+    for (let i = 0; i < steps; i++) out.push(i * ratio + stepsOffset);
+    return out.reverse();
+  }
+  // trailing: round(arange(T, 0, −T/steps)) − 1
+  const ratio = T / steps;
+  for (let t = T; t > 0 + 1e-9; t -= ratio) out.push(roundHalfEven(t) - 1);
+  return out;
+}
+
+/** numpy.round: halves go to the even neighbour. */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+abstract class SchedulerBase<C extends DDPMSchedulerConfig | DDIMSchedulerConfig> {
+  readonly schedule: NoiseSchedule;
+  /** The timesteps of the sampling loop, descending; all T of them until setTimesteps is called. */
+  timesteps: number[];
+  numInferenceSteps: number | null = null;
+
+  protected constructor(readonly config: C) {
+    this.schedule = NoiseSchedule.named(config.beta_schedule, config.num_train_timesteps, config.beta_start, config.beta_end);
+    this.timesteps = [...Array(config.num_train_timesteps).keys()].reverse();
+  }
+
+  get T(): number {
+    return this.config.num_train_timesteps;
+  }
+
+  setTimesteps(numInferenceSteps: number): void {
+    const c = this.config;
+    this.timesteps = spacedTimesteps(c.timestep_spacing, c.num_train_timesteps, numInferenceSteps, c.steps_offset);
+    this.numInferenceSteps = numInferenceSteps;
+  }
+
+  /** The timestep the sampling loop moves to from t. */
+  previousTimestep(t: number): number {
+    return t - Math.floor(this.T / (this.numInferenceSteps ?? this.T));
+  }
+
+  /** √ᾱ_t and √(1−ᾱ_t): q(x_t | x₀) = N(√ᾱ_t·x₀, (1−ᾱ_t)·I) (DDPM eq. 4). */
+  noiseCoefficients(t: number): { signal: number; noise: number } {
+    this.checkTimestep(t);
+    return { signal: this.schedule.sqrtAlphasCumprod[t], noise: this.schedule.sqrtOneMinusAlphasCumprod[t] };
+  }
+
+  /**
+   * The training target as coefficients of (x₀, ε): ε for epsilon, x₀ for sample,
+   * v = √ᾱ_t·ε − √(1−ᾱ_t)·x₀ for v_prediction.
+   */
+  targetCoefficients(t: number): { fromX0: number; fromNoise: number } {
+    const { signal, noise } = this.noiseCoefficients(t);
+    switch (this.config.prediction_type) {
+      case "epsilon":
+        return { fromX0: 0, fromNoise: 1 };
+      case "sample":
+        return { fromX0: 1, fromNoise: 0 };
+      case "v_prediction":
+        return { fromX0: -noise, fromNoise: signal };
+    }
+  }
+
+  /** q(x_t | x₀) with the given noise (diffusers add_noise): √ᾱ_t·x₀ + √(1−ᾱ_t)·ε, one t per sample. */
+  addNoise(original: Tensor, noise: Tensor, timesteps: ArrayLike<number>): Tensor {
+    const n = original.shape[0];
+    if (timesteps.length !== n) throw new Error(`addNoise: ${timesteps.length} timesteps for a batch of ${n}`);
+    const engine = original.engine;
+    const perSample = Array.from(timesteps, (t) => this.noiseCoefficients(t));
+    const shape = [n, ...original.shape.slice(1).map(() => 1)];
+    const signal = engine.tensor(perSample.map((c) => c.signal), [n]);
+    const noiseScale = engine.tensor(perSample.map((c) => c.noise), [n]);
+    return add(mul(original, reshape(signal, shape)), mul(noise, reshape(noiseScale, shape)));
+  }
+
+  /**
+   * Algorithm 1, lines 3–5, fused: draw ε in the kernel and return x_t and the training target (ε, x₀ or v per
+   * prediction_type) for one timestep per sample. The same (seed, stream) gives the same noise.
+   */
+  noisyTrainingPair(x0: Tensor, timesteps: ArrayLike<number>, seed: number, stream = 0): { noisy: Tensor; target: Tensor } {
+    const perSample = Array.from(timesteps, (t) => {
+      const { signal, noise } = this.noiseCoefficients(t);
+      const target = this.targetCoefficients(t);
+      return { signal, noise, targetFromX0: target.fromX0, targetFromNoise: target.fromNoise };
+    });
+    return qSample(x0.engine, x0, perSample, seed, stream);
+  }
+
+  /**
+   * One reverse step from x_t to x_{t−1} given the model output, as one fused dispatch. The noise z is Philox
+   * block stream t under `seed`, so a sampling run is reproducible from its seed.
+   */
+  step(
+    modelOutput: Tensor,
+    t: number,
+    sample: Tensor,
+    options: { seed?: number; eta?: number; returnPredOriginal?: boolean } = {},
+  ): { prevSample: Tensor; predOriginalSample: Tensor | null } {
+    const c = this.stepCoefficients(t, options.eta);
+    return denoiseStep(sample, modelOutput, c, options.seed ?? 0, t, options.returnPredOriginal ?? false);
+  }
+
+  protected checkTimestep(t: number): void {
+    if (!Number.isInteger(t) || t < 0 || t >= this.T) throw new Error(`timestep ${t} is outside [0, ${this.T})`);
+  }
+
+  /** diffusers' scheduler_config.json content. */
+  abstract toJSON(): Record<string, unknown>;
+  abstract stepCoefficients(t: number, eta?: number): StepCoefficients;
+}
+
+/** Ancestral sampling of Ho et al. (Algorithm 2), diffusers' DDPMScheduler. */
+export class DDPMScheduler extends SchedulerBase<DDPMSchedulerConfig> {
+  constructor(config: Partial<DDPMSchedulerConfig> | Record<string, unknown> = {}) {
+    super(resolveSchedulerConfig("DDPMScheduler", DDPM_DEFAULTS, config as Record<string, unknown>));
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { _class_name: "DDPMScheduler", _diffusers_version: "0.30.0", ...this.config, trained_betas: null, thresholding: false };
+  }
+
+  /** The variance of p(x_{t−1} | x_t) for the configured variance_type (diffusers _get_variance). */
+  variance(t: number): number {
+    const prevT = this.previousTimestep(t);
+    const alphaProd = this.schedule.alphasCumprod[t];
+    const alphaProdPrev = prevT >= 0 ? this.schedule.alphasCumprod[prevT] : 1;
+    const currentBeta = 1 - alphaProd / alphaProdPrev;
+    // β̃_t = (1 − ᾱ_{t−1}) / (1 − ᾱ_t) · β_t (DDPM eq. 7), clamped as diffusers does
+    const posterior = Math.max(((1 - alphaProdPrev) / (1 - alphaProd)) * currentBeta, 1e-20);
+    switch (this.config.variance_type) {
+      case "fixed_small":
+      case "fixed_small_log":
+        return posterior;
+      case "fixed_large":
+      case "fixed_large_log":
+        return currentBeta;
+    }
+  }
+
+  /** diffusers DDPMScheduler.step, steps 1–6, as kernel coefficients. */
+  stepCoefficients(t: number): StepCoefficients {
+    this.checkTimestep(t);
+    const prevT = this.previousTimestep(t);
+    // 1. alphas and betas
+    const alphaProd = this.schedule.alphasCumprod[t];
+    const alphaProdPrev = prevT >= 0 ? this.schedule.alphasCumprod[prevT] : 1;
+    const betaProd = 1 - alphaProd;
+    const betaProdPrev = 1 - alphaProdPrev;
+    const currentAlpha = alphaProd / alphaProdPrev;
+    const currentBeta = 1 - currentAlpha;
+    // 2. x̂₀ from the prediction (DDPM eq. 15), 3. clipped
+    const prediction = predictionCoefficients(this.config.prediction_type, alphaProd);
+    // 4–5. posterior mean μ̃_t(x_t, x̂₀) (DDPM eq. 7)
+    const outFromX0 = (Math.sqrt(alphaProdPrev) * currentBeta) / betaProd;
+    const outFromSample = (Math.sqrt(currentAlpha) * betaProdPrev) / betaProd;
+    // 6. add σ_t·z unless t = 0
+    const sigma = t > 0 ? Math.sqrt(this.variance(t)) : 0;
+    return {
+      ...prediction,
+      clip: this.config.clip_sample,
+      clipRange: this.config.clip_sample_range,
+      outFromX0,
+      outFromSample,
+      outFromEps: 0,
+      sigma,
+    };
+  }
+}
+
+/** Song et al. 2021 (DDIM) with diffusers' DDIMScheduler semantics; eta = 0 is deterministic. */
+export class DDIMScheduler extends SchedulerBase<DDIMSchedulerConfig> {
+  constructor(config: Partial<DDIMSchedulerConfig> | Record<string, unknown> = {}) {
+    super(resolveSchedulerConfig("DDIMScheduler", DDIM_DEFAULTS, config as Record<string, unknown>));
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { _class_name: "DDIMScheduler", _diffusers_version: "0.30.0", ...this.config, trained_betas: null, thresholding: false };
+  }
+
+  stepCoefficients(t: number, eta = 0): StepCoefficients {
+    this.checkTimestep(t);
+    if (!(eta >= 0)) throw new Error(`DDIM: eta must be ≥ 0, got ${eta}`);
+    const prevT = this.previousTimestep(t);
+    const alphaProd = this.schedule.alphasCumprod[t];
+    const finalAlphaProd = this.config.set_alpha_to_one ? 1 : this.schedule.alphasCumprod[0];
+    const alphaProdPrev = prevT >= 0 ? this.schedule.alphasCumprod[prevT] : finalAlphaProd;
+    const betaProd = 1 - alphaProd;
+    const betaProdPrev = 1 - alphaProdPrev;
+    const prediction = predictionCoefficients(this.config.prediction_type, alphaProd);
+    // σ_t = η·√((1−ᾱ_{t−1})/(1−ᾱ_t))·√(1−ᾱ_t/ᾱ_{t−1}) (Song et al. eq. 16)
+    const variance = (betaProdPrev / betaProd) * (1 - alphaProd / alphaProdPrev);
+    const sigma = eta * Math.sqrt(variance);
+    // x_{t−1} = √ᾱ_{t−1}·x̂₀ + √(1−ᾱ_{t−1}−σ²)·ε̂ + σ·z (Song et al. eq. 12)
+    return {
+      ...prediction,
+      clip: this.config.clip_sample,
+      clipRange: this.config.clip_sample_range,
+      outFromX0: Math.sqrt(alphaProdPrev),
+      outFromSample: 0,
+      outFromEps: Math.sqrt(Math.max(1 - alphaProdPrev - sigma * sigma, 0)),
+      sigma,
+    };
+  }
+}
+
+/** Apply step coefficients on the CPU in float64 (the reference the GPU kernel is tested against). */
+export function stepReference(c: StepCoefficients, sample: ArrayLike<number>, model: ArrayLike<number>, noise?: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(sample.length);
+  for (let i = 0; i < sample.length; i++) {
+    let x0 = c.x0FromSample * sample[i] + c.x0FromModel * model[i];
+    if (c.clip) x0 = Math.min(Math.max(x0, -c.clipRange), c.clipRange);
+    const eps = c.epsFromSample * sample[i] + c.epsFromModel * model[i];
+    out[i] = c.outFromX0 * x0 + c.outFromSample * sample[i] + c.outFromEps * eps + (noise && c.sigma ? c.sigma * noise[i] : 0);
+  }
+  return out;
+}

@@ -1,0 +1,114 @@
+/**
+ * conv2d against the float64 reference (F.pad + F.conv2d), with gradients of x, weight and bias checked by
+ * finite differences (checkOp).
+ *
+ * Tolerances (f32 accumulation over C·kh·kw terms forward, N·Ho·Wo terms for the weight gradient):
+ *   forward   |gpu − ref| ≤ 1e-5 · max(1, max|ref|) + 1e-4 · |ref|
+ *   gradients |gpu − fd|  ≤ 1e-4 · max(1, max|fd|)  + 1e-3 · |fd|
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { type Engine, type Tensor, ops } from "../src/index.js";
+import { checkOp } from "./helpers/check-op.js";
+import { testEngine } from "./helpers/engine.js";
+import * as R from "./reference/conv.js";
+
+let engine: Engine;
+beforeAll(async () => {
+  engine = await testEngine();
+});
+
+const FORWARD_TOL = { atol: 1e-5, rtol: 1e-4 };
+const GRAD_TOL = { atol: 1e-4, rtol: 1e-3 };
+
+interface ConvCase {
+  name: string;
+  x: [number, number, number, number];
+  /** [O, kh, kw]; the weight is [O, C, kh, kw]. */
+  kernel: [number, number, number];
+  stride?: number;
+  padding?: R.Padding;
+  bias?: boolean;
+  maxGradCoords?: number;
+}
+
+const cases: ConvCase[] = [
+  { name: "N1 C1 5×5, 3×3 pad 1", x: [1, 1, 5, 5], kernel: [1, 3, 3], padding: 1 },
+  { name: "N2 C3→O5 7×6, 3×3 stride 2 pad 1", x: [2, 3, 7, 6], kernel: [5, 3, 3], stride: 2, padding: 1 },
+  { name: "N2 C3→O4 8×8, 3×3 stride 2 pad (0,1,0,1)", x: [2, 3, 8, 8], kernel: [4, 3, 3], stride: 2, padding: [0, 1, 0, 1] },
+  { name: "N1 C2→O3 7×7, 3×3 stride 2 pad (0,1,0,1)", x: [1, 2, 7, 7], kernel: [3, 3, 3], stride: 2, padding: [0, 1, 0, 1] },
+  { name: "1×1 C17→O3 on 3×65", x: [1, 17, 3, 65], kernel: [3, 1, 1], maxGradCoords: 96 },
+  { name: "1×1 C17→O3 N2 on 5×5", x: [2, 17, 5, 5], kernel: [3, 1, 1] },
+  { name: "no bias, N1 C4→O6 5×9, 3×3 pad 1", x: [1, 4, 5, 9], kernel: [6, 3, 3], padding: 1, bias: false },
+  { name: "no padding, N1 C1→O1 4×17, 3×3", x: [1, 1, 4, 17], kernel: [1, 3, 3] },
+  { name: "1×1 images, N3 C2→O1, 3×3 pad 1", x: [3, 2, 1, 1], kernel: [1, 3, 3], padding: 1 },
+  { name: "2×3 kernel, stride 2, pad (1,0,2,1), N1 C2→O3 6×9", x: [1, 2, 6, 9], kernel: [3, 2, 3], stride: 2, padding: [1, 0, 2, 1] },
+  { name: "stride 2 pad 1, 3×3, C5→O9 on 9×5", x: [1, 5, 9, 5], kernel: [9, 3, 3], stride: 2, padding: 1 },
+  { name: "medium N2 C8→O16 16×16, 3×3 pad 1", x: [2, 8, 16, 16], kernel: [16, 3, 3], padding: 1, maxGradCoords: 48 },
+];
+
+describe("conv2d", () => {
+  for (const c of cases) {
+    const [o, kh, kw] = c.kernel;
+    const withBias = c.bias ?? true;
+    const shapes = [c.x, [o, c.x[1], kh, kw], ...(withBias ? [[o]] : [])];
+    const options = { stride: c.stride, padding: c.padding };
+    it(c.name, () =>
+      checkOp(engine, {
+        name: `conv2d ${c.name}`,
+        shapes,
+        gpu: (x, w, b) => ops.conv2d(x, w, b, options),
+        cpu: (x, w, b) => R.conv2d(x, w, b ?? null, c.stride ?? 1, c.padding ?? 0),
+        forwardTol: FORWARD_TOL,
+        gradTol: GRAD_TOL,
+        maxGradCoords: c.maxGradCoords,
+      }),
+    );
+  }
+
+  it("the padding option matches diffusers' Downsample2D shapes", () => {
+    engine.tidy(() => {
+      const w = engine.zeros([4, 3, 3, 3]);
+      // downsample_padding = 0: F.pad (0, 1, 0, 1) then 3×3 stride 2, no padding.
+      expect(ops.conv2d(engine.zeros([1, 3, 8, 8]), w, null, { stride: 2, padding: [0, 1, 0, 1] }).shape).toEqual([1, 4, 4, 4]);
+      expect(ops.conv2d(engine.zeros([1, 3, 7, 7]), w, null, { stride: 2, padding: [0, 1, 0, 1] }).shape).toEqual([1, 4, 3, 3]);
+      // downsample_padding = 1: one on every side.
+      expect(ops.conv2d(engine.zeros([1, 3, 8, 8]), w, null, { stride: 2, padding: 1 }).shape).toEqual([1, 4, 4, 4]);
+      expect(ops.conv2d(engine.zeros([1, 3, 7, 7]), w, null, { stride: 2, padding: 1 }).shape).toEqual([1, 4, 4, 4]);
+    });
+  });
+
+  it("gives only the weight a gradient when x does not require grad", async () => {
+    const x = engine.tensor([1, 2, 3, 4], [1, 1, 2, 2]).keep();
+    const w = engine.parameter([1], [1, 1, 1, 1]);
+    engine.tidy(() => engine.backward(ops.sum(ops.conv2d(x, w))));
+    expect(x.grad).toBeNull();
+    expect([...(await w.grad!.data())]).toEqual([10]);
+    x.dispose();
+    w.dispose();
+  });
+});
+
+describe("conv2d input errors name the op and the shapes", () => {
+  const attempt = (xShape: number[], wShape: number[], bShape: number[] | null, options = {}) => () =>
+    engine.tidy(() => {
+      const t = (shape: number[]): Tensor => engine.zeros(shape);
+      ops.conv2d(t(xShape), t(wShape), bShape ? t(bShape) : null, options);
+    });
+  it("channel mismatch", () => {
+    expect(attempt([1, 3, 5, 5], [4, 2, 3, 3], null)).toThrow(/conv2d: x has 3 channels but weight expects 2.*\[1, 3, 5, 5\].*\[4, 2, 3, 3\]/);
+  });
+  it("bias length", () => {
+    expect(attempt([1, 3, 5, 5], [4, 3, 3, 3], [5])).toThrow(/conv2d: bias must be \[4\].*bias \[5\]/);
+  });
+  it("non-4-D input", () => {
+    expect(attempt([3, 5, 5], [4, 3, 3, 3], null)).toThrow(/conv2d: x must be 4-D.*x \[3, 5, 5\]/);
+    expect(attempt([1, 3, 5, 5], [4, 3, 9], null)).toThrow(/conv2d: weight must be 4-D.*weight \[4, 3, 9\]/);
+  });
+  it("empty output", () => {
+    expect(attempt([1, 3, 2, 2], [4, 3, 3, 3], null)).toThrow(/conv2d: output size \[1, 4, 0, 0\] is empty for x \[1, 3, 2, 2\]/);
+  });
+  it("bad stride or padding", () => {
+    expect(attempt([1, 3, 5, 5], [4, 3, 3, 3], null, { stride: 0 })).toThrow(/conv2d: stride.*\[1, 3, 5, 5\]/);
+    expect(attempt([1, 3, 5, 5], [4, 3, 3, 3], null, { padding: [1, 1] })).toThrow(/conv2d: padding.*\[1, 3, 5, 5\]/);
+  });
+});

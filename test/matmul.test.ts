@@ -1,0 +1,127 @@
+/**
+ * matmul and linear (shaders/matmul.wgsl) through checkOp: forward against float64 loops, gradients of both
+ * operands (and the bias) against finite differences. Sizes straddle the kernel's 4×4 register block and
+ * 32×32 workgroup tile (1, 3, 17, 63, 65), with transposes, batches and batch broadcasting.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { type Engine, ops } from "../src/index.js";
+import { checkOp } from "./helpers/check-op.js";
+import { testEngine } from "./helpers/engine.js";
+import * as R from "./reference/ops.js";
+
+let engine: Engine;
+beforeAll(async () => {
+  engine = await testEngine();
+});
+
+// f32 dot products of up to 65 terms of size ≤ 1: errors ~1e-6 relative to the largest output.
+const forwardTol = { atol: 2e-5, rtol: 1e-4 };
+const gradTol = { atol: 1e-4, rtol: 1e-3 };
+
+/** Stored shape of an operand used as rows×cols, optionally transposed, with leading batch dims. */
+function stored(batch: number[], rows: number, cols: number, transpose: boolean): number[] {
+  return [...batch, ...(transpose ? [cols, rows] : [rows, cols])];
+}
+
+describe("matmul, 2-D", () => {
+  // [M, K, N]: a representative non-square set over {1, 3, 17, 63, 65}.
+  const sizes: [number, number, number][] = [
+    [1, 1, 1],
+    [1, 17, 3],
+    [3, 1, 65],
+    [17, 3, 1],
+    [3, 63, 17],
+    [65, 17, 3],
+    [17, 65, 63],
+    [63, 3, 65],
+    [65, 65, 17],
+  ];
+  for (const [M, K, N] of sizes) {
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
+      // Every size with plain operands; the transposes on a subset that still covers edge tiles.
+      if ((ta || tb) && M * K * N < 100 && !(M === 1 && K === 17)) continue;
+      const name = `matmul M=${M} K=${K} N=${N}${ta ? " Aᵀ" : ""}${tb ? " Bᵀ" : ""}`;
+      it(name, () =>
+        checkOp(engine, {
+          name,
+          shapes: [stored([], M, K, ta), stored([], K, N, tb)],
+          gpu: (a, b) => ops.matmul(a, b, { transposeA: ta, transposeB: tb }),
+          cpu: (a, b) => R.matmul(a, b, ta, tb),
+          forwardTol,
+          gradTol,
+          // each finite-difference coordinate re-runs the float64 product: fewer on the big ones
+          maxGradCoords: M * K * N > 20_000 ? 48 : 160,
+        }),
+      );
+    }
+  }
+});
+
+describe("matmul, batched", () => {
+  const cases: { name: string; a: number[]; b: number[]; ta?: boolean; tb?: boolean }[] = [
+    { name: "[2] × [2]", a: [2, 3, 17], b: [2, 17, 5] },
+    { name: "batch 1", a: [1, 17, 3], b: [1, 3, 65] },
+    { name: "[2,3] × [2,3], Bᵀ", a: [2, 3, 5, 17], b: [2, 3, 4, 17], tb: true },
+    { name: "[2] × [2], Aᵀ Bᵀ", a: [2, 17, 3], b: [2, 65, 17], ta: true, tb: true },
+    // Batch broadcasting: one side 2-D (or a single batch) is reused for every batch of the other.
+    { name: "[2] × 2-D", a: [2, 17, 3], b: [3, 63] },
+    { name: "2-D × [2]", a: [5, 17], b: [2, 17, 3] },
+    { name: "2-D × [2,3], Aᵀ", a: [17, 5], b: [2, 3, 17, 3], ta: true },
+    { name: "[2] × [1], Bᵀ", a: [2, 3, 17], b: [1, 65, 17], tb: true },
+    { name: "[1] × [3]", a: [1, 4, 17], b: [3, 17, 6] },
+  ];
+  for (const c of cases) {
+    it(`matmul ${c.name}: ${JSON.stringify(c.a)} · ${JSON.stringify(c.b)}`, () =>
+      checkOp(engine, {
+        name: `matmul ${c.name}`,
+        shapes: [c.a, c.b],
+        gpu: (a, b) => ops.matmul(a, b, { transposeA: c.ta, transposeB: c.tb }),
+        cpu: (a, b) => R.matmul(a, b, c.ta, c.tb),
+        forwardTol,
+        gradTol,
+      }),
+    );
+  }
+
+  it("gradient of only one operand when the other does not require grad", async () => {
+    const a = engine.tensor([1, 2, 3, 4, 5, 6], [2, 3]);
+    const b = engine.parameter([1, 0, 0, 1, 1, 1], [3, 2]);
+    engine.tidy(() => engine.backward(ops.sum(ops.matmul(a, b))));
+    expect(a.grad).toBeNull();
+    // d/dB Σ(A·B) = Aᵀ·1: column sums of A, repeated over B's columns.
+    expect(Array.from(await b.grad!.data())).toEqual([5, 5, 7, 7, 9, 9]);
+    a.dispose();
+    b.dispose();
+  });
+});
+
+describe("linear", () => {
+  const cases: { x: number[]; out: number; bias: boolean }[] = [
+    { x: [1, 1], out: 1, bias: true },
+    { x: [3, 17], out: 5, bias: true },
+    { x: [65, 3], out: 17, bias: false },
+    { x: [1, 63], out: 65, bias: true },
+    { x: [2, 17, 3], out: 4, bias: true },
+    { x: [2, 3, 65], out: 3, bias: false },
+    { x: [1, 1, 17], out: 63, bias: true },
+  ];
+  for (const c of cases) {
+    const inFeatures = c.x[c.x.length - 1];
+    const name = `linear ${JSON.stringify(c.x)} → ${c.out}${c.bias ? " + bias" : ""}`;
+    it(name, () =>
+      checkOp(engine, {
+        name,
+        shapes: c.bias ? [c.x, [c.out, inFeatures], [c.out]] : [c.x, [c.out, inFeatures]],
+        gpu: (x, w, b) => ops.linear(x, w, b),
+        cpu: (x, w, b) => R.linear(x, w, b),
+        forwardTol,
+        gradTol,
+      }),
+    );
+  }
+});

@@ -1,0 +1,104 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { type Engine, ops } from "../src/index.js";
+import { UNet2DModel, resolveUNetConfig } from "../src/nn/unet.js";
+import { testEngine } from "./helpers/engine.js";
+
+let engine: Engine;
+beforeAll(async () => {
+  engine = await testEngine();
+});
+
+/** google/ddpm-cifar10-32's config.json (diffusers). */
+export const CIFAR10_CONFIG = {
+  _class_name: "UNet2DModel",
+  _diffusers_version: "0.0.4",
+  act_fn: "silu",
+  attention_head_dim: null,
+  block_out_channels: [128, 256, 256, 256],
+  center_input_sample: false,
+  down_block_types: ["DownBlock2D", "AttnDownBlock2D", "DownBlock2D", "DownBlock2D"],
+  downsample_padding: 0,
+  flip_sin_to_cos: false,
+  freq_shift: 1,
+  in_channels: 3,
+  layers_per_block: 2,
+  mid_block_scale_factor: 1,
+  norm_eps: 1e-6,
+  norm_num_groups: 32,
+  out_channels: 3,
+  sample_size: 32,
+  time_embedding_type: "positional",
+  up_block_types: ["UpBlock2D", "UpBlock2D", "AttnUpBlock2D", "UpBlock2D"],
+};
+
+describe("UNet2DModel", () => {
+  it("builds google/ddpm-cifar10-32 with diffusers' parameter names and count", () => {
+    const model = new UNet2DModel(engine, CIFAR10_CONFIG);
+    const names = model.namedParameters().map(([n]) => n);
+    for (const key of [
+      "conv_in.weight",
+      "time_embedding.linear_1.weight",
+      "down_blocks.0.resnets.0.norm1.weight",
+      "down_blocks.1.attentions.0.to_q.weight",
+      "down_blocks.1.attentions.1.to_out.0.bias",
+      "down_blocks.0.downsamplers.0.conv.weight",
+      "mid_block.attentions.0.group_norm.weight",
+      "mid_block.resnets.1.conv2.bias",
+      "up_blocks.2.attentions.2.to_k.bias",
+      "up_blocks.2.upsamplers.0.conv.weight",
+      "up_blocks.0.resnets.2.conv_shortcut.weight",
+      "conv_norm_out.weight",
+      "conv_out.bias",
+    ]) {
+      expect(names, key).toContain(key);
+    }
+    expect(names).not.toContain("down_blocks.3.downsamplers.0.conv.weight");
+    expect(names).not.toContain("up_blocks.3.upsamplers.0.conv.weight");
+    // google/ddpm-cifar10-32 has 35,746,307 parameters (its diffusion_pytorch_model.safetensors holds 143 MB of f32)
+    expect(model.parameterCount()).toBe(35_746_307);
+    model.dispose();
+  });
+
+  it("runs forward and backward on a small two-level config", async () => {
+    const model = new UNet2DModel(engine, {
+      sample_size: 8,
+      in_channels: 1,
+      out_channels: 1,
+      block_out_channels: [8, 16],
+      layers_per_block: 1,
+      down_block_types: ["DownBlock2D", "AttnDownBlock2D"],
+      up_block_types: ["AttnUpBlock2D", "UpBlock2D"],
+      norm_num_groups: 4,
+      attention_head_dim: 8,
+    });
+    const before = engine.memory();
+    const loss = engine.tidy(() => {
+      const x = engine.randn([2, 1, 8, 8], { seed: 3 });
+      const out = model.forward({ sample: x, timesteps: [10, 500] });
+      expect([...out.shape]).toEqual([2, 1, 8, 8]);
+      const l = ops.mseLoss(out, x);
+      engine.backward(l);
+      return l;
+    });
+    const value = await loss.item();
+    expect(Number.isFinite(value)).toBe(true);
+    for (const [name, p] of model.namedParameters()) expect(p.grad, name).not.toBeNull();
+    loss.dispose();
+    model.dispose();
+  });
+
+  it("refuses bad configs and inputs with messages naming the problem", () => {
+    expect(() => resolveUNetConfig({ block_out_channels: [30, 60], norm_num_groups: 32, down_block_types: ["DownBlock2D", "DownBlock2D"], up_block_types: ["UpBlock2D", "UpBlock2D"] })).toThrow(/norm_num_groups = 32 does not divide/);
+    expect(() => resolveUNetConfig({ resnet_time_scale_shift: "scale_shift" })).toThrow(/resnet_time_scale_shift/);
+    expect(() => resolveUNetConfig({ bogus: 1 })).toThrow(/unknown key 'bogus'/);
+    const model = new UNet2DModel(engine, {
+      in_channels: 1, out_channels: 1, block_out_channels: [8, 8, 8], layers_per_block: 1,
+      down_block_types: ["DownBlock2D", "DownBlock2D", "DownBlock2D"], up_block_types: ["UpBlock2D", "UpBlock2D", "UpBlock2D"], norm_num_groups: 4,
+    });
+    engine.tidy(() => {
+      expect(() => model.forward({ sample: engine.zeros([1, 1, 6, 6]), timesteps: [1] })).toThrow(/not divisible by 2\^\(levels−1\) = 4/);
+      expect(() => model.forward({ sample: engine.zeros([1, 3, 8, 8]), timesteps: [1] })).toThrow(/expected 1 channels/);
+    });
+    model.dispose();
+  });
+});
