@@ -1,5 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Engine, ops } from "../src/index.js";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadUNet, saveUNet } from "../src/nn/pretrained.js";
 import { UNet2DModel, resolveUNetConfig } from "../src/nn/unet.js";
 import { testEngine } from "./helpers/engine.js";
 
@@ -99,6 +103,62 @@ describe("UNet2DModel", () => {
       expect(() => model.forward({ sample: engine.zeros([1, 1, 6, 6]), timesteps: [1] })).toThrow(/not divisible by 2\^\(levels−1\) = 4/);
       expect(() => model.forward({ sample: engine.zeros([1, 3, 8, 8]), timesteps: [1] })).toThrow(/expected 1 channels/);
     });
+    model.dispose();
+  });
+
+  it("saves a diffusers folder that loads back identically; old attention names load too", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ddpm-unet-"));
+    try {
+      const model = new UNet2DModel(engine, {
+        in_channels: 2, out_channels: 2, block_out_channels: [8, 16], layers_per_block: 1, norm_num_groups: 4,
+        down_block_types: ["DownBlock2D", "AttnDownBlock2D"], up_block_types: ["AttnUpBlock2D", "UpBlock2D"], num_class_embeds: 3,
+      }, 7);
+      await saveUNet(model, dir);
+      expect(readdirSync(join(dir, "unet")).sort()).toEqual(["config.json", "diffusion_pytorch_model.safetensors"]);
+      const loaded = await loadUNet(engine, dir);
+      expect(loaded.config).toEqual(model.config);
+      const [a, b] = [await model.stateDict(), await loaded.stateDict()];
+      expect([...b.keys()]).toEqual([...a.keys()]);
+      for (const [key, value] of a) expect(b.get(key)!.data, key).toEqual(value.data);
+      const forward = (m: UNet2DModel) =>
+        engine.noGrad(() => engine.tidy(() => m.forward({ sample: engine.randn([1, 2, 4, 4], { seed: 1 }), timesteps: [3], classLabels: [2] })));
+      const [ya, yb] = [forward(model), forward(loaded)];
+      expect(await yb.data()).toEqual(await ya.data());
+      ya.dispose();
+      yb.dispose();
+      model.dispose();
+      loaded.dispose();
+
+      const legacy = await loadUNet(engine, "test/fixtures/unet/attn-class-old-keys");
+      const current = await loadUNet(engine, "test/fixtures/unet/attn-class");
+      const [la, lb] = [await legacy.stateDict(), await current.stateDict()];
+      for (const [key, value] of lb) expect(la.get(key)!.data, key).toEqual(value.data);
+      legacy.dispose();
+      current.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a checkpoint that does not match its config loads nothing and lists every problem", async () => {
+    const model = new UNet2DModel(engine, { in_channels: 1, out_channels: 1, block_out_channels: [8, 8], layers_per_block: 1, norm_num_groups: 4,
+      down_block_types: ["DownBlock2D", "DownBlock2D"], up_block_types: ["UpBlock2D", "UpBlock2D"] });
+    const state = await model.stateDict();
+    const before = await model.convIn.weight.data();
+    state.delete("conv_out.bias");
+    state.set("extra.weight", { shape: [1], data: new Float32Array(1) });
+    state.set("conv_in.weight", { shape: [8, 2, 3, 3], data: new Float32Array(144).fill(5) });
+    let message = "";
+    try {
+      model.loadStateDict(state);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/1 missing, 1 unexpected, 1 wrongly shaped/);
+    expect(message).toMatch(/missing keys \(1\):\s+conv_out\.bias \[1\]/);
+    expect(message).toMatch(/conv_in\.weight: expected \[8, 1, 3, 3\], got \[8, 2, 3, 3\]/);
+    expect(message).toMatch(/unexpected keys \(1\):\s+extra\.weight \[1\]/);
+    expect(await model.convIn.weight.data()).toEqual(before);
     model.dispose();
   });
 });

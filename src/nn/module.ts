@@ -3,7 +3,8 @@
  * `namedParameters()` yields exactly the keys of the equivalent PyTorch state dict ("down_blocks.0.resnets.0.conv1.weight").
  */
 import type { Engine } from "../engine.js";
-import { type Tensor, shapeString } from "../tensor.js";
+import { checkStateDict } from "../io/diffusers.js";
+import { type Tensor, shapeSize, shapeString } from "../tensor.js";
 
 /** Parameter values on the CPU, keyed like a PyTorch state dict. */
 export type StateDict = Map<string, { shape: number[]; data: Float32Array }>;
@@ -66,20 +67,10 @@ export abstract class Module {
    * listed in one error — and only then writes, so a mismatched checkpoint loads nothing.
    */
   loadStateDict(state: StateDict): void {
-    const problems: string[] = [];
     const own = new Map(this.namedParameters());
-    for (const [name, t] of own) {
-      const entry = state.get(name);
-      if (!entry) problems.push(`missing: ${name} ${shapeString(t.shape)}`);
-      else if (entry.shape.join() !== t.shape.join()) {
-        problems.push(`wrong shape: ${name} is ${shapeString(entry.shape)} in the checkpoint, the model has ${shapeString(t.shape)}`);
-      } else if (entry.data.length !== t.size) {
-        problems.push(`wrong size: ${name} has ${entry.data.length} values for shape ${shapeString(entry.shape)}`);
-      }
-    }
-    for (const name of state.keys()) if (!own.has(name)) problems.push(`unexpected: ${name}`);
-    if (problems.length) {
-      throw new Error(`state dict does not match the model (${problems.length} problems):\n  ${problems.join("\n  ")}`);
+    checkStateDict(new Map([...own].map(([name, t]) => [name, t.shape])), state);
+    for (const [name, { shape, data }] of state) {
+      if (data.length !== shapeSize(shape)) throw new Error(`state dict: ${name} has ${data.length} values for shape ${shapeString(shape)}`);
     }
     this.engine.flush();
     for (const [name, t] of own) {

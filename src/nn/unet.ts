@@ -52,6 +52,9 @@ export interface UNet2DConfig {
   class_embed_type: null;
   num_class_embeds: number | null;
   num_train_timesteps: number | null;
+  mid_block_type: "UNetMidBlock2D";
+  /** Width of the time embedding; null means block_out_channels[0] · 4. */
+  time_embedding_dim: number | null;
 }
 
 /** diffusers' defaults for every key. */
@@ -82,6 +85,8 @@ export const UNET_DEFAULTS: UNet2DConfig = {
   class_embed_type: null,
   num_class_embeds: null,
   num_train_timesteps: null,
+  mid_block_type: "UNetMidBlock2D",
+  time_embedding_dim: null,
 };
 
 /** Values for which only one choice is implemented; any other value is refused by name. */
@@ -92,6 +97,7 @@ const ONLY: Partial<Record<keyof UNet2DConfig, unknown>> = {
   act_fn: "silu",
   resnet_time_scale_shift: "default",
   class_embed_type: null,
+  mid_block_type: "UNetMidBlock2D",
   // ResnetBlock2D's output_scale_factor in the mid block; every released DDPM checkpoint uses 1
   mid_block_scale_factor: 1,
 };
@@ -438,7 +444,7 @@ export class UNet2DModel extends Module {
     this.config = c;
     const random = new InitRandom(seed);
     const channels = c.block_out_channels;
-    const timeEmbedDim = channels[0] * 4;
+    const timeEmbedDim = c.time_embedding_dim ?? channels[0] * 4;
 
     this.convIn = this.module("conv_in", new Conv2d(engine, c.in_channels, channels[0], 3, random, { padding: 1 }));
     this.timeEmbedding = this.module("time_embedding", new TimestepEmbeddingMLP(engine, channels[0], timeEmbedDim, random));
@@ -521,6 +527,11 @@ export class UNet2DModel extends Module {
     // 6. post-process
     h = this.convNormOut.forward(h, true);
     return this.convOut.forward(h);
+  }
+
+  /** The config as diffusers writes it (config.json). */
+  configJSON(): Record<string, unknown> {
+    return { _class_name: "UNet2DModel", ...this.config };
   }
 
   private timestepTensor(timesteps: ArrayLike<number> | Tensor, n: number): Tensor {
