@@ -162,21 +162,23 @@ export class Engine {
   /**
    * Normal noise drawn on the GPU by a counter-based RNG (Philox4x32-10): the same seed gives the same numbers
    * on any adapter. Without a seed, draws from the engine's own stream (engine seed, advancing per call).
+   * `stream` picks one of 2^32 independent sequences under the same seed (the fused diffusion kernels use the
+   * timestep), so their noise can be reproduced here.
    */
-  randn(shape: Shape, options: { seed?: number; mean?: number; std?: number } = {}): Tensor {
-    const [seed, stream] = this.rngKey(options.seed);
+  randn(shape: Shape, options: { seed?: number; stream?: number; mean?: number; std?: number } = {}): Tensor {
+    const [seed, stream] = this.rngKey(options.seed, options.stream);
     return random.normal(this, shape, seed, stream, options.mean ?? 0, options.std ?? 1);
   }
 
   /** Uniform noise in [low, high), same RNG as randn. */
-  rand(shape: Shape, options: { seed?: number; low?: number; high?: number } = {}): Tensor {
-    const [seed, stream] = this.rngKey(options.seed);
+  rand(shape: Shape, options: { seed?: number; stream?: number; low?: number; high?: number } = {}): Tensor {
+    const [seed, stream] = this.rngKey(options.seed, options.stream);
     const low = options.low ?? 0;
     return random.uniform(this, shape, seed, stream, low, (options.high ?? 1) - low);
   }
 
-  private rngKey(seed: number | undefined): [number, number] {
-    return seed === undefined ? [this.seed, ++this.randomStream] : [seed, 0];
+  private rngKey(seed: number | undefined, stream: number | undefined): [number, number] {
+    return seed === undefined ? [this.seed, ++this.randomStream] : [seed, stream ?? 0];
   }
 
   /** @internal Whether another live tensor views the same buffer (in-place writes would show through it). */

@@ -9,6 +9,7 @@
  */
 import philox from "../../shaders/lib/philox.wgsl";
 import conv2d from "../../shaders/conv2d.wgsl";
+import diffusion from "../../shaders/diffusion.wgsl";
 import elementwise from "../../shaders/elementwise.wgsl";
 import groupnorm from "../../shaders/groupnorm.wgsl";
 import matmul from "../../shaders/matmul.wgsl";
@@ -23,6 +24,7 @@ const libraries: Record<string, string> = { philox };
 
 const rawSources: Record<string, string> = {
   conv2d,
+  diffusion,
   elementwise,
   groupnorm,
   matmul,
