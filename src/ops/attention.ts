@@ -62,10 +62,9 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOpt
   const scores = matmul(q, k, { transposeB: true });
   const probabilities = scaledSoftmax("attention softmax", scores, -1, scale);
   const out = matmul(probabilities, v);
-  if (!out.node) {
-    // No tape (inference): nothing reads the [B, Lq, Lk] intermediates again.
-    scores.dispose();
-    probabilities.dispose();
-  }
+  // Free the [B, Lq, Lk] intermediates no backward will read: the scores unless the tape runs through them
+  // (disposing would cut it), the probabilities unless the output has a tape node.
+  if (!scores.requiresGrad) scores.dispose();
+  if (!out.node) probabilities.dispose();
   return out;
 }

@@ -1,0 +1,28 @@
+/** Small helpers every bench shares: warmed-up medians and table formatting. */
+import type { Engine } from "../src/index.js";
+
+/** Median wall time (ms) of `run` over `repeats` runs after `warmup` runs; each run ends with engine.sync(). */
+export async function medianMs(engine: Engine, run: () => void, repeats = 5, warmup = 1): Promise<number> {
+  for (let i = 0; i < warmup; i++) {
+    run();
+    await engine.sync();
+  }
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const start = performance.now();
+    run();
+    await engine.sync();
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+export function markdownTable(header: string[], rows: (string | number)[][]): string {
+  const line = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+export function mib(bytes: number): string {
+  return (bytes / 2 ** 20).toFixed(1);
+}

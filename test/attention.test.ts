@@ -1,0 +1,121 @@
+/**
+ * Softmax (shaders/softmax.wgsl) and attention (matmul + softmax) against float64 references, forward and
+ * gradients. Default checkOp tolerances unless stated: forward 1e-5 abs (scaled by max|ref|) + 1e-4 rel,
+ * gradients 1e-4 abs + 1e-3 rel.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { type Engine, ops } from "../src/index.js";
+import { checkOp } from "./helpers/check-op.js";
+import { testEngine } from "./helpers/engine.js";
+import * as R from "./reference/nn.js";
+import { sizeOf, uniformData } from "./reference/tensor.js";
+
+let engine: Engine;
+beforeAll(async () => {
+  engine = await testEngine();
+});
+
+describe("softmax", () => {
+  const cases: [number[], number][] = [
+    [[3, 1], -1], // rows of length 1: y = 1, dx = 0
+    [[4, 17], -1],
+    [[2, 65], -1],
+    [[65], 0],
+    [[2, 5, 3], 1], // a middle axis: rows strided by 3
+    [[3, 2, 7], 0],
+    [[1, 2, 3, 17], -2],
+  ];
+  for (const [shape, axis] of cases) {
+    it(`softmax ${JSON.stringify(shape)} axis ${axis}`, () =>
+      checkOp(engine, {
+        name: `softmax ${JSON.stringify(shape)} axis ${axis}`,
+        shapes: [shape],
+        gpu: (x) => ops.softmax(x, axis),
+        cpu: (x) => R.softmax(x, axis),
+        inputs: (_, s, random) => uniformData(sizeOf(s), random, -4, 4),
+      }));
+  }
+
+  it("is stable for inputs where exp overflows f32 (values in [60, 120])", () =>
+    checkOp(engine, {
+      name: "softmax large inputs",
+      shapes: [[3, 65]],
+      gpu: (x) => ops.softmax(x),
+      cpu: (x) => R.softmax(x),
+      inputs: (_, s, random) => uniformData(sizeOf(s), random, 60, 120),
+    }));
+
+  it("rejects an axis out of range", () => {
+    const x = engine.zeros([2, 3]);
+    expect(() => ops.softmax(x, 2)).toThrow(/softmax: axis 2 is out of range for \[2, 3\]/);
+    expect(() => ops.softmax(x, -3)).toThrow(/softmax: axis -3 is out of range/);
+    x.dispose();
+  });
+});
+
+describe("attention", () => {
+  // [B, Lq, d], [B, Lk, d], [B, Lk, dv]
+  const cases: [number[], number[], number[]][] = [
+    [[2, 1, 3], [2, 1, 3], [2, 1, 3]], // L = 1: softmax of one score, y = v
+    [[2, 17, 3], [2, 17, 3], [2, 17, 3]],
+    [[1, 5, 4], [1, 17, 4], [1, 17, 6]], // Lq ≠ Lk, dv ≠ d, batch 1
+    [[3, 16, 8], [3, 16, 8], [3, 16, 8]],
+  ];
+  for (const shapes of cases) {
+    const scale = 1 / Math.sqrt(shapes[0][2]);
+    it(`attention ${JSON.stringify(shapes)}`, () =>
+      checkOp(engine, {
+        name: `attention ${JSON.stringify(shapes)}`,
+        shapes,
+        gpu: (q, k, v) => ops.attention(q, k, v, { scale }),
+        cpu: (q, k, v) => R.attention(q, k, v, scale),
+        inputs: (_, s, random) => uniformData(sizeOf(s), random, -2, 2),
+      }));
+  }
+
+  it("frees its score and probability matrices when no tape records it", async () => {
+    const q = engine.tensor(uniformData(2 * 5 * 3, Math.random), [2, 5, 3]);
+    const before = engine.memory().liveTensors;
+    const out = engine.noGrad(() => ops.attention(q, q, q, { scale: 0.5 }));
+    expect(engine.memory().liveTensors).toBe(before + 1);
+    await out.data();
+    out.dispose();
+    q.dispose();
+  });
+
+  it("gives v the same gradient when q and k do not require grad", async () => {
+    const shapes = [[2, 5, 3], [2, 7, 3], [2, 7, 4]];
+    const data = shapes.map((s) => uniformData(sizeOf(s), Math.random));
+    const seed = engine.tensor(uniformData(2 * 5 * 4, Math.random), [2, 5, 4]);
+    const gradOfV = async (all: boolean) => {
+      const [q, k, v] = data.map((d, i) => {
+        const t = engine.tensor(d, shapes[i]);
+        t.requiresGrad = all || i === 2;
+        return t;
+      });
+      engine.tidy(() => engine.backward(ops.attention(q, k, v, { scale: 0.7 }), seed));
+      const g = await v.grad!.data();
+      for (const t of [q, k, v]) t.dispose();
+      return Array.from(g);
+    };
+    const before = engine.memory().liveTensors;
+    expect(await gradOfV(false)).toEqual(await gradOfV(true));
+    expect(engine.memory().liveTensors).toBe(before);
+    seed.dispose();
+  });
+
+  it("rejects mismatched shapes", () => {
+    const q = engine.zeros([2, 5, 3]);
+    const k = engine.zeros([2, 7, 3]);
+    const v = engine.zeros([2, 6, 3]);
+    const k4 = engine.zeros([2, 7, 4]);
+    const b3 = engine.zeros([3, 7, 3]);
+    const flat = engine.zeros([10, 3]);
+    expect(() => ops.attention(q, k, v, { scale: 1 })).toThrow(/attention: k and v lengths differ in q \[2, 5, 3\], k \[2, 7, 3\], v \[2, 6, 3\]/);
+    expect(() => ops.attention(q, k4, k4, { scale: 1 })).toThrow(/attention: q and k feature sizes differ/);
+    expect(() => ops.attention(q, b3, b3, { scale: 1 })).toThrow(/attention: batch sizes differ/);
+    expect(() => ops.attention(flat, k, k, { scale: 1 })).toThrow(/attention: q, k and v must be \[B, L, d\]/);
+    expect(() => ops.attention(q, k, k, { scale: Number.NaN })).toThrow(/attention: options.scale/);
+    for (const t of [q, k, v, k4, b3, flat]) t.dispose();
+  });
+});
