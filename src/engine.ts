@@ -14,7 +14,8 @@ import * as random from "./ops/random.js";
 export interface EngineOptions extends DeviceOptions {
   /**
    * Check every pipeline and bind group with WebGPU error scopes and throw, naming the kernel, at the next
-   * sync point (`await engine.sync()` or a readback). Costs a little time per new pipeline; default true.
+   * sync point (`await engine.sync()` or a readback). Costs one error scope (~2 µs of CPU in Dawn) per dispatch;
+   * default true.
    */
   validate?: boolean;
   /** Seed of the engine's default random stream (used when an op is given no seed). Default 0. */
@@ -297,8 +298,7 @@ export class Engine {
   }
 
   private async throwPendingErrors(): Promise<void> {
-    const pending = this.kernels.pendingErrors.splice(0);
-    const messages = (await Promise.all(pending)).filter((m): m is string => m !== null);
+    const messages = await this.kernels.takeErrors();
     messages.push(...this.uncaptured.splice(0));
     if (messages.length) throw new Error(`WebGPU validation error:\n${messages.join("\n")}`);
   }

@@ -79,21 +79,60 @@ export class KernelRegistry {
   private readonly kernels = new Map<string, KernelInfo>();
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
-  /** Errors from pipeline creation found asynchronously (validate mode); thrown at the next sync point. */
-  readonly pendingErrors: Promise<string | null>[] = [];
+  /** Validation errors found so far (messages naming the kernel or file), thrown at the next sync point. */
+  private readonly errors: string[] = [];
+  /** Error scopes not yet resolved. */
+  private readonly openScopes = new Set<Promise<void>>();
 
+  /**
+   * @param sources WGSL text by family name (default: every file in shaders/); tests pass their own to check
+   *   how bad shaders are reported.
+   */
   constructor(
     private readonly device: GPUDevice,
     private readonly validate: boolean,
+    private readonly sources: Record<string, string> = shaderSources,
   ) {}
+
+  /** Whether bind groups and pipelines are checked with error scopes (EngineOptions.validate). */
+  get validating(): boolean {
+    return this.validate;
+  }
+
+  /**
+   * Run `create` (a WebGPU call that may raise a validation error) inside an error scope; an error is kept,
+   * prefixed with `what` (the kernel or file), and thrown by the next `takeErrors()` caller.
+   */
+  scoped<T>(what: string, create: () => T): T {
+    this.device.pushErrorScope("validation");
+    let result: T;
+    try {
+      result = create();
+    } finally {
+      const scope = this.device.popErrorScope().then((error) => {
+        if (error) this.errors.push(`${what}: ${error.message}`);
+        this.openScopes.delete(scope);
+      });
+      this.openScopes.add(scope);
+    }
+    return result;
+  }
+
+  /** Wait for every open error scope and hand over the errors found so far. */
+  async takeErrors(): Promise<string[]> {
+    await Promise.all(this.openScopes);
+    return this.errors.splice(0);
+  }
 
   /** Compile every shader module and report WGSL errors with file and line; called once by Engine.create. */
   async compileAll(): Promise<void> {
-    for (const file of Object.keys(shaderSources)) {
+    for (const file of Object.keys(this.sources)) {
       const module = this.module(file);
       const info = await module.getCompilationInfo();
       const errors = info.messages.filter((m) => m.type === "error");
       if (errors.length) {
+        // Reported here with file and line; drop the scope's copy of the same error.
+        await this.takeErrors();
         throw wgslError(file, errors.map((m) => `${sourceLocation(file, m.lineNum)}:${m.linePos}: ${m.message}`).join("\n"));
       }
     }
@@ -102,9 +141,12 @@ export class KernelRegistry {
   private module(file: string): GPUShaderModule {
     let module = this.modules.get(file);
     if (!module) {
-      const code = shaderSources[file];
+      const code = this.sources[file];
       if (code === undefined) throw new Error(`no shader file shaders/${file}.wgsl`);
-      module = this.device.createShaderModule({ code, label: `shaders/${file}.wgsl` });
+      // Scoped, so a bad module is reported once, by file, instead of as an uncaptured device error.
+      module = this.scoped(`shaders/${file}.wgsl`, () =>
+        this.device.createShaderModule({ code, label: `shaders/${file}.wgsl` }),
+      );
       this.modules.set(file, module);
     }
     return module;
@@ -115,7 +157,7 @@ export class KernelRegistry {
     const cached = this.kernels.get(name);
     if (cached) return cached;
     const [file, entry] = name.split("/");
-    const code = shaderSources[file];
+    const code = this.sources[file];
     if (code === undefined) throw new Error(`unknown kernel '${name}': no shaders/${file}.wgsl`);
     let reflect: WgslReflect;
     try {
@@ -187,17 +229,13 @@ export class KernelRegistry {
     const key = `${info.name}|${keys.map((k) => `${k}=${constants[k]}`).join(",")}`;
     let pipeline = this.pipelines.get(key);
     if (!pipeline) {
-      if (this.validate) this.device.pushErrorScope("validation");
-      pipeline = this.device.createComputePipeline({
-        label: key,
-        layout: info.pipelineLayout,
-        compute: { module: this.module(info.file), entryPoint: info.entry, constants },
-      });
-      if (this.validate) {
-        this.pendingErrors.push(
-          this.device.popErrorScope().then((e) => (e ? `pipeline ${key} (shaders/${info.file}.wgsl): ${e.message}` : null)),
-        );
-      }
+      const create = () =>
+        this.device.createComputePipeline({
+          label: key,
+          layout: info.pipelineLayout,
+          compute: { module: this.module(info.file), entryPoint: info.entry, constants },
+        });
+      pipeline = this.validate ? this.scoped(`pipeline ${key} (shaders/${info.file}.wgsl)`, create) : create();
       this.pipelines.set(key, pipeline);
     }
     return pipeline;

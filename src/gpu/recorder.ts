@@ -24,6 +24,24 @@ export interface RecorderStats {
   readbacks: number;
 }
 
+/**
+ * A buffer bound writable must not be bound again in the same dispatch (WebGPU's usage rule for one
+ * synchronization scope). Checked here so the error names the kernel and bindings: the device would only
+ * report it when the whole command buffer is finished, without saying which dispatch.
+ */
+function checkAliasing(info: KernelInfo, buffers: Record<string, GPUBuffer>): void {
+  for (const b of info.bindings) {
+    if (b.kind !== "storage") continue;
+    const other = info.bindings.find((o) => o !== b && o.kind !== "uniform" && buffers[o.name] === buffers[b.name]);
+    if (other) {
+      throw new Error(
+        `kernel ${info.name}: the buffer bound to writable '${b.name}' is also bound to '${other.name}' ` +
+          "(an op may not write a tensor it reads, or a view of it, in the same dispatch)",
+      );
+    }
+  }
+}
+
 export class Recorder {
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
@@ -116,7 +134,10 @@ export class Recorder {
       );
     }
     if (x === 0 || y === 0 || z === 0) return;
-    const bindGroup = this.device.createBindGroup({ layout: info.layout, entries, label: info.name });
+    checkAliasing(info, buffers);
+    const createBindGroup = () => this.device.createBindGroup({ layout: info.layout, entries, label: info.name });
+    // Scoped in validate mode, so a bad binding (wrong usage, zero size, ...) is reported naming the kernel.
+    const bindGroup = this.kernels.validating ? this.kernels.scoped(`kernel ${info.name}`, createBindGroup) : createBindGroup();
     const pass = this.ensurePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);

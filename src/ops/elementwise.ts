@@ -15,6 +15,16 @@ function checkSameEngine(op: string, a: Tensor, b: Tensor): void {
   if (a.engine !== b.engine) throw new Error(`${op}: tensors belong to different engines`);
 }
 
+/**
+ * `then(temporary)`, freeing the temporary afterwards (unless it is the result): backward closures chain a
+ * few kernels, and their intermediates should not wait for the end of the enclosing tidy().
+ */
+function consume(temporary: Tensor, then: (t: Tensor) => Tensor): Tensor {
+  const out = then(temporary);
+  if (out !== temporary && !out.engine.sharesBuffer(temporary)) temporary.dispose();
+  return out;
+}
+
 function binaryForward(op: keyof typeof BINARY_OP, a: Tensor, b: Tensor): Tensor {
   checkSameEngine(op, a, b);
   const shape = broadcastShapes(op, a.shape, b.shape);
@@ -45,15 +55,18 @@ export function add(a: Tensor, b: Tensor): Tensor {
 /** a − b, broadcasting. */
 export function sub(a: Tensor, b: Tensor): Tensor {
   const out = binaryForward("sub", a, b);
-  return record("sub", out, [a, b], (g) => [sumTo(g, a.shape), sumTo(scale(g, -1), b.shape)]);
+  return record("sub", out, [a, b], (g) => [
+    sumTo(g, a.shape),
+    b.requiresGrad ? consume(scale(g, -1), (negated) => sumTo(negated, b.shape)) : null,
+  ]);
 }
 
 /** a · b elementwise, broadcasting. */
 export function mul(a: Tensor, b: Tensor): Tensor {
   const out = binaryForward("mul", a, b);
   return record("mul", out, [a, b], (g) => [
-    a.requiresGrad ? sumTo(binaryForward("mul", g, b), a.shape) : null,
-    b.requiresGrad ? sumTo(binaryForward("mul", g, a), b.shape) : null,
+    a.requiresGrad ? consume(binaryForward("mul", g, b), (ga) => sumTo(ga, a.shape)) : null,
+    b.requiresGrad ? consume(binaryForward("mul", g, a), (gb) => sumTo(gb, b.shape)) : null,
   ]);
 }
 
@@ -61,10 +74,15 @@ export function mul(a: Tensor, b: Tensor): Tensor {
 export function div(a: Tensor, b: Tensor): Tensor {
   const out = binaryForward("div", a, b);
   return record("div", out, [a, b], (g) => [
-    a.requiresGrad ? sumTo(binaryForward("div", g, b), a.shape) : null,
-    // d(a/b)/db = −a/b² = −out/b
-    b.requiresGrad ? sumTo(scale(binaryForward("div", binaryForward("mul", g, out), b), -1), b.shape) : null,
+    a.requiresGrad ? consume(binaryForward("div", g, b), (ga) => sumTo(ga, a.shape)) : null,
+    b.requiresGrad ? divGradB(g, out, b) : null,
   ]);
+}
+
+/** d(a/b)/db · g = −g·a/b² = −g·out/b, summed back to b's shape. */
+function divGradB(g: Tensor, out: Tensor, b: Tensor): Tensor {
+  const ratio = consume(binaryForward("mul", g, out), (gOut) => binaryForward("div", gOut, b));
+  return consume(consume(ratio, (r) => scale(r, -1)), (gb) => sumTo(gb, b.shape));
 }
 
 function unaryForward(op: keyof typeof UNARY_OP, a: Tensor, alpha = 1, beta = 0): Tensor {
@@ -102,7 +120,7 @@ export function silu(x: Tensor): Tensor {
 /** x². */
 export function square(x: Tensor): Tensor {
   const out = unaryForward("square", x);
-  return record("square", out, [x], (g) => [scale(binaryForward("mul", g, x), 2)]);
+  return record("square", out, [x], (g) => [consume(binaryForward("mul", g, x), (gx) => scale(gx, 2))]);
 }
 
 /** eˣ. */
@@ -120,7 +138,7 @@ export function log(x: Tensor): Tensor {
 /** √x. */
 export function sqrt(x: Tensor): Tensor {
   const out = unaryForward("sqrt", x);
-  return record("sqrt", out, [x], (g) => [scale(binaryForward("div", g, out), 0.5)]);
+  return record("sqrt", out, [x], (g) => [consume(binaryForward("div", g, out), (ratio) => scale(ratio, 0.5))]);
 }
 
 /** A tensor of `shape` filled with `value`. */
