@@ -39,3 +39,64 @@ fn adamw(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
   let vHat = vi / p.biasCorrection2;
   param[i] = param[i] - p.lr * (mHat / (sqrt(vHat) + p.eps) + p.weightDecay * param[i]);
 }
+
+// Exponential moving average of the weights (Polyak averaging, used by Ho et al. with decay 0.9999):
+//   ema = decay·ema + (1 − decay)·param
+struct EmaParams {
+  n: u32,
+  decay: f32,
+};
+
+@group(0) @binding(6) var<uniform> ep: EmaParams;
+@group(0) @binding(7) var<storage, read_write> ema: array<f32>;
+@group(0) @binding(8) var<storage, read> current: array<f32>;
+
+@compute @workgroup_size(WG)
+fn ema_update(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= ep.n) { return; }
+  ema[i] = ep.decay * ema[i] + (1.0 - ep.decay) * current[i];
+}
+
+// Global-norm clipping without a readback. Pass 1 (`sum_squares`, one workgroup per gradient tensor): partial
+// sums of g² into squares[slot]. Pass 2 (`clip_factor`, one invocation): norm = √Σ squares, and
+// factor = min(1, maxNorm / (norm + 1e-6)), which AdamW multiplies every gradient by (gradScale).
+struct NormParams {
+  n: u32,
+  slot: u32,
+  count: u32,
+  maxNorm: f32,
+};
+
+@group(0) @binding(9) var<uniform> np: NormParams;
+@group(0) @binding(10) var<storage, read> values: array<f32>;
+@group(0) @binding(11) var<storage, read_write> squares: array<f32>;
+// [factor, norm]
+@group(0) @binding(12) var<storage, read_write> clip: array<f32>;
+
+var<workgroup> partial: array<f32, 64>;
+
+@compute @workgroup_size(64)
+fn sum_squares(@builtin(local_invocation_id) lid: vec3<u32>) {
+  var s = 0.0;
+  for (var i = lid.x; i < np.n; i += 64u) {
+    let v = values[i];
+    s = fma(v, v, s);
+  }
+  partial[lid.x] = s;
+  workgroupBarrier();
+  for (var stride = 32u; stride > 0u; stride = stride / 2u) {
+    if (lid.x < stride) { partial[lid.x] += partial[lid.x + stride]; }
+    workgroupBarrier();
+  }
+  if (lid.x == 0u) { squares[np.slot] = partial[0]; }
+}
+
+@compute @workgroup_size(1)
+fn clip_factor() {
+  var total = 0.0;
+  for (var i = 0u; i < np.count; i++) { total += squares[i]; }
+  let norm = sqrt(total);
+  clip[0] = min(1.0, np.maxNorm / (norm + 1e-6));
+  clip[1] = norm;
+}

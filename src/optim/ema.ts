@@ -1,0 +1,49 @@
+/** Exponential moving average of parameters (fused kernel in shaders/optim.wgsl). */
+import type { Engine } from "../engine.js";
+import { grid1d } from "../ops/shape.js";
+import type { Tensor } from "../tensor.js";
+
+export class EMA {
+  /** The averaged copies, in the order of `params`. */
+  readonly shadows: Tensor[];
+
+  constructor(
+    readonly engine: Engine,
+    readonly params: Tensor[],
+    readonly decay = 0.9999,
+  ) {
+    if (!(decay >= 0 && decay < 1)) throw new Error(`EMA: decay must be in [0, 1), got ${decay}`);
+    this.shadows = params.map((p) => {
+      const shadow = engine.empty(p.shape, "ema").keep();
+      engine.recorder.copy(p.buffer, 0, shadow.buffer, 0, p.byteLength);
+      return shadow;
+    });
+  }
+
+  /** shadow = decay·shadow + (1 − decay)·param, for every parameter. `decay` may be overridden (warmup). */
+  update(decay = this.decay): void {
+    this.params.forEach((p, i) => {
+      this.engine.run("optim/ema_update", { ema: this.shadows[i], current: p }, { n: p.size, decay }, grid1d(p.size));
+    });
+  }
+
+  dispose(): void {
+    for (const s of this.shadows) s.dispose();
+  }
+}
+
+/**
+ * The global-norm clipping factor of a set of gradients, as a one-element GPU tensor (so AdamW can use it
+ * without a readback): min(1, maxNorm / ‖g‖₂). Also returns the norm itself, as element 1 of `clip`.
+ */
+export function clipFactor(engine: Engine, grads: Tensor[], maxNorm: number): Tensor {
+  if (!(maxNorm > 0)) throw new Error(`clipFactor: maxNorm must be > 0, got ${maxNorm}`);
+  const squares = engine.empty([Math.max(grads.length, 1)], "clip squares");
+  const clip = engine.empty([2], "clip");
+  grads.forEach((g, slot) => {
+    engine.run("optim/sum_squares", { values: g, squares }, { n: g.size, slot, count: grads.length, maxNorm }, [1]);
+  });
+  engine.run("optim/clip_factor", { squares, clip }, { n: 0, slot: 0, count: grads.length, maxNorm }, [1]);
+  squares.dispose();
+  return clip;
+}

@@ -1,0 +1,64 @@
+/**
+ * Sampling (Ho et al. 2020, Algorithm 2; DDIM with fewer steps): x_T ~ N(0, I), then for each timestep of the
+ * scheduler one model call and one fused step dispatch. Model-agnostic: the denoiser is a function.
+ */
+import type { Engine } from "./engine.js";
+import type { DDIMScheduler, DDPMScheduler } from "./diffusion/schedulers.js";
+import type { Tensor } from "./tensor.js";
+
+export interface SampleOptions {
+  engine: Engine;
+  /** The model output for x_t at the given timesteps (one per sample). */
+  model: (sample: Tensor, timesteps: number[]) => Tensor;
+  scheduler: DDPMScheduler | DDIMScheduler;
+  /** [N, C, H, W]. */
+  shape: number[];
+  seed?: number;
+  /** Sampling steps: all T for DDPM by default; DDIM needs fewer (setTimesteps). */
+  steps?: number;
+  /** DDIM's η (ignored by DDPM). */
+  eta?: number;
+  /** Keep x_t at this many evenly spaced points of the trajectory (x_T … x_0) on the CPU. */
+  trajectoryFrames?: number;
+  onStep?: (done: number, total: number) => void;
+}
+
+export interface SampleResult {
+  /** x₀, [N, C, H, W] on the CPU. */
+  images: Float32Array;
+  /** Snapshots of x_t, x_T first; empty unless trajectoryFrames was set. */
+  trajectory: { timestep: number; images: Float32Array }[];
+}
+
+export async function sampleLoop(options: SampleOptions): Promise<SampleResult> {
+  const { engine, scheduler, shape } = options;
+  const seed = options.seed ?? 0;
+  if (options.steps !== undefined) scheduler.setTimesteps(options.steps);
+  const timesteps = scheduler.timesteps;
+  const frames = options.trajectoryFrames ?? 0;
+  const snapshotAt = new Set<number>();
+  if (frames > 0) {
+    for (let f = 0; f < frames - 1; f++) snapshotAt.add(Math.round((f * timesteps.length) / (frames - 1)));
+  }
+  const trajectory: SampleResult["trajectory"] = [];
+  // x_T ~ N(0, I) (Algorithm 2, line 1); stream 2^32 − 1 is never a timestep
+  let x = engine.randn(shape, { seed, stream: 0xffffffff }).keep();
+  for (let i = 0; i < timesteps.length; i++) {
+    const t = timesteps[i];
+    if (snapshotAt.has(i)) trajectory.push({ timestep: t, images: await x.data() });
+    const next = engine.noGrad(() =>
+      engine.tidy(() => {
+        const output = options.model(x, new Array(shape[0]).fill(t));
+        return scheduler.step(output, t, x, { seed, eta: options.eta }).prevSample;
+      }),
+    );
+    x.dispose();
+    x = next.keep();
+    engine.flush();
+    options.onStep?.(i + 1, timesteps.length);
+  }
+  const images = await x.data();
+  x.dispose();
+  if (frames > 0) trajectory.push({ timestep: -1, images });
+  return { images, trajectory };
+}

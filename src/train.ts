@@ -1,0 +1,202 @@
+/**
+ * Training (Ho et al. 2020, Algorithm 1) as a loop:
+ *   batch → t ~ U{0..T−1} → fused q_sample (x_t and the target) → U-Net → L_simple → backward
+ *   → global-norm clipping → AdamW (linear warmup) → EMA → (checkpoint)
+ * The model-agnostic core, `trainLoop`, takes any denoiser; `trainUNet` wires the U-Net, the data and the
+ * checkpoints together. Every random choice is counter-based on (seed, step), so a resumed run continues exactly
+ * as an uninterrupted one would.
+ */
+import type { Engine } from "./engine.js";
+import type { DDPMScheduler } from "./diffusion/schedulers.js";
+import { clipFactor, EMA } from "./optim/ema.js";
+import { AdamW } from "./optim/adamw.js";
+import { mseLoss } from "./ops/index.js";
+import type { Tensor } from "./tensor.js";
+
+/** Every number a user can set for training, with defaults. Saved with each checkpoint. */
+export interface TrainConfig {
+  steps: number;
+  batchSize: number;
+  learningRate: number;
+  warmupSteps: number;
+  /** Global-norm clipping threshold (Ho et al.: 1.0). */
+  gradClip: number;
+  weightDecay: number;
+  emaDecay: number;
+  /** Random horizontal flips (not for digits). */
+  randomFlip: boolean;
+  /** Seeds data order, timesteps, noise and dropout. */
+  seed: number;
+  /** Read the loss back (and check it is finite) every this many steps. */
+  logEvery: number;
+  /** Write a checkpoint every this many steps (0: only at the end). */
+  checkpointEvery: number;
+}
+
+export const TRAIN_DEFAULTS: TrainConfig = {
+  steps: 1000,
+  batchSize: 32,
+  learningRate: 2e-4,
+  warmupSteps: 100,
+  gradClip: 1,
+  weightDecay: 0,
+  emaDecay: 0.999,
+  randomFlip: false,
+  seed: 0,
+  logEvery: 10,
+  checkpointEvery: 0,
+};
+
+/** A dataset in memory: images [count, channels, height, width] in [−1, 1], optional labels. */
+export interface Dataset {
+  images: Float32Array;
+  labels: Int32Array | null;
+  count: number;
+  channels: number;
+  height: number;
+  width: number;
+}
+
+/** What the loop needs from a denoiser: a forward pass and its parameters. */
+export interface Denoiser {
+  forward(noisy: Tensor, timesteps: number[], labels: number[] | undefined, dropoutSeed: number): Tensor;
+  parameters(): Tensor[];
+}
+
+/** The optimiser side of training, kept across resumes. */
+export interface TrainState {
+  step: number;
+  optimizer: AdamW;
+  ema: EMA;
+}
+
+export interface StepReport {
+  step: number;
+  loss: number;
+  learningRate: number;
+  gradNorm: number;
+  seconds: number;
+}
+
+/** Counter-based integers for data order and timesteps: the same (seed, step, i) gives the same draw. */
+export function hashUniform(seed: number, step: number, i: number, salt: number): number {
+  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(step + 0x632be5ab, 0xc2b2ae35);
+  h = Math.imul(h ^ (i * 0x27d4eb2f + salt), 0x165667b1);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> 0) / 4294967296;
+}
+
+/** Learning rate at a step: linear warmup from 0 to `learningRate` over `warmupSteps`, then constant (Ho et al.). */
+export function learningRateAt(config: TrainConfig, step: number): number {
+  return config.warmupSteps > 0 ? config.learningRate * Math.min(1, (step + 1) / config.warmupSteps) : config.learningRate;
+}
+
+/** One batch: images (optionally flipped) and labels, chosen by (seed, step). */
+export function makeBatch(data: Dataset, config: TrainConfig, step: number): { images: Float32Array; labels: number[] | null } {
+  const { channels, height, width } = data;
+  const per = channels * height * width;
+  const images = new Float32Array(config.batchSize * per);
+  const labels: number[] | null = data.labels ? [] : null;
+  for (let b = 0; b < config.batchSize; b++) {
+    const index = Math.floor(hashUniform(config.seed, step, b, 1) * data.count);
+    const source = data.images.subarray(index * per, (index + 1) * per);
+    const flip = config.randomFlip && hashUniform(config.seed, step, b, 2) < 0.5;
+    if (!flip) images.set(source, b * per);
+    else {
+      for (let c = 0; c < channels; c++) {
+        for (let y = 0; y < height; y++) {
+          for (let x = 0; x < width; x++) {
+            images[b * per + (c * height + y) * width + x] = source[(c * height + y) * width + (width - 1 - x)];
+          }
+        }
+      }
+    }
+    labels?.push(data.labels![index]);
+  }
+  return { images, labels };
+}
+
+export function createTrainState(engine: Engine, model: Denoiser, config: TrainConfig): TrainState {
+  const params = model.parameters();
+  return {
+    step: 0,
+    optimizer: new AdamW(engine, params, { lr: config.learningRate, weightDecay: config.weightDecay }),
+    ema: new EMA(engine, params, config.emaDecay),
+  };
+}
+
+/**
+ * Run training steps from `state.step` to `config.steps`. `onLog` receives the loss every `logEvery` steps
+ * (the only readback); `onCheckpoint` runs every `checkpointEvery` steps and at the end. A NaN or infinite loss
+ * stops training with an error naming the step; the last checkpoint written stays as it was.
+ */
+export async function trainLoop(options: {
+  engine: Engine;
+  model: Denoiser;
+  scheduler: DDPMScheduler;
+  data: Dataset;
+  config: TrainConfig;
+  state: TrainState;
+  /** Train class-conditionally: pass the batch's labels to the model. */
+  conditional: boolean;
+  onLog?: (report: StepReport) => void | Promise<void>;
+  onCheckpoint?: (state: TrainState) => Promise<void>;
+  /** Stop early when this returns true (checked every step). */
+  shouldStop?: () => boolean;
+}): Promise<void> {
+  const { engine, model, scheduler, data, config, state } = options;
+  const T = scheduler.T;
+  const shape = [config.batchSize, data.channels, data.height, data.width];
+  const started = performance.now();
+  let lastCheckpoint = state.step;
+  while (state.step < config.steps) {
+    if (options.shouldStop?.()) break;
+    const step = state.step;
+    const learningRate = learningRateAt(config, step);
+    const batch = makeBatch(data, config, step);
+    const timesteps = Array.from({ length: config.batchSize }, (_, b) => Math.floor(hashUniform(config.seed, step, b, 3) * T));
+    // The loss is also checked before every checkpoint, so a diverged model is never saved.
+    const checkpointNext = config.checkpointEvery > 0 && (step + 1) % config.checkpointEvery === 0;
+    const logNow = (step + 1) % config.logEvery === 0 || step + 1 === config.steps || checkpointNext;
+    const result = engine.tidy(() => {
+      const x0 = engine.tensor(batch.images, shape);
+      // Algorithm 1, lines 2–5: x₀ ~ q(x₀), t ~ U, ε ~ N(0, I), x_t = √ᾱ_t x₀ + √(1−ᾱ_t) ε
+      const { noisy, target } = scheduler.noisyTrainingPair(x0, timesteps, config.seed, step);
+      const output = model.forward(noisy, timesteps, options.conditional ? batch.labels ?? undefined : undefined, step);
+      // L_simple (Ho et al. eq. 14)
+      const loss = mseLoss(output, target);
+      state.optimizer.zeroGrad();
+      engine.backward(loss);
+      const grads = state.optimizer.params.map((p) => p.grad).filter((g): g is Tensor => g !== null);
+      const clip = clipFactor(engine, grads, config.gradClip);
+      state.optimizer.step({ lr: learningRate, gradScale: clip });
+      state.ema.update();
+      return logNow ? { loss, clip } : {};
+    });
+    state.step++;
+    if (result.loss && result.clip) {
+      const [loss, clipValues] = [await result.loss.item(), await result.clip.data()];
+      result.loss.dispose();
+      result.clip.dispose();
+      if (!Number.isFinite(loss)) {
+        throw new Error(
+          `training diverged: the loss is ${loss} at step ${step + 1}` +
+            (lastCheckpoint > 0 ? `; the last good checkpoint is from step ${lastCheckpoint}` : "; no checkpoint was written"),
+        );
+      }
+      const now = performance.now();
+      await options.onLog?.({ step: state.step, loss, learningRate, gradNorm: clipValues[1], seconds: (now - started) / 1000 });
+    } else {
+      engine.flush();
+    }
+    if (options.onCheckpoint && config.checkpointEvery > 0 && state.step % config.checkpointEvery === 0 && state.step < config.steps) {
+      await options.onCheckpoint(state);
+      lastCheckpoint = state.step;
+    }
+  }
+  if (options.onCheckpoint) await options.onCheckpoint(state);
+}
