@@ -27,10 +27,6 @@ struct PermuteParams {
 @group(0) @binding(1) var<storage, read> permuteIn: array<f32>;
 @group(0) @binding(2) var<storage, read_write> permuteOut: array<f32>;
 
-fn dim(v: array<vec4<u32>, 2>, d: u32) -> u32 {
-  return v[d / 4u][d % 4u];
-}
-
 @compute @workgroup_size(WG)
 fn permute(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_id(gid, nwg);
@@ -39,11 +35,38 @@ fn permute(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
   var offset = 0u;
   for (var k = 0u; k < pp.rank; k++) {
     let d = pp.rank - 1u - k;
-    let size = dim(pp.outShape, d);
-    offset += (rest % size) * dim(pp.inStrides, d);
+    let size = pp.outShape[d / 4u][d % 4u];
+    offset += (rest % size) * pp.inStrides[d / 4u][d % 4u];
     rest = rest / size;
   }
   permuteOut[i] = permuteIn[offset];
+}
+
+// The same for at most 4 (coalesced) dimensions, with scalar uniforms; size0 is implied by n.
+struct Permute4Params {
+  n: u32,
+  size1: u32,
+  size2: u32,
+  size3: u32,
+  stride0: u32,
+  stride1: u32,
+  stride2: u32,
+  stride3: u32,
+};
+
+@group(0) @binding(20) var<uniform> p4: Permute4Params;
+
+@compute @workgroup_size(WG)
+fn permute_rank4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat_id(gid, nwg);
+  if (i >= p4.n) { return; }
+  let r3 = i / p4.size3;
+  let c3 = i - r3 * p4.size3;
+  let r2 = r3 / p4.size2;
+  let c2 = r3 - r2 * p4.size2;
+  let c0 = r2 / p4.size1;
+  let c1 = r2 - c0 * p4.size1;
+  permuteOut[i] = permuteIn[c0 * p4.stride0 + c1 * p4.stride1 + c2 * p4.stride2 + c3 * p4.stride3];
 }
 
 // ---------------------------------------------------------------- timestep embedding

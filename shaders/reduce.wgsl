@@ -30,17 +30,13 @@ override WG: u32 = 64;
 
 var<workgroup> partial: array<f32, WG>;
 
-fn dim(v: array<vec4<u32>, 2>, d: u32) -> u32 {
-  return v[d / 4u][d % 4u];
-}
-
 fn kept_offset(o: u32) -> u32 {
   var rest = o;
   var offset = 0u;
   for (var k = 0u; k < p.keptRank; k++) {
     let d = p.keptRank - 1u - k;
-    let size = dim(p.keptShape, d);
-    offset += (rest % size) * dim(p.keptStrides, d);
+    let size = p.keptShape[d / 4u][d % 4u];
+    offset += (rest % size) * p.keptStrides[d / 4u][d % 4u];
     rest = rest / size;
   }
   return offset;
@@ -51,8 +47,8 @@ fn reduced_offset(r: u32) -> u32 {
   var offset = 0u;
   for (var k = 0u; k < p.reducedRank; k++) {
     let d = p.reducedRank - 1u - k;
-    let size = dim(p.reducedShape, d);
-    offset += (rest % size) * dim(p.reducedStrides, d);
+    let size = p.reducedShape[d / 4u][d % 4u];
+    offset += (rest % size) * p.reducedStrides[d / 4u][d % 4u];
     rest = rest / size;
   }
   return offset;
@@ -65,11 +61,22 @@ fn reduce_serial(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
   let base = kept_offset(o);
   var sum = 0.0;
   var compensation = 0.0;
-  for (var r = 0u; r < p.nReduce; r++) {
-    let y = x[base + reduced_offset(r)] - compensation;
-    let t = sum + y;
-    compensation = (t - sum) - y;
-    sum = t;
+  // Walk the reduction row by row along its innermost dimension: one offset computation per row.
+  var innerSize = p.nReduce;
+  var innerStride = 1u;
+  if (p.reducedRank > 0u) {
+    let inner = p.reducedRank - 1u;
+    innerSize = p.reducedShape[inner / 4u][inner % 4u];
+    innerStride = p.reducedStrides[inner / 4u][inner % 4u];
+  }
+  for (var row = 0u; row < p.nReduce; row += innerSize) {
+    let start = base + reduced_offset(row);
+    for (var c = 0u; c < innerSize; c++) {
+      let y = x[start + c * innerStride] - compensation;
+      let t = sum + y;
+      compensation = (t - sum) - y;
+      sum = t;
+    }
   }
   out[o] = sum * p.scale;
 }

@@ -56,7 +56,10 @@ export function spacedTimesteps(spacing: TimestepSpacing, T: number, steps: numb
   }
   const out: number[] = [];
   if (spacing === "linspace") {
-    for (let i = 0; i < steps; i++) out.push(Math.round(steps === 1 ? 0 : ((T - 1) * i) / (steps - 1)));
+    // np.linspace(0, T − 1, steps).round(): numpy computes i·step with step = (T − 1)/(steps − 1), sets the last
+    // value to T − 1 exactly, and rounds halves to even (T = 1000, steps = 7 gives 832, not 833)
+    const step = steps === 1 ? 0 : (T - 1) / (steps - 1);
+    for (let i = 0; i < steps; i++) out.push(roundHalfEven(steps > 1 && i === steps - 1 ? T - 1 : i * step));
     return out.reverse();
   }
   if (spacing === "leading") {
@@ -64,9 +67,12 @@ export function spacedTimesteps(spacing: TimestepSpacing, T: number, steps: numb
     for (let i = 0; i < steps; i++) out.push(i * ratio + stepsOffset);
     return out.reverse();
   }
-  // trailing: round(arange(T, 0, −T/steps)) − 1
-  const ratio = T / steps;
-  for (let t = T; t > 0 + 1e-9; t -= ratio) out.push(roundHalfEven(t) - 1);
+  // trailing: np.round(np.arange(T, 0, −T/steps)) − 1. numpy's arange fills T + i·δ with δ = (T − T/steps) − T
+  // (its second value minus its first), which can differ from −T/steps in the last bit and decide a rounding.
+  // When T/(T/steps) rounds above steps, numpy also yields one more value ≈ 0 (so diffusers gets a spurious
+  // timestep −1, e.g. T = 50, steps = 29); we stop at `steps` values.
+  const delta = T - T / steps - T;
+  for (let i = 0; i < steps; i++) out.push(roundHalfEven(T + i * delta) - 1);
   return out;
 }
 

@@ -8,6 +8,8 @@
  * family's line numbers stay true in error messages (lines past its end are mapped back by `sourceLocation`).
  */
 import philox from "../../shaders/lib/philox.wgsl";
+import bench from "../../shaders/bench.wgsl";
+import bound from "../../shaders/bound.wgsl";
 import conv2d from "../../shaders/conv2d.wgsl";
 import diffusion from "../../shaders/diffusion.wgsl";
 import elementwise from "../../shaders/elementwise.wgsl";
@@ -23,6 +25,8 @@ import softmax from "../../shaders/softmax.wgsl";
 const libraries: Record<string, string> = { philox };
 
 const rawSources: Record<string, string> = {
+  bench,
+  bound,
   conv2d,
   diffusion,
   elementwise,

@@ -5,7 +5,7 @@
 import { record } from "../autograd.js";
 import type { Engine } from "../engine.js";
 import { type Shape, type Tensor, shapeString } from "../tensor.js";
-import { broadcastShapes, broadcastStrides, checkRank, grid1d, sameShape, stridesOf } from "./shape.js";
+import { broadcastShapes, broadcastStrides, checkRank, coalesce, grid1d, sameShape } from "./shape.js";
 import { sumTo } from "./reduce.js";
 
 const BINARY_OP = { add: 0, sub: 1, mul: 2, div: 3 } as const;
@@ -30,17 +30,24 @@ function binaryForward(op: keyof typeof BINARY_OP, a: Tensor, b: Tensor): Tensor
   const shape = broadcastShapes(op, a.shape, b.shape);
   checkRank(op, shape);
   const out = a.engine.empty(shape, op);
+  const packed = coalesce(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)]);
+  if (packed.shape.length === 1 && packed.strides[0][0] === 1 && packed.strides[1][0] === 1) {
+    a.engine.run("elementwise/binary_contiguous", { a, b, out }, { n: out.size, alpha: 0, beta: 0 }, grid1d(out.size), { OP: BINARY_OP[op] });
+    return out;
+  }
+  if (packed.shape.length <= 2) {
+    const [rows, cols] = packed.shape.length === 2 ? packed.shape : [1, packed.shape[0]];
+    const [[aRow, aCol], [bRow, bCol]] = packed.strides.map((s) => (s.length === 2 ? s : [0, s[0]]));
+    a.engine.run("elementwise/binary_2d", { a, b, out }, { n: rows * cols, cols, aRow, aCol, bRow, bCol }, grid1d(out.size), {
+      OP: BINARY_OP[op],
+    });
+    return out;
+  }
   a.engine.run(
     "elementwise/binary",
     { a, b, out },
-    {
-      n: out.size,
-      rank: shape.length,
-      outShape: shape,
-      aStrides: broadcastStrides(a.shape, shape),
-      bStrides: broadcastStrides(b.shape, shape),
-    },
-    grid1d(out.size),
+    { n: out.size, rank: packed.shape.length, outShape: packed.shape, aStrides: packed.strides[0], bStrides: packed.strides[1] },
+    grid1d(Math.ceil(out.size / 4)),
     { OP: BINARY_OP[op] },
   );
   return out;
@@ -164,17 +171,13 @@ export function broadcastTo(a: Tensor, shape: Shape): Tensor {
   }
   checkRank("broadcastTo", shape);
   const out = a.engine.empty(shape, "broadcastTo");
+  const packed = coalesce(shape, [broadcastStrides(a.shape, shape)]);
+  // The kernel shares its indexing with `binary`, which also binds b: bind a there too (it is not read).
   a.engine.run(
     "elementwise/broadcast",
-    { a, out },
-    {
-      n: out.size,
-      rank: shape.length,
-      outShape: shape,
-      aStrides: broadcastStrides(a.shape, shape),
-      bStrides: stridesOf(shape).map(() => 0),
-    },
-    grid1d(out.size),
+    { a, b: a, out },
+    { n: out.size, rank: packed.shape.length, outShape: packed.shape, aStrides: packed.strides[0], bStrides: [] },
+    grid1d(Math.ceil(out.size / 4)),
   );
   return record("broadcastTo", out, [a], (g) => [sumTo(g, a.shape)]);
 }

@@ -7,7 +7,7 @@ import type { Engine } from "../engine.js";
 import { type Tensor, shapeString } from "../tensor.js";
 import { square, sub } from "./elementwise.js";
 import { mean } from "./reduce.js";
-import { MAX_RANK, grid1d, sameShape, stridesOf } from "./shape.js";
+import { MAX_RANK, coalesce, grid1d, sameShape, stridesOf } from "./shape.js";
 
 // ---------------------------------------------------------------- permute
 
@@ -15,10 +15,24 @@ function permuteForward(op: string, x: Tensor, dims: readonly number[]): Tensor 
   const strides = stridesOf(x.shape);
   const outShape = dims.map((d) => x.shape[d]);
   const out = x.engine.empty(outShape, op);
+  const packed = coalesce(outShape, [dims.map((d) => strides[d])]);
+  if (packed.shape.length <= 4) {
+    // Scalar uniforms for up to 4 (coalesced) dimensions: dynamically indexed uniform arrays are slow on CPU adapters.
+    const pad = 4 - packed.shape.length;
+    const sizes = [...new Array(pad).fill(1), ...packed.shape];
+    const inStrides = [...new Array(pad).fill(0), ...packed.strides[0]];
+    x.engine.run(
+      "misc/permute_rank4",
+      { permuteIn: x, permuteOut: out },
+      { n: out.size, size1: sizes[1], size2: sizes[2], size3: sizes[3], stride0: inStrides[0], stride1: inStrides[1], stride2: inStrides[2], stride3: inStrides[3] },
+      grid1d(out.size),
+    );
+    return out;
+  }
   x.engine.run(
     "misc/permute",
     { permuteIn: x, permuteOut: out },
-    { n: out.size, rank: dims.length, outShape, inStrides: dims.map((d) => strides[d]) },
+    { n: out.size, rank: packed.shape.length, outShape: packed.shape, inStrides: packed.strides[0] },
     grid1d(out.size),
   );
   return out;

@@ -27,6 +27,15 @@ export class EMA {
     });
   }
 
+  /** Copy the averaged weights into `targets` (same order and shapes as `params`), e.g. a model used for sampling. */
+  copyTo(targets: Tensor[]): void {
+    if (targets.length !== this.shadows.length) throw new Error(`EMA.copyTo: ${targets.length} targets for ${this.shadows.length} parameters`);
+    targets.forEach((t, i) => {
+      if (t.shape.join() !== this.shadows[i].shape.join()) throw new Error(`EMA.copyTo: target ${t} does not match ${this.shadows[i]}`);
+      this.engine.recorder.copy(this.shadows[i].buffer, 0, t.buffer, 0, t.byteLength);
+    });
+  }
+
   dispose(): void {
     for (const s of this.shadows) s.dispose();
   }

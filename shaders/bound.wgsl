@@ -1,0 +1,119 @@
+// Per-element terms of the DDPM variational bound in nats (Ho et al. 2020, eq. 5 and §3.3; their code's
+// diffusion_utils_2.py `_vb_terms_bpd` and `_prior_bpd`). Layout: x0, noisy (x_t) and modelOutput are dense
+// [N, perSample] (an NCHW batch, flattened per image); per-image coefficients come from the CPU, where the schedule
+// is computed in float64. One invocation per element; the terms are summed per image afterwards (ops.sum).
+//
+// With the image's coefficients c:
+//   x̂₀ = clamp(c.x0FromSample·x_t + c.x0FromModel·m, −1, 1)       the model's x₀ (clip_denoised = True)
+//   d  = c.meanFromX0·x₀ − c.meanFromPred·x̂₀                      μ_q − μ_p: the posterior mean coefficient of x_t
+//                                                                  is the same in q and p, so that part cancels
+//   KL (c.isDecoder = 0): c.klConstant + ½·d²·c.invVariance
+//       = KL(N(μ_q, σ_q²) ‖ N(μ_p, σ_p²)) with klConstant = ½(−1 + log σ_p² − log σ_q² + σ_q²/σ_p²), invVariance = 1/σ_p²
+//       (the prior KL(q(x_T | x₀) ‖ N(0, I)) is this with meanFromPred = 0, σ_p = 1)
+//   decoder (c.isDecoder = 1): −log p(x₀ | x₁), the discretised Gaussian of Ho et al. (their utils.py
+//       `discretized_gaussian_log_likelihood`): the mass of N(μ_p, σ_p²) on x₀'s bin [x₀ − 1/255, x₀ + 1/255], the
+//       bin at −1 extended to −∞ and the one at 1 to +∞ (the ±0.999 tests), with the normal CDF approximated by
+//       Φ(x) ≈ ½(1 + tanh(√(2/π)(x + 0.044715x³))) = σ(z(x)), z(x) = 2√(2/π)(x + 0.044715x³); d = x₀ − μ_p and
+//       c.invStd = 1/σ_p. Every probability is floored at 1e-12, as theirs.
+//
+// The bin mass σ(z₊) − σ(z₋) is evaluated without subtracting nearly equal numbers: in a tail it is written as
+// e^{z₊}(1 − e^{−(z₊−z₋)}) / ((1 + e^{z₊})(1 + e^{z₋})) after reflecting to the left tail, and z₊ − z₋ is formed from
+// its factored expression; float32 then keeps ~1e-6 relative accuracy where the plain formula loses all of it.
+
+struct BoundParams {
+  n: u32,
+  perSample: u32,
+};
+
+struct BoundCoefficients {
+  x0FromSample: f32,
+  x0FromModel: f32,
+  meanFromX0: f32,
+  meanFromPred: f32,
+  klConstant: f32,
+  invVariance: f32,
+  invStd: f32,
+  isDecoder: f32,
+};
+
+override WG: u32 = 64;
+
+@group(0) @binding(0) var<uniform> bp: BoundParams;
+@group(0) @binding(1) var<storage, read> x0: array<f32>;
+@group(0) @binding(2) var<storage, read> noisy: array<f32>;
+@group(0) @binding(3) var<storage, read> modelOutput: array<f32>;
+@group(0) @binding(4) var<storage, read> coefficients: array<BoundCoefficients>;
+@group(0) @binding(5) var<storage, read_write> terms: array<f32>;
+
+const SQRT_2_OVER_PI: f32 = 0.7978845608028654;
+const HALF_BIN: f32 = 0.00392156862745098; // 1/255: data in [−1, 1] quantised to 256 levels
+const LOG_MIN_PROBABILITY: f32 = -27.631021115928547; // log(1e-12)
+
+// 1 − e^{−x} for x ≥ 0, accurate near 0 (a Taylor series where 1 − exp(−x) would cancel).
+fn one_minus_exp_neg(x: f32) -> f32 {
+  if (x < 0.1) {
+    return x * (1.0 - x / 2.0 * (1.0 - x / 3.0 * (1.0 - x / 4.0 * (1.0 - x / 5.0))));
+  }
+  return 1.0 - exp(-x);
+}
+
+// log σ(z) = −log(1 + e^{−z}), for any z.
+fn log_sigmoid(z: f32) -> f32 {
+  return min(z, 0.0) - log(1.0 + exp(-abs(z)));
+}
+
+// log(σ(hi) − σ(lo)) for hi > lo, where width = hi − lo is given separately (computed without cancellation).
+fn log_sigmoid_difference(hi: f32, lo: f32, width: f32) -> f32 {
+  var a = hi;
+  var b = lo;
+  if (b > 0.0) {
+    // σ(hi) − σ(lo) = σ(−lo) − σ(−hi): move a right-tail bin to the left tail
+    a = -lo;
+    b = -hi;
+  }
+  if (a <= 0.0) {
+    // both in the left tail: σ(a) − σ(b) = e^a (1 − e^{−(a−b)}) / ((1 + e^a)(1 + e^b))
+    return a + log(one_minus_exp_neg(width)) - log(1.0 + exp(a)) - log(1.0 + exp(b));
+  }
+  // straddling 0: (σ(a) − ½) + (½ − σ(b)), each term positive, with σ(x) − ½ = (1 − e^{−x}) / (2(1 + e^{−x}))
+  return log(0.5 * (one_minus_exp_neg(a) / (1.0 + exp(-a)) + one_minus_exp_neg(-b) / (1.0 + exp(b))));
+}
+
+// z(x) = 2√(2/π)(x + 0.044715x³): Φ(x) ≈ σ(z(x)).
+fn cdf_logit(x: f32) -> f32 {
+  return 2.0 * SQRT_2_OVER_PI * (x + 0.044715 * x * x * x);
+}
+
+// −log p(x₀ | x₁) for one element: data x, centred value d = x − μ_p, 1/σ_p.
+fn decoder_nll(x: f32, d: f32, invStd: f32) -> f32 {
+  let plusIn = invStd * (d + HALF_BIN);
+  let minIn = invStd * (d - HALF_BIN);
+  let zPlus = cdf_logit(plusIn);
+  let zMin = cdf_logit(minIn);
+  var logProbability: f32;
+  if (x < -0.999) {
+    logProbability = log_sigmoid(zPlus); // log Φ(plusIn): the bin reaches −∞
+  } else if (x > 0.999) {
+    logProbability = log_sigmoid(-zMin); // log(1 − Φ(minIn)): the bin reaches +∞
+  } else {
+    // z₊ − z₋ = 2√(2/π)·(p − m)·(1 + 0.044715(p² + pm + m²)), with p − m = 2·invStd/255 exactly
+    let width = 2.0 * SQRT_2_OVER_PI * (2.0 * HALF_BIN * invStd) * (1.0 + 0.044715 * (plusIn * plusIn + plusIn * minIn + minIn * minIn));
+    logProbability = log_sigmoid_difference(zPlus, zMin, width);
+  }
+  return -max(logProbability, LOG_MIN_PROBABILITY);
+}
+
+// terms[i] = the bound's term for element i, in nats (see the header).
+@compute @workgroup_size(WG)
+fn vb_terms(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= bp.n) { return; }
+  let c = coefficients[i / bp.perSample];
+  let predX0 = clamp(c.x0FromSample * noisy[i] + c.x0FromModel * modelOutput[i], -1.0, 1.0);
+  let d = c.meanFromX0 * x0[i] - c.meanFromPred * predX0;
+  if (c.isDecoder > 0.5) {
+    terms[i] = decoder_nll(x0[i], d, c.invStd);
+  } else {
+    terms[i] = c.klConstant + 0.5 * d * d * c.invVariance;
+  }
+}

@@ -1,0 +1,262 @@
+/**
+ * The variational bound on the negative log-likelihood, in bits per dimension (Ho et al. 2020, eq. 5 and Table 2;
+ * their code's `calc_bpd_loop`, `_vb_terms_bpd` and `_prior_bpd` in diffusion_tf/diffusion_utils_2.py):
+ *
+ *   L = KL(q(x_T | x₀) ‖ N(0, I))                               prior
+ *     + Σ_{t>1} KL(q(x_{t−1} | x_t, x₀) ‖ p_θ(x_{t−1} | x_t))    kl
+ *     − log p_θ(x₀ | x₁)                                        decoder
+ *
+ * with Ho et al.'s 1-based t (diffusers' 0-based timestep t is their t + 1: their decoder term is our timestep 0).
+ * p_θ's mean is the posterior mean μ̃_t(x_t, x̂₀) at the model's x̂₀, clipped to [−1, 1] (calc_bpd_loop's
+ * clip_denoised = True); its variance follows the scheduler's variance_type: fixed_small → β̃_t (log clipped at
+ * β̃_1 for the first timestep), fixed_large → β_t, except β̃_1 at the first timestep, as their code does "to get a
+ * better decoder log likelihood". The decoder is their discretised Gaussian on 256 levels. Every term is a mean
+ * over the image's dimensions in nats, divided by ln 2.
+ *
+ * The per-element terms come from one kernel (shaders/bound.wgsl); each image's sum comes from ops.sum, so only
+ * N numbers per timestep are read back. Schedule coefficients are float64 on the CPU (uploaded as float32).
+ */
+import type { Engine } from "../engine.js";
+import { grid1d } from "../ops/shape.js";
+import { sum } from "../ops/reduce.js";
+import { type Tensor, shapeString } from "../tensor.js";
+import type { DDPMScheduler } from "./schedulers.js";
+
+/** "exact" evaluates all T timesteps; "estimate" samples `samples` timesteps per image. */
+export type BoundMode = "exact" | "estimate";
+
+export interface VariationalBoundOptions {
+  scheduler: DDPMScheduler;
+  /** Returns the model output for the scheduler's prediction_type (ε, x₀ or v), one timestep per image. */
+  model: (xt: Tensor, timesteps: number[]) => Tensor;
+  /** Data [N, C, H, W] (any rank ≥ 2: the first axis is the batch) in [−1, 1], quantised to 256 levels. */
+  x0: Tensor;
+  mode: BoundMode;
+  /** Timesteps sampled per image in "estimate" mode (default 1). */
+  samples?: number;
+  /** Seed of the noise (and, when estimating, of the sampled timesteps). Default 0. */
+  seed?: number;
+  /** Called after each model evaluation with (done, total). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface VariationalBoundResult {
+  /** The bound in bits per dimension, mean over images. */
+  bitsPerDim: number;
+  /** The bound of each image, bits per dimension. */
+  perImage: Float64Array;
+  /** KL(q(x_T | x₀) ‖ N(0, I)), bits per dimension, mean over images (always exact). */
+  prior: number;
+  /** −log p(x₀ | x₁), bits per dimension, mean over images (estimated in "estimate" mode). */
+  decoder: number;
+  /** The sum of the KL terms of the other timesteps, bits per dimension, mean over images. */
+  kl: number;
+  /** The mode that produced these numbers (the one asked for). */
+  mode: BoundMode;
+  /** Model evaluations (one per timestep, batched over the images): T when exact, `samples` when estimating. */
+  timestepsEvaluated: number;
+}
+
+/** The coefficients of one image's term in shaders/bound.wgsl (see its header for the math). */
+export interface BoundTermCoefficients {
+  x0FromSample: number;
+  x0FromModel: number;
+  meanFromX0: number;
+  meanFromPred: number;
+  klConstant: number;
+  invVariance: number;
+  invStd: number;
+  isDecoder: boolean;
+}
+
+/** log σ_p² of p_θ(x_{t−1} | x_t) for the scheduler's variance type (Ho et al.'s fixedsmall / fixedlarge tables). */
+function modelLogVariance(scheduler: DDPMScheduler, t: number): number {
+  const s = scheduler.schedule;
+  switch (scheduler.config.variance_type) {
+    case "fixed_small":
+    case "fixed_small_log":
+      return s.posteriorLogVarianceClipped[t];
+    case "fixed_large":
+    case "fixed_large_log":
+      // log(append(β̃_1, β_2..β_T)) in their 1-based notation
+      return t === 0 ? s.posteriorLogVarianceClipped[0] : Math.log(s.betas[t]);
+  }
+}
+
+/**
+ * The coefficients of the bound's term at timestep t (0-based): the decoder NLL at t = 0, else
+ * KL(q(x_{t−1} | x_t, x₀) ‖ p_θ(x_{t−1} | x_t)).
+ */
+export function boundTermCoefficients(scheduler: DDPMScheduler, t: number): BoundTermCoefficients {
+  if (!Number.isInteger(t) || t < 0 || t >= scheduler.T) throw new Error(`variationalBound: timestep ${t} is outside [0, ${scheduler.T})`);
+  const s = scheduler.schedule;
+  const { x0FromSample, x0FromModel } = scheduler.stepCoefficients(t);
+  const logVariance = modelLogVariance(scheduler, t);
+  if (t === 0) {
+    // p(x₀ | x₁) has mean μ̃(x₁, x̂₀) = coef1·x̂₀ (coef2 = 0 at the first timestep)
+    return {
+      x0FromSample,
+      x0FromModel,
+      meanFromX0: 1,
+      meanFromPred: s.posteriorMeanCoef1[0],
+      klConstant: 0,
+      invVariance: 0,
+      invStd: Math.exp(-0.5 * logVariance),
+      isDecoder: true,
+    };
+  }
+  // KL between N(μ̃(x_t, x₀), β̃_t) and N(μ̃(x_t, x̂₀), σ_p²): ½(−1 + Δ + e^{−Δ}) + ½(μ_q − μ_p)²/σ_p², Δ = log σ_p² − log β̃_t
+  const delta = logVariance - s.posteriorLogVarianceClipped[t];
+  return {
+    x0FromSample,
+    x0FromModel,
+    meanFromX0: s.posteriorMeanCoef1[t],
+    meanFromPred: s.posteriorMeanCoef1[t],
+    klConstant: 0.5 * (delta + Math.expm1(-delta)),
+    invVariance: Math.exp(-logVariance),
+    invStd: 0,
+    isDecoder: false,
+  };
+}
+
+/** The prior term KL(N(√ᾱ_T·x₀, 1 − ᾱ_T) ‖ N(0, 1)) as kernel coefficients (model and x_t unused). */
+export function priorTermCoefficients(scheduler: DDPMScheduler): BoundTermCoefficients {
+  const alphaBar = scheduler.schedule.alphasCumprod[scheduler.T - 1];
+  return {
+    x0FromSample: 0,
+    x0FromModel: 0,
+    meanFromX0: Math.sqrt(alphaBar),
+    meanFromPred: 0,
+    // ½(−1 + 0 − log(1 − ᾱ) + (1 − ᾱ)) = ½(−ᾱ − log(1 − ᾱ))
+    klConstant: 0.5 * (-alphaBar - Math.log1p(-alphaBar)),
+    invVariance: 1,
+    invStd: 0,
+    isDecoder: false,
+  };
+}
+
+/**
+ * The bound's per-element terms in nats (shaders/bound.wgsl), one coefficient set per image; same shape as x0.
+ * No tape: evaluation only.
+ */
+export function boundTerms(x0: Tensor, xt: Tensor, modelOutput: Tensor, perImage: BoundTermCoefficients[]): Tensor {
+  const n = x0.shape[0];
+  if (x0.rank < 2 || perImage.length !== n) {
+    throw new Error(`boundTerms: ${perImage.length} coefficient sets for x₀ of shape ${shapeString(x0.shape)}`);
+  }
+  for (const [name, t] of [["x_t", xt], ["model output", modelOutput]] as const) {
+    if (t.shape.join() !== x0.shape.join()) {
+      throw new Error(`boundTerms: ${name} has shape ${shapeString(t.shape)}, x₀ ${shapeString(x0.shape)}`);
+    }
+  }
+  const engine = x0.engine;
+  const table = new Float32Array(8 * n);
+  perImage.forEach((c, i) =>
+    table.set(
+      [c.x0FromSample, c.x0FromModel, c.meanFromX0, c.meanFromPred, c.klConstant, c.invVariance, c.invStd, c.isDecoder ? 1 : 0],
+      8 * i,
+    ),
+  );
+  const coefficients = engine.tensor(table, [n, 8]);
+  const terms = engine.empty(x0.shape, "boundTerms");
+  engine.run(
+    "bound/vb_terms",
+    { x0, noisy: xt, modelOutput, coefficients, terms },
+    { n: x0.size, perSample: x0.size / n },
+    grid1d(x0.size),
+  );
+  coefficients.dispose();
+  return terms;
+}
+
+/** Each image's summed terms in nats, read back. */
+async function perImageNats(engine: Engine, make: () => Tensor): Promise<Float64Array> {
+  const sums = engine.tidy(() => engine.noGrad(() => {
+    const terms = make();
+    return sum(terms, terms.shape.map((_, d) => d).slice(1));
+  }));
+  const values = Float64Array.from(await sums.data());
+  sums.dispose();
+  return values;
+}
+
+/** mulberry32: a small seeded generator for the sampled timesteps (uniform in [0, 1)). */
+function uniformSource(seed: number): () => number {
+  let state = (seed ^ 0x9e3779b9) >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let z = state;
+    z = Math.imul(z ^ (z >>> 15), z | 1);
+    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
+    return ((z ^ (z >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The variational bound of a model on data x₀, in bits per dimension. The returned `mode` says which was used:
+ *
+ * - "exact": all T timesteps, as Ho et al.'s calc_bpd_loop; x_t is drawn by the scheduler's fused q_sample with
+ *   Philox stream t under `seed` (the noise `engine.randn(x0.shape, { seed, stream: t })` gives).
+ * - "estimate": `samples` rounds; in round k every image gets its own timestep, uniform in [0, T) (drawn on the CPU
+ *   from `seed`), x_t uses Philox stream T + k, and each image's terms are scaled by T / samples, an unbiased
+ *   estimate of the sum over timesteps; `decoder` and `kl` split that estimate by timestep. The prior is exact.
+ */
+export async function variationalBound(options: VariationalBoundOptions): Promise<VariationalBoundResult> {
+  const { scheduler, model, x0, mode } = options;
+  const seed = options.seed ?? 0;
+  const samples = options.samples ?? 1;
+  if (mode !== "exact" && mode !== "estimate") throw new Error(`variationalBound: mode must be "exact" or "estimate", got ${JSON.stringify(mode)}`);
+  if (mode === "estimate" && !(Number.isInteger(samples) && samples >= 1)) {
+    throw new Error(`variationalBound: samples must be a positive integer, got ${samples}`);
+  }
+  if (x0.rank < 2) throw new Error(`variationalBound: x0 must be [N, C, H, W] (rank ≥ 2), got ${shapeString(x0.shape)}`);
+  const engine = x0.engine;
+  const T = scheduler.T;
+  const n = x0.shape[0];
+  const nats = 1 / ((x0.size / n) * Math.LN2); // summed nats → bits per dimension
+
+  const evaluate = (timesteps: number[], stream: number): Promise<Float64Array> =>
+    perImageNats(engine, () => {
+      const { noisy, target } = scheduler.noisyTrainingPair(x0, timesteps, seed, stream);
+      target.dispose();
+      const output = model(noisy, timesteps);
+      if (output.shape.join() !== x0.shape.join()) {
+        throw new Error(`variationalBound: the model returned ${shapeString(output.shape)} for x_t of shape ${shapeString(x0.shape)}`);
+      }
+      return boundTerms(x0, noisy, output, timesteps.map((t) => boundTermCoefficients(scheduler, t)));
+    });
+
+  const priorPerImage = (await perImageNats(engine, () => boundTerms(x0, x0, x0, Array(n).fill(priorTermCoefficients(scheduler))))).map(
+    (v) => v * nats,
+  );
+  const decoder = new Float64Array(n);
+  const kl = new Float64Array(n);
+  const total = mode === "exact" ? T : samples;
+  if (mode === "exact") {
+    for (let t = T - 1; t >= 0; t--) {
+      const terms = await evaluate(Array(n).fill(t), t);
+      for (let i = 0; i < n; i++) (t === 0 ? decoder : kl)[i] += terms[i] * nats;
+      options.onProgress?.(T - t, total);
+    }
+  } else {
+    const uniform = uniformSource(seed);
+    const weight = T / samples;
+    for (let k = 0; k < samples; k++) {
+      const timesteps = Array.from({ length: n }, () => Math.min(Math.floor(uniform() * T), T - 1));
+      const terms = await evaluate(timesteps, T + k);
+      for (let i = 0; i < n; i++) (timesteps[i] === 0 ? decoder : kl)[i] += terms[i] * nats * weight;
+      options.onProgress?.(k + 1, total);
+    }
+  }
+  const perImage = priorPerImage.map((p, i) => p + decoder[i] + kl[i]);
+  const mean = (a: Float64Array) => a.reduce((s, v) => s + v, 0) / n;
+  return {
+    bitsPerDim: mean(perImage),
+    perImage,
+    prior: mean(priorPerImage),
+    decoder: mean(decoder),
+    kl: mean(kl),
+    mode,
+    timestepsEvaluated: total,
+  };
+}

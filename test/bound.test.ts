@@ -1,0 +1,330 @@
+/**
+ * The variational bound (src/diffusion/bound.ts, shaders/bound.wgsl) against the float64 reference written as
+ * Ho et al.'s code computes it (test/reference/bound.ts).
+ *
+ * Tolerances: the kernel evaluates in float32 with coefficients rounded to float32, and the reference uses the plain
+ * formulas in float64, so per element (each image's terms compared on their own scale):
+ *   KL terms: |a − b| ≤ 3e-6·max|b| + 3e-5·|b| (+1e-14: at t = T − 1 the fixed_large terms are ~1e-13 nats, where
+ *     the reference's own float64 cancellation in −1 + Δ + e^{−Δ} is ~1e-3 relative);
+ *   decoder NLL (nats, up to 27.6): |a − b| ≤ 5e-5·max(1, |b|) (the CDF's argument is (x₀ − μ)/σ with 1/σ ≈ 135
+ *     at t = 0, so float32 rounding of x̂₀ moves it by ~1e-5, and log Φ by ~|argument|·1e-5 in a tail).
+ *   Measured worst: 0.14 of the KL tolerance, 0.16 of the decoder's.
+ *   whole bound (bits/dim): relative 1e-4 (sums of the above).
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { type Engine, type Tensor, ops } from "../src/index.js";
+import { boundTermCoefficients, boundTerms, priorTermCoefficients, variationalBound } from "../src/diffusion/bound.js";
+import { DDPMScheduler } from "../src/diffusion/schedulers.js";
+import type { PredictionType } from "../src/diffusion/config.js";
+import { testEngine } from "./helpers/engine.js";
+import { ReferenceDiffusion, type ReferenceVarianceType } from "./reference/bound.js";
+import { rng } from "./reference/tensor.js";
+
+let engine: Engine;
+beforeAll(async () => {
+  engine = await testEngine();
+});
+
+/** Data in [−1, 1] on 256 levels, with both edge values present. */
+function quantisedData(n: number, random: () => number): Float64Array {
+  const out = Float64Array.from({ length: n }, () => Math.floor(random() * 256) / 127.5 - 1);
+  out[0] = -1;
+  if (n > 1) out[n - 1] = 1;
+  return out;
+}
+
+/** Standard normals (Box–Muller), rounded to float32. */
+function normals(n: number, random: () => number): Float64Array {
+  return Float64Array.from({ length: n }, () => Math.fround(Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())));
+}
+
+function expectTermsClose(actual: ArrayLike<number>, expected: ArrayLike<number>, decoder: boolean, what: string): void {
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
+  let worst = 0;
+  let at = -1;
+  for (let i = 0; i < expected.length; i++) {
+    const allowed = decoder ? 5e-5 * Math.max(1, Math.abs(expected[i])) : 3e-6 * scale + 3e-5 * Math.abs(expected[i]) + 1e-14;
+    const ratio = Math.abs(actual[i] - expected[i]) / allowed;
+    if (!(ratio <= worst)) [worst, at] = [ratio, i];
+  }
+  expect(worst, `${what}: at [${at}] got ${actual[at]}, expected ${expected[at]}`).toBeLessThanOrEqual(1);
+}
+
+describe("bound kernel: per-element terms against the float64 reference", () => {
+  const T = 1000;
+  const cases: [ReferenceVarianceType, PredictionType][] = [
+    ["fixed_small", "epsilon"],
+    ["fixed_large", "epsilon"],
+    ["fixed_small", "v_prediction"],
+    ["fixed_large", "sample"],
+  ];
+  // one timestep per image: the decoder and KL terms side by side in one dispatch, t = 0 and T − 1 included
+  const all = [0, 1, 2, 500, T - 2, T - 1];
+  const shapes: [number[], number[]][] = [
+    [[6, 3, 7, 3], all], // 63 per image
+    [[6, 1, 1, 65], all],
+    [[6, 1, 1, 1], all],
+    [[1, 1, 3, 17], [0]],
+    [[1, 3, 1, 1], [T - 1]],
+  ];
+  for (const [varianceType, prediction] of cases) {
+    it(`${varianceType}, ${prediction}: decoder at t = 0, KL at t = 1, 2, 500, 998, 999, and the prior`, async () => {
+      const scheduler = new DDPMScheduler({ num_train_timesteps: T, variance_type: varianceType, prediction_type: prediction });
+      const reference = new ReferenceDiffusion(scheduler.schedule.betas, varianceType, prediction);
+      for (const [shape, timesteps] of shapes) {
+        const random = rng(shape.reduce((a, b) => a * b));
+        const size = shape.reduce((a, b) => a * b);
+        const perImage = size / shape[0];
+        const x0 = quantisedData(size, random);
+        const eps = normals(size, random);
+        const wrong = normals(size, random);
+        const xt = new Float64Array(size);
+        const model = new Float64Array(size);
+        for (let i = 0; i < size; i++) {
+          const t = timesteps[Math.floor(i / perImage)];
+          xt[i] = Math.fround(reference.qSample(x0[i], t, eps[i]));
+          // the true target plus an error of mixed size (0.03, 0.3 or 3), so the decoder sees bins near and far
+          const a = Math.sqrt(reference.alphasCumprod[t]);
+          const b = Math.sqrt(1 - reference.alphasCumprod[t]);
+          const target = prediction === "epsilon" ? eps[i] : prediction === "sample" ? x0[i] : a * eps[i] - b * x0[i];
+          model[i] = Math.fround(target + [0.03, 0.3, 3][i % 3] * wrong[i]);
+        }
+        const { terms, prior } = engine.tidy(() => {
+          const tensors = [x0, xt, model].map((d) => engine.tensor(Float32Array.from(d), shape));
+          const coefficients = timesteps.map((t) => boundTermCoefficients(scheduler, t));
+          return {
+            terms: boundTerms(tensors[0], tensors[1], tensors[2], coefficients),
+            prior: boundTerms(tensors[0], tensors[0], tensors[0], coefficients.map(() => priorTermCoefficients(scheduler))),
+          };
+        });
+        const [termValues, priorValues] = [await terms.data(), await prior.data()];
+        terms.dispose();
+        prior.dispose();
+        for (let image = 0; image < shape[0]; image++) {
+          const t = timesteps[image];
+          const range = [image * perImage, (image + 1) * perImage];
+          const expected = Array.from({ length: perImage }, (_, j) => reference.term(t, x0[range[0] + j], xt[range[0] + j], model[range[0] + j]));
+          expectTermsClose(termValues.slice(range[0], range[1]), expected, t === 0, `[${shape}] t=${t}`);
+          const expectedPrior = Array.from({ length: perImage }, (_, j) => reference.prior(x0[range[0] + j]));
+          expectTermsClose(priorValues.slice(range[0], range[1]), expectedPrior, false, `[${shape}] prior`);
+        }
+      }
+    });
+  }
+
+  it("refuses mismatched shapes and coefficient counts, naming them", () => {
+    const scheduler = new DDPMScheduler();
+    engine.tidy(() => {
+      const a = engine.zeros([2, 1, 2, 2]);
+      const b = engine.zeros([2, 1, 4, 1]);
+      const c = [0, 1].map((t) => boundTermCoefficients(scheduler, t));
+      expect(() => boundTerms(a, b, a, c)).toThrow("boundTerms: x_t has shape [2, 1, 4, 1], x₀ [2, 1, 2, 2]");
+      expect(() => boundTerms(a, a, a, c.slice(1))).toThrow("boundTerms: 1 coefficient sets for x₀ of shape [2, 1, 2, 2]");
+      expect(() => boundTermCoefficients(scheduler, 1000)).toThrow("timestep 1000 is outside [0, 1000)");
+    });
+  });
+});
+
+/** A toy model: a fixed linear function of x_t (and nothing else), on the GPU and in float64. */
+const toyModel = (xt: Tensor) => ops.affine(xt, 0.9, 0.02);
+const toyReference = (xt: Float64Array) => xt.map((x) => 0.9 * x + 0.02);
+
+async function noiseOf(shape: number[], seed: number, T: number): Promise<Float64Array[]> {
+  const out: Float64Array[] = [];
+  for (let t = 0; t < T; t++) {
+    const noise = engine.randn(shape, { seed, stream: t });
+    out.push(Float64Array.from(await noise.data()));
+    noise.dispose();
+  }
+  return out;
+}
+
+describe("variationalBound, exact mode, against the float64 end-to-end reference", () => {
+  const T = 20;
+  const shape = [3, 2, 4, 5];
+  const configs: [string, ReferenceVarianceType, PredictionType, Record<string, unknown>][] = [
+    ["cosine, fixed_small, epsilon", "fixed_small", "epsilon", { beta_schedule: "squaredcos_cap_v2" }],
+    ["cosine, fixed_large, epsilon", "fixed_large", "epsilon", { beta_schedule: "squaredcos_cap_v2" }],
+    ["linear to 0.3, fixed_large, v_prediction", "fixed_large", "v_prediction", { beta_end: 0.3 }],
+  ];
+  for (const [name, varianceType, prediction, schedule] of configs) {
+    it(`${name}, T = ${T}, the same noise (engine.randn stream t)`, async () => {
+      const scheduler = new DDPMScheduler({ num_train_timesteps: T, variance_type: varianceType, prediction_type: prediction, ...schedule });
+      const x0Data = quantisedData(shape.reduce((a, b) => a * b), rng(5));
+      const x0 = engine.tensor(Float32Array.from(x0Data), shape);
+      const seed = 123;
+      const before = engine.memory().liveTensors;
+      const progress: [number, number][] = [];
+      const result = await variationalBound({
+        scheduler,
+        model: toyModel,
+        x0,
+        mode: "exact",
+        seed,
+        onProgress: (done, total) => progress.push([done, total]),
+      });
+      expect(engine.memory().liveTensors).toBe(before);
+      const noise = await noiseOf(shape, seed, T);
+      const reference = new ReferenceDiffusion(scheduler.schedule.betas, varianceType, prediction).bound(
+        x0Data,
+        shape[0],
+        (t) => noise[t],
+        toyReference,
+      );
+      const mean = (a: Float64Array) => a.reduce((s, v) => s + v, 0) / a.length;
+      const close = (actual: number, expected: number, what: string) =>
+        expect(Math.abs(actual - expected), `${what}: ${actual} vs ${expected}`).toBeLessThanOrEqual(1e-4 * Math.abs(expected) + 1e-6);
+      for (let i = 0; i < shape[0]; i++) close(result.perImage[i], reference.perImage[i], `image ${i}`);
+      close(result.prior, mean(reference.prior), "prior");
+      close(result.decoder, mean(reference.decoder), "decoder");
+      close(result.kl, mean(reference.kl), "kl");
+      close(result.bitsPerDim, mean(reference.perImage), "bits/dim");
+      expect(result.prior + result.decoder + result.kl).toBeCloseTo(result.bitsPerDim, 10);
+      expect(result.mode).toBe("exact");
+      expect(result.timestepsEvaluated).toBe(T);
+      expect(progress).toEqual(Array.from({ length: T }, (_, k) => [k + 1, T]));
+      // every term is there: the KL part is well above zero for this model
+      expect(result.kl).toBeGreaterThan(0.01);
+      x0.dispose();
+    });
+  }
+});
+
+describe("variationalBound, estimate mode", () => {
+  const T = 20;
+  const shape = [2, 1, 4, 4];
+  const scheduler = new DDPMScheduler({ num_train_timesteps: T, beta_schedule: "squaredcos_cap_v2" });
+
+  /**
+   * A model whose bound does not depend on the noise: prediction "sample" with a constant output, so x̂₀ = 0.25 and
+   * every term L_t(image) is a fixed number the reference gives. An estimate with one sample per image must then be
+   * prior + T·L_t for the t it drew, which checks the scaling, the decoder/KL split and the sampling exactly.
+   */
+  it("draws uniform timesteps and scales each term by T (a noise-free model, checked draw by draw)", async () => {
+    const constant = new DDPMScheduler({ num_train_timesteps: T, beta_schedule: "squaredcos_cap_v2", prediction_type: "sample" });
+    const n = 8;
+    const imageShape = [n, 1, 2, 3];
+    const x0Data = quantisedData(48, rng(12));
+    const x0 = engine.tensor(Float32Array.from(x0Data), imageShape);
+    const reference = new ReferenceDiffusion(constant.schedule.betas, "fixed_small", "sample");
+    const dims = 6;
+    const termBits = (t: number, image: number) => {
+      let total = 0;
+      for (let j = 0; j < dims; j++) total += reference.term(t, x0Data[image * dims + j], 0, 0.25);
+      return total / dims / Math.LN2;
+    };
+    const L = Array.from({ length: T }, (_, t) => Array.from({ length: n }, (_, i) => termBits(t, i)));
+    const priorBits = (i: number) => {
+      let total = 0;
+      for (let j = 0; j < dims; j++) total += reference.prior(x0Data[i * dims + j]);
+      return total / dims / Math.LN2;
+    };
+    const model = (xt: Tensor) => ops.affine(xt, 0, 0.25);
+    const counts = new Array<number>(T).fill(0);
+    let draws = 0;
+    for (let seed = 0; seed < 25; seed++) {
+      const r = await variationalBound({ scheduler: constant, model, x0, mode: "estimate", samples: 1, seed });
+      let decoder = 0;
+      let kl = 0;
+      for (let i = 0; i < n; i++) {
+        const perTerm = (r.perImage[i] - priorBits(i)) / T;
+        let t = 0;
+        for (let u = 1; u < T; u++) if (Math.abs(perTerm - L[u][i]) < Math.abs(perTerm - L[t][i])) t = u;
+        expect(Math.abs(perTerm - L[t][i]), `seed ${seed} image ${i}: ${perTerm} matches no term`).toBeLessThanOrEqual(1e-4 * L[t][i] + 1e-6);
+        counts[t]++;
+        draws++;
+        if (t === 0) decoder += (T * L[0][i]) / n;
+        else kl += (T * L[t][i]) / n;
+      }
+      expect(r.decoder).toBeCloseTo(decoder, 3);
+      expect(r.kl).toBeCloseTo(kl, 3);
+    }
+    // every timestep drawn, none far off its expected count (χ² with 19 degrees of freedom; p ≈ 1e-4 at 50)
+    const expected = draws / T;
+    const chiSquare = counts.reduce((s, c) => s + (c - expected) ** 2 / expected, 0);
+    expect(Math.min(...counts), `counts ${counts}`).toBeGreaterThan(0);
+    expect(chiSquare, `counts ${counts}`).toBeLessThan(50);
+    x0.dispose();
+  });
+
+  it("its mean over many seeds is close to the exact bound (a toy model; the prior is exact)", async () => {
+    const x0 = engine.tensor(Float32Array.from(quantisedData(32, rng(9))), shape);
+    const exact: number[] = [];
+    let exactPrior = 0;
+    for (let seed = 0; seed < 6; seed++) {
+      const r = await variationalBound({ scheduler, model: toyModel, x0, mode: "exact", seed });
+      exact.push(r.bitsPerDim);
+      exactPrior = r.prior;
+    }
+    const estimates: number[] = [];
+    for (let seed = 100; seed < 132; seed++) {
+      const progress: number[] = [];
+      const r = await variationalBound({ scheduler, model: toyModel, x0, mode: "estimate", samples: 4, seed, onProgress: (d) => progress.push(d) });
+      expect(r.mode).toBe("estimate");
+      expect(r.timestepsEvaluated).toBe(4);
+      expect(progress).toEqual([1, 2, 3, 4]);
+      expect(r.prior).toBeCloseTo(exactPrior, 9);
+      expect(r.prior + r.decoder + r.kl).toBeCloseTo(r.bitsPerDim, 10);
+      estimates.push(r.bitsPerDim);
+    }
+    const stats = (a: number[]) => {
+      const m = a.reduce((s, v) => s + v, 0) / a.length;
+      const variance = a.reduce((s, v) => s + (v - m) ** 2, 0) / (a.length - 1);
+      return { mean: m, stderr: Math.sqrt(variance / a.length), std: Math.sqrt(variance) };
+    };
+    const e = stats(exact);
+    const s = stats(estimates);
+    // Uniform sampling makes this estimator noisy (the decoder term, drawn 1 time in T, is scaled by T), so the
+    // check is loose: within 4 standard errors. The draw-by-draw test above is the precise one.
+    expect(s.std).toBeGreaterThan(0.05 * s.mean);
+    expect(Math.abs(s.mean - e.mean), `estimate ${s.mean} ± ${s.stderr}, exact ${e.mean} ± ${e.stderr}`).toBeLessThanOrEqual(
+      4 * Math.hypot(s.stderr, e.stderr),
+    );
+    x0.dispose();
+  });
+
+  it("refuses bad options, naming them", async () => {
+    const x0 = engine.zeros(shape);
+    await expect(variationalBound({ scheduler, model: toyModel, x0, mode: "estimate", samples: 0 })).rejects.toThrow(
+      "variationalBound: samples must be a positive integer, got 0",
+    );
+    await expect(variationalBound({ scheduler, model: toyModel, x0, mode: "both" as "exact" })).rejects.toThrow(
+      'variationalBound: mode must be "exact" or "estimate", got "both"',
+    );
+    const before = engine.memory().liveTensors;
+    await expect(
+      variationalBound({ scheduler, model: (xt) => ops.sum(xt, [1]), x0, mode: "exact" }),
+    ).rejects.toThrow("variationalBound: the model returned [2, 4, 4] for x_t of shape [2, 1, 4, 4]");
+    expect(engine.memory().liveTensors).toBe(before);
+    x0.dispose();
+  });
+});
+
+describe("variationalBound separates good models from bad ones", () => {
+  it("a model that returns the true ε has a far lower bound than untrained ones", async () => {
+    const T = 20;
+    const shape = [2, 3, 4, 4];
+    const n = shape[0];
+    const scheduler = new DDPMScheduler({ num_train_timesteps: T, beta_schedule: "squaredcos_cap_v2" });
+    const x0 = engine.tensor(Float32Array.from(quantisedData(96, rng(3))), shape);
+    const s = scheduler.schedule;
+    const perImage = (values: number[]) => engine.tensor(values, [n, 1, 1, 1]);
+    // ε = (x_t − √ᾱ_t·x₀) / √(1 − ᾱ_t): exactly the noise q_sample used
+    const perfect = (xt: Tensor, timesteps: number[]) =>
+      ops.mul(
+        ops.sub(xt, ops.mul(x0, perImage(timesteps.map((t) => s.sqrtAlphasCumprod[t])))),
+        perImage(timesteps.map((t) => 1 / s.sqrtOneMinusAlphasCumprod[t])),
+      );
+    const good = await variationalBound({ scheduler, model: perfect, x0, mode: "exact", seed: 4 });
+    const zeros = await variationalBound({ scheduler, model: (xt) => ops.scale(xt, 0), x0, mode: "exact", seed: 4 });
+    const linear = await variationalBound({ scheduler, model: toyModel, x0, mode: "exact", seed: 4 });
+    // with x̂₀ = x₀ every KL term vanishes; what is left is the prior and the decoder's bin mass at σ = √β̃₁
+    expect(good.kl).toBeLessThan(1e-4);
+    for (const bad of [zeros, linear]) {
+      expect(bad.kl).toBeGreaterThan(1000 * good.kl + 0.1);
+      expect(bad.bitsPerDim).toBeGreaterThan(good.bitsPerDim + 1);
+    }
+    x0.dispose();
+  });
+});

@@ -1,0 +1,351 @@
+/**
+ * The schedulers against diffusers 0.30, as re-implemented in torch by scripts/make_scheduler_fixtures.py
+ * (test/fixtures/scheduler/). The fixtures hold every value twice: float32, exactly as diffusers computes it, and
+ * float64 (the same formulas in float64 tensors).
+ *
+ * Which one the engine matches: the engine computes its tables and step coefficients in float64, so it matches the
+ * float64 fixtures to rounding. Against diffusers' float32 values it differs by float32 rounding, which is large
+ * where diffusers subtracts nearly equal float32 numbers: 1 − ᾱ_t at small t and α_t' = ᾱ_t/ᾱ_prev. Measured worst
+ * cases (tolerances below leave ~2-5× headroom):
+ *   tables vs float64: 3.7e-13 relative (cosine β); vs diffusers float32: 9.4e-6 relative (exponential ᾱ, T = 1000,
+ *     a float32 cumprod).
+ *   step / variance vs float64: ~2e-14 relative; vs diffusers float32: 2.3e-3 relative (squaredcos_cap_v2, t = 1,
+ *     the ~8e-4 of NUMERICS.md) and 6.6e-4 for the fixed_large variance at t = 2.
+ *   the float32 GPU kernels (float32 coefficients) vs float64: 1.6e-7 absolute on values ≤ 1, 3.5e-6 relative.
+ */
+import { readFileSync } from "node:fs";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Engine, Tensor } from "../src/index.js";
+import type { BetaSchedule } from "../src/diffusion/schedule.js";
+import { NoiseSchedule } from "../src/diffusion/schedule.js";
+import { DDIMScheduler, DDPMScheduler, type StepCoefficients, stepReference } from "../src/diffusion/schedulers.js";
+import type { TimestepSpacing } from "../src/diffusion/config.js";
+import { type Tolerance, expectClose } from "./helpers/check-op.js";
+import { testEngine } from "./helpers/engine.js";
+
+const DIR = "test/fixtures/scheduler";
+const load = (name: string) => JSON.parse(readFileSync(`${DIR}/${name}`, "utf8"));
+
+/** The engine (float64) against the float64 fixtures. */
+const F64_TABLE: Tolerance = { atol: 1e-15, rtol: 1e-12 };
+const F64_STEP: Tolerance = { atol: 1e-13, rtol: 1e-12 };
+/** The engine (float64) against diffusers' float32 values. */
+const F32_TABLE: Tolerance = { atol: 1e-7, rtol: 2e-5 };
+const F32_STEP: Tolerance = { atol: 2e-5, rtol: 4e-3 };
+/** The float32 GPU kernels against the float64 values. */
+const GPU: Tolerance = { atol: 5e-7, rtol: 2e-6 };
+
+let engine: Engine;
+beforeAll(async () => {
+  engine = await testEngine();
+});
+
+function unpack(base64: string, precision: "f32" | "f64"): Float64Array {
+  const bytes = Buffer.from(base64, "base64");
+  const copy = new Uint8Array(bytes); // aligned
+  return Float64Array.from(precision === "f32" ? new Float32Array(copy.buffer) : new Float64Array(copy.buffer));
+}
+
+interface Pair {
+  f32: number[];
+  f64: number[];
+}
+
+describe("beta schedules and ᾱ against diffusers", () => {
+  const tables = load("tables.json");
+  for (const key of Object.keys(tables).filter((k) => !k.startsWith("_"))) {
+    const [schedule, T] = key.split("/");
+    it(`${schedule}, T = ${T}`, () => {
+      const engineSchedule = NoiseSchedule.named(schedule as BetaSchedule, Number(T));
+      for (const table of ["betas", "alphas_cumprod"] as const) {
+        const actual = table === "betas" ? engineSchedule.betas : engineSchedule.alphasCumprod;
+        expectClose(actual, unpack(tables[key][`${table}_f64`], "f64"), F64_TABLE, `${key} ${table} (float64)`);
+        expectClose(actual, unpack(tables[key][`${table}_f32`], "f32"), F32_TABLE, `${key} ${table} (diffusers float32)`);
+      }
+    });
+  }
+});
+
+describe("setTimesteps against diffusers", () => {
+  it("leading / trailing / linspace, with and without steps_offset, T = 1000 and 37", () => {
+    const { cases } = load("timesteps.json");
+    expect(cases.length).toBeGreaterThan(50);
+    let spurious = 0;
+    for (const c of cases) {
+      let expected: number[] = c.timesteps;
+      if (expected.length === c.steps + 1 && expected.at(-1) === -1) {
+        // numpy's arange overshoots for "trailing" here (T/(T/steps) rounds above steps) and diffusers keeps a
+        // timestep −1; the engine stops at `steps` values and agrees on all of them
+        expect(c.spacing).toBe("trailing");
+        expected = expected.slice(0, -1);
+        spurious++;
+      }
+      const name = `${c.spacing} T=${c.T} steps=${c.steps} offset=${c.steps_offset}`;
+      const scheduler = new DDPMScheduler({ num_train_timesteps: c.T, timestep_spacing: c.spacing, steps_offset: c.steps_offset });
+      scheduler.setTimesteps(c.steps);
+      expect(scheduler.timesteps, name).toEqual(expected);
+      const ddim = new DDIMScheduler({ num_train_timesteps: c.T, timestep_spacing: c.spacing, steps_offset: c.steps_offset });
+      ddim.setTimesteps(c.steps);
+      expect(ddim.timesteps, name).toEqual(expected);
+    }
+    expect(spurious).toBe(6);
+  });
+
+  it("refuses more inference steps than training steps", () => {
+    expect(() => new DDPMScheduler({ num_train_timesteps: 37 }).setTimesteps(38)).toThrow(/num_inference_steps = 38/);
+  });
+});
+
+describe("addNoise and the v target against diffusers' add_noise / get_velocity", () => {
+  const ddpm = load("ddpm.json");
+  const { shape, x0, noise } = ddpm.noise_inputs;
+  for (const c of ddpm.add_noise) {
+    it(`${c.schedule}, T = ${c.T}, t = ${c.timesteps}`, async () => {
+      const scheduler = new DDPMScheduler({ beta_schedule: c.schedule, num_train_timesteps: c.T, prediction_type: "v_prediction" });
+      const noisy = engine.tidy(() => scheduler.addNoise(engine.tensor(x0, shape), engine.tensor(noise, shape), c.timesteps));
+      const values = await noisy.data();
+      noisy.dispose();
+      expectClose(values, c.noisy.f64, GPU, "add_noise (GPU vs float64)");
+      expectClose(values, c.noisy.f32, F32_STEP, "add_noise (GPU vs diffusers float32)");
+
+      // v = √ᾱ·ε − √(1−ᾱ)·x₀ through targetCoefficients, in float64 on the CPU
+      const perSample = x0.length / shape[0];
+      const velocity = x0.map((x: number, i: number) => {
+        const { fromX0, fromNoise } = scheduler.targetCoefficients(c.timesteps[Math.floor(i / perSample)]);
+        return fromX0 * x + fromNoise * noise[i];
+      });
+      expectClose(velocity, c.velocity.f64, F64_STEP, "get_velocity (float64)");
+      expectClose(velocity, c.velocity.f32, F32_STEP, "get_velocity (diffusers float32)");
+    });
+  }
+});
+
+type SetTimesteps = [number, TimestepSpacing, number] | null;
+
+function spacingConfig(setTimesteps: SetTimesteps) {
+  return setTimesteps ? { timestep_spacing: setTimesteps[1], steps_offset: setTimesteps[2] } : {};
+}
+
+function chainName(c: { schedule: string; T: number; set_timesteps: SetTimesteps }): string {
+  return `${c.schedule} T=${c.T}${c.set_timesteps ? ` set_timesteps(${c.set_timesteps.join(", ")})` : ""}`;
+}
+
+describe("DDPM variance (diffusers _get_variance)", () => {
+  it("fixed_small, fixed_small_log and fixed_large at every fixture timestep, and σ in the step", () => {
+    const { variance } = load("ddpm.json");
+    expect(variance.length).toBeGreaterThan(50);
+    for (const c of variance) {
+      const name = `${chainName(c)} t=${c.t}`;
+      for (const type of ["fixed_small", "fixed_small_log", "fixed_large"] as const) {
+        const scheduler = new DDPMScheduler({ beta_schedule: c.schedule, num_train_timesteps: c.T, variance_type: type, ...spacingConfig(c.set_timesteps) });
+        if (c.set_timesteps) scheduler.setTimesteps(c.set_timesteps[0]);
+        // diffusers' fixed_small_log returns a standard deviation (step() multiplies it into the noise directly)
+        const value = type === "fixed_small_log" ? Math.sqrt(scheduler.variance(c.t)) : scheduler.variance(c.t);
+        expectClose([value], [c[type].f64], F64_STEP, `${name} ${type} (float64)`);
+        expectClose([value], [c[type].f32], { atol: 1e-9, rtol: F32_STEP.rtol }, `${name} ${type} (diffusers float32)`);
+        // step() adds σ·z with σ = √variance for t > 0 and nothing at t = 0 (diffusers step, part 6)
+        const sigma = scheduler.stepCoefficients(c.t).sigma;
+        expect(sigma, name).toBe(c.t > 0 ? Math.sqrt(scheduler.variance(c.t)) : 0);
+      }
+    }
+  });
+});
+
+/** Recorded GPU steps, read back together at the end (one readback per tensor, no sync between dispatches). */
+interface GpuCheck {
+  name: string;
+  coefficients: StepCoefficients;
+  prev: Tensor;
+  x0: Tensor;
+  noise: Tensor | null;
+  expectedPrev: number[];
+  expectedX0: number[];
+}
+
+async function checkGpuSteps(checks: GpuCheck[]): Promise<void> {
+  for (const check of checks) {
+    const prev = await check.prev.data();
+    const x0 = await check.x0.data();
+    const noise = check.noise ? await check.noise.data() : null;
+    // the deterministic part: subtract σ·z, z being the noise the kernel drew (Philox stream t under the seed)
+    const deterministic = Array.from(prev, (v, i) => v - (noise ? check.coefficients.sigma * noise[i] : 0));
+    expectClose(deterministic, check.expectedPrev, GPU, `${check.name} GPU prev_sample`);
+    expectClose(x0, check.expectedX0, GPU, `${check.name} GPU pred_original_sample`);
+    for (const t of [check.prev, check.x0, check.noise]) t?.dispose();
+  }
+}
+
+const SEED = 77;
+
+function recordGpuStep(
+  scheduler: DDPMScheduler | DDIMScheduler,
+  inputs: { sample: Tensor; model: Tensor },
+  t: number,
+  eta: number,
+): { prev: Tensor; x0: Tensor; noise: Tensor | null } {
+  const out = scheduler.step(inputs.model, t, inputs.sample, { seed: SEED, eta, returnPredOriginal: true });
+  const sigma = scheduler.stepCoefficients(t, eta).sigma;
+  const noise = sigma !== 0 ? engine.randn(inputs.sample.shape, { seed: SEED, stream: t }) : null;
+  return { prev: out.prevSample, x0: out.predOriginalSample!, noise };
+}
+
+function x0Only(c: StepCoefficients): StepCoefficients {
+  return { ...c, outFromX0: 1, outFromSample: 0, outFromEps: 0, sigma: 0 };
+}
+
+describe("DDPM step against diffusers (noise = 0)", () => {
+  const ddpm = load("ddpm.json");
+  const { shape, sample, model_output: model } = ddpm.step_inputs;
+  const groups = new Map<string, typeof ddpm.step>();
+  for (const c of ddpm.step) groups.set(chainName(c), [...(groups.get(chainName(c)) ?? []), c]);
+  for (const [chain, cases] of groups) {
+    it(`${chain}: every prediction type, clip on/off, through stepCoefficients and the fused GPU step`, async () => {
+      const inputs = { sample: engine.tensor(sample, shape).keep(), model: engine.tensor(model, shape).keep() };
+      const checks: GpuCheck[] = [];
+      for (const [index, c] of cases.entries()) {
+        const name = `${chain} t=${c.t} ${c.prediction_type} clip=${c.clip_sample}(${c.clip_sample_range})`;
+        const scheduler = new DDPMScheduler({
+          beta_schedule: c.schedule,
+          num_train_timesteps: c.T,
+          prediction_type: c.prediction_type,
+          clip_sample: c.clip_sample,
+          clip_sample_range: c.clip_sample_range,
+          // the deterministic part does not depend on the variance type; alternate it to exercise both σ
+          variance_type: index % 2 ? "fixed_large" : "fixed_small",
+          ...spacingConfig(c.set_timesteps),
+        });
+        if (c.set_timesteps) scheduler.setTimesteps(c.set_timesteps[0]);
+        const coefficients = scheduler.stepCoefficients(c.t);
+        const prev = stepReference(coefficients, sample, model);
+        const x0 = stepReference(x0Only(coefficients), sample, model);
+        expectClose(prev, c.f64.prev_sample, F64_STEP, `${name} prev_sample (float64)`);
+        expectClose(x0, c.f64.pred_original_sample, F64_STEP, `${name} pred_original_sample (float64)`);
+        expectClose(prev, c.f32.prev_sample, F32_STEP, `${name} prev_sample (diffusers float32)`);
+        expectClose(x0, c.f32.pred_original_sample, F32_STEP, `${name} pred_original_sample (diffusers float32)`);
+        checks.push({
+          name,
+          coefficients,
+          ...recordGpuStep(scheduler, inputs, c.t, 0),
+          expectedPrev: c.f64.prev_sample,
+          expectedX0: c.f64.pred_original_sample,
+        });
+      }
+      await checkGpuSteps(checks);
+      inputs.sample.dispose();
+      inputs.model.dispose();
+    });
+  }
+});
+
+describe("DDIM step against diffusers (noise = 0)", () => {
+  const ddim = load("ddim.json");
+  const { shape, sample, model_output: model } = ddim.step_inputs;
+  const groups = new Map<string, typeof ddim.step>();
+  for (const c of ddim.step) {
+    const key = `${chainName(c)} set_alpha_to_one=${c.set_alpha_to_one}`;
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  }
+  for (const [chain, cases] of groups) {
+    it(`${chain}: eta 0 and 0.5, every prediction type`, async () => {
+      const inputs = { sample: engine.tensor(sample, shape).keep(), model: engine.tensor(model, shape).keep() };
+      const checks: GpuCheck[] = [];
+      for (const c of cases) {
+        const name = `${chain} t=${c.t} ${c.prediction_type} clip=${c.clip_sample} eta=${c.eta}`;
+        const scheduler = new DDIMScheduler({
+          beta_schedule: c.schedule,
+          num_train_timesteps: c.T,
+          prediction_type: c.prediction_type,
+          clip_sample: c.clip_sample,
+          set_alpha_to_one: c.set_alpha_to_one,
+          ...spacingConfig(c.set_timesteps),
+        });
+        scheduler.setTimesteps(c.set_timesteps[0]);
+        const coefficients = scheduler.stepCoefficients(c.t, c.eta);
+        expectClose([coefficients.sigma], [c.f64.std_dev_t], F64_STEP, `${name} σ (float64)`);
+        expectClose([coefficients.sigma], [c.f32.std_dev_t], F32_STEP, `${name} σ (diffusers float32)`);
+        const prev = stepReference(coefficients, sample, model);
+        const x0 = stepReference(x0Only(coefficients), sample, model);
+        expectClose(prev, c.f64.prev_sample, F64_STEP, `${name} prev_sample (float64)`);
+        expectClose(x0, c.f64.pred_original_sample, F64_STEP, `${name} pred_original_sample (float64)`);
+        expectClose(prev, c.f32.prev_sample, F32_STEP, `${name} prev_sample (diffusers float32)`);
+        expectClose(x0, c.f32.pred_original_sample, F32_STEP, `${name} pred_original_sample (diffusers float32)`);
+        checks.push({
+          name,
+          coefficients,
+          ...recordGpuStep(scheduler, inputs, c.t, c.eta),
+          expectedPrev: c.f64.prev_sample,
+          expectedX0: c.f64.pred_original_sample,
+        });
+      }
+      await checkGpuSteps(checks);
+      inputs.sample.dispose();
+      inputs.model.dispose();
+    });
+  }
+});
+
+describe("scheduler configs", () => {
+  it("refuses unknown keys, bad values and unsupported features, naming each", () => {
+    expect(() => new DDPMScheduler({ num_train_timestep: 1000 })).toThrow("DDPMScheduler config: unknown key 'num_train_timestep'");
+    expect(() => new DDPMScheduler({ beta_schedule: "cosine" })).toThrow(
+      /DDPMScheduler config: beta_schedule = "cosine" is not one of "linear", "scaled_linear", "squaredcos_cap_v2"/,
+    );
+    expect(() => new DDPMScheduler({ thresholding: true })).toThrow("DDPMScheduler config: thresholding = true is not supported");
+    expect(() => new DDPMScheduler({ num_train_timesteps: 0 })).toThrow(
+      "DDPMScheduler config: num_train_timesteps = 0 must be a positive integer",
+    );
+    expect(() => new DDPMScheduler({ prediction_type: "noise" })).toThrow(/prediction_type = "noise" is not one of/);
+    expect(() => new DDPMScheduler({ variance_type: "learned" })).toThrow(/variance_type = "learned" is not one of/);
+    expect(() => new DDIMScheduler({ timestep_spacing: "karras" })).toThrow(/DDIMScheduler config: timestep_spacing = "karras"/);
+    expect(() => new DDIMScheduler({ rescale_betas_zero_snr: true })).toThrow("rescale_betas_zero_snr = true is not supported");
+    expect(() => new DDIMScheduler({ trained_betas: [0.1, 0.2] })).toThrow("trained_betas = [0.1,0.2] is not supported");
+    // several problems are reported together
+    expect(() => new DDPMScheduler({ beta_start: -1, foo: 2 })).toThrow(/unknown key 'foo'.*beta_start = -1 must be a positive number/);
+  });
+
+  it("accepts a diffusers 0.30 scheduler_config.json with its inert keys", () => {
+    const config = {
+      _class_name: "DDPMScheduler",
+      _diffusers_version: "0.30.0",
+      beta_end: 0.02,
+      beta_schedule: "linear",
+      beta_start: 0.0001,
+      clip_sample: true,
+      clip_sample_range: 1.0,
+      dynamic_thresholding_ratio: 0.995,
+      num_train_timesteps: 1000,
+      prediction_type: "epsilon",
+      rescale_betas_zero_snr: false,
+      sample_max_value: 1.0,
+      steps_offset: 0,
+      thresholding: false,
+      timestep_spacing: "leading",
+      trained_betas: null,
+      variance_type: "fixed_small",
+    };
+    expect(new DDPMScheduler(config).config.prediction_type).toBe("epsilon");
+  });
+
+  it("toJSON round-trips through new DDPMScheduler(json) and new DDIMScheduler(json)", () => {
+    const ddpm = new DDPMScheduler({
+      num_train_timesteps: 37,
+      beta_schedule: "squaredcos_cap_v2",
+      variance_type: "fixed_large",
+      prediction_type: "v_prediction",
+      clip_sample: false,
+      timestep_spacing: "trailing",
+      steps_offset: 1,
+    });
+    const json = JSON.parse(JSON.stringify(ddpm.toJSON()));
+    expect(json._class_name).toBe("DDPMScheduler");
+    const again = new DDPMScheduler(json);
+    expect(again.config).toEqual(ddpm.config);
+    expect(again.toJSON()).toEqual(ddpm.toJSON());
+    expect(Array.from(again.schedule.alphasCumprod)).toEqual(Array.from(ddpm.schedule.alphasCumprod));
+
+    const ddim = new DDIMScheduler({ set_alpha_to_one: false, beta_schedule: "scaled_linear", prediction_type: "sample" });
+    const ddimJson = JSON.parse(JSON.stringify(ddim.toJSON()));
+    expect(ddimJson._class_name).toBe("DDIMScheduler");
+    expect(new DDIMScheduler(ddimJson).config).toEqual(ddim.config);
+  });
+});
