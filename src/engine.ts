@@ -140,6 +140,18 @@ export class Engine {
     return t;
   }
 
+  /**
+   * Overwrite a tensor's values from the CPU. Work recorded so far is submitted first, so commands recorded
+   * before this call still see the old values.
+   */
+  write(target: Tensor, data: Float32Array): void {
+    if (data.length !== target.size) {
+      throw new Error(`write: ${data.length} values for ${target} (${target.size} elements)`);
+    }
+    this.flush();
+    this.device.queue.writeBuffer(target.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+  }
+
   /** A trainable parameter: kept across scopes, requires grad. */
   parameter(data: ArrayLike<number>, shape: Shape, label?: string): Tensor {
     const t = this.tensor(data, shape).keep();

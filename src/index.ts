@@ -1,5 +1,6 @@
 /**
- * ddpm-webgpu: the public API for embedders.
+ * ddpm-webgpu: the public API for embedders (browser and Node). Node-only helpers (files, MNIST, PNG, the CLI's
+ * jobs) are in "ddpm-webgpu/node".
  *
  * ```ts
  * import { Engine, ops } from "ddpm-webgpu";
@@ -14,4 +15,16 @@ export { Engine, type EngineOptions, type MemoryInfo } from "./engine.js";
 export { Tensor, type Shape } from "./tensor.js";
 export type { AdapterReport, DeviceOptions } from "./gpu/device.js";
 export { AdamW, type AdamWOptions } from "./optim/adamw.js";
+export { EMA, clipFactor } from "./optim/ema.js";
 export * as ops from "./ops/index.js";
+export { Module, type StateDict } from "./nn/module.js";
+export { Linear, Conv2d, GroupNorm, Embedding } from "./nn/layers.js";
+export { UNet2DModel, UNET_DEFAULTS, resolveUNetConfig, type UNet2DConfig, type UNetInput } from "./nn/unet.js";
+export { NoiseSchedule, makeBetas, type BetaSchedule } from "./diffusion/schedule.js";
+export { DDPMScheduler, DDIMScheduler, type StepCoefficients } from "./diffusion/schedulers.js";
+export type { DDPMSchedulerConfig, DDIMSchedulerConfig, PredictionType, VarianceType, TimestepSpacing } from "./diffusion/config.js";
+export { variationalBound, type VariationalBoundOptions, type VariationalBoundResult } from "./diffusion/bound.js";
+export { trainLoop, createTrainState, TRAIN_DEFAULTS, type TrainConfig, type TrainState, type Dataset, type Denoiser } from "./train.js";
+export { sampleLoop, type SampleOptions, type SampleResult } from "./sample.js";
+export { parseSafetensors, serializeSafetensors } from "./io/safetensors.js";
+export { parseUNetCheckpoint, renameLegacyAttentionKeys, checkStateDict } from "./io/diffusers.js";

@@ -120,7 +120,7 @@ export function makeBatch(data: Dataset, config: TrainConfig, step: number): { i
   return { images, labels };
 }
 
-export function createTrainState(engine: Engine, model: Denoiser, config: TrainConfig): TrainState {
+export function createTrainState(engine: Engine, model: { parameters(): Tensor[] }, config: TrainConfig): TrainState {
   const params = model.parameters();
   return {
     step: 0,

@@ -72,11 +72,7 @@ export abstract class Module {
     for (const [name, { shape, data }] of state) {
       if (data.length !== shapeSize(shape)) throw new Error(`state dict: ${name} has ${data.length} values for shape ${shapeString(shape)}`);
     }
-    this.engine.flush();
-    for (const [name, t] of own) {
-      const { data } = state.get(name)!;
-      this.engine.device.queue.writeBuffer(t.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
-    }
+    for (const [name, t] of own) this.engine.write(t, state.get(name)!.data);
   }
 
   /** Free every parameter (and its gradient). */

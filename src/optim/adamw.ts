@@ -69,6 +69,24 @@ export class AdamW {
     }
   }
 
+  /** Each parameter with its first and second moment estimates (for checkpoints). */
+  moments(): [Tensor, { m: Tensor; v: Tensor }][] {
+    return [...this.state];
+  }
+
+  /** Restore moments and the step count saved from `moments()` / `stepCount` (resuming training). */
+  loadMoments(values: (param: Tensor) => { m: Float32Array; v: Float32Array }, stepCount: number): void {
+    for (const [param, { m, v }] of this.state) {
+      const saved = values(param);
+      if (saved.m.length !== param.size || saved.v.length !== param.size) {
+        throw new Error(`AdamW.loadMoments: saved moments for ${param} have ${saved.m.length} values, expected ${param.size}`);
+      }
+      this.engine.write(m, saved.m);
+      this.engine.write(v, saved.v);
+    }
+    this.stepCount = stepCount;
+  }
+
   /** Drop every parameter's gradient (the next backward starts from zero). */
   zeroGrad(): void {
     for (const p of this.params) {

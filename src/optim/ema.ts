@@ -36,6 +36,15 @@ export class EMA {
     });
   }
 
+  /** Set the averaged weights from `sources` (resuming from a checkpoint's EMA model). */
+  loadFrom(sources: Tensor[]): void {
+    if (sources.length !== this.shadows.length) throw new Error(`EMA.loadFrom: ${sources.length} sources for ${this.shadows.length} parameters`);
+    sources.forEach((s, i) => {
+      if (s.shape.join() !== this.shadows[i].shape.join()) throw new Error(`EMA.loadFrom: source ${s} does not match ${this.shadows[i]}`);
+      this.engine.recorder.copy(s.buffer, 0, this.shadows[i].buffer, 0, s.byteLength);
+    });
+  }
+
   dispose(): void {
     for (const s of this.shadows) s.dispose();
   }

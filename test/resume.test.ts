@@ -1,0 +1,97 @@
+/**
+ * Checkpoints and resume: training 2N steps equals training N steps, checkpointing, resuming and training N more
+ * (every random choice is counter-based on (seed, step), and the optimiser state is saved). Also: the same seed
+ * gives the same samples, a diverging run stops naming the step, and an existing checkpoint is never overwritten
+ * by a fresh run.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Engine } from "../src/index.js";
+import { encodePng } from "../src/io/images.js";
+import { parseSafetensors } from "../src/io/safetensors.js";
+import { type Preset, trainJob } from "../src/pipeline.js";
+import { testEngine } from "./helpers/engine.js";
+import { rng } from "./reference/tensor.js";
+
+let engine: Engine;
+let root: string;
+let dataDir: string;
+beforeAll(async () => {
+  engine = await testEngine();
+  root = mkdtempSync(join(tmpdir(), "ddpm-resume-"));
+  dataDir = join(root, "data");
+  mkdirSync(dataDir);
+  const random = rng(11);
+  for (let i = 0; i < 6; i++) {
+    const pixels = new Uint8Array(8 * 8).map(() => Math.floor(random() * 256));
+    writeFileSync(join(dataDir, `img${i}.png`), encodePng(pixels, 8, 8, 1));
+  }
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const tiny: Preset = {
+  size: 8,
+  model: { block_out_channels: [8, 8], layers_per_block: 1, down_block_types: ["DownBlock2D", "DownBlock2D"], up_block_types: ["UpBlock2D", "UpBlock2D"], norm_num_groups: 4 },
+  train: { batchSize: 3, learningRate: 1e-3, warmupSteps: 2, emaDecay: 0.9, logEvery: 1 },
+};
+
+const weights = (dir: string, sub: string) =>
+  parseSafetensors(new Uint8Array(readFileSync(join(dir, "checkpoint", sub, "diffusion_pytorch_model.safetensors")))).tensors;
+
+function job(out: string, steps: number, resume = false) {
+  return trainJob({
+    engine,
+    out,
+    data: dataDir,
+    channels: 1,
+    preset: tiny,
+    train: { steps, checkpointEvery: 100 },
+    scheduler: { num_train_timesteps: 50 },
+    resume,
+    samples: 0,
+    log: () => {},
+  });
+}
+
+describe("checkpoint and resume", () => {
+  it("train 4 steps = train 2, checkpoint, resume, train 2 (bit for bit)", async () => {
+    const straight = join(root, "straight");
+    const split = join(root, "split");
+    const a = await job(straight, 4);
+    await job(split, 2);
+    const b = await job(split, 4, true);
+    expect(a.steps).toBe(4);
+    expect(b.steps).toBe(4);
+    expect(b.history.map((h) => h.loss)).toEqual(a.history.map((h) => h.loss));
+    for (const sub of ["unet", "unet_ema"]) {
+      const [wa, wb] = [weights(straight, sub), weights(split, sub)];
+      expect([...wb.keys()]).toEqual([...wa.keys()]);
+      for (const [key, value] of wa) expect(wb.get(key)!.data, `${sub} ${key}`).toEqual(value.data);
+    }
+    const state = JSON.parse(readFileSync(join(split, "checkpoint", "training_state.json"), "utf8"));
+    expect(state.step).toBe(4);
+    expect(state.optimizerSteps).toBe(4);
+    expect(existsSync(join(split, "loss.csv"))).toBe(true);
+    expect(existsSync(join(split, "checkpoint.tmp-" + process.pid))).toBe(false);
+  });
+
+  it("refuses to start over an existing checkpoint, and to resume where there is none", async () => {
+    const out = join(root, "existing");
+    await job(out, 1);
+    await expect(job(out, 2)).rejects.toThrow(/already holds a checkpoint: pass --resume/);
+    await expect(job(join(root, "nothing"), 2, true)).rejects.toThrow(/no checkpoint to resume/);
+  });
+
+  it("a diverging run stops with the step, and the last checkpoint stays the good one", async () => {
+    const out = join(root, "diverge");
+    await job(out, 2);
+    const before = weights(out, "unet");
+    await expect(
+      trainJob({ engine, out, data: dataDir, channels: 1, preset: tiny, train: { steps: 6, checkpointEvery: 100, learningRate: 1e30 }, resume: true, samples: 0, log: () => {} }),
+    ).rejects.toThrow(/loss is (NaN|Infinity|-Infinity) at step \d+/);
+    const after = weights(out, "unet");
+    for (const [key, value] of before) expect(after.get(key)!.data, key).toEqual(value.data);
+  });
+});
