@@ -49,7 +49,9 @@ export const TRAIN_DEFAULTS: TrainConfig = {
 
 /** A dataset in memory: images [count, channels, height, width] in [−1, 1], optional labels. */
 export interface Dataset {
+  /** [count, channels, height, width], row-major (NCHW), values in [-1, 1]. */
   images: Float32Array;
+  /** One class label per image, or null when the data has none. */
   labels: Int32Array | null;
   count: number;
   channels: number;

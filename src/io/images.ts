@@ -11,17 +11,10 @@
  */
 import { PNG } from "pngjs";
 import { nodeModules, readBytes, writeFilesAtomic } from "./fs.js";
+import type { Dataset } from "../train.js";
 
-/** A batch of images ready for training: `images` holds [count, channels, height, width] in NCHW order, in [-1, 1]. */
-export interface ImageDataset {
-  /** [count, channels, height, width], row-major (NCHW), values in [-1, 1]. */
-  images: Float32Array;
-  /** One class label per image, or null when the data has none. */
-  labels: Int32Array | null;
-  count: number;
-  channels: number;
-  height: number;
-  width: number;
+/** A dataset loaded from files: the training loop's Dataset plus what the files say about it. */
+export interface ImageDataset extends Dataset {
   /** Number of classes when `labels` is set, else null. */
   numClasses: number | null;
   /** A short description, e.g. "mnist-32-train" or the folder's name. */
