@@ -114,8 +114,13 @@ async function acquireNodeDevice(options: DeviceOptions): Promise<AcquiredDevice
       return null;
     }
   };
-  let adapter = await tryAdapter();
-  if (!adapter && !process.env.VK_ICD_FILENAMES && fs.existsSync(SWIFTSHADER_ICD)) {
+  // No GPU device node at all (no /dev/dri, /dev/nvidia0 or WSL's /dev/dxg): go straight to SwiftShader rather than
+  // letting every installed Mesa driver fail first, each with a warning on stderr.
+  const noGpuNode = !["/dev/dri", "/dev/nvidia0", "/dev/dxg"].some((p) => fs.existsSync(p));
+  const useSwiftShader = () => !process.env.VK_ICD_FILENAMES && fs.existsSync(SWIFTSHADER_ICD);
+  let adapter: GPUAdapter | null = null;
+  if (!(noGpuNode && useSwiftShader())) adapter = await tryAdapter();
+  if (!adapter && useSwiftShader()) {
     // The loader reads the ICD list when an instance is created, so a second instance sees it.
     process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
     adapter = await tryAdapter();
