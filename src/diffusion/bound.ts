@@ -32,7 +32,7 @@ export interface VariationalBoundOptions {
   /** Data [N, C, H, W] (any rank ≥ 2: the first axis is the batch) in [−1, 1], quantised to 256 levels. */
   x0: Tensor;
   mode: BoundMode;
-  /** Timesteps sampled per image in "estimate" mode (default 1). */
+  /** Timesteps t ≥ 1 sampled per image in "estimate" mode (default 1); L₀ is always computed exactly. */
   samples?: number;
   /** Seed of the noise (and, when estimating, of the sampled timesteps). Default 0. */
   seed?: number;
@@ -197,9 +197,10 @@ function uniformSource(seed: number): () => number {
  *
  * - "exact": all T timesteps, as Ho et al.'s calc_bpd_loop; x_t is drawn by the scheduler's fused q_sample with
  *   Philox stream t under `seed` (the noise `engine.randn(x0.shape, { seed, stream: t })` gives).
- * - "estimate": `samples` rounds; in round k every image gets its own timestep, uniform in [0, T) (drawn on the CPU
- *   from `seed`), x_t uses Philox stream T + k, and each image's terms are scaled by T / samples, an unbiased
- *   estimate of the sum over timesteps; `decoder` and `kl` split that estimate by timestep. The prior is exact.
+ * - "estimate": the decoder term L₀ exactly (stream 0, as "exact" draws it), then `samples` rounds; in round k every
+ *   image gets its own timestep, uniform in [1, T) (drawn on the CPU from `seed`), x_t uses Philox stream T + k, and
+ *   each image's KL term is scaled by (T − 1) / samples: an unbiased estimate of the sum over t ≥ 1. Computing L₀
+ *   exactly removes the largest source of variance (it is drawn once in T and is the biggest term). The prior is exact.
  */
 export async function variationalBound(options: VariationalBoundOptions): Promise<VariationalBoundResult> {
   const { scheduler, model, x0, mode } = options;
@@ -231,7 +232,7 @@ export async function variationalBound(options: VariationalBoundOptions): Promis
   );
   const decoder = new Float64Array(n);
   const kl = new Float64Array(n);
-  const total = mode === "exact" ? T : samples;
+  const total = mode === "exact" ? T : samples + 1;
   if (mode === "exact") {
     for (let t = T - 1; t >= 0; t--) {
       const terms = await evaluate(Array(n).fill(t), t);
@@ -239,13 +240,18 @@ export async function variationalBound(options: VariationalBoundOptions): Promis
       options.onProgress?.(T - t, total);
     }
   } else {
-    const uniform = uniformSource(seed);
-    const weight = T / samples;
-    for (let k = 0; k < samples; k++) {
-      const timesteps = Array.from({ length: n }, () => Math.min(Math.floor(uniform() * T), T - 1));
-      const terms = await evaluate(timesteps, T + k);
-      for (let i = 0; i < n; i++) (timesteps[i] === 0 ? decoder : kl)[i] += terms[i] * nats * weight;
-      options.onProgress?.(k + 1, total);
+    const decoderTerms = await evaluate(Array(n).fill(0), 0);
+    for (let i = 0; i < n; i++) decoder[i] = decoderTerms[i] * nats;
+    options.onProgress?.(1, total);
+    if (T > 1) {
+      const uniform = uniformSource(seed);
+      const weight = (T - 1) / samples;
+      for (let k = 0; k < samples; k++) {
+        const timesteps = Array.from({ length: n }, () => 1 + Math.min(Math.floor(uniform() * (T - 1)), T - 2));
+        const terms = await evaluate(timesteps, T + k);
+        for (let i = 0; i < n; i++) kl[i] += terms[i] * nats * weight;
+        options.onProgress?.(k + 2, total);
+      }
     }
   }
   const perImage = priorPerImage.map((p, i) => p + decoder[i] + kl[i]);
