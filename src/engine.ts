@@ -347,12 +347,16 @@ export class Engine {
     this.pool.trim();
   }
 
-  /** Release the device. The engine is unusable afterwards. */
+  /**
+   * Release the device, or, when the embedder passed its own device, only the engine's pooled buffers (the
+   * device stays the embedder's). The engine is unusable afterwards.
+   */
   destroy(): void {
     if (this.lost) return;
     this.flush();
     this.lost = "destroyed";
-    this.device.destroy();
+    if (this.adapter.backend === "external") this.pool.trim();
+    else this.device.destroy();
   }
 }
 

@@ -4,7 +4,7 @@
  * submit per step, and a buffer pool that stops allocating once warm.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { AdamW, type Engine, type Tensor, ops } from "../src/index.js";
+import { AdamW, Engine, type Tensor, ops } from "../src/index.js";
 import { KernelRegistry } from "../src/gpu/kernels.js";
 import { testEngine } from "./helpers/engine.js";
 
@@ -214,5 +214,18 @@ describe("recording and readback", () => {
     expect(losses[2]).toBeLessThan(first);
     optimizer.dispose();
     for (const t of [w1, b1, w2, x, target]) t.dispose();
+  });
+});
+
+describe("an embedder's own device", () => {
+  it("is used as given, and destroying the engine leaves it working", async () => {
+    const guest = await Engine.create({ device: engine.device });
+    expect(guest.adapter.backend).toBe("external");
+    expect(guest.device).toBe(engine.device);
+    const t = guest.tensor([1, 2, 3], [3]);
+    expect(Array.from(await ops.scale(t, 2).data())).toEqual([2, 4, 6]);
+    guest.destroy();
+    expect(() => guest.zeros([1])).toThrow(/destroyed/);
+    expect(Array.from(await engine.ones([2]).data())).toEqual([1, 1]);
   });
 });
