@@ -28,6 +28,18 @@ struct MatmulParams {
 const TM = 4u;
 const TN = 4u;
 
+// One row of the output block: 4 values, stored where they fall inside C.
+fn store_row(cBase: u32, row: u32, col0: u32, values: vec4<f32>) {
+  if (row >= p.M) { return; }
+  let at = cBase + row * p.N + col0;
+  for (var j = 0u; j < TN; j++) {
+    if (col0 + j >= p.N) { return; }
+    var value = values[j];
+    if (p.accumulate == 1u) { value += C[at + j]; }
+    C[at + j] = value;
+  }
+}
+
 @compute @workgroup_size(8, 8, 1)
 fn matmul(@builtin(global_invocation_id) gid: vec3<u32>) {
   let row0 = gid.y * TM;
@@ -36,32 +48,32 @@ fn matmul(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (row0 >= p.M || col0 >= p.N || b >= p.batch) { return; }
   let aBase = b * p.aStrides.x;
   let bBase = b * p.bStrides.x;
-  // Clamp row/column indices so that edge invocations read valid memory; their extra results are not stored.
-  var aRow: array<u32, 4>;
-  var bCol: array<u32, 4>;
-  for (var i = 0u; i < TM; i++) { aRow[i] = aBase + min(row0 + i, p.M - 1u) * p.aStrides.y; }
-  for (var j = 0u; j < TN; j++) { bCol[j] = bBase + min(col0 + j, p.N - 1u) * p.bStrides.z; }
-  var acc: array<vec4<f32>, 4>;
+  // Row and column offsets as separate values, not arrays: on CPU adapters a private array indexed in a loop lives
+  // in memory (measured 2-3x slower). Edge invocations clamp to valid rows/columns; their extra results are dropped.
+  let a0 = aBase + min(row0, p.M - 1u) * p.aStrides.y;
+  let a1 = aBase + min(row0 + 1u, p.M - 1u) * p.aStrides.y;
+  let a2 = aBase + min(row0 + 2u, p.M - 1u) * p.aStrides.y;
+  let a3 = aBase + min(row0 + 3u, p.M - 1u) * p.aStrides.y;
+  let b0 = bBase + min(col0, p.N - 1u) * p.bStrides.z;
+  let b1 = bBase + min(col0 + 1u, p.N - 1u) * p.bStrides.z;
+  let b2 = bBase + min(col0 + 2u, p.N - 1u) * p.bStrides.z;
+  let b3 = bBase + min(col0 + 3u, p.N - 1u) * p.bStrides.z;
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
   for (var k = 0u; k < p.K; k++) {
     let ak = k * p.aStrides.z;
     let bk = k * p.bStrides.y;
-    let bv = vec4<f32>(B[bCol[0] + bk], B[bCol[1] + bk], B[bCol[2] + bk], B[bCol[3] + bk]);
-    acc[0] = fma(vec4<f32>(A[aRow[0] + ak]), bv, acc[0]);
-    acc[1] = fma(vec4<f32>(A[aRow[1] + ak]), bv, acc[1]);
-    acc[2] = fma(vec4<f32>(A[aRow[2] + ak]), bv, acc[2]);
-    acc[3] = fma(vec4<f32>(A[aRow[3] + ak]), bv, acc[3]);
+    let bv = vec4<f32>(B[b0 + bk], B[b1 + bk], B[b2 + bk], B[b3 + bk]);
+    acc0 = fma(vec4<f32>(A[a0 + ak]), bv, acc0);
+    acc1 = fma(vec4<f32>(A[a1 + ak]), bv, acc1);
+    acc2 = fma(vec4<f32>(A[a2 + ak]), bv, acc2);
+    acc3 = fma(vec4<f32>(A[a3 + ak]), bv, acc3);
   }
   let cBase = b * p.M * p.N;
-  for (var i = 0u; i < TM; i++) {
-    let row = row0 + i;
-    if (row >= p.M) { break; }
-    for (var j = 0u; j < TN; j++) {
-      let col = col0 + j;
-      if (col >= p.N) { break; }
-      let at = cBase + row * p.N + col;
-      var value = acc[i][j];
-      if (p.accumulate == 1u) { value += C[at]; }
-      C[at] = value;
-    }
-  }
+  store_row(cBase, row0, col0, acc0);
+  store_row(cBase, row0 + 1u, col0, acc1);
+  store_row(cBase, row0 + 2u, col0, acc2);
+  store_row(cBase, row0 + 3u, col0, acc3);
 }
