@@ -132,8 +132,13 @@ export function resolveUNetConfig(partial: Record<string, unknown>): UNet2DConfi
   const groups = c.norm_num_groups;
   for (const ch of c.block_out_channels) {
     if (ch % groups !== 0) problems.push(`norm_num_groups = ${groups} does not divide block_out_channels entry ${ch}`);
+  }
+  // Levels with attention, and the mid block's: heads · attention_head_dim must equal the channels.
+  const attentionChannels = c.block_out_channels.filter((_, i) => c.down_block_types[i] === "AttnDownBlock2D" || c.up_block_types[levels - 1 - i] === "AttnUpBlock2D");
+  if (c.add_attention) attentionChannels.push(c.block_out_channels[levels - 1]);
+  for (const ch of attentionChannels) {
     if (c.attention_head_dim && ch % c.attention_head_dim !== 0) {
-      problems.push(`attention_head_dim = ${c.attention_head_dim} does not divide ${ch} channels`);
+      problems.push(`attention_head_dim = ${c.attention_head_dim} does not divide ${ch} channels of an attention block`);
     }
   }
   if (problems.length) throw new Error(`UNet2DModel config: ${problems.join("; ")}`);
