@@ -28,9 +28,9 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
       dropout: { type: "string", help: "U-Net dropout (default 0)" },
       flip: { type: "boolean", default: false, help: "random horizontal flips (not for digits)" },
       unconditional: { type: "boolean", default: false, help: "ignore class labels" },
-      timesteps: { type: "string", default: "1000", help: "T, the number of diffusion steps" },
-      schedule: { type: "string", default: "linear", help: "beta schedule: linear, scaled_linear, squaredcos_cap_v2, sigmoid, exponential" },
-      prediction: { type: "string", default: "epsilon", help: "prediction type: epsilon, sample, v_prediction" },
+      timesteps: { type: "string", help: "T, the number of diffusion steps (default 1000)" },
+      schedule: { type: "string", help: "beta schedule: linear, scaled_linear, squaredcos_cap_v2, sigmoid, exponential (default: the preset's)" },
+      prediction: { type: "string", help: "prediction type: epsilon, sample, v_prediction (default: the preset's)" },
       "checkpoint-every": { type: "string", default: "500", help: "steps between checkpoints" },
       resume: { type: "boolean", default: false, help: "continue the checkpoint in --out exactly where it stopped" },
       seed: { type: "string", default: "0", help: "seed of data order, timesteps, noise and initial weights" },
@@ -63,9 +63,11 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
         size: number("size"),
         channels: toNumber("channels", v.channels as string) as 1 | 3,
         train,
-        scheduler: v.resume
-          ? undefined
-          : { num_train_timesteps: toNumber("timesteps", v.timesteps as string), beta_schedule: v.schedule as never, prediction_type: v.prediction as never },
+        scheduler: Object.fromEntries(
+          Object.entries({ num_train_timesteps: number("timesteps"), beta_schedule: v.schedule, prediction_type: v.prediction }).filter(
+            ([, value]) => value !== undefined,
+          ),
+        ),
         model: v.dropout !== undefined ? { dropout: toNumber("dropout", v.dropout as string) } : {},
         minutes: toNumber("minutes", v.minutes as string) || undefined,
         resume: v.resume as boolean,
