@@ -1,69 +1,97 @@
 /**
- * What the adapter can do: fp32 FMA throughput (shaders/bench.wgsl peak_fma / peak_muladd, vec4 chains of
- * independent accumulators) and gather-load throughput. bench/conv.ts reports its GFLOP/s as a % of the best
- * arithmetic rate measured here.
+ * What the adapter can do: fp32 FMA throughput (shaders/bench.wgsl peak_fma_N / peak_muladd_N: N independent
+ * vec4 accumulator chains per invocation) and gather-load throughput. bench/conv.ts reports its kernels'
+ * GFLOP/s as a % of the best arithmetic rate measured here, in the same run.
  *
- *   node scripts/run.mjs bench/peak.ts
+ *   node scripts/run.mjs bench/peak.ts [--repeats 9]
+ *
+ * The machine may be shared: every repeat runs every variant once (interleaved), so a load change hits all
+ * variants alike, and the tables give the median and the best (min) time of each.
  */
-import { Engine } from "../src/index.js";
-import { markdownTable, medianMs } from "./stats.js";
+import { Engine, type Tensor } from "../src/index.js";
+import { markdownTable } from "./stats.js";
 
-/** Invocations per run: enough workgroups for every core, few enough to keep one run near 100 ms. */
-const WORKGROUPS = 256;
-const INVOCATIONS = WORKGROUPS * 64;
-
-export interface PeakResult {
-  kernel: string;
-  chains: number;
-  ms: number;
-  gflops: number;
-}
-
-/** Measure the arithmetic peak: every kernel × chain count; returns the rows, best last-sorted by caller. */
-export async function measurePeak(engine: Engine, options: { iterations?: number; chains?: number[]; repeats?: number } = {}): Promise<PeakResult[]> {
-  const iterations = options.iterations ?? 256;
-  const results: PeakResult[] = [];
-  const sink = engine.empty([INVOCATIONS], "peak sink");
-  for (const kernel of ["peak_fma", "peak_muladd"]) {
-    for (const chains of options.chains ?? [4, 8, 16]) {
-      const run = () =>
-        engine.run(`bench/${kernel}_${chains}`, { sink }, { iterations, a: 0.999, b: 0.001, mask: 0 }, [WORKGROUPS]);
-      const ms = await medianMs(engine, run, options.repeats ?? 5);
-      results.push({ kernel, chains, ms, gflops: (INVOCATIONS * iterations * chains * 8) / ms / 1e6 });
+/** Median and best wall time (ms) of each variant; each repeat runs every variant once, each ended by sync(). */
+export async function interleavedTimes(
+  engine: Engine,
+  variants: Record<string, () => void>,
+  repeats: number,
+): Promise<Record<string, { median: number; min: number }>> {
+  const names = Object.keys(variants);
+  for (let warmup = 0; warmup < 2; warmup++) {
+    for (const name of names) {
+      variants[name](); // pipeline creation, pool growth
+      await engine.sync();
     }
   }
-  sink.dispose();
-  return results;
+  const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let r = 0; r < repeats; r++) {
+    for (const name of names) {
+      const start = performance.now();
+      variants[name]();
+      await engine.sync();
+      times[name].push(performance.now() - start);
+    }
+  }
+  const result: Record<string, { median: number; min: number }> = {};
+  for (const name of names) {
+    const sorted = times[name].sort((a, b) => a - b);
+    result[name] = { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0] };
+  }
+  return result;
 }
 
-/** The best arithmetic rate (GFLOP/s) among the peak kernels. */
-export async function peakGflops(engine: Engine): Promise<number> {
-  const rows = await measurePeak(engine, { chains: [8, 16], repeats: 3 });
-  return Math.max(...rows.map((r) => r.gflops));
+/** Invocations per peak run: enough workgroups for every core; one run takes tens of ms on SwiftShader. */
+const WORKGROUPS = 256;
+export const INVOCATIONS = WORKGROUPS * 64;
+
+/** The peak kernel bench/conv.ts interleaves with its own runs (the best one measured here). */
+export const PEAK_KERNEL = "peak_fma_16";
+
+/** A variant that runs one peak kernel (into `sink`, INVOCATIONS floats), and the flops it does. */
+export function peakVariant(engine: Engine, sink: Tensor, kernel = PEAK_KERNEL, iterations = 64): { run: () => void; flops: number } {
+  const chains = Number(kernel.split("_").at(-1));
+  return {
+    run: () => engine.run(`bench/${kernel}`, { sink }, { iterations, a: 0.999, b: 0.001, mask: 0 }, [WORKGROUPS]),
+    flops: INVOCATIONS * iterations * chains * 8,
+  };
 }
 
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const repeatsAt = args.indexOf("--repeats");
+  const repeats = repeatsAt >= 0 ? Number(args[repeatsAt + 1]) : 9;
   const engine = await Engine.create({ validate: false });
   console.log(`adapter: ${engine.adapter.vendor} ${engine.adapter.architecture} (${engine.adapter.description || engine.adapter.backend})`);
-  const rows = await measurePeak(engine);
-  console.log(markdownTable(["kernel", "chains", "median ms", "GFLOP/s"], rows.map((r) => [r.kernel, r.chains, r.ms.toFixed(1), r.gflops.toFixed(2)])));
 
-  // Loads: 16 floats per step as 16 f32 or 4 vec4 reads, from a 1 MiB buffer; loop_only is the loop alone.
+  const sink = engine.empty([INVOCATIONS], "peak sink");
   const floats = 1 << 18;
   const src = engine.tensor(new Float32Array(floats).fill(1), [floats]);
-  const sink = engine.empty([INVOCATIONS]);
   const iterations = 256;
-  const loadRows: (string | number)[][] = [];
-  for (const kernel of ["loop_only", "load_scalar", "load_vec4", "load_vec4_same", "load_plain_seq", "load_atomic_seq", "load_atomic_same"]) {
-    const buffers = kernel === "loop_only" ? { sink } : kernel.includes("atomic") ? { sink, srcAtomic: src } : kernel === "load_scalar" || kernel === "load_plain_seq" ? { sink, src } : { sink, src4: src };
-    const run = () => engine.run(`bench/${kernel}`, buffers, { iterations, a: 0.999, b: 0.001, mask: floats - 1 }, [WORKGROUPS]);
-    const ms = await medianMs(engine, run);
-    const steps = INVOCATIONS * iterations;
-    loadRows.push([kernel, ms.toFixed(1), ((ms * 1e6) / steps).toFixed(1), kernel === "loop_only" ? "" : ((steps * 16) / ms / 1e6).toFixed(2)]);
+  const variants: Record<string, () => void> = {};
+  const flops: Record<string, number> = {};
+  for (const op of ["fma", "muladd"]) {
+    for (const chains of [4, 8, 16, 32]) {
+      const kernel = `peak_${op}_${chains}`;
+      const v = peakVariant(engine, sink, kernel, iterations);
+      variants[kernel] = v.run;
+      flops[kernel] = v.flops;
+    }
   }
-  console.log(markdownTable(["kernel", "median ms", "ns per invocation step (2 cores)", "G floats loaded/s"], loadRows));
-  src.dispose();
+  // Loads: 16 floats per invocation and step, as 16 f32 or 4 vec4 reads, from a 1 MiB buffer.
+  for (const kernel of ["load_scalar", "load_vec4"]) {
+    const buffers: Record<string, Tensor> = kernel === "load_scalar" ? { sink, src } : { sink, src4: src };
+    variants[kernel] = () => engine.run(`bench/${kernel}`, buffers, { iterations, a: 0, b: 0, mask: floats - 1 }, [WORKGROUPS]);
+  }
+  const times = await interleavedTimes(engine, variants, repeats);
+  const rows = Object.entries(times).map(([name, t]) => {
+    const loads = name.startsWith("load");
+    const rate = loads ? (INVOCATIONS * iterations * 16) / t.min / 1e6 : flops[name] / t.min / 1e6;
+    return [name, t.median.toFixed(1), t.min.toFixed(1), `${rate.toFixed(2)} ${loads ? "G floats read/s" : "GFLOP/s"}`];
+  });
+  console.log(markdownTable(["kernel", "median ms", "best ms", "rate (best)"], rows));
   sink.dispose();
+  src.dispose();
   engine.destroy();
 }
 

@@ -1,6 +1,11 @@
 /**
  * conv2d against the float64 reference (F.pad + F.conv2d), with gradients of x, weight and bias checked by
- * finite differences (checkOp).
+ * finite differences (checkOp). The cases reach every kernel of shaders/conv2d.wgsl: the 3×3 stride-1 tiles
+ * (images narrower and wider than 8, padding applied as they read), the general tile (strides, 1×1 and 2×3
+ * kernels, on a padded copy), the input gradient through dilation (stride 2) and through a crop (padding ≥
+ * kernel size), and the weight gradient with its sum split and unsplit, with output sizes that are and are not
+ * whole segments; a second block forces each tile, workgroup size, split count and weight-gradient kernel on
+ * the same cases.
  *
  * Tolerances (f32 accumulation over C·kh·kw terms forward, N·Ho·Wo terms for the weight gradient):
  *   forward   |gpu − ref| ≤ 1e-5 · max(1, max|ref|) + 1e-4 · |ref|
@@ -8,6 +13,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Engine, type Tensor, ops } from "../src/index.js";
+import { type ConvTuning, setConvTuning } from "../src/ops/conv.js";
 import { checkOp } from "./helpers/check-op.js";
 import { testEngine } from "./helpers/engine.js";
 import * as R from "./reference/conv.js";
@@ -44,26 +50,48 @@ const cases: ConvCase[] = [
   { name: "2×3 kernel, stride 2, pad (1,0,2,1), N1 C2→O3 6×9", x: [1, 2, 6, 9], kernel: [3, 2, 3], stride: 2, padding: [1, 0, 2, 1] },
   { name: "stride 2 pad 1, 3×3, C5→O9 on 9×5", x: [1, 5, 9, 5], kernel: [9, 3, 3], stride: 2, padding: 1 },
   { name: "medium N2 C8→O16 16×16, 3×3 pad 1", x: [2, 8, 16, 16], kernel: [16, 3, 3], padding: 1, maxGradCoords: 48 },
+  { name: "one output row (weight gradient unsplit), N1 C2→O3 3×5, 3×3", x: [1, 2, 3, 5], kernel: [3, 3, 3] },
+  { name: "one output row, no bias, N1 C5→O5 3×10, 3×3", x: [1, 5, 3, 10], kernel: [5, 3, 3], bias: false },
+  { name: "1×1 kernel with padding 1 (input gradient crops), N2 C3→O2 4×5", x: [2, 3, 4, 5], kernel: [2, 1, 1], padding: 1 },
+  { name: "3×3 with padding 3, N1 C2→O2 3×4", x: [1, 2, 3, 4], kernel: [2, 3, 3], padding: 3 },
+  { name: "stride 3, 3×3 pad (2,0,1,1), N2 C3→O4 10×8", x: [2, 3, 10, 8], kernel: [4, 3, 3], stride: 3, padding: [2, 0, 1, 1] },
 ];
 
+/** A few cases run again under every tuning bench/conv.ts compares (they must all stay correct). */
+const variantCases: ConvCase[] = [
+  { name: "N2 C5→O9 7×10, 3×3 pad 1", x: [2, 5, 7, 10], kernel: [9, 3, 3], padding: 1 },
+  { name: "N2 C3→O5 7×6, 3×3 stride 2 pad (0,1,0,1)", x: [2, 3, 7, 6], kernel: [5, 3, 3], stride: 2, padding: [0, 1, 0, 1] },
+];
+const tunings: [string, ConvTuning][] = [
+  ["general tile", { tile: "general" }],
+  ["3×3 tile 4×4", { tile: "conv3x3Small" }],
+  ["3×3 tile 4×8", { tile: "conv3x3" }],
+  ["workgroups of 16", { workgroupSize: 16 }],
+  ["unsplit weight gradient", { weightGradInvocations: 1 }],
+  ["one split per output segment", { weightGradInvocations: 1e9 }],
+  ["general weight-gradient kernel", { weightGrad: "general" }],
+  ["narrow 3×3 weight-gradient kernel", { weightGrad: "conv3x3" }],
+  ["wide 3×3 weight-gradient kernel", { weightGrad: "conv3x3Wide" }],
+];
+
+function checkConv(c: ConvCase): Promise<void> {
+  const [o, kh, kw] = c.kernel;
+  const withBias = c.bias ?? true;
+  const shapes = [c.x, [o, c.x[1], kh, kw], ...(withBias ? [[o]] : [])];
+  const options = { stride: c.stride, padding: c.padding };
+  return checkOp(engine, {
+    name: `conv2d ${c.name}`,
+    shapes,
+    gpu: (x, w, b) => ops.conv2d(x, w, b, options),
+    cpu: (x, w, b) => R.conv2d(x, w, b ?? null, c.stride ?? 1, c.padding ?? 0),
+    forwardTol: FORWARD_TOL,
+    gradTol: GRAD_TOL,
+    maxGradCoords: c.maxGradCoords,
+  });
+}
+
 describe("conv2d", () => {
-  for (const c of cases) {
-    const [o, kh, kw] = c.kernel;
-    const withBias = c.bias ?? true;
-    const shapes = [c.x, [o, c.x[1], kh, kw], ...(withBias ? [[o]] : [])];
-    const options = { stride: c.stride, padding: c.padding };
-    it(c.name, () =>
-      checkOp(engine, {
-        name: `conv2d ${c.name}`,
-        shapes,
-        gpu: (x, w, b) => ops.conv2d(x, w, b, options),
-        cpu: (x, w, b) => R.conv2d(x, w, b ?? null, c.stride ?? 1, c.padding ?? 0),
-        forwardTol: FORWARD_TOL,
-        gradTol: GRAD_TOL,
-        maxGradCoords: c.maxGradCoords,
-      }),
-    );
-  }
+  for (const c of cases) it(c.name, () => checkConv(c));
 
   it("the padding option matches diffusers' Downsample2D shapes", () => {
     engine.tidy(() => {
@@ -86,6 +114,22 @@ describe("conv2d", () => {
     x.dispose();
     w.dispose();
   });
+});
+
+describe("conv2d kernel variants", () => {
+  for (const [label, tuning] of tunings) {
+    // Another workgroup size recompiles every kernel (seconds on SwiftShader): one case is enough there.
+    for (const c of tuning.workgroupSize ? variantCases.slice(0, 1) : variantCases) {
+      it(`${label}: ${c.name}`, async () => {
+        const previous = setConvTuning(tuning);
+        try {
+          await checkConv(c);
+        } finally {
+          setConvTuning(previous);
+        }
+      });
+    }
+  }
 });
 
 describe("conv2d input errors name the op and the shapes", () => {

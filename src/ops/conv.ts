@@ -1,11 +1,16 @@
 /**
  * 2-D convolution (shaders/conv2d.wgsl), NCHW, PyTorch's weight layout [out, in, kh, kw] as diffusers
- * checkpoints store it. Forward and both backward passes are register-blocked implicit GEMMs; the bias
- * gradient is a sum over (N, H, W).
+ * checkpoints store it. Every pass is a register-tiled direct convolution of a zero-padded input: the forward;
+ * the input gradient as a stride-1 convolution of the dilated, padded output gradient with the transposed,
+ * flipped weight; the weight gradient (and the bias gradient with it) as sums split across invocations and
+ * reduced. 3×3 stride-1 convolutions have their own kernels, which pad as they read and reuse each loaded
+ * input value for all the taps it feeds; other shapes read a padded copy. bench/conv.ts times them.
  */
 import { record } from "../autograd.js";
+import type { Engine } from "../engine.js";
 import { type Tensor, shapeString } from "../tensor.js";
 import { sum } from "./reduce.js";
+import { grid1d } from "./shape.js";
 
 export interface Conv2dOptions {
   /** Step between output pixels, in input pixels (positive integer; the U-Net uses 1 and 2). Default 1. */
@@ -18,8 +23,8 @@ export interface Conv2dOptions {
   padding?: number | readonly [number, number, number, number];
 }
 
-/** Everything the kernels need to know about one convolution; the field names are the uniform's. */
-interface ConvGeometry {
+/** @internal Everything the kernels need to know about one convolution. */
+export interface ConvGeometry {
   batch: number;
   inChannels: number;
   inHeight: number;
@@ -34,16 +39,76 @@ interface ConvGeometry {
   padLeft: number;
 }
 
+/** @internal A tiled forward kernel of shaders/conv2d.wgsl and the output block one invocation computes. */
+export interface ConvTile {
+  kernel: string;
+  /** Output rows × columns per invocation. */
+  height: number;
+  width: number;
+  /** Output channels per invocation. */
+  channels: number;
+  /** Only for 3×3 kernels at stride 1. */
+  only3x3: boolean;
+}
+
+/** @internal The tiled kernels, for benchmarks. */
+export const CONV_TILES = {
+  general: { kernel: "conv2d/conv_general", height: 2, width: 4, channels: 8, only3x3: false },
+  conv3x3Small: { kernel: "conv2d/conv3x3_4x4", height: 4, width: 4, channels: 8, only3x3: true },
+  conv3x3: { kernel: "conv2d/conv3x3_4x8", height: 4, width: 8, channels: 8, only3x3: true },
+} as const satisfies Record<string, ConvTile>;
+
+/**
+ * A weight-gradient kernel of shaders/conv2d.wgsl: one invocation sums output × input channels (× all taps, or
+ * one tap when `perTap`) over segments of rows × 4 output pixels.
+ */
+interface WeightGradKernel {
+  kernel: string;
+  outputs: number;
+  inputs: number;
+  rows: number;
+  perTap: boolean;
+}
+
+/** @internal The weight-gradient kernels, for benchmarks. */
+export const WEIGHT_GRAD_KERNELS = {
+  general: { kernel: "conv2d/weight_grad_general", outputs: 4, inputs: 8, rows: 1, perTap: true },
+  conv3x3: { kernel: "conv2d/weight_grad_3x3", outputs: 4, inputs: 4, rows: 2, perTap: false },
+  conv3x3Wide: { kernel: "conv2d/weight_grad_3x3_wide", outputs: 8, inputs: 4, rows: 2, perTap: false },
+} as const satisfies Record<string, WeightGradKernel>;
+
+/** @internal Knobs that bench/conv.ts compares; the defaults are what measured best on SwiftShader. */
+export interface ConvTuning {
+  /** Pick the tile of every convolution (forward and input gradient) instead of the automatic choice. */
+  tile?: keyof typeof CONV_TILES;
+  /** Invocations per workgroup of the tiled kernels (the WGSL override WG). Default 64. */
+  workgroupSize?: number;
+  /** The weight gradient's sum is split until about this many invocations run. Default 256. */
+  weightGradInvocations?: number;
+  /** Pick the weight-gradient kernel (the 3×3 ones apply to 3×3 stride-1 convolutions only). */
+  weightGrad?: keyof typeof WEIGHT_GRAD_KERNELS;
+}
+
+let tuning: ConvTuning = {};
+
+/** @internal Set the tuning knobs (bench/conv.ts); returns the previous ones. */
+export function setConvTuning(next: ConvTuning): ConvTuning {
+  const previous = tuning;
+  tuning = next;
+  return previous;
+}
+
 const MAX_GROUPS = 65535;
 
-function checkGrid(op: string, grid: [number, number, number], what: string): [number, number, number] {
+function checkGrid(what: string, grid: [number, number, number]): [number, number, number] {
   if (grid.some((g) => g > MAX_GROUPS)) {
-    throw new Error(`${op}: ${what} needs workgroups [${grid.join(", ")}], more than ${MAX_GROUPS} in one dimension`);
+    throw new Error(`conv2d: ${what} needs workgroups [${grid.join(", ")}], more than ${MAX_GROUPS} in one dimension`);
   }
   return grid;
 }
 
-function geometry(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions): ConvGeometry {
+/** @internal The geometry of conv2d(x, weight, bias, options), with the checks conv2d makes. */
+export function conv2dGeometry(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions): ConvGeometry {
   const op = "conv2d";
   const shapes = `x ${shapeString(x.shape)}, weight ${shapeString(weight.shape)}${bias ? `, bias ${shapeString(bias.shape)}` : ""}`;
   if (x.rank !== 4) throw new Error(`${op}: x must be 4-D [N, C, H, W], got ${shapes}`);
@@ -73,20 +138,213 @@ function geometry(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2
         `stride ${stride}, padding [${pads.join(", ")}]`,
     );
   }
-  return {
-    batch,
-    inChannels,
-    inHeight,
-    inWidth,
-    outChannels,
-    outHeight,
-    outWidth,
-    kernelHeight,
-    kernelWidth,
-    stride,
-    padTop,
-    padLeft,
-  };
+  return { batch, inChannels, inHeight, inWidth, outChannels, outHeight, outWidth, kernelHeight, kernelWidth, stride, padTop, padLeft };
+}
+
+/**
+ * `source` [N, C, h, w] zero-padded, and dilated by `dilation` (dilation − 1 zeros between values), into
+ * [N, C, height, width]: padded[r, q] = source[(r − top) / dilation, (q − left) / dilation] where that divides
+ * evenly and lies inside, else 0. Negative top/left crop. Returns `source` itself when nothing would change.
+ */
+function padInput(source: Tensor, top: number, left: number, dilation: number, height: number, width: number): Tensor {
+  const [batch, channels, sourceHeight, sourceWidth] = source.shape;
+  if (top === 0 && left === 0 && dilation === 1 && height === sourceHeight && width === sourceWidth) return source;
+  const padded = source.engine.empty([batch, channels, height, width], "conv2d padded input");
+  source.engine.run(
+    "conv2d/pad_input",
+    { source, padded },
+    { planes: batch * channels, sourceHeight, sourceWidth, paddedHeight: height, paddedWidth: width, top, left, dilation },
+    grid1d(batch * channels * height),
+  );
+  return padded;
+}
+
+/**
+ * The weight [B, A, kh, kw] as vec4 blocks [A·kh·kw, ceil(B/4)] (4 consecutive output channels, zero past B):
+ * the forward reads it with A = C input channels. With `flip`, the weight is read as [A, B, kh, kw] (A = O)
+ * with the taps reversed: the transposed, flipped weight of the input gradient.
+ */
+function packWeight(weight: Tensor, flip: boolean): Tensor {
+  const [o, c, kh, kw] = weight.shape;
+  const [channelsA, channelsB] = flip ? [o, c] : [c, o];
+  const taps = kh * kw;
+  const rows = channelsA * taps;
+  const blocks = Math.ceil(channelsB / 4);
+  const packed = weight.engine.empty([rows, blocks * 4], "conv2d packed weight");
+  weight.engine.run(
+    "conv2d/pack_weight",
+    { weight, packed },
+    { rows, blocks, channelsA, channelsB, taps, flip: flip ? 1 : 0 },
+    grid1d(rows * blocks),
+  );
+  return packed;
+}
+
+/** The tile for a stride-`stride` kh×kw convolution producing `outWidth` columns. */
+function chooseTile(engine: Engine, kernelHeight: number, kernelWidth: number, stride: number, outWidth: number): ConvTile {
+  const is3x3 = kernelHeight === 3 && kernelWidth === 3 && stride === 1;
+  if (tuning.tile && (is3x3 || !CONV_TILES[tuning.tile].only3x3)) return CONV_TILES[tuning.tile];
+  if (!is3x3) return CONV_TILES.general;
+  // The 4×8 tile halves the weight reads per output but wastes half its work on images 4 wide; on GPUs its
+  // 64 vec4 accumulators cost occupancy, so they get the 4×4 tile (not measured: no GPU here).
+  return outWidth >= 8 && engine.adapter.isSoftware ? CONV_TILES.conv3x3 : CONV_TILES.conv3x3Small;
+}
+
+/**
+ * out [N, B, outHeight, outWidth] = the stride-`stride` convolution of `input` [N, A, h, w] (padded by top/left
+ * and dilated by `dilation` first) with `packed` (packWeight) of kernel kh×kw, plus `bias` when given.
+ */
+function tiledConv(
+  input: Tensor,
+  packed: Tensor,
+  bias: Tensor | null,
+  out: Tensor,
+  conv: { kernelHeight: number; kernelWidth: number; stride: number; top: number; left: number; dilation: number },
+): void {
+  const engine = input.engine;
+  const [batch, inChannels] = input.shape;
+  const [, outChannels, outHeight, outWidth] = out.shape;
+  const { kernelHeight, kernelWidth, stride } = conv;
+  const tile = chooseTile(engine, kernelHeight, kernelWidth, stride, outWidth);
+  const tilesX = Math.ceil(outWidth / tile.width);
+  const tilesY = Math.ceil(outHeight / tile.height);
+  // The 3×3 kernels apply the padding and dilation as they read; the general one reads a padded copy, big
+  // enough that every read of every tile (edge tiles included) lands inside it.
+  const copied = !tile.only3x3;
+  const source = copied
+    ? padInput(input, conv.top, conv.left, conv.dilation, (tilesY * tile.height - 1) * stride + kernelHeight, (tilesX * tile.width - 1) * stride + kernelWidth)
+    : input;
+  const workgroupSize = tuning.workgroupSize ?? 64;
+  engine.run(
+    tile.kernel,
+    // Without a bias the kernel reads no bias value; the packed weight fills the binding.
+    { x: source, packedWeight: packed, bias: bias ?? packed, out },
+    {
+      batch,
+      inChannels,
+      sourceHeight: source.shape[2],
+      sourceWidth: source.shape[3],
+      top: copied ? 0 : conv.top,
+      left: copied ? 0 : conv.left,
+      dilation: copied ? 1 : conv.dilation,
+      outChannels,
+      outHeight,
+      outWidth,
+      kernelHeight,
+      kernelWidth,
+      stride,
+      tilesX,
+      tilesY,
+      hasBias: bias ? 1 : 0,
+    },
+    checkGrid("a tiled convolution", [Math.ceil((batch * tilesX * tilesY) / workgroupSize), Math.ceil(outChannels / tile.channels), 1]),
+    workgroupSize === 64 ? undefined : { WG: workgroupSize },
+  );
+  if (source !== input) source.dispose();
+}
+
+/**
+ * @internal gradWeight [O, C, kh, kw] (and gradBias [O] when `withBias`) from x and gradOut; the sum over the
+ * output pixels is split into ranges summed by separate invocations, then reduced, so that small layers still
+ * occupy every core (but not more: each split costs partial sums to write and add).
+ */
+export function conv2dWeightGradient(x: Tensor, gradOut: Tensor, g: ConvGeometry, withBias: boolean): [Tensor, Tensor | null] {
+  const weightShape = [g.outChannels, g.inChannels, g.kernelHeight, g.kernelWidth];
+  const engine = x.engine;
+  const { batch, inChannels, outChannels, kernelHeight, kernelWidth, stride } = g;
+  const taps = kernelHeight * kernelWidth;
+  const is3x3 = kernelHeight === 3 && kernelWidth === 3 && stride === 1;
+  // The wide 3×3 kernel (8 output channels instead of 4) reads less per FMA; it measured slower on 4×4 images,
+  // where the split sums are short. (8 × 4 channels × 4×4-pixel segments measured another 15% faster on the
+  // big layers but takes SwiftShader 9 s to compile, against about 1 s.)
+  let choice: WeightGradKernel = WEIGHT_GRAD_KERNELS.general;
+  if (is3x3) choice = outChannels >= 8 && g.outHeight * g.outWidth >= 64 ? WEIGHT_GRAD_KERNELS.conv3x3Wide : WEIGHT_GRAD_KERNELS.conv3x3;
+  if (tuning.weightGrad && (is3x3 || WEIGHT_GRAD_KERNELS[tuning.weightGrad].perTap)) choice = WEIGHT_GRAD_KERNELS[tuning.weightGrad];
+  const jobs = Math.ceil(outChannels / choice.outputs) * Math.ceil(inChannels / choice.inputs) * (choice.perTap ? taps : 1);
+  // Each loop step takes a segment of rows × 4 output pixels, so gradOut is zero-padded to whole segments.
+  const segmentRows = choice.rows;
+  const outHeight = Math.ceil(g.outHeight / segmentRows) * segmentRows;
+  const outWidth = Math.ceil(g.outWidth / 4) * 4;
+  const segments = (batch * outHeight * outWidth) / (segmentRows * 4);
+  // The kernels compute split · segments in u32.
+  const maxSplits = Math.min(segments, 1024, Math.floor(0xffffffff / segments));
+  const splits = Math.max(1, Math.min(maxSplits, Math.ceil((tuning.weightGradInvocations ?? 256) / jobs)));
+  const gradPadded = padInput(gradOut, 0, 0, 1, outHeight, outWidth);
+  // The 3×3 kernels apply x's padding as they read; the general kernel reads a padded copy.
+  const source = !choice.perTap ? x : padInput(x, g.padTop, g.padLeft, 1, (outHeight - 1) * stride + kernelHeight, (outWidth - 1) * stride + kernelWidth);
+
+  const gradWeight = engine.empty(weightShape, "conv2d weight gradient");
+  const gradBias = withBias ? engine.empty([outChannels], "conv2d bias gradient") : null;
+  const partialWeight = splits === 1 ? gradWeight : engine.empty([splits, ...weightShape], "conv2d weight gradient partial sums");
+  // Without a bias the kernel writes nothing there, but the binding needs a buffer of its own.
+  const partialBias = splits === 1 && gradBias ? gradBias : engine.empty([gradBias ? splits * outChannels : 1], "conv2d bias gradient partial sums");
+  engine.run(
+    choice.kernel,
+    { x: source, gradOut: gradPadded, partialWeight, partialBias },
+    {
+      batch,
+      inChannels,
+      sourceHeight: source.shape[2],
+      sourceWidth: source.shape[3],
+      top: choice.perTap ? 0 : g.padTop,
+      left: choice.perTap ? 0 : g.padLeft,
+      outChannels,
+      outHeight,
+      outWidth,
+      kernelHeight,
+      kernelWidth,
+      stride,
+      splits,
+      hasBias: withBias ? 1 : 0,
+    },
+    checkGrid("the weight gradient", [Math.ceil(jobs / 64), splits, 1]),
+  );
+  if (splits > 1) {
+    const reduce = (partials: Tensor, total: Tensor) =>
+      engine.run("conv2d/reduce_splits", { partials, total }, { count: total.size, splits }, grid1d(total.size));
+    reduce(partialWeight, gradWeight);
+    if (gradBias) reduce(partialBias, gradBias);
+    partialWeight.dispose();
+  }
+  if (partialBias !== gradBias) partialBias.dispose();
+  if (source !== x) source.dispose();
+  if (gradPadded !== gradOut) gradPadded.dispose();
+  return [gradWeight, gradBias];
+}
+
+/** @internal The forward pass: out [N, O, Ho, Wo]. */
+export function conv2dForward(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
+  const out = x.engine.empty([g.batch, g.outChannels, g.outHeight, g.outWidth], "conv2d");
+  const packed = packWeight(weight, false);
+  tiledConv(x, packed, bias, out, {
+    kernelHeight: g.kernelHeight,
+    kernelWidth: g.kernelWidth,
+    stride: g.stride,
+    top: g.padTop,
+    left: g.padLeft,
+    dilation: 1,
+  });
+  packed.dispose();
+  return out;
+}
+
+/**
+ * @internal The input gradient [N, C, H, W], a transposed convolution: gradOut dilated by the stride, padded by
+ * kernel − 1 − pad, convolved at stride 1 with the transposed, flipped weight (see shaders/conv2d.wgsl).
+ */
+export function conv2dInputGradient(gradOut: Tensor, weight: Tensor, g: ConvGeometry): Tensor {
+  const gradInput = gradOut.engine.empty([g.batch, g.inChannels, g.inHeight, g.inWidth], "conv2d input gradient");
+  const flipped = packWeight(weight, true);
+  tiledConv(gradOut, flipped, null, gradInput, {
+    kernelHeight: g.kernelHeight,
+    kernelWidth: g.kernelWidth,
+    stride: 1,
+    top: g.kernelHeight - 1 - g.padTop,
+    left: g.kernelWidth - 1 - g.padLeft,
+    dilation: g.stride,
+  });
+  flipped.dispose();
+  return gradInput;
 }
 
 /**
@@ -95,45 +353,20 @@ function geometry(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2
  * Gradients flow to x, weight and bias.
  */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
-  const g = geometry(x, weight, bias ?? null, options);
-  const engine = x.engine;
-  const out = engine.empty([g.batch, g.outChannels, g.outHeight, g.outWidth], "conv2d");
-  const rowBlocks = g.outHeight * Math.ceil(g.outWidth / 4);
-  engine.run(
-    "conv2d/forward",
-    // Without a bias the kernel reads no bias value; the weight fills the binding.
-    { x, weight, bias: bias ?? weight, out },
-    { ...g, hasBias: bias ? 1 : 0 },
-    checkGrid("conv2d", [Math.ceil(rowBlocks / 64), Math.ceil(g.outChannels / 4), g.batch], "the forward"),
-  );
-
+  const g = conv2dGeometry(x, weight, bias ?? null, options);
+  const out = conv2dForward(x, weight, bias ?? null, g);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record("conv2d", out, inputs, (gradOut) => {
-    const uniforms = { ...g, hasBias: 0 };
     const grads: (Tensor | null)[] = inputs.map(() => null);
-    if (x.requiresGrad) {
-      const gradInput = engine.empty(x.shape, "conv2d backward input");
-      const inputBlocks = g.inHeight * Math.ceil(g.inWidth / 4);
-      engine.run(
-        "conv2d/backward_input",
-        { weight, gradOut, gradInput },
-        uniforms,
-        checkGrid("conv2d", [Math.ceil(inputBlocks / 64), Math.ceil(g.inChannels / 4), g.batch], "the input gradient"),
-      );
-      grads[0] = gradInput;
-    }
+    if (x.requiresGrad) grads[0] = conv2dInputGradient(gradOut, weight, g);
+    const biasGrad = Boolean(bias?.requiresGrad);
     if (weight.requiresGrad) {
-      const gradWeight = engine.empty(weight.shape, "conv2d backward weight");
-      const columns = Math.ceil(g.inChannels / 4) * g.kernelHeight * g.kernelWidth;
-      engine.run(
-        "conv2d/backward_weight",
-        { x, gradOut, gradWeight },
-        uniforms,
-        checkGrid("conv2d", [Math.ceil(columns / 64), Math.ceil(g.outChannels / 4), 1], "the weight gradient"),
-      );
+      const [gradWeight, gradBias] = conv2dWeightGradient(x, gradOut, g, biasGrad);
       grads[1] = gradWeight;
+      if (gradBias) grads[2] = gradBias;
+    } else if (biasGrad) {
+      grads[2] = sum(gradOut, [0, 2, 3]);
     }
-    if (bias?.requiresGrad) grads[2] = sum(gradOut, [0, 2, 3]);
     return grads;
   });
 }

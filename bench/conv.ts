@@ -1,0 +1,341 @@
+/**
+ * conv2d kernels side by side (llm.c dev/cuda style) on the convolutions of one training step of the small
+ * MNIST U-Net (16×16, batch 8, channels 32/64; bench/profile-unet.ts): forward, input gradient, and weight +
+ * bias gradient. Every variant is first checked against the float64 reference (test/reference/conv.ts for the
+ * forward, plain-loop vector-Jacobian products here for the gradients), then timed: median ms per call,
+ * GFLOP/s, and % of the FMA peak (bench/peak.ts's peak_fma_16) measured in the same interleaved repeats.
+ *
+ *   node scripts/run.mjs bench/conv.ts [--repeats 5] [--variants v1,general,current] [--only 16x16]
+ *
+ * Variants: v1 = the first kernels (shaders/bench.wgsl conv_v1_*: 4×4 register blocks, bounds checks in the
+ * inner loop; bias gradient by ops.sum); general = the current pipeline (packed weight, padded input copy,
+ * split weight-gradient sums with the bias gradient summed alongside) with its any-kernel tile (8 channels ×
+ * 2×4 pixels) and weight-gradient kernel everywhere; current = what conv2d runs (3×3 stride-1 kernels that pad
+ * as they read: 8 channels × 4×8 pixels, 4×4 on images narrower than 8; weight gradient 8 or 4 output × 4 input
+ * channels × 9 taps per invocation). Tuning variants: small (the 4×4 tile for every 3×3 layer), narrow / wide
+ * (one 3×3 weight-gradient kernel for every layer), wg16, wg32, wg128 (workgroup size of the tiled kernels),
+ * split64, split1024 (weight-gradient invocations target; default 256). v1 makes a run take about 10 minutes;
+ * `--variants current` takes about 2.
+ *
+ * The machine may be shared: each repeat runs every variant once (interleaved), and % of peak compares with the
+ * peak measured in those same repeats, so load changes mostly cancel.
+ */
+import { Engine, type Tensor, ops } from "../src/index.js";
+import {
+  type ConvGeometry,
+  type ConvTuning,
+  conv2dForward,
+  conv2dGeometry,
+  conv2dInputGradient,
+  conv2dWeightGradient,
+  setConvTuning,
+} from "../src/ops/conv.js";
+import { type Ref, rng, uniformData } from "../test/reference/tensor.js";
+import * as R from "../test/reference/conv.js";
+import { INVOCATIONS, PEAK_KERNEL, interleavedTimes, peakVariant } from "./peak.js";
+import { markdownTable } from "./stats.js";
+
+interface ConvShape {
+  /** Calls per training step (forward and weight gradient; the input gradient skips the network input). */
+  count: number;
+  x: [number, number, number, number];
+  outChannels: number;
+  kernel: number;
+  stride: number;
+  padding: number;
+  inputGrad: boolean;
+}
+
+const shape = (count: number, n: number, c: number, hw: number, o: number, kernel: number, stride = 1, inputGrad = true): ConvShape => ({
+  count,
+  x: [n, c, hw, hw],
+  outChannels: o,
+  kernel,
+  stride,
+  padding: kernel === 3 ? 1 : 0,
+  inputGrad,
+});
+
+/** The 35 convolutions of bench/profile-unet.ts's step, by shape. */
+const SHAPES: ConvShape[] = [
+  shape(1, 8, 1, 16, 32, 3, 1, false),
+  shape(4, 8, 32, 16, 32, 3),
+  shape(1, 8, 32, 16, 32, 3, 2),
+  shape(1, 8, 32, 8, 64, 3),
+  shape(4, 8, 64, 8, 64, 3),
+  shape(1, 8, 32, 8, 64, 1),
+  shape(1, 8, 64, 8, 64, 3, 2),
+  shape(8, 8, 64, 4, 64, 3),
+  shape(2, 8, 128, 4, 64, 3),
+  shape(2, 8, 128, 4, 64, 1),
+  shape(1, 8, 128, 8, 64, 3),
+  shape(1, 8, 128, 8, 64, 1),
+  shape(1, 8, 96, 8, 64, 3),
+  shape(1, 8, 96, 8, 64, 1),
+  shape(1, 8, 64, 16, 64, 3),
+  shape(1, 8, 96, 16, 32, 3),
+  shape(1, 8, 96, 16, 32, 1),
+  shape(1, 8, 64, 16, 32, 3),
+  shape(1, 8, 64, 16, 32, 1),
+  shape(1, 8, 32, 16, 1, 3),
+];
+
+type Family = "forward" | "input" | "weight";
+const FAMILIES: Family[] = ["forward", "input", "weight"];
+
+/** One implementation of the three passes. */
+interface Variant {
+  name: string;
+  forward(x: Tensor, w: Tensor, b: Tensor, g: ConvGeometry): Tensor;
+  input(gradOut: Tensor, w: Tensor, g: ConvGeometry): Tensor;
+  weight(x: Tensor, gradOut: Tensor, g: ConvGeometry): [Tensor, Tensor];
+}
+
+/** The current pipeline under a tuning. */
+function tuned(name: string, t: ConvTuning): Variant {
+  const withTuning = <T>(fn: () => T): T => {
+    const previous = setConvTuning(t);
+    try {
+      return fn();
+    } finally {
+      setConvTuning(previous);
+    }
+  };
+  return {
+    name,
+    forward: (x, w, b, g) => withTuning(() => conv2dForward(x, w, b, g)),
+    input: (gradOut, w, g) => withTuning(() => conv2dInputGradient(gradOut, w, g)),
+    weight: (x, gradOut, g) => withTuning(() => conv2dWeightGradient(x, gradOut, g, true) as [Tensor, Tensor]),
+  };
+}
+
+/** The first kernels (shaders/bench.wgsl conv_v1_*), dispatched as the first conv2d did. */
+function v1(engine: Engine): Variant {
+  const uniforms = (g: ConvGeometry, hasBias: boolean) => ({
+    batch: g.batch,
+    inChannels: g.inChannels,
+    inHeight: g.inHeight,
+    inWidth: g.inWidth,
+    outChannels: g.outChannels,
+    outHeight: g.outHeight,
+    outWidth: g.outWidth,
+    kernelHeight: g.kernelHeight,
+    kernelWidth: g.kernelWidth,
+    stride: g.stride,
+    padTop: g.padTop,
+    padLeft: g.padLeft,
+    hasBias: hasBias ? 1 : 0,
+  });
+  return {
+    name: "v1",
+    forward: (x, weight, bias, g) => {
+      const out = engine.empty([g.batch, g.outChannels, g.outHeight, g.outWidth]);
+      const rowBlocks = g.outHeight * Math.ceil(g.outWidth / 4);
+      engine.run("bench/conv_v1_forward", { x, weight, bias, out }, uniforms(g, true), [
+        Math.ceil(rowBlocks / 64),
+        Math.ceil(g.outChannels / 4),
+        g.batch,
+      ]);
+      return out;
+    },
+    input: (gradOut, weight, g) => {
+      const gradInput = engine.empty([g.batch, g.inChannels, g.inHeight, g.inWidth]);
+      const inputBlocks = g.inHeight * Math.ceil(g.inWidth / 4);
+      engine.run("bench/conv_v1_backward_input", { weight, gradOut, gradInput }, uniforms(g, false), [
+        Math.ceil(inputBlocks / 64),
+        Math.ceil(g.inChannels / 4),
+        g.batch,
+      ]);
+      return gradInput;
+    },
+    weight: (x, gradOut, g) => {
+      const gradWeight = engine.empty([g.outChannels, g.inChannels, g.kernelHeight, g.kernelWidth]);
+      const columns = Math.ceil(g.inChannels / 4) * g.kernelHeight * g.kernelWidth;
+      engine.run("bench/conv_v1_backward_weight", { x, gradOut, gradWeight }, uniforms(g, false), [
+        Math.ceil(columns / 64),
+        Math.ceil(g.outChannels / 4),
+        1,
+      ]);
+      return [gradWeight, ops.sum(gradOut, [0, 2, 3])];
+    },
+  };
+}
+
+/** Float64 vector-Jacobian products of the convolution for output gradient g (plain loops, scatter form). */
+function referenceGradients(x: Ref, w: Ref, g: Ref, stride: number, pad: number): { input: Ref; weight: Ref; bias: Ref } {
+  const [n, c, h, wd] = x.shape;
+  const [o, , kh, kw] = w.shape;
+  const [, , ho, wo] = g.shape;
+  const input = new Float64Array(x.data.length);
+  const weight = new Float64Array(w.data.length);
+  const bias = new Float64Array(o);
+  for (let b = 0; b < n; b++) {
+    for (let oc = 0; oc < o; oc++) {
+      for (let oy = 0; oy < ho; oy++) {
+        for (let ox = 0; ox < wo; ox++) {
+          const gv = g.data[((b * o + oc) * ho + oy) * wo + ox];
+          bias[oc] += gv;
+          for (let ic = 0; ic < c; ic++) {
+            for (let ky = 0; ky < kh; ky++) {
+              const iy = oy * stride + ky - pad;
+              if (iy < 0 || iy >= h) continue;
+              for (let kx = 0; kx < kw; kx++) {
+                const ix = ox * stride + kx - pad;
+                if (ix < 0 || ix >= wd) continue;
+                const xi = ((b * c + ic) * h + iy) * wd + ix;
+                const wi = ((oc * c + ic) * kh + ky) * kw + kx;
+                input[xi] += w.data[wi] * gv;
+                weight[wi] += x.data[xi] * gv;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return { input: { data: input, shape: x.shape }, weight: { data: weight, shape: w.shape }, bias: { data: bias, shape: [o] } };
+}
+
+/** Largest |a − b| / (max|b| · 1e-4 + 1e-5): ≤ 1 passes (f32 sums of up to N·Ho·Wo = 2048 terms). */
+function violation(actual: Float32Array, expected: Ref): number {
+  let scale = 0;
+  for (const v of expected.data) scale = Math.max(scale, Math.abs(v));
+  let worst = 0;
+  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected.data[i]) / (scale * 1e-4 + 1e-5));
+  return worst;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const option = (name: string, fallback: string) => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 ? args[i + 1] : fallback;
+  };
+  const repeats = Number(option("repeats", "5"));
+  const only = option("only", "");
+  const engine = await Engine.create({ validate: false });
+  console.log(`adapter: ${engine.adapter.vendor} ${engine.adapter.architecture} (${engine.adapter.description || engine.adapter.backend})`);
+
+  const all: Variant[] = [
+    v1(engine),
+    tuned("general", { tile: "general", weightGrad: "general" }),
+    tuned("current", {}),
+    tuned("small", { tile: "conv3x3Small" }),
+    tuned("wg16", { workgroupSize: 16 }),
+    tuned("wg32", { workgroupSize: 32 }),
+    tuned("wg128", { workgroupSize: 128 }),
+    tuned("narrow", { weightGrad: "conv3x3" }),
+    tuned("wide", { weightGrad: "conv3x3Wide" }),
+    tuned("split64", { weightGradInvocations: 64 }),
+    tuned("split1024", { weightGradInvocations: 1024 }),
+  ];
+  const names = option("variants", "v1,general,current").split(",");
+  const variants = names.map((name) => {
+    const v = all.find((a) => a.name === name);
+    if (!v) throw new Error(`bench/conv.ts: no variant '${name}' (have ${all.map((a) => a.name).join(", ")})`);
+    return v;
+  });
+
+  const sink = engine.empty([INVOCATIONS], "peak sink").keep();
+  const peak = peakVariant(engine, sink, PEAK_KERNEL);
+  const rows: (string | number)[][] = [];
+  const totals = new Map<string, number>(); // `${family} ${variant}` → ms per step
+  const totalFlops = new Map<Family, number>();
+  let peakSum = 0;
+  let peakCount = 0;
+
+  for (const s of SHAPES) {
+    const label = `N${s.x[0]} C${s.x[1]} ${s.x[2]}×${s.x[3]} → O${s.outChannels} ${s.kernel}×${s.kernel}${s.stride > 1 ? ` s${s.stride}` : ""}`;
+    if (only && !label.includes(only)) continue;
+    const random = rng(7);
+    const [n, c] = s.x;
+    const wShape = [s.outChannels, c, s.kernel, s.kernel];
+    const xRef: Ref = { data: uniformData(n * c * s.x[2] * s.x[3], random), shape: s.x };
+    const wRef: Ref = { data: uniformData(wShape.reduce((a, b) => a * b), random, -0.2, 0.2), shape: wShape };
+    const bRef: Ref = { data: uniformData(s.outChannels, random), shape: [s.outChannels] };
+    const outRef = R.conv2d(xRef, wRef, bRef, s.stride, s.padding);
+    const gRef: Ref = { data: uniformData(outRef.data.length, random), shape: outRef.shape };
+    const gradRef = referenceGradients(xRef, wRef, gRef, s.stride, s.padding);
+
+    const x = engine.tensor(Float32Array.from(xRef.data), xRef.shape).keep();
+    const w = engine.tensor(Float32Array.from(wRef.data), wShape).keep();
+    const b = engine.tensor(Float32Array.from(bRef.data), bRef.shape).keep();
+    const gradOut = engine.tensor(Float32Array.from(gRef.data), gRef.shape).keep();
+    const g = conv2dGeometry(x, w, b, { stride: s.stride, padding: s.padding });
+    const flops = 2 * g.batch * g.outChannels * g.outHeight * g.outWidth * g.inChannels * g.kernelHeight * g.kernelWidth;
+
+    // Validate every variant before timing it.
+    for (const v of variants) {
+      const checks: [string, Tensor, Ref][] = [];
+      engine.noGrad(() => {
+        checks.push(["forward", v.forward(x, w, b, g).keep(), outRef]);
+        if (s.inputGrad) checks.push(["input gradient", v.input(gradOut, w, g).keep(), gradRef.input]);
+        const [gw, gb] = v.weight(x, gradOut, g);
+        checks.push(["weight gradient", gw.keep(), gradRef.weight], ["bias gradient", gb.keep(), gradRef.bias]);
+      });
+      for (const [what, t, expected] of checks) {
+        const worst = violation(await t.data(), expected);
+        t.dispose();
+        if (!(worst <= 1)) throw new Error(`bench/conv.ts: ${v.name} ${what} of ${label} is off the float64 reference (${worst.toFixed(1)}× the tolerance)`);
+      }
+    }
+
+    // Several calls per timed submit for small layers, so the submit/wait round trip does not dominate.
+    const calls = Math.max(1, Math.min(16, Math.round(flops / 2e7)));
+    for (const family of FAMILIES) {
+      if (family === "input" && !s.inputGrad) continue;
+      const timed: Record<string, () => void> = { peak: peak.run };
+      for (const v of variants) {
+        timed[v.name] = () =>
+          engine.noGrad(() =>
+            engine.tidy(() => {
+              for (let i = 0; i < calls; i++) {
+                if (family === "forward") v.forward(x, w, b, g);
+                else if (family === "input") v.input(gradOut, w, g);
+                else v.weight(x, gradOut, g);
+              }
+            }),
+          );
+      }
+      const times = await interleavedTimes(engine, timed, repeats);
+      const peakGflops = peak.flops / times.peak.median / 1e6;
+      peakSum += peakGflops;
+      peakCount++;
+      totalFlops.set(family, (totalFlops.get(family) ?? 0) + s.count * flops);
+      const cells: string[] = [];
+      for (const v of variants) {
+        const ms = times[v.name].median / calls;
+        const gflops = flops / ms / 1e6;
+        cells.push(`${ms.toFixed(2)} ms ${gflops.toFixed(2)} GF/s ${((100 * gflops) / peakGflops).toFixed(0)}%`);
+        const key = `${family} ${v.name}`;
+        totals.set(key, (totals.get(key) ?? 0) + s.count * ms);
+      }
+      rows.push([`${label} (${s.count}×)`, family, (flops / 1e6).toFixed(1), peakGflops.toFixed(2), ...cells]);
+      console.error(`${label} ${family}: ${cells.join(" | ")}`);
+    }
+    for (const t of [x, w, b, gradOut]) t.dispose();
+  }
+  sink.dispose();
+
+  console.log(`\nPer call (median of ${repeats} interleaved repeats); % of the peak_fma_16 rate measured in the same repeats.\n`);
+  console.log(markdownTable(["shape (calls per step)", "pass", "MFLOP", "peak GF/s", ...variants.map((v) => v.name)], rows));
+  const peakMean = peakSum / Math.max(1, peakCount);
+  console.log(`\nPer training step (Σ calls × median ms); mean peak ${peakMean.toFixed(2)} GFLOP/s.\n`);
+  const summary = FAMILIES.map((family) => {
+    const flops = totalFlops.get(family) ?? 0;
+    const base = totals.get(`${family} ${variants[0].name}`) ?? NaN;
+    return [
+      family,
+      (flops / 1e9).toFixed(2),
+      ...variants.map((v) => {
+        const ms = totals.get(`${family} ${v.name}`) ?? NaN;
+        const gflops = flops / ms / 1e6;
+        return `${ms.toFixed(0)} ms ${gflops.toFixed(2)} GF/s ${((100 * gflops) / peakMean).toFixed(0)}% ×${(base / ms).toFixed(1)}`;
+      }),
+    ];
+  });
+  console.log(markdownTable(["pass", "GFLOP per step", ...variants.map((v) => `${v.name} (× vs ${variants[0].name})`)], summary));
+  engine.destroy();
+}
+
+await main();
