@@ -305,32 +305,39 @@ function weightGrad3x3(name, channels, tileRows, oBlocks, cols = 4) {
   return L.join("\n");
 }
 
-/** Weight gradient for any kernel size and stride: one tap per invocation, 4 × `channels` channels, 4-pixel segments. */
-function weightGradGeneral(name, channels) {
+/**
+ * Weight gradient for any kernel size and stride: one tap per invocation, 4·oBlocks output × `channels` input
+ * channels, over 4-pixel segments of one output row.
+ */
+function weightGradGeneral(name, channels, oBlocks) {
+  const outs = 4 * oBlocks;
   const L = [
-    `// Any kernel size and stride. Invocation: output channels o0..o0+3 × input channels c0..c0+${channels - 1} for one tap (ky, kx),`,
-    `// summed over the 4-pixel output segments of its split; acc[i] = gradWeight[os0, c0 + i, ky, kx] (a vec4 over o).`,
-    `// Grid: x = ceil(O / 4) · ceil(C / ${channels}) · KH·KW (tap fastest), y = splits.`,
+    `// Any kernel size and stride. Invocation: output channels o0..o0+${outs - 1} × input channels c0..c0+${channels - 1} for one tap`,
+    `// (ky, kx), summed over the 4-pixel output segments of its split; acc[i·${oBlocks} + b] = gradWeight[os{b}, c0 + i, ky, kx] (a vec4`,
+    `// over 4 o's). x is a padded copy. Grid: x = ceil(O / ${outs}) · ceil(C / ${channels}) · KH·KW (tap fastest), y = splits.`,
     "@compute @workgroup_size(64)",
     `fn ${name}(@builtin(global_invocation_id) gid: vec3<u32>) {`,
     "  let taps = gp.kernelHeight * gp.kernelWidth;",
-    ...gradHead(channels, 1, 1, [
+    ...gradHead(channels, 1, oBlocks, [
       "  if (gid.x >= channelBlocks * outBlocks * taps) { return; }",
       "  let tap = gid.x % taps;",
       "  let job = gid.x / taps;",
     ]),
     "  let s = gp.stride;",
     "  let tapAt = tap / gp.kernelWidth * gp.sourceWidth + tap % gp.kernelWidth;",
-    `  var acc: array<vec4<f32>, ${channels}>;`,
+    `  var acc: array<vec4<f32>, ${channels * oBlocks}>;`,
     "  for (var segment = first; segment < end; segment++) {",
-    ...gradLoads(1, 1),
+    ...gradLoads(1, oBlocks),
   ];
   for (let i = 0; i < channels; i++) {
     L.push(`    let at${i} = ((n * gp.inChannels + ch${i}) * gp.sourceHeight + oy0 * s) * gp.sourceWidth + ox0 * s + tapAt;`);
-    const xs = [0, 1, 2, 3].map((j) => `x[at${i}${j > 1 ? ` + ${j}u * s` : j ? " + s" : ""}]`);
-    L.push(`    acc[${i}] += fma(vec4<f32>(${xs[3]}), gv03_0, fma(vec4<f32>(${xs[2]}), gv02_0, fma(vec4<f32>(${xs[1]}), gv01_0, vec4<f32>(${xs[0]}) * gv00_0)));`);
+    const xs = [0, 1, 2, 3].map((j) => `x${i}_${j}`);
+    L.push(`    ${[0, 1, 2, 3].map((j) => `let ${xs[j]} = vec4<f32>(x[at${i}${j > 1 ? ` + ${j}u * s` : j ? " + s" : ""}]);`).join(" ")}`);
+    for (let b = 0; b < oBlocks; b++) {
+      L.push(`    acc[${i * oBlocks + b}] += fma(${xs[3]}, gv03_${b}, fma(${xs[2]}, gv02_${b}, fma(${xs[1]}, gv01_${b}, ${xs[0]} * gv00_${b})));`);
+    }
   }
-  L.push(...gradAdvance(1), "  }", ...gradStores(channels, 1, [["tap", 0]], "c0 == 0u && tap == 0u"), "}");
+  L.push(...gradAdvance(1), "  }", ...gradStores(channels, oBlocks, [["tap", 0]], "c0 == 0u && tap == 0u"), "}");
   return L.join("\n");
 }
 
@@ -348,7 +355,7 @@ export function generate() {
     "",
     weightGrad3x3("weight_grad_3x3_wide", 4, 2, 2),
     "",
-    weightGradGeneral("weight_grad_general", 8),
+    weightGradGeneral("weight_grad_general", 8, 2),
     "",
     END,
   ].join("\n");

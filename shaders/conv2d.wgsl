@@ -1438,20 +1438,21 @@ fn weight_grad_3x3_wide(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
 }
 
-// Any kernel size and stride. Invocation: output channels o0..o0+3 × input channels c0..c0+7 for one tap (ky, kx),
-// summed over the 4-pixel output segments of its split; acc[i] = gradWeight[os0, c0 + i, ky, kx] (a vec4 over o).
-// Grid: x = ceil(O / 4) · ceil(C / 8) · KH·KW (tap fastest), y = splits.
+// Any kernel size and stride. Invocation: output channels o0..o0+7 × input channels c0..c0+7 for one tap
+// (ky, kx), summed over the 4-pixel output segments of its split; acc[i·2 + b] = gradWeight[os{b}, c0 + i, ky, kx] (a vec4
+// over 4 o's). x is a padded copy. Grid: x = ceil(O / 8) · ceil(C / 8) · KH·KW (tap fastest), y = splits.
 @compute @workgroup_size(64)
 fn weight_grad_general(@builtin(global_invocation_id) gid: vec3<u32>) {
   let taps = gp.kernelHeight * gp.kernelWidth;
   let channelBlocks = (gp.inChannels + 7u) / 8u;
-  let outBlocks = (gp.outChannels + 3u) / 4u;
+  let outBlocks = (gp.outChannels + 7u) / 8u;
   if (gid.x >= channelBlocks * outBlocks * taps) { return; }
   let tap = gid.x % taps;
   let job = gid.x / taps;
   let lastO = gp.outChannels - 1u;
-  let o0 = job / channelBlocks * 4u;
+  let o0 = job / channelBlocks * 8u;
   let os0 = vec4<u32>(min(o0, lastO), min(o0 + 1u, lastO), min(o0 + 2u, lastO), min(o0 + 3u, lastO));
+  let os1 = vec4<u32>(min(o0 + 4u, lastO), min(o0 + 5u, lastO), min(o0 + 6u, lastO), min(o0 + 7u, lastO));
   let c0 = job % channelBlocks * 8u;
   let lastC = gp.inChannels - 1u;
   let ch0 = min(c0, lastC);
@@ -1472,9 +1473,10 @@ fn weight_grad_general(@builtin(global_invocation_id) gid: vec3<u32>) {
   var oy0 = first / segmentsPerRow % rowBlocks * 1u;
   var n = first / (segmentsPerRow * rowBlocks);
   var biasSum0 = vec4<f32>(0.0);
+  var biasSum1 = vec4<f32>(0.0);
   let s = gp.stride;
   let tapAt = tap / gp.kernelWidth * gp.sourceWidth + tap % gp.kernelWidth;
-  var acc: array<vec4<f32>, 8>;
+  var acc: array<vec4<f32>, 16>;
   for (var segment = first; segment < end; segment++) {
     let g0_0 = ((n * gp.outChannels + os0) * gp.outHeight + oy0) * gp.outWidth + ox0;
     let gv00_0 = vec4<f32>(gradOut[g0_0.x], gradOut[g0_0.y], gradOut[g0_0.z], gradOut[g0_0.w]);
@@ -1482,22 +1484,44 @@ fn weight_grad_general(@builtin(global_invocation_id) gid: vec3<u32>) {
     let gv02_0 = vec4<f32>(gradOut[g0_0.x + 2u], gradOut[g0_0.y + 2u], gradOut[g0_0.z + 2u], gradOut[g0_0.w + 2u]);
     let gv03_0 = vec4<f32>(gradOut[g0_0.x + 3u], gradOut[g0_0.y + 3u], gradOut[g0_0.z + 3u], gradOut[g0_0.w + 3u]);
     biasSum0 += gv00_0 + gv01_0 + gv02_0 + gv03_0;
+    let g0_1 = ((n * gp.outChannels + os1) * gp.outHeight + oy0) * gp.outWidth + ox0;
+    let gv00_1 = vec4<f32>(gradOut[g0_1.x], gradOut[g0_1.y], gradOut[g0_1.z], gradOut[g0_1.w]);
+    let gv01_1 = vec4<f32>(gradOut[g0_1.x + 1u], gradOut[g0_1.y + 1u], gradOut[g0_1.z + 1u], gradOut[g0_1.w + 1u]);
+    let gv02_1 = vec4<f32>(gradOut[g0_1.x + 2u], gradOut[g0_1.y + 2u], gradOut[g0_1.z + 2u], gradOut[g0_1.w + 2u]);
+    let gv03_1 = vec4<f32>(gradOut[g0_1.x + 3u], gradOut[g0_1.y + 3u], gradOut[g0_1.z + 3u], gradOut[g0_1.w + 3u]);
+    biasSum1 += gv00_1 + gv01_1 + gv02_1 + gv03_1;
     let at0 = ((n * gp.inChannels + ch0) * gp.sourceHeight + oy0 * s) * gp.sourceWidth + ox0 * s + tapAt;
-    acc[0] += fma(vec4<f32>(x[at0 + 3u * s]), gv03_0, fma(vec4<f32>(x[at0 + 2u * s]), gv02_0, fma(vec4<f32>(x[at0 + s]), gv01_0, vec4<f32>(x[at0]) * gv00_0)));
+    let x0_0 = vec4<f32>(x[at0]); let x0_1 = vec4<f32>(x[at0 + s]); let x0_2 = vec4<f32>(x[at0 + 2u * s]); let x0_3 = vec4<f32>(x[at0 + 3u * s]);
+    acc[0] += fma(x0_3, gv03_0, fma(x0_2, gv02_0, fma(x0_1, gv01_0, x0_0 * gv00_0)));
+    acc[1] += fma(x0_3, gv03_1, fma(x0_2, gv02_1, fma(x0_1, gv01_1, x0_0 * gv00_1)));
     let at1 = ((n * gp.inChannels + ch1) * gp.sourceHeight + oy0 * s) * gp.sourceWidth + ox0 * s + tapAt;
-    acc[1] += fma(vec4<f32>(x[at1 + 3u * s]), gv03_0, fma(vec4<f32>(x[at1 + 2u * s]), gv02_0, fma(vec4<f32>(x[at1 + s]), gv01_0, vec4<f32>(x[at1]) * gv00_0)));
+    let x1_0 = vec4<f32>(x[at1]); let x1_1 = vec4<f32>(x[at1 + s]); let x1_2 = vec4<f32>(x[at1 + 2u * s]); let x1_3 = vec4<f32>(x[at1 + 3u * s]);
+    acc[2] += fma(x1_3, gv03_0, fma(x1_2, gv02_0, fma(x1_1, gv01_0, x1_0 * gv00_0)));
+    acc[3] += fma(x1_3, gv03_1, fma(x1_2, gv02_1, fma(x1_1, gv01_1, x1_0 * gv00_1)));
     let at2 = ((n * gp.inChannels + ch2) * gp.sourceHeight + oy0 * s) * gp.sourceWidth + ox0 * s + tapAt;
-    acc[2] += fma(vec4<f32>(x[at2 + 3u * s]), gv03_0, fma(vec4<f32>(x[at2 + 2u * s]), gv02_0, fma(vec4<f32>(x[at2 + s]), gv01_0, vec4<f32>(x[at2]) * gv00_0)));
+    let x2_0 = vec4<f32>(x[at2]); let x2_1 = vec4<f32>(x[at2 + s]); let x2_2 = vec4<f32>(x[at2 + 2u * s]); let x2_3 = vec4<f32>(x[at2 + 3u * s]);
+    acc[4] += fma(x2_3, gv03_0, fma(x2_2, gv02_0, fma(x2_1, gv01_0, x2_0 * gv00_0)));
+    acc[5] += fma(x2_3, gv03_1, fma(x2_2, gv02_1, fma(x2_1, gv01_1, x2_0 * gv00_1)));
     let at3 = ((n * gp.inChannels + ch3) * gp.sourceHeight + oy0 * s) * gp.sourceWidth + ox0 * s + tapAt;
-    acc[3] += fma(vec4<f32>(x[at3 + 3u * s]), gv03_0, fma(vec4<f32>(x[at3 + 2u * s]), gv02_0, fma(vec4<f32>(x[at3 + s]), gv01_0, vec4<f32>(x[at3]) * gv00_0)));
+    let x3_0 = vec4<f32>(x[at3]); let x3_1 = vec4<f32>(x[at3 + s]); let x3_2 = vec4<f32>(x[at3 + 2u * s]); let x3_3 = vec4<f32>(x[at3 + 3u * s]);
+    acc[6] += fma(x3_3, gv03_0, fma(x3_2, gv02_0, fma(x3_1, gv01_0, x3_0 * gv00_0)));
+    acc[7] += fma(x3_3, gv03_1, fma(x3_2, gv02_1, fma(x3_1, gv01_1, x3_0 * gv00_1)));
     let at4 = ((n * gp.inChannels + ch4) * gp.sourceHeight + oy0 * s) * gp.sourceWidth + ox0 * s + tapAt;
-    acc[4] += fma(vec4<f32>(x[at4 + 3u * s]), gv03_0, fma(vec4<f32>(x[at4 + 2u * s]), gv02_0, fma(vec4<f32>(x[at4 + s]), gv01_0, vec4<f32>(x[at4]) * gv00_0)));
+    let x4_0 = vec4<f32>(x[at4]); let x4_1 = vec4<f32>(x[at4 + s]); let x4_2 = vec4<f32>(x[at4 + 2u * s]); let x4_3 = vec4<f32>(x[at4 + 3u * s]);
+    acc[8] += fma(x4_3, gv03_0, fma(x4_2, gv02_0, fma(x4_1, gv01_0, x4_0 * gv00_0)));
+    acc[9] += fma(x4_3, gv03_1, fma(x4_2, gv02_1, fma(x4_1, gv01_1, x4_0 * gv00_1)));
     let at5 = ((n * gp.inChannels + ch5) * gp.sourceHeight + oy0 * s) * gp.sourceWidth + ox0 * s + tapAt;
-    acc[5] += fma(vec4<f32>(x[at5 + 3u * s]), gv03_0, fma(vec4<f32>(x[at5 + 2u * s]), gv02_0, fma(vec4<f32>(x[at5 + s]), gv01_0, vec4<f32>(x[at5]) * gv00_0)));
+    let x5_0 = vec4<f32>(x[at5]); let x5_1 = vec4<f32>(x[at5 + s]); let x5_2 = vec4<f32>(x[at5 + 2u * s]); let x5_3 = vec4<f32>(x[at5 + 3u * s]);
+    acc[10] += fma(x5_3, gv03_0, fma(x5_2, gv02_0, fma(x5_1, gv01_0, x5_0 * gv00_0)));
+    acc[11] += fma(x5_3, gv03_1, fma(x5_2, gv02_1, fma(x5_1, gv01_1, x5_0 * gv00_1)));
     let at6 = ((n * gp.inChannels + ch6) * gp.sourceHeight + oy0 * s) * gp.sourceWidth + ox0 * s + tapAt;
-    acc[6] += fma(vec4<f32>(x[at6 + 3u * s]), gv03_0, fma(vec4<f32>(x[at6 + 2u * s]), gv02_0, fma(vec4<f32>(x[at6 + s]), gv01_0, vec4<f32>(x[at6]) * gv00_0)));
+    let x6_0 = vec4<f32>(x[at6]); let x6_1 = vec4<f32>(x[at6 + s]); let x6_2 = vec4<f32>(x[at6 + 2u * s]); let x6_3 = vec4<f32>(x[at6 + 3u * s]);
+    acc[12] += fma(x6_3, gv03_0, fma(x6_2, gv02_0, fma(x6_1, gv01_0, x6_0 * gv00_0)));
+    acc[13] += fma(x6_3, gv03_1, fma(x6_2, gv02_1, fma(x6_1, gv01_1, x6_0 * gv00_1)));
     let at7 = ((n * gp.inChannels + ch7) * gp.sourceHeight + oy0 * s) * gp.sourceWidth + ox0 * s + tapAt;
-    acc[7] += fma(vec4<f32>(x[at7 + 3u * s]), gv03_0, fma(vec4<f32>(x[at7 + 2u * s]), gv02_0, fma(vec4<f32>(x[at7 + s]), gv01_0, vec4<f32>(x[at7]) * gv00_0)));
+    let x7_0 = vec4<f32>(x[at7]); let x7_1 = vec4<f32>(x[at7 + s]); let x7_2 = vec4<f32>(x[at7 + 2u * s]); let x7_3 = vec4<f32>(x[at7 + 3u * s]);
+    acc[14] += fma(x7_3, gv03_0, fma(x7_2, gv02_0, fma(x7_1, gv01_0, x7_0 * gv00_0)));
+    acc[15] += fma(x7_3, gv03_1, fma(x7_2, gv02_1, fma(x7_1, gv01_1, x7_0 * gv00_1)));
     ox0 += 4u;
     let rowDone = ox0 == gp.outWidth;
     ox0 = select(ox0, 0u, rowDone);
@@ -1507,15 +1531,24 @@ fn weight_grad_general(@builtin(global_invocation_id) gid: vec3<u32>) {
     n = select(n, n + 1u, imageDone);
   }
   store_weight_grad(split, os0, ch0, tap, acc[0]);
-  store_weight_grad(split, os0, ch1, tap, acc[1]);
-  store_weight_grad(split, os0, ch2, tap, acc[2]);
-  store_weight_grad(split, os0, ch3, tap, acc[3]);
-  store_weight_grad(split, os0, ch4, tap, acc[4]);
-  store_weight_grad(split, os0, ch5, tap, acc[5]);
-  store_weight_grad(split, os0, ch6, tap, acc[6]);
-  store_weight_grad(split, os0, ch7, tap, acc[7]);
+  store_weight_grad(split, os1, ch0, tap, acc[1]);
+  store_weight_grad(split, os0, ch1, tap, acc[2]);
+  store_weight_grad(split, os1, ch1, tap, acc[3]);
+  store_weight_grad(split, os0, ch2, tap, acc[4]);
+  store_weight_grad(split, os1, ch2, tap, acc[5]);
+  store_weight_grad(split, os0, ch3, tap, acc[6]);
+  store_weight_grad(split, os1, ch3, tap, acc[7]);
+  store_weight_grad(split, os0, ch4, tap, acc[8]);
+  store_weight_grad(split, os1, ch4, tap, acc[9]);
+  store_weight_grad(split, os0, ch5, tap, acc[10]);
+  store_weight_grad(split, os1, ch5, tap, acc[11]);
+  store_weight_grad(split, os0, ch6, tap, acc[12]);
+  store_weight_grad(split, os1, ch6, tap, acc[13]);
+  store_weight_grad(split, os0, ch7, tap, acc[14]);
+  store_weight_grad(split, os1, ch7, tap, acc[15]);
   if (c0 == 0u && tap == 0u) {
     store_bias_grad(split, os0, biasSum0);
+    store_bias_grad(split, os1, biasSum1);
   }
 }
 

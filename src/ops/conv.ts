@@ -72,7 +72,7 @@ interface WeightGradKernel {
 
 /** @internal The weight-gradient kernels, for benchmarks. */
 export const WEIGHT_GRAD_KERNELS = {
-  general: { kernel: "conv2d/weight_grad_general", outputs: 4, inputs: 8, rows: 1, perTap: true },
+  general: { kernel: "conv2d/weight_grad_general", outputs: 8, inputs: 8, rows: 1, perTap: true },
   conv3x3: { kernel: "conv2d/weight_grad_3x3", outputs: 4, inputs: 4, rows: 2, perTap: false },
   conv3x3Wide: { kernel: "conv2d/weight_grad_3x3_wide", outputs: 8, inputs: 4, rows: 2, perTap: false },
 } as const satisfies Record<string, WeightGradKernel>;
