@@ -4,28 +4,11 @@
  *
  *   node scripts/run.mjs bench/profile-unet.ts
  */
-import { Engine, ops } from "../src/index.js";
-import { UNet2DModel } from "../src/nn/unet.js";
+import { Engine } from "../src/index.js";
+import { unetBenchCase } from "./unet-configs.js";
 
 const engine = await Engine.create({ validate: false });
-const model = new UNet2DModel(engine, {
-  sample_size: 16, in_channels: 1, out_channels: 1, block_out_channels: [32, 64, 64], layers_per_block: 1,
-  down_block_types: ["DownBlock2D", "AttnDownBlock2D", "DownBlock2D"], up_block_types: ["UpBlock2D", "AttnUpBlock2D", "UpBlock2D"],
-  norm_num_groups: 8, attention_head_dim: 32, num_class_embeds: 10,
-});
-const batch = 8;
-const x = engine.randn([batch, 1, 16, 16], { seed: 1 }).keep();
-const labels = Array.from({ length: batch }, (_, i) => i % 10);
-const timesteps = labels.map((l) => l * 97);
-const step = () =>
-  engine.tidy(() => {
-    const out = model.forward({ sample: x, timesteps, classLabels: labels });
-    engine.backward(ops.mseLoss(out, x));
-    for (const p of model.parameters()) {
-      p.grad?.dispose();
-      p.grad = null;
-    }
-  });
+const { train: step } = unetBenchCase(engine, "mnist-16-small");
 step();
 await engine.sync();
 

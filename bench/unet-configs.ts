@@ -1,0 +1,50 @@
+/** The U-Net configurations the benches use, and one training step (forward, MSE, backward) on a fixed batch. */
+import { type Engine, type Tensor, ops } from "../src/index.js";
+import { UNet2DModel } from "../src/nn/unet.js";
+
+export const UNET_BENCH_CONFIGS = {
+  "ddpm-cifar10-32": {
+    batch: 1,
+    config: {
+      sample_size: 32, in_channels: 3, out_channels: 3, block_out_channels: [128, 256, 256, 256], layers_per_block: 2,
+      down_block_types: ["DownBlock2D", "AttnDownBlock2D", "DownBlock2D", "DownBlock2D"],
+      up_block_types: ["UpBlock2D", "UpBlock2D", "AttnUpBlock2D", "UpBlock2D"],
+      attention_head_dim: null, norm_eps: 1e-6, flip_sin_to_cos: false, freq_shift: 1, downsample_padding: 0,
+    },
+  },
+  "mnist-16-small": {
+    batch: 8,
+    config: {
+      sample_size: 16, in_channels: 1, out_channels: 1, block_out_channels: [32, 64, 64], layers_per_block: 1,
+      down_block_types: ["DownBlock2D", "AttnDownBlock2D", "DownBlock2D"], up_block_types: ["UpBlock2D", "AttnUpBlock2D", "UpBlock2D"],
+      norm_num_groups: 8, attention_head_dim: 32, num_class_embeds: 10,
+    },
+  },
+} as const;
+
+export type UNetBenchName = keyof typeof UNET_BENCH_CONFIGS;
+
+/** A model of the named config, a fixed input batch, and closures for a forward pass and a training step. */
+export function unetBenchCase(engine: Engine, name: UNetBenchName) {
+  const { batch, config } = UNET_BENCH_CONFIGS[name];
+  const model = new UNet2DModel(engine, config as Record<string, unknown>);
+  const size = config.sample_size;
+  const x: Tensor = engine.randn([batch, config.in_channels, size, size], { seed: 1 }).keep();
+  const labels = "num_class_embeds" in config ? Array.from({ length: batch }, (_, i) => i % 10) : undefined;
+  const timesteps = Array.from({ length: batch }, (_, i) => (i * 97) % 1000);
+  const forward = () => engine.noGrad(() => engine.tidy(() => void model.forward({ sample: x, timesteps, classLabels: labels })));
+  const train = () =>
+    engine.tidy(() => {
+      const out = model.forward({ sample: x, timesteps, classLabels: labels });
+      engine.backward(ops.mseLoss(out, x));
+      for (const p of model.parameters()) {
+        p.grad?.dispose();
+        p.grad = null;
+      }
+    });
+  const dispose = () => {
+    x.dispose();
+    model.dispose();
+  };
+  return { batch, model, forward, train, dispose };
+}
