@@ -4,8 +4,7 @@
  * The diffusers split holds: the scheduler never sees the model; these functions join them.
  */
 import type { Engine } from "./engine.js";
-import { type ImageDataset, writePng, imageGrid } from "./io/images.js";
-import { loadImageFolder } from "./io/images.js";
+import { type ImageDataset, imageGrid, loadImageFolder, writePng } from "./io/images.js";
 import { loadMnist } from "./io/mnist.js";
 import { lossCurvePng } from "./io/plot.js";
 import { lossCsv } from "./io/csv.js";
@@ -338,12 +337,10 @@ export async function loadModelForSampling(engine: Engine, dir: string): Promise
   const emaDir = `${dir}/unet_ema`;
   const source = (await pathExists(`${emaDir}/config.json`)) ? emaDir : dir;
   const model = await loadUNet(engine, source);
-  let schedulerConfig: Record<string, unknown> = {};
-  try {
-    schedulerConfig = await readSchedulerConfig(dir);
-  } catch {
-    schedulerConfig = {};
-  }
+  // A folder without a scheduler config samples with diffusers' defaults; a config that is there but unreadable or
+  // invalid is an error, not a silent fallback.
+  const hasScheduler = (await pathExists(`${dir}/scheduler/scheduler_config.json`)) || (await pathExists(`${dir}/scheduler_config.json`));
+  const schedulerConfig = hasScheduler ? await readSchedulerConfig(dir) : {};
   return { model, scheduler: new DDPMScheduler(schedulerConfig), source };
 }
 
