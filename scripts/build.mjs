@@ -1,6 +1,9 @@
 // Builds dist/: the ESM library for Node and bundlers (WGSL inlined through esbuild's text loader) and the CLI.
+// `buildBrowserBundle(outfile)` is exported for the headless-Chrome tests, which load the same bundle in a page.
 import { build } from "esbuild";
 import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 const common = {
   bundle: true,
@@ -10,21 +13,30 @@ const common = {
   sourcemap: true,
   logLevel: "warning",
 };
+const root = resolve(fileURLToPath(import.meta.url), "../..");
 
-// Node / bundler entry: the native Dawn addon stays an external import, loaded only in Node.
-await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", platform: "neutral", external: ["webgpu", "node:*"] });
-// Node-only additions (files, MNIST, PNG via pngjs, the CLI's jobs).
-const nodeExternal = ["webgpu", "pngjs", "mnist"];
-await build({ ...common, entryPoints: ["src/node.ts"], outfile: "dist/node.js", platform: "node", external: nodeExternal });
-// Browser bundle: everything inlined, no Node built-ins.
-await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/browser/ddpm-webgpu.js", platform: "browser", external: ["webgpu", "node:*"] });
-if (existsSync("src/cli.ts")) {
-  await build({
-    ...common,
-    entryPoints: ["src/cli.ts"],
-    outfile: "dist/cli.js",
-    platform: "node",
-    external: nodeExternal,
-    banner: { js: "#!/usr/bin/env node" },
-  });
+/** Browser bundle: everything inlined; the Node-only paths (Dawn, files) are dynamic imports that never run in a page. */
+export function buildBrowserBundle(outfile = "dist/browser/ddpm-webgpu.js") {
+  return build({ ...common, entryPoints: [resolve(root, "src/index.ts")], outfile, platform: "browser", external: ["webgpu", "node:*"] });
 }
+
+async function buildAll() {
+  // Node / bundler entry: the native Dawn addon stays an external import, loaded only in Node.
+  await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", platform: "neutral", external: ["webgpu", "node:*"] });
+  // Node-only additions (files, MNIST, PNG via pngjs, the CLI's jobs).
+  const nodeExternal = ["webgpu", "pngjs", "mnist"];
+  await build({ ...common, entryPoints: ["src/node.ts"], outfile: "dist/node.js", platform: "node", external: nodeExternal });
+  await buildBrowserBundle();
+  if (existsSync("src/cli.ts")) {
+    await build({
+      ...common,
+      entryPoints: ["src/cli.ts"],
+      outfile: "dist/cli.js",
+      platform: "node",
+      external: nodeExternal,
+      banner: { js: "#!/usr/bin/env node" },
+    });
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await buildAll();

@@ -17,50 +17,12 @@ import { UNet2DModel, type UNet2DConfig } from "./nn/unet.js";
 import { unetFromCheckpoint, loadUNet } from "./nn/pretrained.js";
 import { readCheckpoint, saveCheckpoint, type TrainingStateFile } from "./checkpoint.js";
 import { TRAIN_DEFAULTS, type TrainConfig, createTrainState, trainLoop } from "./train.js";
-import { sampleLoop } from "./sample.js";
+import { guidedDenoiser, sampleLoop } from "./sample.js";
 import type { Tensor } from "./tensor.js";
+import { PRESETS, type Preset } from "./presets.js";
 
-/** Model presets, sized by measurement for each kind of adapter (see README). */
-export interface Preset {
-  size: number;
-  model: Partial<UNet2DConfig>;
-  train: Partial<TrainConfig>;
-  scheduler?: Partial<DDPMSchedulerConfig>;
-}
-
-export const PRESETS: Record<string, Preset> = {
-  // The software adapter (SwiftShader on a 2-core CPU): 16×16, a small two-level U-Net with attention at 8×8.
-  // Measured there: ~0.4 steps/s at batch 16, so an 11-minute budget is a few hundred steps. With so few steps,
-  // v-prediction on the cosine schedule gives digit strokes where ε-prediction on the linear schedule still gives
-  // noise (same model, same 150 steps).
-  "mnist-16": {
-    size: 16,
-    model: {
-      block_out_channels: [16, 32],
-      layers_per_block: 1,
-      down_block_types: ["DownBlock2D", "AttnDownBlock2D"],
-      up_block_types: ["AttnUpBlock2D", "UpBlock2D"],
-      attention_head_dim: 32,
-      norm_num_groups: 8,
-    },
-    train: { batchSize: 16, learningRate: 2e-3, warmupSteps: 50, emaDecay: 0.99, logEvery: 10 },
-    scheduler: { prediction_type: "v_prediction", beta_schedule: "squaredcos_cap_v2" },
-  },
-  // A GPU: 32×32, three levels.
-  "mnist-32": {
-    size: 32,
-    model: {
-      block_out_channels: [64, 128, 128],
-      layers_per_block: 2,
-      down_block_types: ["DownBlock2D", "AttnDownBlock2D", "DownBlock2D"],
-      up_block_types: ["UpBlock2D", "AttnUpBlock2D", "UpBlock2D"],
-      attention_head_dim: 32,
-      norm_num_groups: 16,
-    },
-    train: { batchSize: 64, learningRate: 5e-4, warmupSteps: 200, emaDecay: 0.999 },
-    scheduler: { prediction_type: "v_prediction", beta_schedule: "squaredcos_cap_v2" },
-  },
-};
+// The presets live in ./presets.ts (browser-safe, so the demo page trains the same models); re-exported for the CLI.
+export { PRESETS, type Preset };
 
 export interface TrainJobOptions {
   engine: Engine;
@@ -82,6 +44,8 @@ export interface TrainJobOptions {
   resume?: boolean;
   /** Class-conditional training when the data has labels (default true). */
   classConditional?: boolean;
+  /** Classifier-free guidance scale for the final samples (default: the preset's; 1 = none; others need label dropout). */
+  guidance?: number;
   /** Samples in the final grid, and DDIM steps to draw them (0 = DDPM over all T steps). */
   samples?: number;
   sampleSteps?: number;
@@ -131,6 +95,10 @@ export async function trainJob(options: TrainJobOptions) {
 
   const schedulerConfig = resumeFrom ? await readSchedulerConfig(resumeFrom.dir) : { ...preset.scheduler, ...options.scheduler };
   const scheduler = new DDPMScheduler(schedulerConfig);
+  if (!(config.labelDropout >= 0 && config.labelDropout < 1)) throw new Error(`training: label dropout must be in [0, 1), got ${config.labelDropout}`);
+  // Classifier-free guidance: label dropout trains a "no class" label (index numClasses) beside the ten digits.
+  const unconditionalLabel = conditional && config.labelDropout > 0 ? data.numClasses! : null;
+  const numClassEmbeds = conditional ? data.numClasses! + (unconditionalLabel !== null ? 1 : 0) : null;
   const modelConfig = resumeFrom
     ? resumeFrom.unet.config
     : {
@@ -139,12 +107,18 @@ export async function trainJob(options: TrainJobOptions) {
         sample_size: size,
         in_channels: data.channels,
         out_channels: data.channels,
-        num_class_embeds: conditional ? data.numClasses : null,
+        num_class_embeds: numClassEmbeds,
       };
   const model = resumeFrom ? unetFromCheckpoint(engine, resumeFrom.unet) : new UNet2DModel(engine, modelConfig, config.seed);
   if (model.config.in_channels !== data.channels || model.config.sample_size !== data.height) {
     throw new Error(
       `the checkpoint's model takes ${model.config.in_channels}×${model.config.sample_size}² images, the data is ${data.channels}×${data.height}²`,
+    );
+  }
+  if ((model.config.num_class_embeds ?? null) !== numClassEmbeds) {
+    throw new Error(
+      `the checkpoint's model has ${model.config.num_class_embeds ?? "no"} class embeddings; this training needs ${numClassEmbeds ?? "none"}` +
+        ` (${conditional ? `${data.numClasses} classes${unconditionalLabel !== null ? " + the 'no class' label of label dropout" : ""}` : "unconditional"})`,
     );
   }
   const emaModel = new UNet2DModel(engine, model.configJSON());
@@ -170,7 +144,11 @@ export async function trainJob(options: TrainJobOptions) {
       (options.minutes ? `, budget ${options.minutes} min` : ""),
   );
 
-  const meta = () => ({ train: config, data: description, history });
+  const guidance = options.guidance ?? (unconditionalLabel !== null ? preset.guidance : undefined) ?? 1;
+  if (guidance !== 1 && unconditionalLabel === null) {
+    throw new Error(`sampling: classifier-free guidance (scale ${guidance}) needs a class-conditional model trained with label dropout (--label-dropout)`);
+  }
+  const meta = () => ({ train: config, data: { ...description, numClasses: conditional ? data.numClasses : null, unconditionalLabel, guidance }, history });
   const deadline = options.minutes ? performance.now() + options.minutes * 60_000 : Infinity;
   const startStep = state.step;
   const progress = options.progress ?? log;
@@ -222,6 +200,8 @@ export async function trainJob(options: TrainJobOptions) {
     steps: options.sampleSteps ?? 50,
     seed: config.seed,
     numClasses: conditional ? data.numClasses! : null,
+    guidance,
+    unconditionalLabel,
     log,
   });
   finish();
@@ -258,6 +238,13 @@ export interface SampleJobOptions {
   /** For a class-conditional model: labels cycle through 0..numClasses−1 (or `label` for all). */
   numClasses: number | null;
   label?: number;
+  /**
+   * Classifier-free guidance scale s (Ho & Salimans 2022, as diffusers' guidance_scale): the model output is
+   * u + s·(c − u), c conditioned on the label, u on `unconditionalLabel` (the "no class" label of label dropout).
+   * 1 (default) samples conditionally, 0 unconditionally.
+   */
+  guidance?: number;
+  unconditionalLabel?: number | null;
   /** File names inside `out`. */
   samplesName?: string;
   trajectoryName?: string | null;
@@ -284,8 +271,19 @@ export async function sampleJob(options: SampleJobOptions) {
           clip_sample_range: ddpmScheduler.config.clip_sample_range,
         })
       : options.scheduler;
-  const method = scheduler instanceof DDIMScheduler ? `DDIM, ${options.steps} steps, η = ${options.eta ?? 0}` : `DDPM, ${scheduler.T} steps`;
-  const forward = (labels: number[] | undefined) => (x: Tensor, t: number[]) => model.forward({ sample: x, timesteps: t, classLabels: labels });
+  const guidance = options.guidance ?? 1;
+  const nullLabel = options.unconditionalLabel ?? null;
+  if (!Number.isFinite(guidance)) throw new Error(`sampling: the guidance scale must be a number, got ${guidance}`);
+  if (guidance !== 1) {
+    if (!c.num_class_embeds) throw new Error("sampling: classifier-free guidance needs a class-conditional model");
+    if (nullLabel === null || !Number.isInteger(nullLabel) || nullLabel < 0 || nullLabel >= c.num_class_embeds) {
+      throw new Error(`sampling: classifier-free guidance needs the model's "no class" label (0..${c.num_class_embeds - 1}), got ${nullLabel}`);
+    }
+  }
+  const forward = (labels: number[] | undefined) => guidedDenoiser(model, labels, guidance, nullLabel);
+  const method =
+    (scheduler instanceof DDIMScheduler ? `DDIM, ${options.steps} steps, η = ${options.eta ?? 0}` : `DDPM, ${scheduler.T} steps`) +
+    (guidance !== 1 ? `, guidance scale ${guidance}` : "");
   const started = performance.now();
   const classes = c.num_class_embeds ? Array.from({ length: options.count }, (_, i) => labelFor(i)) : undefined;
   const result = await sampleLoop({
@@ -333,15 +331,41 @@ export async function sampleJob(options: SampleJobOptions) {
 }
 
 /** Load a model folder for sampling: DIR/unet_ema when present (training checkpoints), else DIR/unet or DIR. */
-export async function loadModelForSampling(engine: Engine, dir: string): Promise<{ model: UNet2DModel; scheduler: DDPMScheduler; source: string }> {
+export async function loadModelForSampling(
+  engine: Engine,
+  dir: string,
+): Promise<{
+  model: UNet2DModel;
+  scheduler: DDPMScheduler;
+  source: string;
+  /** From a training checkpoint: the classes, the "no class" label of label dropout and the guidance trained for. */
+  classes: { numClasses: number | null; unconditionalLabel: number | null; guidance: number } | null;
+}> {
   const emaDir = `${dir}/unet_ema`;
   const source = (await pathExists(`${emaDir}/config.json`)) ? emaDir : dir;
   const model = await loadUNet(engine, source);
+  let classes = null;
+  if (await pathExists(`${dir}/training_state.json`)) {
+    const { fs } = await nodeModules();
+    const text = await fs.readFile(`${dir}/training_state.json`, "utf8");
+    let data: Record<string, unknown>;
+    try {
+      data = (JSON.parse(text) as { data?: Record<string, unknown> }).data ?? {};
+    } catch (error) {
+      throw new Error(`${dir}/training_state.json is not valid JSON: ${(error as Error).message}`);
+    }
+    const int = (v: unknown) => (typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : null);
+    classes = {
+      numClasses: int(data.numClasses),
+      unconditionalLabel: int(data.unconditionalLabel),
+      guidance: typeof data.guidance === "number" && Number.isFinite(data.guidance) ? data.guidance : 1,
+    };
+  }
   // A folder without a scheduler config samples with diffusers' defaults; a config that is there but unreadable or
   // invalid is an error, not a silent fallback.
   const hasScheduler = (await pathExists(`${dir}/scheduler/scheduler_config.json`)) || (await pathExists(`${dir}/scheduler_config.json`));
   const schedulerConfig = hasScheduler ? await readSchedulerConfig(dir) : {};
-  return { model, scheduler: new DDPMScheduler(schedulerConfig), source };
+  return { model, scheduler: new DDPMScheduler(schedulerConfig), source, classes };
 }
 
 /** The variational bound on held-out images, in bits/dim. */

@@ -5,6 +5,8 @@
 import type { Engine } from "./engine.js";
 import type { DDIMScheduler, DDPMScheduler } from "./diffusion/schedulers.js";
 import type { Tensor } from "./tensor.js";
+import type { UNet2DModel } from "./nn/unet.js";
+import { add, scale as scaleBy, sub } from "./ops/index.js";
 
 export interface SampleOptions {
   engine: Engine;
@@ -61,4 +63,20 @@ export async function sampleLoop(options: SampleOptions): Promise<SampleResult> 
   x.dispose();
   if (frames > 0) trajectory.push({ timestep: -1, images });
   return { images, trajectory };
+}
+
+/**
+ * The denoiser a sampler calls for a class-conditional model: the model conditioned on `labels`, or with
+ * classifier-free guidance (Ho & Salimans 2022; diffusers' guidance_scale) u + s·(c − u), where u is the output
+ * for the "no class" label that label dropout trained (s = 1: c alone; s = 0: u alone).
+ */
+export function guidedDenoiser(model: UNet2DModel, labels: number[] | undefined, scale: number, unconditionalLabel: number | null) {
+  return (x: Tensor, t: number[]): Tensor => {
+    if (scale === 1 || !labels) return model.forward({ sample: x, timesteps: t, classLabels: labels });
+    if (unconditionalLabel === null) throw new Error("sampling: classifier-free guidance needs the model's 'no class' label");
+    const uncond = model.forward({ sample: x, timesteps: t, classLabels: labels.map(() => unconditionalLabel) });
+    if (scale === 0) return uncond;
+    const cond = model.forward({ sample: x, timesteps: t, classLabels: labels });
+    return add(uncond, scaleBy(sub(cond, uncond), scale));
+  };
 }

@@ -1,0 +1,215 @@
+/**
+ * End-to-end runs inside the page: the U-Net against the PyTorch golden fixture (output, loss and every parameter
+ * gradient, NUMERICS.md's tolerances), a short training run of the demo's small U-Net on a handful of MNIST digits,
+ * and a few DDIM sampling steps from it.
+ */
+import {
+  DDIMScheduler,
+  DDPMScheduler,
+  type Engine,
+  TRAIN_DEFAULTS,
+  type TrainConfig,
+  UNet2DModel,
+  createTrainState,
+  ops,
+  parseSafetensors,
+  parseUNetCheckpoint,
+  sampleLoop,
+  trainLoop,
+} from "../../src/index.js";
+import { PRESETS } from "../../src/presets.js";
+import { decodeDataset } from "../../src/demo/dataset-file.js";
+import { check } from "../helpers/op-check.js";
+
+async function fetchBytes(url: string): Promise<Uint8Array> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`fetching ${url}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+}
+
+/** test/fixtures/unet/NAME (served under fixtures/NAME/): the Node golden test (test/unet-golden.test.ts), in the page. */
+export async function goldenUNet(engine: Engine, name: string): Promise<{ parameters: number; worstOutputRatio: number }> {
+  const base = `fixtures/${name}`;
+  const checkpoint = parseUNetCheckpoint(
+    new TextDecoder().decode(await fetchBytes(`${base}/unet/config.json`)),
+    await fetchBytes(`${base}/unet/diffusion_pytorch_model.safetensors`),
+    `${base}/unet`,
+  );
+  const golden = parseSafetensors(await fetchBytes(`${base}/golden.safetensors`)).tensors;
+  const get = (key: string) => {
+    const t = golden.get(key);
+    if (!t) throw new Error(`fixture ${name} has no '${key}'`);
+    return t;
+  };
+  const model = new UNet2DModel(engine, checkpoint.config);
+  try {
+    model.loadStateDict(new Map([...checkpoint.tensors].map(([k, v]) => [k, { shape: [...v.shape], data: v.data }])));
+    const x = get("x");
+    const target = get("target");
+    const classLabels = golden.get("class_labels")?.data;
+    const outputs = engine.tidy(() => {
+      const out = model.forward({
+        sample: engine.tensor(x.data, x.shape),
+        timesteps: Array.from(get("timesteps").data),
+        classLabels: classLabels && Array.from(classLabels),
+      });
+      const loss = ops.mseLoss(out, engine.tensor(target.data, target.shape));
+      engine.backward(loss);
+      return { out, loss };
+    });
+    const expectedOut = get("output").data;
+    const out = await outputs.out.data();
+    const scale = Math.max(1, maxAbs(expectedOut));
+    let worst = 0;
+    for (let i = 0; i < out.length; i++) worst = Math.max(worst, Math.abs(out[i] - expectedOut[i]) / (2e-4 * scale + 1e-3 * Math.abs(expectedOut[i])));
+    check(worst <= 1, `${name}: output error / tolerance = ${worst.toFixed(2)}`);
+    const loss = await outputs.loss.item();
+    const expectedLoss = get("loss").data[0];
+    check(Math.abs(loss - expectedLoss) <= 1e-4 * Math.max(1, Math.abs(expectedLoss)), `${name}: loss ${loss}, PyTorch ${expectedLoss}`);
+    outputs.out.dispose();
+    outputs.loss.dispose();
+    const params = model.namedParameters();
+    const gradKeys = [...golden.keys()].filter((k) => k.startsWith("grad.")).length;
+    check(params.length === gradKeys, `${name}: ${params.length} parameters, the fixture has ${gradKeys} gradients`);
+    for (const [key, param] of params) {
+      const expected = get(`grad.${key}`).data;
+      check(param.grad !== null, `${name}: ${key} got no gradient`);
+      const actual = await param.grad.data();
+      check(actual.length === expected.length, `${name}: ${key} gradient has ${actual.length} values, expected ${expected.length}`);
+      let maxError = 0;
+      let errorSq = 0;
+      let normSq = 0;
+      for (let i = 0; i < actual.length; i++) {
+        const e = actual[i] - expected[i];
+        maxError = Math.max(maxError, Math.abs(e));
+        errorSq += e * e;
+        normSq += expected[i] * expected[i];
+      }
+      // to_k.bias gradients are zero in exact arithmetic (softmax ignores a constant added to every score).
+      if (key.endsWith("to_k.bias")) {
+        check(maxError <= 1e-6, `${name}: ${key} absolute error ${maxError}`);
+        continue;
+      }
+      check(maxError <= 2e-3 * maxAbs(expected), `${name}: ${key} max error ${maxError} > 2e-3·max|b| = ${2e-3 * maxAbs(expected)}`);
+      check(Math.sqrt(errorSq / normSq) <= 2e-3, `${name}: ${key} relative L2 error ${Math.sqrt(errorSq / normSq)}`);
+    }
+    return { parameters: model.parameterCount(), worstOutputRatio: worst };
+  } finally {
+    model.dispose();
+  }
+}
+
+export interface TrainingReport {
+  /** L_simple reported by the training loop at every step. */
+  losses: number[];
+  /** The loss on one fixed batch (fixed timesteps and noise) before and after training. */
+  fixedBatchBefore: number;
+  fixedBatchAfter: number;
+  trainSeconds: number;
+  samplingSteps: number;
+  sampleMin: number;
+  sampleMax: number;
+  samplesFinite: boolean;
+  liveTensorsAfter: number;
+}
+
+/**
+ * A few training steps of the demo's preset U-Net ("mnist-16": the same model, schedule and prediction type) on
+ * eight digits at batch 4, then DDIM sampling with the EMA weights. The data file is the one the demo page fetches.
+ */
+export async function trainingRun(engine: Engine, dataUrl: string, steps: number, samplingSteps: number): Promise<TrainingReport> {
+  const preset = PRESETS["mnist-16"];
+  const all = decodeDataset(await fetchBytes(dataUrl));
+  const count = 8;
+  const per = all.channels * all.height * all.width;
+  const data = { ...all, count, images: all.images.slice(0, count * per), labels: all.labels!.slice(0, count) };
+  const config: TrainConfig = { ...TRAIN_DEFAULTS, ...preset.train, batchSize: 4, steps, warmupSteps: 0, logEvery: 1, seed: 3 };
+  const unconditionalLabel = config.labelDropout > 0 ? data.numClasses : null;
+  const modelConfig = {
+    ...preset.model,
+    sample_size: data.height,
+    in_channels: data.channels,
+    out_channels: data.channels,
+    num_class_embeds: data.numClasses! + (unconditionalLabel !== null ? 1 : 0),
+  };
+  const model = new UNet2DModel(engine, modelConfig, config.seed);
+  const emaModel = new UNet2DModel(engine, model.configJSON());
+  const scheduler = new DDPMScheduler(preset.scheduler ?? {});
+  const state = createTrainState(engine, model, config);
+
+  // The loss on the first four digits at fixed timesteps with fixed noise: comparable before and after.
+  const fixedLoss = async () => {
+    const loss = engine.noGrad(() =>
+      engine.tidy(() => {
+        const x0 = engine.tensor(data.images.subarray(0, 4 * per), [4, data.channels, data.height, data.width]);
+        const timesteps = [100, 300, 500, 700];
+        const { noisy, target } = scheduler.noisyTrainingPair(x0, timesteps, 77, 0);
+        return ops.mseLoss(model.forward({ sample: noisy, timesteps, classLabels: Array.from(data.labels.subarray(0, 4)) }), target);
+      }),
+    );
+    const value = await loss.item();
+    loss.dispose();
+    return value;
+  };
+  const fixedBatchBefore = await fixedLoss();
+  const losses: number[] = [];
+  const started = performance.now();
+  await trainLoop({
+    engine,
+    model: {
+      forward: (noisy, timesteps, labels, dropoutSeed) => model.forward({ sample: noisy, timesteps, classLabels: labels, dropoutSeed }),
+      parameters: () => model.parameters(),
+    },
+    scheduler,
+    data,
+    config,
+    state,
+    conditional: true,
+    onLog: (report) => {
+      losses.push(report.loss);
+    },
+  });
+  const trainSeconds = (performance.now() - started) / 1000;
+  const fixedBatchAfter = await fixedLoss();
+
+  state.ema.copyTo(emaModel.parameters());
+  const c = scheduler.config;
+  const ddim = new DDIMScheduler({
+    num_train_timesteps: c.num_train_timesteps,
+    beta_start: c.beta_start,
+    beta_end: c.beta_end,
+    beta_schedule: c.beta_schedule,
+    prediction_type: c.prediction_type,
+    clip_sample: c.clip_sample,
+  });
+  const labels = [0, 1, 2, 3];
+  const { images } = await sampleLoop({
+    engine,
+    scheduler: ddim,
+    shape: [4, data.channels, data.height, data.width],
+    seed: 1,
+    steps: samplingSteps,
+    model: (x, t) => emaModel.forward({ sample: x, timesteps: t, classLabels: labels }),
+  });
+  state.optimizer.dispose();
+  state.ema.dispose();
+  model.dispose();
+  emaModel.dispose();
+  return {
+    losses,
+    fixedBatchBefore,
+    fixedBatchAfter,
+    trainSeconds,
+    samplingSteps: ddim.timesteps.length,
+    sampleMin: Math.min(...images),
+    sampleMax: Math.max(...images),
+    samplesFinite: images.every(Number.isFinite),
+    liveTensorsAfter: engine.memory().liveTensors,
+  };
+}
