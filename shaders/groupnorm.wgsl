@@ -12,7 +12,7 @@
 //                    for the mean, so offsets like x = 1000 + noise keep their precision)
 //   group_stats      one invocation per (n, g): merges its Cg channels' moments (Chan, Golub & LeVeque's
 //                    pairwise update; equal counts S) into stats = (μ, rstd)
-//   normalize_forward  one invocation per element
+//   normalize_forward  one invocation per four elements of a channel row
 //
 // Backward, with dz = dy·silu'(z) (or dy without SILU):
 //   dβ_c = Σ_{n,s} dz,   dγ_c = Σ_{n,s} dz·x̂
@@ -20,7 +20,7 @@
 //   backward_channel_sums  one invocation per (n, c): (Σ_s dz, Σ_s dz·x̂)
 //   backward_params        one invocation per c: sums of those over n → dγ, dβ
 //   backward_group_sums    one invocation per (n, g): (1/M)·Σ_{c∈g} γ_c·(Σ dz, Σ dz·x̂)
-//   backward_input         one invocation per element
+//   backward_input         one invocation per four elements of a channel row
 //
 // HAS_WEIGHT / HAS_BIAS = 0 mean γ = 1 / β = 0 (the weight / bias bindings are then bound to a dummy buffer
 // and never read).
@@ -131,18 +131,39 @@ fn group_stats(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
   statsOut[2u * ng + 1u] = 1.0 / sqrt(variance + p.eps);
 }
 
+// normalize_forward and backward_input: invocation i handles elements s = 4j .. 4j + 3 of channel row nc
+// (i = nc·⌈S/4⌉ + j), so the row's statistics, γ and β are loaded once per four elements.
+const ROW_CHUNK: u32 = 4u;
+
+fn chunks_per_row() -> u32 {
+  return (p.spatial + ROW_CHUNK - 1u) / ROW_CHUNK;
+}
+
 @compute @workgroup_size(WG)
 fn normalize_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_id(gid, nwg);
-  if (i >= p.batch * p.channels * p.spatial) { return; }
-  let nc = i / p.spatial;
+  let chunks = chunks_per_row();
+  if (i >= p.batch * p.channels * chunks) { return; }
+  let nc = i / chunks;
+  let s0 = (i % chunks) * ROW_CHUNK;
   let c = nc % p.channels;
   let ng = group_of(nc);
-  let z = (x[i] - stats[2u * ng]) * stats[2u * ng + 1u] * gamma(c) + beta(c);
-  if (SILU == 1u) {
-    out[i] = z * sigmoid(z);
-  } else {
-    out[i] = z;
+  let mean = stats[2u * ng];
+  let rstd = stats[2u * ng + 1u];
+  let g = gamma(c);
+  let b = beta(c);
+  let base = nc * p.spatial;
+  for (var k = 0u; k < ROW_CHUNK; k++) {
+    let s = s0 + k;
+    if (s < p.spatial) {
+      // (x − μ) first: data with a large offset keeps its precision.
+      let z = (x[base + s] - mean) * rstd * g + b;
+      if (SILU == 1u) {
+        out[base + s] = z * sigmoid(z);
+      } else {
+        out[base + s] = z;
+      }
+    }
   }
 }
 
@@ -214,12 +235,24 @@ fn backward_group_sums(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(n
 @compute @workgroup_size(WG)
 fn backward_input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_id(gid, nwg);
-  if (i >= p.batch * p.channels * p.spatial) { return; }
-  let nc = i / p.spatial;
+  let chunks = chunks_per_row();
+  if (i >= p.batch * p.channels * chunks) { return; }
+  let nc = i / chunks;
+  let s0 = (i % chunks) * ROW_CHUNK;
   let c = nc % p.channels;
   let ng = group_of(nc);
+  let mean = stats[2u * ng];
   let rstd = stats[2u * ng + 1u];
-  let xhat = (x[i] - stats[2u * ng]) * rstd;
-  let dxhat = gamma(c) * grad_z(gradOut[i], xhat, c);
-  gradX[i] = rstd * (dxhat - groupSums[2u * ng] - xhat * groupSums[2u * ng + 1u]);
+  let g = gamma(c);
+  let sumDz = groupSums[2u * ng];
+  let sumDzXhat = groupSums[2u * ng + 1u];
+  let base = nc * p.spatial;
+  for (var k = 0u; k < ROW_CHUNK; k++) {
+    let s = s0 + k;
+    if (s < p.spatial) {
+      let xhat = (x[base + s] - mean) * rstd;
+      let dxhat = g * grad_z(gradOut[base + s], xhat, c);
+      gradX[base + s] = rstd * (dxhat - sumDz - xhat * sumDzXhat);
+    }
+  }
 }

@@ -28,6 +28,8 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
       dropout: { type: "string", help: "U-Net dropout (default 0)" },
       flip: { type: "boolean", default: false, help: "random horizontal flips (not for digits)" },
       unconditional: { type: "boolean", default: false, help: "ignore class labels" },
+      "label-dropout": { type: "string", help: "probability of training on the 'no class' label, for classifier-free guidance (default: the preset's)" },
+      guidance: { type: "string", help: "classifier-free guidance scale for the samples (1 = none, plain conditional; default: the preset's)" },
       timesteps: { type: "string", help: "T, the number of diffusion steps (default 1000)" },
       schedule: { type: "string", help: "beta schedule: linear, scaled_linear, squaredcos_cap_v2, sigmoid, exponential (default: the preset's)" },
       prediction: { type: "string", help: "prediction type: epsilon, sample, v_prediction (default: the preset's)" },
@@ -52,6 +54,7 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
           randomFlip: v.flip as boolean,
           seed: number("seed"),
           checkpointEvery: number("checkpoint-every"),
+          labelDropout: number("label-dropout"),
         }).filter(([, value]) => value !== undefined),
       );
       const tty = process.stderr.isTTY;
@@ -74,6 +77,7 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
         classConditional: !v.unconditional,
         samples: toNumber("samples", v.samples as string),
         sampleSteps: toNumber("sample-steps", v["sample-steps"] as string),
+        guidance: number("guidance"),
         log: (line) => {
           if (tty) process.stderr.write("\r\x1b[K");
           console.log(line);
@@ -100,12 +104,16 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
       seed: { type: "string", default: "0", help: "seed (same seed, same images on the same adapter)" },
       label: { type: "string", help: "class label for every sample (class-conditional models; default: cycle through the classes)" },
       trajectory: { type: "boolean", default: false, help: "also write trajectory.png (x_T … x₀)" },
+      guidance: { type: "string", help: "classifier-free guidance scale (1 = none, plain conditional; 0 = unconditional; default: the checkpoint's)" },
+      "unconditional-label": { type: "string", help: "the model's 'no class' label for guidance (default: from the checkpoint's training_state.json)" },
     },
     run: async (v) => {
       if (!v.model) throw new Error("sample: --model DIR is required");
       const engine = await Engine.create({ validate: false });
-      const { model, scheduler, source } = await loadModelForSampling(engine, v.model as string);
+      const { model, scheduler, source, classes } = await loadModelForSampling(engine, v.model as string);
       console.log(`model: ${source} (${model.parameterCount().toLocaleString("en")} parameters)`);
+      const unconditionalLabel =
+        v["unconditional-label"] !== undefined ? toNumber("unconditional-label", v["unconditional-label"] as string) : classes?.unconditionalLabel ?? null;
       await sampleJob({
         engine,
         model,
@@ -115,8 +123,10 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
         steps: toNumber("ddim", v.ddim as string),
         eta: toNumber("eta", v.eta as string),
         seed: toNumber("seed", v.seed as string),
-        numClasses: model.config.num_class_embeds,
+        numClasses: classes?.numClasses ?? (unconditionalLabel !== null ? model.config.num_class_embeds! - 1 : model.config.num_class_embeds),
         label: v.label === undefined ? undefined : toNumber("label", v.label as string),
+        guidance: v.guidance !== undefined ? toNumber("guidance", v.guidance as string) : classes?.guidance ?? 1,
+        unconditionalLabel,
         samplesName: v.name as string,
         trajectoryName: v.trajectory ? "trajectory.png" : null,
       });

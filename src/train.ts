@@ -31,6 +31,12 @@ export interface TrainConfig {
   logEvery: number;
   /** Write a checkpoint every this many steps (0: only at the end). */
   checkpointEvery: number;
+  /**
+   * Class-conditional training: the probability of replacing a label with the "no class" label (the dataset's
+   * `numClasses`), which trains the unconditional model alongside the conditional one for classifier-free guidance
+   * (Ho & Salimans 2022). 0 trains a purely conditional model.
+   */
+  labelDropout: number;
 }
 
 export const TRAIN_DEFAULTS: TrainConfig = {
@@ -45,6 +51,7 @@ export const TRAIN_DEFAULTS: TrainConfig = {
   seed: 0,
   logEvery: 10,
   checkpointEvery: 0,
+  labelDropout: 0,
 };
 
 /** A dataset in memory: images [count, channels, height, width] in [−1, 1], optional labels. */
@@ -53,6 +60,8 @@ export interface Dataset {
   images: Float32Array;
   /** One class label per image, or null when the data has none. */
   labels: Int32Array | null;
+  /** Labels lie in 0..numClasses−1; label dropout uses numClasses as the "no class" label. */
+  numClasses?: number | null;
   count: number;
   channels: number;
   height: number;
@@ -97,9 +106,16 @@ export function learningRateAt(config: TrainConfig, step: number): number {
   return config.warmupSteps > 0 ? config.learningRate * Math.min(1, (step + 1) / config.warmupSteps) : config.learningRate;
 }
 
-/** One batch: images (optionally flipped) and labels, chosen by (seed, step). */
+/**
+ * One batch: images (optionally flipped) and labels, chosen by (seed, step). With `labelDropout`, a label is
+ * replaced by the "no class" label `data.numClasses` with that probability.
+ */
 export function makeBatch(data: Dataset, config: TrainConfig, step: number): { images: Float32Array; labels: number[] | null } {
   const { channels, height, width } = data;
+  const dropout = data.labels ? config.labelDropout ?? 0 : 0;
+  if (dropout > 0 && !(Number.isInteger(data.numClasses) && data.numClasses! > 0)) {
+    throw new Error("training: label dropout needs the dataset's number of classes (the 'no class' label is numClasses)");
+  }
   const per = channels * height * width;
   const images = new Float32Array(config.batchSize * per);
   const labels: number[] | null = data.labels ? [] : null;
@@ -117,7 +133,7 @@ export function makeBatch(data: Dataset, config: TrainConfig, step: number): { i
         }
       }
     }
-    labels?.push(data.labels![index]);
+    labels?.push(dropout > 0 && hashUniform(config.seed, step, b, 4) < dropout ? data.numClasses! : data.labels![index]);
   }
   return { images, labels };
 }

@@ -54,6 +54,8 @@ export function groupNorm(
   const biasBuffer = bias ?? x;
   const flags = { HAS_WEIGHT: weight ? 1 : 0, HAS_BIAS: bias ? 1 : 0, SILU: silu ? 1 : 0 };
 
+  // normalize_forward and backward_input: one invocation per four elements of a channel row.
+  const rowChunks = batch * channels * Math.ceil(spatial / 4);
   const moments = engine.empty([batch * channels * 2], "groupNorm moments");
   engine.run("groupnorm/channel_moments", { x, momentsOut: moments }, uniforms, grid1d(batch * channels));
   const stats = engine.empty([batch * numGroups * 2], "groupNorm statistics");
@@ -64,7 +66,7 @@ export function groupNorm(
     "groupnorm/normalize_forward",
     { x, stats, weight: weightBuffer, bias: biasBuffer, out },
     uniforms,
-    grid1d(x.size),
+    grid1d(rowChunks),
     flags,
   );
 
@@ -102,7 +104,7 @@ export function groupNorm(
         "groupnorm/backward_input",
         { x, gradOut, stats, weight: weightBuffer, bias: biasBuffer, groupSums, gradX },
         uniforms,
-        grid1d(x.size),
+        grid1d(rowChunks),
         flags,
       );
       groupSums.dispose();

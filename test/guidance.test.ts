@@ -1,0 +1,118 @@
+/**
+ * Classifier-free guidance (Ho & Salimans 2022): label dropout during training replaces a label by the "no class"
+ * label (numClasses) with the stated probability; sampling combines the unconditional and conditional outputs as
+ * u + s·(c − u) (diffusers' guidance_scale), and refuses guidance a model was not trained for.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DDPMScheduler, type Engine, UNet2DModel } from "../src/index.js";
+import { encodePng } from "../src/io/images.js";
+import { sampleJob, trainJob } from "../src/pipeline.js";
+import { guidedDenoiser } from "../src/sample.js";
+import { type Dataset, TRAIN_DEFAULTS, hashUniform, makeBatch } from "../src/train.js";
+import { testEngine } from "./helpers/engine.js";
+import { rng } from "./reference/tensor.js";
+
+let engine: Engine;
+let root: string;
+beforeAll(async () => {
+  engine = await testEngine();
+  root = mkdtempSync(join(tmpdir(), "ddpm-guidance-"));
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const labelled = (count: number, numClasses: number | null): Dataset => ({
+  images: new Float32Array(count * 4),
+  labels: Int32Array.from({ length: count }, (_, i) => i % 10),
+  count,
+  channels: 1,
+  height: 2,
+  width: 2,
+  numClasses,
+});
+
+describe("label dropout", () => {
+  it("replaces labels by the 'no class' label at the stated rate, and keeps the others", () => {
+    const data = labelled(1000, 10);
+    const config = { ...TRAIN_DEFAULTS, batchSize: 10, labelDropout: 0.25, seed: 3 };
+    let dropped = 0;
+    let total = 0;
+    for (let step = 0; step < 200; step++) {
+      const { labels } = makeBatch(data, config, step);
+      labels!.forEach((label, b) => {
+        total++;
+        if (label === 10) dropped++;
+        else expect(label).toBe(data.labels![Math.floor(hashUniform(config.seed, step, b, 1) * data.count)]);
+      });
+    }
+    // 2000 Bernoulli(0.25) draws: the standard deviation of the rate is ~0.0097; allow ±4σ.
+    expect(Math.abs(dropped / total - 0.25)).toBeLessThan(0.04);
+    const none = makeBatch(data, { ...config, labelDropout: 0 }, 0).labels!;
+    expect(none.every((l) => l < 10)).toBe(true);
+  });
+
+  it("needs the dataset's number of classes", () => {
+    expect(() => makeBatch(labelled(10, null), { ...TRAIN_DEFAULTS, batchSize: 2, labelDropout: 0.1 }, 0)).toThrow(/number of classes/);
+  });
+});
+
+describe("guided sampling", () => {
+  const config = {
+    sample_size: 8, in_channels: 1, out_channels: 1, block_out_channels: [8, 8], layers_per_block: 1, norm_num_groups: 4,
+    down_block_types: ["DownBlock2D", "DownBlock2D"], up_block_types: ["UpBlock2D", "UpBlock2D"], num_class_embeds: 3,
+  };
+
+  it("is u + s·(c − u); s = 1 is the conditional output and s = 0 the unconditional one", async () => {
+    const model = new UNet2DModel(engine, config, 5);
+    const x = engine.randn([2, 1, 8, 8], { seed: 9 }).keep();
+    const t = [5, 40];
+    const run = async (f: (x: typeof x, t: number[]) => typeof x) => {
+      const out = engine.noGrad(() => f(x, t));
+      const data = await out.data();
+      out.dispose();
+      return data;
+    };
+    const c = await run((xs, ts) => model.forward({ sample: xs, timesteps: ts, classLabels: [0, 1] }));
+    const u = await run((xs, ts) => model.forward({ sample: xs, timesteps: ts, classLabels: [2, 2] }));
+    // The class embedding must matter, or this test could not tell c from u.
+    expect(Math.max(...c.map((v, i) => Math.abs(v - u[i])))).toBeGreaterThan(1e-3);
+    const guided = await run(guidedDenoiser(model, [0, 1], 2.5, 2));
+    const scale = Math.max(1, ...c.map(Math.abs));
+    guided.forEach((v, i) => expect(Math.abs(v - (u[i] + 2.5 * (c[i] - u[i]))), `element ${i}`).toBeLessThan(1e-5 * scale));
+    expect(await run(guidedDenoiser(model, [0, 1], 1, 2))).toEqual(c);
+    expect(await run(guidedDenoiser(model, [0, 1], 0, 2))).toEqual(u);
+    x.dispose();
+    model.dispose();
+  });
+
+  it("refuses guidance without a 'no class' label, or on an unconditional model", async () => {
+    const model = new UNet2DModel(engine, config, 5);
+    const scheduler = new DDPMScheduler({ num_train_timesteps: 20 });
+    const base = { engine, model, scheduler, out: join(root, "s"), count: 2, steps: 2, seed: 0, numClasses: 2, log: () => {} };
+    await expect(sampleJob({ ...base, guidance: 3, unconditionalLabel: null })).rejects.toThrow(/"no class" label \(0\.\.2\), got null/);
+    await expect(sampleJob({ ...base, guidance: 3, unconditionalLabel: 7 })).rejects.toThrow(/got 7/);
+    model.dispose();
+    const plain = new UNet2DModel(engine, { ...config, num_class_embeds: null }, 5);
+    await expect(sampleJob({ ...base, model: plain, numClasses: null, guidance: 3, unconditionalLabel: 2 })).rejects.toThrow(
+      /needs a class-conditional model/,
+    );
+    plain.dispose();
+  });
+
+  it("training refuses a guidance scale the model cannot have (no labels, so no label dropout)", async () => {
+    const dataDir = join(root, "pngs");
+    mkdirSync(dataDir);
+    const random = rng(4);
+    for (let i = 0; i < 3; i++) writeFileSync(join(dataDir, `i${i}.png`), encodePng(new Uint8Array(64).map(() => Math.floor(random() * 256)), 8, 8, 1));
+    const preset = {
+      size: 8,
+      model: { block_out_channels: [8, 8], layers_per_block: 1, down_block_types: ["DownBlock2D", "DownBlock2D"], up_block_types: ["UpBlock2D", "UpBlock2D"], norm_num_groups: 4 },
+      train: { batchSize: 2, logEvery: 1 },
+    };
+    await expect(
+      trainJob({ engine, out: join(root, "t"), data: dataDir, channels: 1, preset, train: { steps: 1 }, guidance: 3, samples: 0, log: () => {} }),
+    ).rejects.toThrow(/needs a class-conditional model trained with label dropout/);
+  });
+});
