@@ -19,7 +19,7 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
       size: { type: "string", help: "image size (default: the preset's)" },
       channels: { type: "string", default: "3", help: "channels for a PNG folder: 1 or 3" },
       steps: { type: "string", help: "training steps (default 20000: the time budget usually ends training first)" },
-      minutes: { type: "string", default: "10", help: "time budget for training in minutes (0 = none); outputs are written after it" },
+      minutes: { type: "string", default: "12", help: "time budget for training in minutes (0 = none); outputs are written after it" },
       batch: { type: "string", help: "batch size" },
       lr: { type: "string", help: "peak learning rate (linear warmup)" },
       "warmup-steps": { type: "string", help: "learning-rate warmup steps" },
@@ -37,7 +37,7 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
       resume: { type: "boolean", default: false, help: "continue the checkpoint in --out exactly where it stopped" },
       seed: { type: "string", default: "0", help: "seed of data order, timesteps, noise and initial weights" },
       samples: { type: "string", default: "64", help: "samples in samples.png" },
-      "sample-steps": { type: "string", default: "30", help: "DDIM steps for the samples (0 = DDPM over all T steps)" },
+      "sample-steps": { type: "string", default: "25", help: "DDIM steps for the samples (0 = DDPM over all T steps)" },
     },
     run: async (v) => {
       const engine = await Engine.create({ validate: false });
