@@ -40,6 +40,40 @@ fn adamw(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
   param[i] = param[i] - p.lr * (mHat / (sqrt(vHat) + p.eps) + p.weightDecay * param[i]);
 }
 
+// AdamW and the EMA in one pass (one dispatch per parameter instead of two): the AdamW update above, then
+//   ema = emaDecay·ema + (1 − emaDecay)·θ_new
+// exactly as adamw followed by ema_update would compute it.
+struct AdamWEmaParams {
+  n: u32,
+  lr: f32,
+  beta1: f32,
+  beta2: f32,
+  eps: f32,
+  weightDecay: f32,
+  biasCorrection1: f32,
+  biasCorrection2: f32,
+  emaDecay: f32,
+};
+
+@group(0) @binding(13) var<uniform> pe: AdamWEmaParams;
+@group(0) @binding(14) var<storage, read_write> emaShadow: array<f32>;
+
+@compute @workgroup_size(WG)
+fn adamw_ema(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= pe.n) { return; }
+  let g = grad[i] * gradScale[0];
+  let mi = pe.beta1 * m[i] + (1.0 - pe.beta1) * g;
+  let vi = pe.beta2 * v[i] + (1.0 - pe.beta2) * g * g;
+  m[i] = mi;
+  v[i] = vi;
+  let mHat = mi / pe.biasCorrection1;
+  let vHat = vi / pe.biasCorrection2;
+  let theta = param[i] - pe.lr * (mHat / (sqrt(vHat) + pe.eps) + pe.weightDecay * param[i]);
+  param[i] = theta;
+  emaShadow[i] = pe.emaDecay * emaShadow[i] + (1.0 - pe.emaDecay) * theta;
+}
+
 // Exponential moving average of the weights (Polyak averaging, used by Ho et al. with decay 0.9999):
 //   ema = decay·ema + (1 − decay)·param
 struct EmaParams {

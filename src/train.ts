@@ -191,8 +191,8 @@ export async function trainLoop(options: {
       engine.backward(loss);
       const grads = state.optimizer.params.map((p) => p.grad).filter((g): g is Tensor => g !== null);
       const clip = clipFactor(engine, grads, config.gradClip);
-      state.optimizer.step({ lr: learningRate, gradScale: clip });
-      state.ema.update();
+      // AdamW and the EMA of the weights in one dispatch per parameter
+      state.optimizer.step({ lr: learningRate, gradScale: clip, ema: state.ema });
       return logNow ? { loss, clip } : {};
     });
     state.step++;

@@ -4,6 +4,7 @@
 import type { Engine } from "../engine.js";
 import type { Tensor } from "../tensor.js";
 import { grid1d } from "../ops/shape.js";
+import type { EMA } from "./ema.js";
 
 export interface AdamWOptions {
   lr?: number;
@@ -43,30 +44,43 @@ export class AdamW {
 
   /**
    * One update of every parameter that has a gradient. `gradScale`, a one-element tensor, multiplies every
-   * gradient (the clipping factor); `lr` overrides the learning rate for this step (warmup schedules).
+   * gradient (the clipping factor); `lr` overrides the learning rate for this step (warmup schedules). With
+   * `ema`, the EMA of the weights is updated in the same pass (as `ema.update(emaDecay)` would afterwards).
    */
-  step(options: { lr?: number; gradScale?: Tensor } = {}): void {
+  step(options: { lr?: number; gradScale?: Tensor; ema?: EMA; emaDecay?: number } = {}): void {
+    if (options.emaDecay !== undefined && !(options.emaDecay >= 0 && options.emaDecay < 1)) {
+      throw new Error(`AdamW.step: the EMA decay must be in [0, 1), got ${options.emaDecay}`);
+    }
     this.stepCount++;
     const t = this.stepCount;
+    const uniforms = {
+      lr: options.lr ?? this.lr,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      eps: this.eps,
+      weightDecay: this.weightDecay,
+      biasCorrection1: 1 - this.beta1 ** t,
+      biasCorrection2: 1 - this.beta2 ** t,
+    };
+    const gradScale = options.gradScale ?? this.unitScale;
+    // With an EMA, each parameter's update and its average are one dispatch (optim/adamw_ema); parameters without
+    // a gradient still get their EMA update, so the result equals step() followed by ema.update().
+    const ema = options.ema;
+    const emaDecay = options.emaDecay ?? ema?.decay ?? 0;
+    const shadows = ema ? new Map(ema.params.map((p, i) => [p, ema.shadows[i]])) : null;
     for (const p of this.params) {
-      if (!p.grad) continue;
-      const { m, v } = this.state.get(p)!;
-      this.engine.run(
-        "optim/adamw",
-        { param: p, grad: p.grad, m, v, gradScale: options.gradScale ?? this.unitScale },
-        {
-          n: p.size,
-          lr: options.lr ?? this.lr,
-          beta1: this.beta1,
-          beta2: this.beta2,
-          eps: this.eps,
-          weightDecay: this.weightDecay,
-          biasCorrection1: 1 - this.beta1 ** t,
-          biasCorrection2: 1 - this.beta2 ** t,
-        },
-        grid1d(p.size),
-      );
+      if (p.grad) {
+        const { m, v } = this.state.get(p)!;
+        const shadow = shadows?.get(p);
+        if (shadow) {
+          this.engine.run("optim/adamw_ema", { param: p, grad: p.grad, m, v, gradScale, emaShadow: shadow }, { n: p.size, ...uniforms, emaDecay }, grid1d(p.size));
+          shadows!.delete(p);
+        } else {
+          this.engine.run("optim/adamw", { param: p, grad: p.grad, m, v, gradScale }, { n: p.size, ...uniforms }, grid1d(p.size));
+        }
+      }
     }
+    if (ema && shadows!.size > 0) ema.update(emaDecay, [...shadows!.keys()]);
   }
 
   /** Each parameter with its first and second moment estimates (for checkpoints). */

@@ -20,9 +20,14 @@ export class EMA {
     });
   }
 
-  /** shadow = decay·shadow + (1 − decay)·param, for every parameter. `decay` may be overridden (warmup). */
-  update(decay = this.decay): void {
+  /**
+   * shadow = decay·shadow + (1 − decay)·param, for every parameter (or only `only`). `decay` may be overridden
+   * (warmup). AdamW.step({ ema }) does this in its own pass.
+   */
+  update(decay = this.decay, only?: Tensor[]): void {
+    const selected = only ? new Set(only) : null;
     this.params.forEach((p, i) => {
+      if (selected && !selected.has(p)) return;
       this.engine.run("optim/ema_update", { ema: this.shadows[i], current: p }, { n: p.size, decay }, grid1d(p.size));
     });
   }

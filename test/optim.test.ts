@@ -1,0 +1,88 @@
+/**
+ * The fused optimiser pass: AdamW with the EMA of the weights in one dispatch per parameter (optim/adamw_ema)
+ * against float64 AdamW (PyTorch's decoupled weight decay) followed by the EMA, and bit for bit against the two
+ * separate kernels. A parameter without a gradient keeps its value and still gets its EMA update.
+ */
+import { describe, expect, it } from "vitest";
+import { AdamW, EMA, type Engine, ops } from "../src/index.js";
+import { testEngine } from "./helpers/engine.js";
+import { rng, uniformData } from "./reference/tensor.js";
+import { expectClose } from "./helpers/check-op.js";
+
+const options = { lr: 1e-2, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.1 };
+const decay = 0.8;
+const n = 67; // not a multiple of 4 or 64
+const random = rng(21);
+const p0 = uniformData(n, random);
+const frozen0 = uniformData(5, random);
+const grads = [uniformData(n, random), uniformData(n, random)];
+
+async function run(engine: Engine, fused: boolean) {
+  const param = engine.parameter(Float32Array.from(p0), [n], "p");
+  const frozen = engine.parameter(Float32Array.from(frozen0), [5], "frozen");
+  const optimizer = new AdamW(engine, [param, frozen], options);
+  const ema = new EMA(engine, [param, frozen], decay);
+  const scale = engine.tensor([0.5], [1]);
+  for (let step = 0; step < 2; step++) {
+    const g = engine.tensor(Float32Array.from(grads[step]), [n]);
+    engine.tidy(() => {
+      optimizer.zeroGrad();
+      engine.backward(ops.sum(ops.mul(param, g))); // ∂/∂p Σ p·g = g; `frozen` gets no gradient
+      if (fused) optimizer.step({ gradScale: scale, ema });
+      else {
+        optimizer.step({ gradScale: scale });
+        ema.update();
+      }
+    });
+    g.dispose();
+  }
+  const result = { param: await param.data(), frozen: await frozen.data(), shadow: await ema.shadows[0].data(), frozenShadow: await ema.shadows[1].data() };
+  optimizer.dispose();
+  ema.dispose();
+  for (const t of [param, frozen, scale]) t.dispose();
+  return result;
+}
+
+describe("fused AdamW + EMA", () => {
+  it("matches float64 AdamW followed by the EMA, and the separate kernels bit for bit", async () => {
+    const engine = await testEngine();
+    const fused = await run(engine, true);
+    const separate = await run(engine, false);
+    expect(fused.param).toEqual(separate.param);
+    expect(fused.shadow).toEqual(separate.shadow);
+    expect(fused.frozenShadow).toEqual(separate.frozenShadow);
+
+    const p = Float64Array.from(p0);
+    const m = new Float64Array(n);
+    const v = new Float64Array(n);
+    const shadow = Float64Array.from(p0);
+    for (let step = 0; step < 2; step++) {
+      const t = step + 1;
+      for (let i = 0; i < n; i++) {
+        const g = grads[step][i] * 0.5;
+        m[i] = options.beta1 * m[i] + (1 - options.beta1) * g;
+        v[i] = options.beta2 * v[i] + (1 - options.beta2) * g * g;
+        const mHat = m[i] / (1 - options.beta1 ** t);
+        const vHat = v[i] / (1 - options.beta2 ** t);
+        p[i] -= options.lr * (mHat / (Math.sqrt(vHat) + options.eps) + options.weightDecay * p[i]);
+        shadow[i] = decay * shadow[i] + (1 - decay) * p[i];
+      }
+    }
+    expectClose(fused.param, p, { atol: 1e-6, rtol: 1e-5 }, "parameters");
+    expectClose(fused.shadow, shadow, { atol: 1e-6, rtol: 1e-5 }, "EMA");
+    // No gradient: the parameter is untouched, its EMA still moves towards it (a no-op here, since it never changed).
+    expect(fused.frozen).toEqual(Float32Array.from(frozen0));
+    expectClose(fused.frozenShadow, frozen0, { atol: 1e-7, rtol: 1e-6 }, "frozen EMA");
+  });
+
+  it("refuses an EMA decay outside [0, 1)", async () => {
+    const engine = await testEngine();
+    const param = engine.parameter([1, 2], [2]);
+    const optimizer = new AdamW(engine, [param]);
+    const ema = new EMA(engine, [param], 0.5);
+    expect(() => optimizer.step({ ema, emaDecay: 1 })).toThrow(/EMA decay must be in \[0, 1\), got 1/);
+    optimizer.dispose();
+    ema.dispose();
+    param.dispose();
+  });
+});
