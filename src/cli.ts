@@ -19,7 +19,7 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
       size: { type: "string", help: "image size (default: the preset's)" },
       channels: { type: "string", default: "3", help: "channels for a PNG folder: 1 or 3" },
       steps: { type: "string", help: "training steps (default 20000: the time budget usually ends training first)" },
-      minutes: { type: "string", default: "12", help: "time budget for training in minutes (0 = none); outputs are written after it" },
+      minutes: { type: "string", default: "14", help: "time budget of the whole job in minutes (0 = none): training stops early enough for the sampling that follows" },
       batch: { type: "string", help: "batch size" },
       lr: { type: "string", help: "peak learning rate (linear warmup)" },
       "warmup-steps": { type: "string", help: "learning-rate warmup steps" },
@@ -73,6 +73,7 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
         ),
         model: v.dropout !== undefined ? { dropout: toNumber("dropout", v.dropout as string) } : {},
         minutes: toNumber("minutes", v.minutes as string) || undefined,
+        startedAt: 0, // the budget counts from the process start (performance.now()'s origin)
         resume: v.resume as boolean,
         classConditional: !v.unconditional,
         samples: toNumber("samples", v.samples as string),

@@ -39,8 +39,13 @@ export interface TrainJobOptions {
   train?: Partial<TrainConfig>;
   scheduler?: Partial<DDPMSchedulerConfig>;
   model?: Partial<UNet2DConfig>;
-  /** Stop training after this many minutes of training (the outputs are still written). */
+  /**
+   * Time budget of the whole job in minutes, counted from `startedAt`: training stops early enough to leave time
+   * for the samples and the trajectory, whose cost is estimated from the measured time of a training step.
+   */
   minutes?: number;
+  /** When the job's clock started, in performance.now() milliseconds (default: when trainJob was called). */
+  startedAt?: number;
   resume?: boolean;
   /** Class-conditional training when the data has labels (default true). */
   classConditional?: boolean;
@@ -70,6 +75,7 @@ function formatDuration(seconds: number): string {
 
 /** Train (or resume), checkpoint, then write samples.png, trajectory.png, loss.csv and loss.png. */
 export async function trainJob(options: TrainJobOptions) {
+  const jobStarted = performance.now();
   const { engine } = options;
   const log = options.log ?? ((line: string) => console.log(line));
   const { fs } = await nodeModules();
@@ -141,7 +147,7 @@ export async function trainJob(options: TrainJobOptions) {
     `training: ${model.parameterCount().toLocaleString("en")} parameters, ${data.count} images ${data.channels}×${data.height}×${data.width}` +
       `${conditional ? `, ${data.numClasses} classes` : ""}, batch ${config.batchSize}, steps ${state.step}→${config.steps}, ` +
       `T = ${scheduler.T} (${scheduler.config.beta_schedule}), adapter: ${engine.adapter.vendor} ${engine.adapter.architecture}` +
-      (options.minutes ? `, budget ${options.minutes} min` : ""),
+      (options.minutes ? `, budget ${options.minutes} min for the whole job` : ""),
   );
 
   const guidance = options.guidance ?? (unconditionalLabel !== null ? preset.guidance : undefined) ?? 1;
@@ -149,7 +155,16 @@ export async function trainJob(options: TrainJobOptions) {
     throw new Error(`sampling: classifier-free guidance (scale ${guidance}) needs a class-conditional model trained with label dropout (--label-dropout)`);
   }
   const meta = () => ({ train: config, data: { ...description, numClasses: conditional ? data.numClasses : null, unconditionalLabel, guidance }, history });
-  const deadline = options.minutes ? performance.now() + options.minutes * 60_000 : Infinity;
+  const deadline = options.minutes ? (options.startedAt ?? jobStarted) + options.minutes * 60_000 : Infinity;
+  // What sampling will cost, in training steps: a training step is about three forward passes at the training
+  // batch; each sampling step is one forward of the samples (two with guidance) plus one of the trajectory's rows
+  // (whose small batch costs about a training step's worth of dispatches).
+  const sampleCount = options.samples ?? 64;
+  const forwards = guidance !== 1 ? 2 : 1;
+  const samplingStepsPlanned = options.sampleSteps && options.sampleSteps > 0 ? options.sampleSteps : scheduler.T;
+  const samplingCostInSteps = sampleCount === 0 ? 0 : samplingStepsPlanned * ((forwards * sampleCount) / (3 * config.batchSize) + forwards * 0.5);
+  let secondsPerStep = 0;
+  const trainingDeadline = () => deadline - samplingCostInSteps * secondsPerStep * 1000;
   const startStep = state.step;
   const progress = options.progress ?? log;
   await trainLoop({
@@ -163,12 +178,13 @@ export async function trainJob(options: TrainJobOptions) {
     config,
     state,
     conditional,
-    shouldStop: () => performance.now() > deadline,
+    shouldStop: () => performance.now() > trainingDeadline(),
     onLog: (r) => {
       const previous = history.at(-1)?.seconds ?? 0;
       history.push({ step: r.step, loss: r.loss, seconds: (resumeFrom ? previous : 0) + r.seconds });
       const rate = (r.step - startStep) / Math.max(r.seconds, 1e-9);
-      const remaining = Math.min((config.steps - r.step) / rate, (deadline - performance.now()) / 1000);
+      secondsPerStep = 1 / rate;
+      const remaining = Math.min((config.steps - r.step) / rate, (trainingDeadline() - performance.now()) / 1000);
       progress(
         `step ${r.step}/${config.steps}  loss ${r.loss.toFixed(4)}  |g| ${r.gradNorm.toFixed(2)}  lr ${r.learningRate.toExponential(1)}  ` +
           `${rate.toFixed(2)} it/s  ETA ${formatDuration(remaining)}`,

@@ -84,6 +84,17 @@ describe("checkpoint and resume", () => {
     await expect(job(join(root, "nothing"), 2, true)).rejects.toThrow(/no checkpoint to resume/);
   });
 
+  it("the job's time budget stops training (here: a budget already spent when the job starts)", async () => {
+    const out = join(root, "budget");
+    const result = await trainJob({
+      engine, out, data: dataDir, channels: 1, preset: tiny, train: { steps: 50, checkpointEvery: 100 },
+      scheduler: { num_train_timesteps: 50 }, minutes: 1, startedAt: performance.now() - 61_000, samples: 0, log: () => {},
+    });
+    expect(result.steps).toBe(0);
+    const state = JSON.parse(readFileSync(join(out, "checkpoint", "training_state.json"), "utf8"));
+    expect(state.step).toBe(0);
+  });
+
   it("a diverging run stops with the step, and the last checkpoint stays the good one", async () => {
     const out = join(root, "diverge");
     await job(out, 2);
