@@ -33,6 +33,7 @@ import {
 import { type Ref, rng, uniformData } from "../test/reference/tensor.js";
 import * as R from "../test/reference/conv.js";
 import { INVOCATIONS, PEAK_KERNEL, interleavedTimes, peakVariant } from "./peak.js";
+import { convGradients, violation } from "./reference.js";
 import { markdownTable } from "./stats.js";
 
 interface ConvShape {
@@ -161,50 +162,6 @@ function v1(engine: Engine): Variant {
   };
 }
 
-/** Float64 vector-Jacobian products of the convolution for output gradient g (plain loops, scatter form). */
-function referenceGradients(x: Ref, w: Ref, g: Ref, stride: number, pad: number): { input: Ref; weight: Ref; bias: Ref } {
-  const [n, c, h, wd] = x.shape;
-  const [o, , kh, kw] = w.shape;
-  const [, , ho, wo] = g.shape;
-  const input = new Float64Array(x.data.length);
-  const weight = new Float64Array(w.data.length);
-  const bias = new Float64Array(o);
-  for (let b = 0; b < n; b++) {
-    for (let oc = 0; oc < o; oc++) {
-      for (let oy = 0; oy < ho; oy++) {
-        for (let ox = 0; ox < wo; ox++) {
-          const gv = g.data[((b * o + oc) * ho + oy) * wo + ox];
-          bias[oc] += gv;
-          for (let ic = 0; ic < c; ic++) {
-            for (let ky = 0; ky < kh; ky++) {
-              const iy = oy * stride + ky - pad;
-              if (iy < 0 || iy >= h) continue;
-              for (let kx = 0; kx < kw; kx++) {
-                const ix = ox * stride + kx - pad;
-                if (ix < 0 || ix >= wd) continue;
-                const xi = ((b * c + ic) * h + iy) * wd + ix;
-                const wi = ((oc * c + ic) * kh + ky) * kw + kx;
-                input[xi] += w.data[wi] * gv;
-                weight[wi] += x.data[xi] * gv;
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-  return { input: { data: input, shape: x.shape }, weight: { data: weight, shape: w.shape }, bias: { data: bias, shape: [o] } };
-}
-
-/** Largest |a − b| / (max|b| · 1e-4 + 1e-5): ≤ 1 passes (f32 sums of up to N·Ho·Wo = 2048 terms). */
-function violation(actual: Float32Array, expected: Ref): number {
-  let scale = 0;
-  for (const v of expected.data) scale = Math.max(scale, Math.abs(v));
-  let worst = 0;
-  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected.data[i]) / (scale * 1e-4 + 1e-5));
-  return worst;
-}
-
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const option = (name: string, fallback: string) => {
@@ -255,7 +212,7 @@ async function main(): Promise<void> {
     const bRef: Ref = { data: uniformData(s.outChannels, random), shape: [s.outChannels] };
     const outRef = R.conv2d(xRef, wRef, bRef, s.stride, s.padding);
     const gRef: Ref = { data: uniformData(outRef.data.length, random), shape: outRef.shape };
-    const gradRef = referenceGradients(xRef, wRef, gRef, s.stride, s.padding);
+    const gradRef = convGradients(xRef, wRef, gRef, s.stride, s.padding);
 
     const x = engine.tensor(Float32Array.from(xRef.data), xRef.shape).keep();
     const w = engine.tensor(Float32Array.from(wRef.data), wShape).keep();
@@ -274,7 +231,7 @@ async function main(): Promise<void> {
         checks.push(["weight gradient", gw.keep(), gradRef.weight], ["bias gradient", gb.keep(), gradRef.bias]);
       });
       for (const [what, t, expected] of checks) {
-        const worst = violation(await t.data(), expected);
+        const worst = violation(await t.data(), expected.data);
         t.dispose();
         if (!(worst <= 1)) throw new Error(`bench/conv.ts: ${v.name} ${what} of ${label} is off the float64 reference (${worst.toFixed(1)}× the tolerance)`);
       }

@@ -95,4 +95,5 @@ async function main(): Promise<void> {
   engine.destroy();
 }
 
-if (process.argv[1]?.endsWith("peak.ts")) await main();
+// Run as a script only (the suite imports this file in a browser page too, where there is no process).
+if (typeof process !== "undefined" && process.argv?.[1]?.endsWith("peak.ts")) await main();

@@ -1,6 +1,9 @@
 /** The U-Net configurations the benches use, and one training step (forward, MSE, backward) on a fixed batch. */
-import { type Engine, type Tensor, ops } from "../src/index.js";
+import { type DDPMSchedulerConfig, type Engine, type Tensor, ops } from "../src/index.js";
 import { UNet2DModel } from "../src/nn/unet.js";
+import { PRESETS } from "../src/presets.js";
+
+const MNIST_16 = PRESETS["mnist-16"];
 
 export const UNET_BENCH_CONFIGS = {
   "ddpm-cifar10-32": {
@@ -10,6 +13,18 @@ export const UNET_BENCH_CONFIGS = {
       down_block_types: ["DownBlock2D", "AttnDownBlock2D", "DownBlock2D", "DownBlock2D"],
       up_block_types: ["UpBlock2D", "UpBlock2D", "AttnUpBlock2D", "UpBlock2D"],
       attention_head_dim: null, norm_eps: 1e-6, flip_sin_to_cos: false, freq_shift: 1, downsample_padding: 0,
+    },
+  },
+  // The "mnist-16" preset (src/presets.ts: the main job on the software adapter) at its batch size, as a
+  // class-conditional model of the 10 digits.
+  "mnist-16": {
+    batch: MNIST_16.train.batchSize ?? 16,
+    config: {
+      ...MNIST_16.model,
+      sample_size: MNIST_16.size,
+      in_channels: 1,
+      out_channels: 1,
+      num_class_embeds: 10,
     },
   },
   "mnist-16-small": {
@@ -23,6 +38,20 @@ export const UNET_BENCH_CONFIGS = {
 } as const;
 
 export type UNetBenchName = keyof typeof UNET_BENCH_CONFIGS;
+
+/** The scheduler each config trains and samples with (diffusers' DDPMScheduler config keys). */
+export const BENCH_SCHEDULERS: Record<UNetBenchName, Partial<DDPMSchedulerConfig>> = {
+  "ddpm-cifar10-32": {},
+  "mnist-16": MNIST_16.scheduler ?? {},
+  "mnist-16-small": {},
+};
+
+/** The learning rate of each config's training step (the mnist-16 preset's; Ho et al.'s CIFAR10 rate). */
+export const BENCH_LEARNING_RATES: Record<UNetBenchName, number> = {
+  "ddpm-cifar10-32": 2e-4,
+  "mnist-16": MNIST_16.train.learningRate ?? 2e-3,
+  "mnist-16-small": 2e-4,
+};
 
 /** A model of the named config, a fixed input batch, and closures for a forward pass and a training step. */
 export function unetBenchCase(engine: Engine, name: UNetBenchName) {

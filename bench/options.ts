@@ -1,0 +1,70 @@
+/**
+ * Command-line options of `npm run bench` and `npm run bench:chrome` (browser-safe: the page gets the same
+ * arguments through its URL).
+ *
+ *   --quick                    a few minutes: 3 repeats, the smaller kernel shapes, the mnist-16 U-Net only
+ *   --only=peak,kernels,e2e    sections to run (default all)
+ *   --configs=mnist-16,ddpm-cifar10-32
+ *   --repeats=N                timed runs per kernel row, ours (default 7; quick 3)
+ *   --peer-repeats=N           timed runs per kernel row, tfjs (default 5; quick 3)
+ *   --e2e-repeats=N            timed runs per U-Net step row, ours, every config (default mnist-16 5, cifar10 3)
+ *   --e2e-peer-repeats=N       the same for tfjs's U-Net (default mnist-16 2, cifar10 1)
+ *   --e2e-peer-warmup=N        warm-up steps of tfjs's U-Net, every config (default mnist-16 1, cifar10 0)
+ *   --filter=TEXT              only rows whose name contains TEXT (e.g. conv2d, matmul, AdamW, unet)
+ *   --no-peer                  skip TensorFlow.js
+ *   --out=DIR                  where results go (default bench/results)
+ */
+import { SECTIONS, SUITE_CONFIGS, type Section, type SuiteConfig, type SuiteOptions, defaultOptions } from "./suite.js";
+
+export interface BenchArgs {
+  suite: SuiteOptions;
+  peer: boolean;
+  out: string;
+}
+
+export const USAGE = `options: --quick --only=${SECTIONS.join(",")} --configs=${SUITE_CONFIGS.join(",")} --repeats=N --peer-repeats=N --e2e-repeats=N --e2e-peer-repeats=N --e2e-peer-warmup=N --filter=TEXT --no-peer --out=DIR`;
+
+export function parseArgs(argv: string[]): BenchArgs {
+  const values = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith("--")) throw new Error(`bench: unexpected argument '${arg}' (${USAGE})`);
+    const eq = arg.indexOf("=");
+    if (eq > 0) values.set(arg.slice(2, eq), arg.slice(eq + 1));
+    else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) values.set(arg.slice(2), argv[++i]);
+    else values.set(arg.slice(2), "true");
+  }
+  const known = ["quick", "only", "configs", "repeats", "peer-repeats", "e2e-repeats", "e2e-peer-repeats", "e2e-peer-warmup", "filter", "no-peer", "out"];
+  for (const key of values.keys()) if (!known.includes(key)) throw new Error(`bench: unknown option --${key} (${USAGE})`);
+  const suite = defaultOptions(values.get("quick") === "true");
+  const list = <T extends string>(key: string, allowed: readonly T[]): T[] | null => {
+    const v = values.get(key);
+    if (v === undefined) return null;
+    const items = v.split(",").filter(Boolean);
+    for (const item of items) if (!allowed.includes(item as T)) throw new Error(`bench: --${key} takes ${allowed.join(", ")}; got '${item}'`);
+    return items as T[];
+  };
+  const count = (key: string): number | null => {
+    const v = values.get(key);
+    if (v === undefined) return null;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`bench: --${key} takes a positive integer, got '${v}'`);
+    return n;
+  };
+  suite.sections = list<Section>("only", SECTIONS) ?? suite.sections;
+  suite.configs = list<SuiteConfig>("configs", SUITE_CONFIGS) ?? suite.configs;
+  suite.repeats = count("repeats") ?? suite.repeats;
+  suite.peerRepeats = count("peer-repeats") ?? suite.peerRepeats;
+  const e2e = count("e2e-repeats");
+  if (e2e !== null) for (const c of SUITE_CONFIGS) suite.e2eRepeats[c] = e2e;
+  const e2ePeer = count("e2e-peer-repeats");
+  if (e2ePeer !== null) for (const c of SUITE_CONFIGS) suite.e2ePeerRepeats[c] = e2ePeer;
+  const warm = values.get("e2e-peer-warmup");
+  if (warm !== undefined) {
+    const n = Number(warm);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`bench: --e2e-peer-warmup takes an integer ≥ 0, got '${warm}'`);
+    for (const c of SUITE_CONFIGS) suite.e2ePeerWarmup[c] = n;
+  }
+  suite.filter = values.get("filter") ?? "";
+  return { suite, peer: values.get("no-peer") !== "true", out: values.get("out") ?? "bench/results" };
+}

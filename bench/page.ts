@@ -1,0 +1,43 @@
+/**
+ * The bench page (bundled by bench/chrome.ts): runs the same suite as `npm run bench` inside the browser, on
+ * navigator.gpu, with tfjs's WebGPU backend as the peer, and posts progress lines and the report back to the
+ * server that served it (POST /log, /result, /error). Arguments come as ?args=["--quick", ...].
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-core/dist/register_all_gradients";
+import "@tensorflow/tfjs-backend-webgpu";
+import { Engine } from "../src/index.js";
+import { parseArgs } from "./options.js";
+import { runSuite } from "./suite.js";
+import { TfjsPeer } from "./tfjs-peer.js";
+
+async function post(path: string, body: string): Promise<void> {
+  await fetch(path, { method: "POST", body, headers: { "content-type": "text/plain" } });
+}
+
+async function main(): Promise<void> {
+  const argv = JSON.parse(new URLSearchParams(location.search).get("args") ?? "[]") as string[];
+  const args = parseArgs(argv);
+  const engine = await Engine.create({ validate: false });
+  const peer = args.peer ? await TfjsPeer.create(tf) : null;
+  const started = performance.now();
+  let pending = Promise.resolve();
+  const report = await runSuite({
+    engine,
+    peer,
+    options: args.suite,
+    environment: "chrome",
+    log: (line) => {
+      const text = `${((performance.now() - started) / 1000).toFixed(0).padStart(5)}s ${line}`;
+      const out = document.getElementById("log");
+      if (out) out.textContent += `${text}\n`;
+      pending = pending.then(() => post("/log", text));
+    },
+  });
+  report.notes.push(`${navigator.userAgent}; the engine and tfjs each have their own GPUDevice on the same adapter.`);
+  await pending;
+  await post("/result", JSON.stringify(report));
+  engine.destroy();
+}
+
+main().catch((error: unknown) => post("/error", error instanceof Error ? `${error.message}\n${error.stack ?? ""}` : String(error)));

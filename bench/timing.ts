@@ -1,0 +1,162 @@
+/**
+ * How the bench times our engine's work (browser-safe). Two clocks:
+ * - GPU time from timestamp queries, where the adapter has the `timestamp-query` feature: every compute pass the
+ *   engine's recorder opens while a measurement is armed gets beginning/end-of-pass timestamp writes, and the
+ *   pass durations are summed. The recorder keeps a whole step in one pass (a copy ends it), so this is the time
+ *   the device spent executing the recorded work, without the CPU's recording or the submit/wait round trip.
+ * - Wall time: from the first recorded dispatch to `onSubmittedWorkDone` of the submit that ends the run
+ *   (`engine.sync()`), recording included. Without timestamp queries this is the only clock, so callers pack
+ *   many dispatches into one measured run for small kernels.
+ *
+ * The timestamps need a hook the engine does not expose: this file wraps the recorder's private `ensurePass`
+ * (src/gpu/recorder.ts). If that method is renamed the timer says so and falls back to wall time.
+ */
+import type { Engine } from "../src/index.js";
+import { median } from "./stats.js";
+
+/** One measured quantity: median over the timed runs (ms), and every run. */
+export interface Timing {
+  /** Median wall time per run (ms). */
+  wallMs: number;
+  /** Median GPU time per run from timestamp queries (ms), or null when the adapter has none. */
+  gpuMs: number | null;
+  /** Timed runs (after the warm-up runs). */
+  runs: number;
+  /** Each run's wall ms, in order. */
+  wallSamples: number[];
+  /** Each run's GPU ms, in order (empty without timestamps). */
+  gpuSamples: number[];
+}
+
+interface RecorderInternals {
+  ensurePass?: () => GPUComputePassEncoder;
+  ensureEncoder?: () => GPUCommandEncoder;
+  pass?: GPUComputePassEncoder | null;
+}
+
+const QUERY_CAPACITY = 4096; // timestamps per measured run: 2 per compute pass
+
+/** Times runs of recorded engine work; GPU time through timestamp queries where the adapter has them. */
+export class EngineTimer {
+  readonly timestamps: boolean;
+  /** Why there are no timestamps, when there are none. */
+  readonly note: string;
+  private readonly querySet: GPUQuerySet | null = null;
+  private readonly resolveBuffer: GPUBuffer | null = null;
+  private readonly readBuffer: GPUBuffer | null = null;
+  private used = 0;
+  private overflow = false;
+
+  constructor(private readonly engine: Engine) {
+    const recorder = engine.recorder as unknown as RecorderInternals;
+    const hasFeature = engine.device.features.has("timestamp-query");
+    const hookable = typeof recorder.ensurePass === "function" && typeof recorder.ensureEncoder === "function";
+    this.timestamps = hasFeature && hookable;
+    this.note = !hasFeature
+      ? "the adapter has no timestamp-query feature: wall time (submit → onSubmittedWorkDone) only"
+      : !hookable
+        ? "the engine's recorder has no ensurePass/ensureEncoder to hook: wall time only"
+        : "GPU time from timestamp queries (beginning/end of each compute pass, summed)";
+    if (this.timestamps) {
+      const device = engine.device;
+      this.querySet = device.createQuerySet({ type: "timestamp", count: QUERY_CAPACITY, label: "bench timestamps" });
+      this.resolveBuffer = device.createBuffer({
+        size: QUERY_CAPACITY * 8,
+        usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+        label: "bench timestamps resolve",
+      });
+      this.readBuffer = device.createBuffer({
+        size: QUERY_CAPACITY * 8,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+        label: "bench timestamps read",
+      });
+    }
+  }
+
+  /** Run `fn` with timestamp writes on every compute pass the recorder opens meanwhile. */
+  private armed<T>(fn: () => T): T {
+    if (!this.timestamps) return fn();
+    const recorder = this.engine.recorder as unknown as Required<RecorderInternals>;
+    const original = recorder.ensurePass;
+    const timer = this;
+    recorder.ensurePass = function (this: Required<RecorderInternals>) {
+      if (!this.pass) {
+        if (timer.used + 2 > QUERY_CAPACITY) {
+          timer.overflow = true;
+          return original.call(this);
+        }
+        this.pass = this.ensureEncoder().beginComputePass({
+          timestampWrites: { querySet: timer.querySet!, beginningOfPassWriteIndex: timer.used, endOfPassWriteIndex: timer.used + 1 },
+        });
+        timer.used += 2;
+      }
+      return this.pass;
+    };
+    try {
+      return fn();
+    } finally {
+      recorder.ensurePass = original;
+    }
+  }
+
+  /** Sum of the pass durations written since the last reset (ms); the GPU must be idle. */
+  private async collect(): Promise<number | null> {
+    if (!this.timestamps || this.used === 0) return this.timestamps ? 0 : null;
+    if (this.overflow) throw new Error(`bench/timing.ts: more than ${QUERY_CAPACITY / 2} compute passes in one measured run`);
+    const device = this.engine.device;
+    const encoder = device.createCommandEncoder({ label: "bench timestamps" });
+    encoder.resolveQuerySet(this.querySet!, 0, this.used, this.resolveBuffer!, 0);
+    encoder.copyBufferToBuffer(this.resolveBuffer!, 0, this.readBuffer!, 0, this.used * 8);
+    device.queue.submit([encoder.finish()]);
+    await this.readBuffer!.mapAsync(GPUMapMode.READ, 0, this.used * 8);
+    const stamps = new BigUint64Array(this.readBuffer!.getMappedRange(0, this.used * 8).slice(0));
+    this.readBuffer!.unmap();
+    let ns = 0n;
+    for (let i = 0; i < this.used; i += 2) if (stamps[i + 1] > stamps[i]) ns += stamps[i + 1] - stamps[i];
+    this.used = 0;
+    return Number(ns) / 1e6;
+  }
+
+  /**
+   * Median times of `run` (recorded work, ended by engine.sync()) over `repeats` runs after `warmup` runs.
+   * `setup` runs before each run, untimed and synced (e.g. a forward pass whose backward is timed).
+   */
+  async measure(run: () => void, options: { repeats: number; warmup?: number; setup?: () => void }): Promise<Timing> {
+    const { repeats, warmup = 1, setup } = options;
+    for (let i = 0; i < warmup; i++) {
+      setup?.();
+      await this.engine.sync();
+      run();
+      await this.engine.sync();
+    }
+    const wallSamples: number[] = [];
+    const gpuSamples: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      if (setup) {
+        setup();
+        await this.engine.sync();
+      }
+      this.used = 0;
+      this.overflow = false;
+      const start = performance.now();
+      this.armed(run);
+      await this.engine.sync();
+      wallSamples.push(performance.now() - start);
+      const gpu = await this.collect();
+      if (gpu !== null) gpuSamples.push(gpu);
+    }
+    return {
+      wallMs: median(wallSamples),
+      gpuMs: gpuSamples.length ? median(gpuSamples) : null,
+      runs: repeats,
+      wallSamples,
+      gpuSamples,
+    };
+  }
+
+  destroy(): void {
+    this.querySet?.destroy();
+    this.resolveBuffer?.destroy();
+    this.readBuffer?.destroy();
+  }
+}
