@@ -15,6 +15,8 @@ struct AdamWParams {
   // 1 − β1^t and 1 − β2^t, computed on the CPU in float64
   biasCorrection1: f32,
   biasCorrection2: f32,
+  // adamw_ema only: ema = emaDecay·ema + (1 − emaDecay)·θ_new
+  emaDecay: f32,
 };
 
 override WG: u32 = 64;
@@ -25,11 +27,10 @@ override WG: u32 = 64;
 @group(0) @binding(3) var<storage, read_write> m: array<f32>;
 @group(0) @binding(4) var<storage, read_write> v: array<f32>;
 @group(0) @binding(5) var<storage, read> gradScale: array<f32>;
+@group(0) @binding(14) var<storage, read_write> emaShadow: array<f32>;
 
-@compute @workgroup_size(WG)
-fn adamw(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
-  if (i >= p.n) { return; }
+// The AdamW update of element i: writes m, v and θ, returns the new θ.
+fn adamw_element(i: u32) -> f32 {
   let g = grad[i] * gradScale[0];
   let mi = p.beta1 * m[i] + (1.0 - p.beta1) * g;
   let vi = p.beta2 * v[i] + (1.0 - p.beta2) * g * g;
@@ -37,41 +38,26 @@ fn adamw(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
   v[i] = vi;
   let mHat = mi / p.biasCorrection1;
   let vHat = vi / p.biasCorrection2;
-  param[i] = param[i] - p.lr * (mHat / (sqrt(vHat) + p.eps) + p.weightDecay * param[i]);
+  let theta = param[i] - p.lr * (mHat / (sqrt(vHat) + p.eps) + p.weightDecay * param[i]);
+  param[i] = theta;
+  return theta;
 }
 
-// AdamW and the EMA in one pass (one dispatch per parameter instead of two): the AdamW update above, then
-//   ema = emaDecay·ema + (1 − emaDecay)·θ_new
-// exactly as adamw followed by ema_update would compute it.
-struct AdamWEmaParams {
-  n: u32,
-  lr: f32,
-  beta1: f32,
-  beta2: f32,
-  eps: f32,
-  weightDecay: f32,
-  biasCorrection1: f32,
-  biasCorrection2: f32,
-  emaDecay: f32,
-};
+@compute @workgroup_size(WG)
+fn adamw(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= p.n) { return; }
+  adamw_element(i);
+}
 
-@group(0) @binding(13) var<uniform> pe: AdamWEmaParams;
-@group(0) @binding(14) var<storage, read_write> emaShadow: array<f32>;
-
+// AdamW and the EMA in one pass (one dispatch per parameter instead of two), exactly as adamw followed by
+// ema_update would compute it.
 @compute @workgroup_size(WG)
 fn adamw_ema(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * WG;
-  if (i >= pe.n) { return; }
-  let g = grad[i] * gradScale[0];
-  let mi = pe.beta1 * m[i] + (1.0 - pe.beta1) * g;
-  let vi = pe.beta2 * v[i] + (1.0 - pe.beta2) * g * g;
-  m[i] = mi;
-  v[i] = vi;
-  let mHat = mi / pe.biasCorrection1;
-  let vHat = vi / pe.biasCorrection2;
-  let theta = param[i] - pe.lr * (mHat / (sqrt(vHat) + pe.eps) + pe.weightDecay * param[i]);
-  param[i] = theta;
-  emaShadow[i] = pe.emaDecay * emaShadow[i] + (1.0 - pe.emaDecay) * theta;
+  if (i >= p.n) { return; }
+  let theta = adamw_element(i);
+  emaShadow[i] = p.emaDecay * emaShadow[i] + (1.0 - p.emaDecay) * theta;
 }
 
 // Exponential moving average of the weights (Polyak averaging, used by Ho et al. with decay 0.9999):

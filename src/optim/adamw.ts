@@ -53,6 +53,8 @@ export class AdamW {
     }
     this.stepCount++;
     const t = this.stepCount;
+    const ema = options.ema;
+    const emaDecay = options.emaDecay ?? ema?.decay ?? 0;
     const uniforms = {
       lr: options.lr ?? this.lr,
       beta1: this.beta1,
@@ -61,24 +63,20 @@ export class AdamW {
       weightDecay: this.weightDecay,
       biasCorrection1: 1 - this.beta1 ** t,
       biasCorrection2: 1 - this.beta2 ** t,
+      emaDecay,
     };
     const gradScale = options.gradScale ?? this.unitScale;
     // With an EMA, each parameter's update and its average are one dispatch (optim/adamw_ema); parameters without
     // a gradient still get their EMA update, so the result equals step() followed by ema.update().
-    const ema = options.ema;
-    const emaDecay = options.emaDecay ?? ema?.decay ?? 0;
     const shadows = ema ? new Map(ema.params.map((p, i) => [p, ema.shadows[i]])) : null;
     for (const p of this.params) {
-      if (p.grad) {
-        const { m, v } = this.state.get(p)!;
-        const shadow = shadows?.get(p);
-        if (shadow) {
-          this.engine.run("optim/adamw_ema", { param: p, grad: p.grad, m, v, gradScale, emaShadow: shadow }, { n: p.size, ...uniforms, emaDecay }, grid1d(p.size));
-          shadows!.delete(p);
-        } else {
-          this.engine.run("optim/adamw", { param: p, grad: p.grad, m, v, gradScale }, { n: p.size, ...uniforms }, grid1d(p.size));
-        }
-      }
+      if (!p.grad) continue;
+      const { m, v } = this.state.get(p)!;
+      const shadow = shadows?.get(p);
+      shadows?.delete(p);
+      const buffers = { param: p, grad: p.grad, m, v, gradScale };
+      if (shadow) this.engine.run("optim/adamw_ema", { ...buffers, emaShadow: shadow }, { n: p.size, ...uniforms }, grid1d(p.size));
+      else this.engine.run("optim/adamw", buffers, { n: p.size, ...uniforms }, grid1d(p.size));
     }
     if (ema && shadows!.size > 0) ema.update(emaDecay, [...shadows!.keys()]);
   }
