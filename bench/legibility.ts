@@ -68,11 +68,7 @@ const n = perClass * numClasses;
 const labels = Array.from({ length: n }, (_, i) => i % numClasses);
 const guidances = values.guidance ? values.guidance.split(",").map(Number) : [classes?.guidance ?? 1];
 for (const guidance of guidances) {
-  const c = trained.config;
-  const scheduler =
-    steps > 0
-      ? new DDIMScheduler({ num_train_timesteps: c.num_train_timesteps, beta_start: c.beta_start, beta_end: c.beta_end, beta_schedule: c.beta_schedule, prediction_type: c.prediction_type, clip_sample: c.clip_sample, clip_sample_range: c.clip_sample_range })
-      : trained;
+  const scheduler = steps > 0 ? DDIMScheduler.fromDDPM(trained) : trained;
   const started = performance.now();
   const { images } = await sampleLoop({
     engine,

@@ -25,6 +25,7 @@ export { DDPMScheduler, DDIMScheduler, type StepCoefficients } from "./diffusion
 export type { DDPMSchedulerConfig, DDIMSchedulerConfig, PredictionType, VarianceType, TimestepSpacing } from "./diffusion/config.js";
 export { variationalBound, type VariationalBoundOptions, type VariationalBoundResult } from "./diffusion/bound.js";
 export { trainLoop, createTrainState, TRAIN_DEFAULTS, type TrainConfig, type TrainState, type Dataset, type Denoiser } from "./train.js";
-export { sampleLoop, guidedDenoiser, type SampleOptions, type SampleResult } from "./sample.js";
+export { sampleLoop, guidedDenoiser, parseTrainedClasses, type TrainedClasses, type SampleOptions, type SampleResult } from "./sample.js";
 export { parseSafetensors, serializeSafetensors } from "./io/safetensors.js";
 export { parseUNetCheckpoint, renameLegacyAttentionKeys, checkStateDict } from "./io/diffusers.js";
+export { unetFromCheckpoint } from "./nn/pretrained.js";

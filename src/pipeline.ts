@@ -17,7 +17,7 @@ import { UNet2DModel, type UNet2DConfig } from "./nn/unet.js";
 import { unetFromCheckpoint, loadUNet } from "./nn/pretrained.js";
 import { readCheckpoint, saveCheckpoint, type TrainingStateFile } from "./checkpoint.js";
 import { TRAIN_DEFAULTS, type TrainConfig, createTrainState, trainLoop } from "./train.js";
-import { guidedDenoiser, sampleLoop } from "./sample.js";
+import { type TrainedClasses, guidedDenoiser, parseTrainedClasses, sampleLoop } from "./sample.js";
 import type { Tensor } from "./tensor.js";
 import { PRESETS, type Preset } from "./presets.js";
 
@@ -169,10 +169,7 @@ export async function trainJob(options: TrainJobOptions) {
   const progress = options.progress ?? log;
   await trainLoop({
     engine,
-    model: {
-      forward: (noisy, timesteps, labels, dropoutSeed) => model.forward({ sample: noisy, timesteps, classLabels: labels, dropoutSeed }),
-      parameters: () => model.parameters(),
-    },
+    model: model.asDenoiser(),
     scheduler,
     data,
     config,
@@ -276,17 +273,7 @@ export async function sampleJob(options: SampleJobOptions) {
   const labelFor = (i: number) => (options.label !== undefined ? options.label : i % (options.numClasses ?? 1));
   const ddpmScheduler = options.scheduler instanceof DDPMScheduler ? options.scheduler : null;
   const scheduler =
-    options.steps > 0 && ddpmScheduler
-      ? new DDIMScheduler({
-          num_train_timesteps: ddpmScheduler.config.num_train_timesteps,
-          beta_start: ddpmScheduler.config.beta_start,
-          beta_end: ddpmScheduler.config.beta_end,
-          beta_schedule: ddpmScheduler.config.beta_schedule,
-          prediction_type: ddpmScheduler.config.prediction_type,
-          clip_sample: ddpmScheduler.config.clip_sample,
-          clip_sample_range: ddpmScheduler.config.clip_sample_range,
-        })
-      : options.scheduler;
+    options.steps > 0 && ddpmScheduler ? DDIMScheduler.fromDDPM(ddpmScheduler) : options.scheduler;
   const guidance = options.guidance ?? 1;
   const nullLabel = options.unconditionalLabel ?? null;
   if (!Number.isFinite(guidance)) throw new Error(`sampling: the guidance scale must be a number, got ${guidance}`);
@@ -355,27 +342,16 @@ export async function loadModelForSampling(
   scheduler: DDPMScheduler;
   source: string;
   /** From a training checkpoint: the classes, the "no class" label of label dropout and the guidance trained for. */
-  classes: { numClasses: number | null; unconditionalLabel: number | null; guidance: number } | null;
+  classes: TrainedClasses | null;
 }> {
   const emaDir = `${dir}/unet_ema`;
   const source = (await pathExists(`${emaDir}/config.json`)) ? emaDir : dir;
   const model = await loadUNet(engine, source);
-  let classes = null;
-  if (await pathExists(`${dir}/training_state.json`)) {
+  let classes: TrainedClasses | null = null;
+  const stateFile = `${dir}/training_state.json`;
+  if (await pathExists(stateFile)) {
     const { fs } = await nodeModules();
-    const text = await fs.readFile(`${dir}/training_state.json`, "utf8");
-    let data: Record<string, unknown>;
-    try {
-      data = (JSON.parse(text) as { data?: Record<string, unknown> }).data ?? {};
-    } catch (error) {
-      throw new Error(`${dir}/training_state.json is not valid JSON: ${(error as Error).message}`);
-    }
-    const int = (v: unknown) => (typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : null);
-    classes = {
-      numClasses: int(data.numClasses),
-      unconditionalLabel: int(data.unconditionalLabel),
-      guidance: typeof data.guidance === "number" && Number.isFinite(data.guidance) ? data.guidance : 1,
-    };
+    classes = parseTrainedClasses(await fs.readFile(stateFile, "utf8"), stateFile);
   }
   // A folder without a scheduler config samples with diffusers' defaults; a config that is there but unreadable or
   // invalid is an error, not a silent fallback.

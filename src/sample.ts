@@ -80,3 +80,29 @@ export function guidedDenoiser(model: UNet2DModel, labels: number[] | undefined,
     return add(uncond, scaleBy(sub(cond, uncond), scale));
   };
 }
+
+/** What a `ddpm train` checkpoint records for sampling (training_state.json's `data`). */
+export interface TrainedClasses {
+  numClasses: number | null;
+  /** The "no class" label of label dropout, or null when the model was not trained for guidance. */
+  unconditionalLabel: number | null;
+  /** The guidance scale the samples were drawn with (1 without a "no class" label). */
+  guidance: number;
+}
+
+/** Parse a training_state.json's text; `source` names the file in the error for invalid JSON. */
+export function parseTrainedClasses(text: string, source: string): TrainedClasses {
+  let data: Record<string, unknown>;
+  try {
+    data = (JSON.parse(text) as { data?: Record<string, unknown> }).data ?? {};
+  } catch (error) {
+    throw new Error(`${source} is not valid JSON: ${(error as Error).message}`);
+  }
+  const int = (v: unknown) => (typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : null);
+  const unconditionalLabel = int(data.unconditionalLabel);
+  return {
+    numClasses: int(data.numClasses),
+    unconditionalLabel,
+    guidance: unconditionalLabel !== null && typeof data.guidance === "number" && Number.isFinite(data.guidance) ? data.guidance : 1,
+  };
+}

@@ -22,8 +22,11 @@ import {
   UNet2DModel,
   createTrainState,
   guidedDenoiser,
+  parseTrainedClasses,
   parseUNetCheckpoint,
   trainLoop,
+  type TrainedClasses,
+  unetFromCheckpoint,
 } from "../index.js";
 import { PRESETS } from "../presets.js";
 import { type LabelledDataset, decodeDataset } from "./dataset-file.js";
@@ -109,18 +112,7 @@ function samplingScheduler(source: SamplingSource, steps: number): DDPMScheduler
     ddpm.setTimesteps(ddpm.T);
     return ddpm;
   }
-  const ddim =
-    source.scheduler instanceof DDIMScheduler
-      ? new DDIMScheduler(c)
-      : new DDIMScheduler({
-          num_train_timesteps: c.num_train_timesteps,
-          beta_start: c.beta_start,
-          beta_end: c.beta_end,
-          beta_schedule: c.beta_schedule,
-          prediction_type: c.prediction_type,
-          clip_sample: c.clip_sample,
-          clip_sample_range: c.clip_sample_range,
-        });
+  const ddim = source.scheduler instanceof DDIMScheduler ? new DDIMScheduler(c) : DDIMScheduler.fromDDPM(source.scheduler);
   ddim.setTimesteps(Math.min(steps, ddim.T));
   return ddim;
 }
@@ -236,10 +228,7 @@ async function train(engine: Engine, trainer: Trainer, chart: LossChart, view: I
     const firstStep = state.step;
     await trainLoop({
       engine,
-      model: {
-        forward: (noisy, timesteps, labels, dropoutSeed) => trainer.model.forward({ sample: noisy, timesteps, classLabels: labels, dropoutSeed }),
-        parameters: () => trainer.model.parameters(),
-      },
+      model: trainer.model.asDenoiser(),
       scheduler: trainer.source.scheduler as DDPMScheduler,
       data: trainer.data,
       config: { ...config, steps: chunkEnd },
@@ -286,13 +275,7 @@ async function loadFolder(engine: Engine, files: File[]): Promise<SamplingSource
     new Uint8Array(await byPath.get(`${unetDir}diffusion_pytorch_model.safetensors`)!.arrayBuffer()),
     `${folderName}/${unetDir.replace(/\/$/, "")}`,
   );
-  const model = new UNet2DModel(engine, checkpoint.config);
-  try {
-    model.loadStateDict(new Map([...checkpoint.tensors].map(([k, v]) => [k, { shape: [...v.shape], data: v.data }])));
-  } catch (error) {
-    model.dispose();
-    throw error;
-  }
+  const model = unetFromCheckpoint(engine, checkpoint);
   // No scheduler config: diffusers' defaults, as the CLI does; one that is there must be valid.
   const schedulerFile = byPath.get("scheduler/scheduler_config.json") ?? byPath.get("scheduler_config.json");
   let schedulerConfig: Record<string, unknown> = {};
@@ -312,19 +295,23 @@ async function loadFolder(engine: Engine, files: File[]): Promise<SamplingSource
     throw error;
   }
   // A `ddpm train` checkpoint records its classes, its "no class" label and the guidance it was trained for.
-  let trained: { numClasses?: unknown; unconditionalLabel?: unknown; guidance?: unknown } = {};
   const stateFile = byPath.get("training_state.json");
-  if (stateFile) trained = (JSON.parse(await stateFile.text()) as { data?: typeof trained }).data ?? {};
-  const int = (v: unknown) => (typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : null);
-  const classes = model.config.num_class_embeds ?? null;
-  const unconditionalLabel = int(trained.unconditionalLabel);
+  let trained: TrainedClasses = { numClasses: null, unconditionalLabel: null, guidance: 1 };
+  if (stateFile) {
+    try {
+      trained = parseTrainedClasses(await stateFile.text(), `${folderName}/training_state.json`);
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+  }
   return {
     name: `${folderName}/${unetDir || "."}`,
     model,
     scheduler,
-    numClasses: int(trained.numClasses) ?? classes,
-    guidance: unconditionalLabel !== null && typeof trained.guidance === "number" ? trained.guidance : 1,
-    unconditionalLabel,
+    numClasses: trained.numClasses ?? model.config.num_class_embeds ?? null,
+    guidance: trained.guidance,
+    unconditionalLabel: trained.unconditionalLabel,
   };
 }
 

@@ -242,6 +242,20 @@ export class DDIMScheduler extends SchedulerBase<DDIMSchedulerConfig> {
     super(resolveSchedulerConfig("DDIMScheduler", DDIM_DEFAULTS, config as Record<string, unknown>));
   }
 
+  /** DDIM over the noise schedule a DDPM scheduler was trained with (diffusers' DDIMScheduler.from_config). */
+  static fromDDPM(ddpm: DDPMScheduler): DDIMScheduler {
+    const c = ddpm.config;
+    return new DDIMScheduler({
+      num_train_timesteps: c.num_train_timesteps,
+      beta_start: c.beta_start,
+      beta_end: c.beta_end,
+      beta_schedule: c.beta_schedule,
+      prediction_type: c.prediction_type,
+      clip_sample: c.clip_sample,
+      clip_sample_range: c.clip_sample_range,
+    });
+  }
+
   toJSON(): Record<string, unknown> {
     return { _class_name: "DDIMScheduler", _diffusers_version: "0.30.0", ...this.config, trained_betas: null, thresholding: false };
   }

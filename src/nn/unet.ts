@@ -4,6 +4,7 @@
  * diffusers (unet_2d.py, unet_2d_blocks.py, resnet.py, attention_processor.py); the comments name the piece.
  */
 import type { Engine } from "../engine.js";
+import type { Denoiser } from "../train.js";
 import { type Tensor, shapeString } from "../tensor.js";
 import {
   add,
@@ -479,6 +480,14 @@ export class UNet2DModel extends Module {
 
     this.convNormOut = this.module("conv_norm_out", new GroupNorm(engine, c.norm_num_groups, channels[0], c.norm_eps));
     this.convOut = this.module("conv_out", new Conv2d(engine, channels[0], c.out_channels, 3, random, { padding: 1 }));
+  }
+
+  /** The model as the training loop's denoiser (class labels and the dropout seed passed through). */
+  asDenoiser(): Denoiser {
+    return {
+      forward: (sample, timesteps, classLabels, dropoutSeed) => this.forward({ sample, timesteps, classLabels, dropoutSeed }),
+      parameters: () => this.parameters(),
+    };
   }
 
   /** ε (or x₀, or v, as trained) for a batch of noisy samples. */

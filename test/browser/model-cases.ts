@@ -162,10 +162,7 @@ export async function trainingRun(engine: Engine, dataUrl: string, steps: number
   const started = performance.now();
   await trainLoop({
     engine,
-    model: {
-      forward: (noisy, timesteps, labels, dropoutSeed) => model.forward({ sample: noisy, timesteps, classLabels: labels, dropoutSeed }),
-      parameters: () => model.parameters(),
-    },
+    model: model.asDenoiser(),
     scheduler,
     data,
     config,
@@ -179,15 +176,7 @@ export async function trainingRun(engine: Engine, dataUrl: string, steps: number
   const fixedBatchAfter = await fixedLoss();
 
   state.ema.copyTo(emaModel.parameters());
-  const c = scheduler.config;
-  const ddim = new DDIMScheduler({
-    num_train_timesteps: c.num_train_timesteps,
-    beta_start: c.beta_start,
-    beta_end: c.beta_end,
-    beta_schedule: c.beta_schedule,
-    prediction_type: c.prediction_type,
-    clip_sample: c.clip_sample,
-  });
+  const ddim = DDIMScheduler.fromDDPM(scheduler);
   const labels = [0, 1, 2, 3];
   const { images } = await sampleLoop({
     engine,
