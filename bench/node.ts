@@ -5,7 +5,7 @@
  *
  *   npm run bench -- [--quick] [--only=peak,kernels,e2e] [--configs=...] [--filter=conv2d] [--no-peer] ...
  *
- * (bench/options.ts lists every option; bench/run.mjs builds and runs this file.) tfjs's backend registers itself only if navigator.gpu exists when
+ * (bench/options.ts lists every option; `node scripts/run.mjs --tfjs-esm` builds and runs this file.) tfjs's backend registers itself only if navigator.gpu exists when
  * it is imported, so it is imported here after navigator.gpu is set to a Dawn instance made the same way as
  * the engine's (after Engine.create, which has chosen the Vulkan driver through VK_ICD_FILENAMES).
  */
@@ -48,9 +48,13 @@ async function main(): Promise<void> {
     log: (line) => console.log(`${((performance.now() - started) / 1000).toFixed(0).padStart(5)}s ${line}`),
   });
   report.notes.push(`Node ${process.version}, ${process.platform}/${process.arch}; the engine and tfjs each have their own GPUDevice on the same adapter.`);
+  const loadAfter = loadavg()[0];
   report.notes.push(
-    `${cpus().length} CPU cores; 1-minute load average ${loadBefore.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end ` +
-      "(above the core count, other work shared the machine and every time here is longer than on an idle one).",
+    `${cpus().length} CPU cores; 1-minute load average ${loadBefore.toFixed(1)} at the start and ${loadAfter.toFixed(1)} at the end` +
+      // The bench's own threads raise the load it ends with; the load it starts with is other work.
+      (loadBefore > cpus().length
+        ? " (it started above the core count: other work shared the machine and every time here is longer than on an idle one)."
+        : "."),
   );
   mkdirSync(args.out, { recursive: true });
   const stem = join(args.out, resultName(report));

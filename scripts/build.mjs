@@ -1,5 +1,6 @@
 // Builds dist/: the ESM library for Node and bundlers (WGSL inlined through esbuild's text loader) and the CLI.
-// `buildBrowserBundle(outfile)` is exported for the headless-Chrome tests, which load the same bundle in a page.
+// `buildBrowserBundle(outfile)` is exported for the headless-Chrome tests, which load the same bundle in a page, and
+// `buildBrowserEntry` for the demo and test pages.
 import { build } from "esbuild";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
@@ -15,9 +16,17 @@ const common = {
 };
 const root = resolve(fileURLToPath(import.meta.url), "../..");
 
-/** Browser bundle: everything inlined; the Node-only paths (Dawn, files) are dynamic imports that never run in a page. */
+/**
+ * A page script: everything inlined; the engine's Node-only paths (Dawn, files) are dynamic imports that never
+ * run in a page. `options` overrides esbuild's (e.g. the source map).
+ */
+export function buildBrowserEntry(entry, outfile, options = {}) {
+  return build({ ...common, entryPoints: [entry], outfile, platform: "browser", external: ["webgpu", "node:*"], ...options });
+}
+
+/** The library's browser bundle. */
 export function buildBrowserBundle(outfile = "dist/browser/ddpm-webgpu.js") {
-  return build({ ...common, entryPoints: [resolve(root, "src/index.ts")], outfile, platform: "browser", external: ["webgpu", "node:*"] });
+  return buildBrowserEntry(resolve(root, "src/index.ts"), outfile);
 }
 
 async function buildAll() {

@@ -9,6 +9,7 @@ import { build } from "esbuild";
 import { copyFileSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { buildBrowserEntry } from "./build.mjs";
 import { portFromArgs, serve } from "./serve.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -16,19 +17,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** Bundle the page's script into outDir and copy its static files. */
 export async function buildDemoPage(outDir) {
   mkdirSync(outDir, { recursive: true });
-  await build({
-    entryPoints: [join(root, "src/demo/main.ts")],
-    outfile: join(outDir, "demo.js"),
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    target: "es2022",
-    loader: { ".wgsl": "text" },
-    // The engine's Node-only paths (Dawn, files) are dynamic imports that never run in a page.
-    external: ["webgpu", "node:*"],
-    sourcemap: true,
-    logLevel: "warning",
-  });
+  await buildBrowserEntry(join(root, "src/demo/main.ts"), join(outDir, "demo.js"));
   for (const file of ["index.html", "style.css"]) copyFileSync(join(root, "src/demo", file), join(outDir, file));
 }
 

@@ -1,16 +1,25 @@
 // Runs a TypeScript entry point (a bench or a tool) from source: esbuild bundles it with the WGSL text loader
 // into node_modules/.cache/ddpm-webgpu/, then it is imported with the remaining arguments in process.argv.
+//
+//   node scripts/run.mjs [--tfjs-esm] FILE.ts [args...]
+//
+// --tfjs-esm (the benchmark harness, bench/node.ts and bench/chrome.ts): TensorFlow.js is bundled from its ES
+// modules ("module" entries) instead of loaded as Node's CommonJS build: only the ES modules can register tfjs's
+// gradients (@tensorflow/tfjs-core/dist/register_all_gradients), and registering them into one tfjs-core
+// instance needs every tfjs module to come from the same build.
 import { build } from "esbuild";
 import { mkdirSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
-const [entry, ...rest] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const tfjsEsm = args[0] === "--tfjs-esm";
+const [entry, ...rest] = tfjsEsm ? args.slice(1) : args;
 if (!entry) {
-  console.error("usage: node scripts/run.mjs FILE.ts [args...]");
+  console.error("usage: node scripts/run.mjs [--tfjs-esm] FILE.ts [args...]");
   process.exit(2);
 }
-const outdir = resolve("node_modules/.cache/ddpm-webgpu");
+const outdir = resolve(tfjsEsm ? "node_modules/.cache/ddpm-webgpu/bench" : "node_modules/.cache/ddpm-webgpu");
 mkdirSync(outdir, { recursive: true });
 const outfile = resolve(outdir, `${basename(entry, ".ts")}.mjs`);
 await build({
@@ -20,8 +29,9 @@ await build({
   format: "esm",
   platform: "node",
   target: "es2022",
+  ...(tfjsEsm ? { mainFields: ["module", "main"] } : {}),
   loader: { ".wgsl": "text" },
-  external: ["webgpu", "pngjs", "mnist", "puppeteer", "@tensorflow/*"],
+  external: ["webgpu", "pngjs", "mnist", "puppeteer", "esbuild", ...(tfjsEsm ? [] : ["@tensorflow/*"])],
   sourcemap: "inline",
   logLevel: "warning",
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },

@@ -12,11 +12,10 @@
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { build } from "esbuild";
 import { PNG } from "pngjs";
 import puppeteer, { type Browser, type ElementHandle, type Page } from "puppeteer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildBrowserBundle } from "../scripts/build.mjs";
+import { buildBrowserBundle, buildBrowserEntry } from "../scripts/build.mjs";
 import { buildDemo } from "../scripts/demo.mjs";
 import { serve } from "../scripts/serve.mjs";
 import { decodeDataset } from "../src/demo/dataset-file.js";
@@ -69,18 +68,7 @@ beforeAll(async () => {
   mkdirSync(OUT, { recursive: true });
   await Promise.all([
     buildBrowserBundle(join(OUT, "ddpm-webgpu.js")),
-    build({
-      entryPoints: [join(ROOT, "test/browser/page.ts")],
-      outfile: join(OUT, "page.js"),
-      bundle: true,
-      format: "esm",
-      platform: "browser",
-      target: "es2022",
-      loader: { ".wgsl": "text" },
-      external: ["webgpu", "node:*"],
-      sourcemap: "inline",
-      logLevel: "warning",
-    }),
+    buildBrowserEntry(join(ROOT, "test/browser/page.ts"), join(OUT, "page.js"), { sourcemap: "inline" }),
     buildDemo(join(OUT, "demo"), { sizes: [16] }),
   ]);
   for (const file of ["index.html", "bundle.html"]) cpSync(join(ROOT, "test/browser", file), join(OUT, file));
