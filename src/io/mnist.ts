@@ -105,9 +105,14 @@ async function readClassFile(file: string): Promise<ClassDigits> {
 function readDigits(directory: string): Promise<ClassDigits[]> {
   let pending = parsedCache.get(directory);
   if (!pending) {
-    pending = nodeModules().then(({ path }) =>
-      Promise.all(Array.from({ length: NUM_CLASSES }, (_, digit) => readClassFile(path.join(directory, `${digit}.json`)))),
-    );
+    pending = nodeModules().then(async ({ path }) => {
+      // Read in parallel, but report the first bad file in class order (Promise.all would report whichever
+      // failed first in time).
+      const results = await Promise.allSettled(Array.from({ length: NUM_CLASSES }, (_, digit) => readClassFile(path.join(directory, `${digit}.json`))));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed) throw failed.reason;
+      return results.map((r) => (r as PromiseFulfilledResult<ClassDigits>).value);
+    });
     pending.catch(() => parsedCache.delete(directory));
     parsedCache.set(directory, pending);
   }
