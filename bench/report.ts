@@ -73,9 +73,11 @@ export function markdownReport(report: BenchReport): string {
   if (report.e2e.length) {
     lines.push("", "## U-Net steps", "");
     lines.push(
-      "Wall time per step (recording + submit + wait). train = forward, MSE loss, backward, AdamW (tfjs: tf.train.adam via minimize); " +
-        "sample = forward + the fused DDPM step (tfjs: the same arithmetic as tfjs ops). Peak GPU = pooled buffers during the timed steps; " +
-        "state = parameters + gradients + AdamW moments (train) or parameters (sample).",
+      "Wall time per step (recording + submit + wait). train = forward, MSE loss, backward, global-norm clipping, AdamW fused with the EMA " +
+        "(tfjs: tf.train.adam via minimize, no clipping or EMA); sample = forward + the fused DDPM step (tfjs: the same arithmetic as tfjs ops). " +
+        "Peak GPU = pooled buffers during the timed steps; needed = parameters + gradients + AdamW moments + EMA + the activations the tape " +
+        "holds for the backward pass (train), or the parameters (sample); peak / needed is the memory goal's ratio (≤ 1.3). " +
+        "new buffers = storage buffers created during the timed steps (the pool serves everything when 0).",
       "",
     );
     for (const [name, { batch, config }] of Object.entries(report.models ?? {})) {
@@ -84,7 +86,7 @@ export function markdownReport(report: BenchReport): string {
     if (report.models && Object.keys(report.models).length) lines.push("");
     lines.push(
       markdownTable(
-        ["config", "step", "batch", "parameters", "ours ms", "ours GPU ms", "tfjs ms", "speedup", "dispatches", "submits", "peak GPU MiB", "state MiB", "check"],
+        ["config", "step", "batch", "parameters", "ours ms", "ours GPU ms", "tfjs ms", "speedup", "dispatches", "submits", "new buffers", "peak GPU MiB", "needed MiB", "of which activations", "peak / needed", "check"],
         report.e2e.map((r) => [
           r.config,
           r.step,
@@ -96,8 +98,11 @@ export function markdownReport(report: BenchReport): string {
           times(r.speedup),
           r.dispatches,
           r.submits,
+          r.buffersCreated ?? "—",
           mib(r.peakBytes),
           mib(r.stateBytes),
+          r.activationBytes === undefined ? "—" : mib(r.activationBytes),
+          `${(r.peakBytes / r.stateBytes).toFixed(2)}×`,
           r.check,
         ]),
       ),

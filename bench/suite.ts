@@ -14,6 +14,7 @@
  * Timings are medians of warmed runs (bench/timing.ts says which clock); "speedup" is peer ms / our ms.
  */
 import { AdamW, DDPMScheduler, type Engine, type Tensor, UNet2DModel, ops } from "../src/index.js";
+import { EMA, clipFactor } from "../src/optim/ema.js";
 import { resolveUNetConfig } from "../src/nn/unet.js";
 import { type ConvGeometry, conv2dForward, conv2dGeometry, conv2dInputGradient, conv2dWeightGradient } from "../src/ops/conv.js";
 import { stepReference } from "../src/diffusion/schedulers.js";
@@ -117,8 +118,15 @@ export interface E2ERow {
   submits: number;
   /** Peak bytes of pooled GPU buffers during the timed steps (engine.memory().peakBufferBytes). */
   peakBytes: number;
-  /** Parameters + gradients + AdamW moments (training), or parameters (sampling), in bytes. */
+  /**
+   * What the step needs, in bytes: parameters + gradients + AdamW moments + EMA + the activations the tape holds
+   * for the backward pass (training), or the parameters (sampling).
+   */
   stateBytes: number;
+  /** Of stateBytes, the activations (engine.savedForBackward of the loss; 0 for sampling). */
+  activationBytes: number;
+  /** Storage buffers created during the timed steps (the pool should serve everything: 0). */
+  buffersCreated: number;
   check: string;
 }
 
@@ -688,6 +696,7 @@ async function e2eRows(context: SuiteContext, timer: EngineTimer, name: SuiteCon
   const parameters = model.parameterCount();
   const lr = BENCH_LEARNING_RATES[name];
   const optimizer = new AdamW(engine, model.parameters(), { lr });
+  const ema = new EMA(engine, model.parameters(), 0.9999);
   const scheduler = new DDPMScheduler(BENCH_SCHEDULERS[name]);
   const shape = [batch, resolved.in_channels, resolved.sample_size!, resolved.sample_size!];
   const labels = resolved.num_class_embeds ? Array.from({ length: batch }, (_, i) => i % 10) : undefined;
@@ -739,19 +748,26 @@ async function e2eRows(context: SuiteContext, timer: EngineTimer, name: SuiteCon
     );
   };
 
-  // ---- training step: forward, L_simple (MSE), backward, AdamW
+  // ---- training step, as the training loop runs it: forward, L_simple (MSE), backward, global-norm clipping,
+  // AdamW fused with the EMA of the weights
+  let activationBytes = 0;
   const trainStep = () =>
     engine.tidy(() => {
       const out = model.forward({ sample: noisy, timesteps, classLabels: labels });
       const loss = ops.mseLoss(out, target);
+      activationBytes = engine.savedForBackward(loss).bytes;
       optimizer.zeroGrad();
       engine.backward(loss);
-      optimizer.step();
+      const grads = optimizer.params.map((p) => p.grad).filter((g): g is Tensor => g !== null);
+      optimizer.step({ gradScale: clipFactor(engine, grads, 1), ema });
+      optimizer.zeroGrad();
     });
   const trainCounts = await counted(trainStep); // warm-up: pipelines, pool growth; the counts do not change
   engine.resetPeak();
+  const createdBefore = engine.memory().buffersCreated;
   const trainTimed = await timer.measure(trainStep, { repeats, warmup: 0 });
   const trainPeak = engine.memory().peakBufferBytes;
+  const trainCreated = engine.memory().buffersCreated - createdBefore;
   let peerTrain: Timing | null = null;
   if (peer && peerModel) {
     const adam = tf!.train.adam(lr, 0.9, 0.999, 1e-8);
@@ -770,7 +786,9 @@ async function e2eRows(context: SuiteContext, timer: EngineTimer, name: SuiteCon
     speedup: train.peer ? train.peer.ms / train.ours.ms : null,
     ...trainCounts,
     peakBytes: trainPeak,
-    stateBytes: 4 * 4 * parameters,
+    stateBytes: 5 * 4 * parameters + activationBytes,
+    activationBytes,
+    buffersCreated: trainCreated,
     check,
   });
 
@@ -785,8 +803,10 @@ async function e2eRows(context: SuiteContext, timer: EngineTimer, name: SuiteCon
     );
   const sampleCounts = await counted(sampleStep); // warm-up
   engine.resetPeak();
+  const sampleCreatedBefore = engine.memory().buffersCreated;
   const sampleTimed = await timer.measure(sampleStep, { repeats, warmup: 0 });
   const samplePeak = engine.memory().peakBufferBytes;
+  const sampleCreated = engine.memory().buffersCreated - sampleCreatedBefore;
   let peerSample: Timing | null = null;
   if (peer && peerModel) {
     const t = tf!;
@@ -813,6 +833,8 @@ async function e2eRows(context: SuiteContext, timer: EngineTimer, name: SuiteCon
     ...sampleCounts,
     peakBytes: samplePeak,
     stateBytes: 4 * parameters,
+    activationBytes: 0,
+    buffersCreated: sampleCreated,
     check,
   });
 
@@ -820,6 +842,7 @@ async function e2eRows(context: SuiteContext, timer: EngineTimer, name: SuiteCon
   pNoisy?.dispose();
   pTarget?.dispose();
   optimizer.dispose();
+  ema.dispose();
   model.dispose();
   for (const t of [x0, noisy, target]) t.dispose();
   return rows;

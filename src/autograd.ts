@@ -121,3 +121,25 @@ export function backward(engine: Engine, loss: Tensor, seed?: Tensor): void {
     for (const leftover of grads.values()) drop(leftover);
   });
 }
+
+/**
+ * What the tape behind `loss` holds for its backward pass: the distinct buffers that its ops took as inputs,
+ * parameters and other kept tensors excepted (they are state, not activations). The bench's memory goal counts these.
+ */
+export function savedForBackward(loss: Tensor): { tensors: number; bytes: number } {
+  const buffers = new Map<GPUBuffer, number>();
+  const visited = new Set<Tensor>();
+  const stack = [loss];
+  while (stack.length) {
+    const t = stack.pop()!;
+    if (visited.has(t) || !t.node) continue;
+    visited.add(t);
+    for (const input of t.node.inputs) {
+      if (!input.kept && !input.isDisposed) buffers.set(input.buffer, Math.max(buffers.get(input.buffer) ?? 0, input.byteLength));
+      stack.push(input);
+    }
+  }
+  let bytes = 0;
+  for (const b of buffers.values()) bytes += b;
+  return { tensors: buffers.size, bytes };
+}

@@ -3,10 +3,11 @@
  * scopes and the tape need. Create one with `await Engine.create()`.
  */
 import { type AdapterReport, type DeviceOptions, acquireDevice } from "./gpu/device.js";
-import { KernelRegistry, type UniformValues } from "./gpu/kernels.js";
+import { type KernelInfo, KernelRegistry, type UniformValues } from "./gpu/kernels.js";
 import { BufferPool, STORAGE_USAGE } from "./gpu/pool.js";
 import { Recorder } from "./gpu/recorder.js";
-import { backward as runBackward } from "./autograd.js";
+import { type TuneResult, type TuneStore, Tuner, browserTuneStore, hashText, nodeTuneStore } from "./gpu/tuner.js";
+import { backward as runBackward, savedForBackward } from "./autograd.js";
 import { Tensor, type Shape, assertShape, shapeSize, shapeString } from "./tensor.js";
 import * as elementwise from "./ops/elementwise.js";
 import * as random from "./ops/random.js";
@@ -20,6 +21,19 @@ export interface EngineOptions extends DeviceOptions {
   validate?: boolean;
   /** Seed of the engine's default random stream (used when an op is given no seed). Default 0. */
   seed?: number;
+  /**
+   * Kernel variant choice (src/gpu/tuner.ts): "auto" (default) measures the candidates of each shape when
+   * `autotune()` runs (the training and sampling loops call it after their first step); "off" uses the built-in
+   * heuristics only.
+   */
+  autotune?: "auto" | "off";
+  /** Force kernel variants: `{ "conv2d.forward": "conv3x3_4x4" }` or `{ "family@shape": "variant" }`. */
+  variants?: Record<string, string>;
+  /**
+   * Where measured choices are kept between runs. Default: a JSON file under $XDG_CACHE_HOME (or ~/.cache)
+   * /ddpm-webgpu/ in Node, localStorage in a browser; null keeps them in memory only.
+   */
+  tuneStore?: TuneStore | null;
 }
 
 /** Live memory, as `engine.memory()` reports it. */
@@ -51,6 +65,8 @@ export class Engine {
   readonly adapter: AdapterReport;
   /** @internal */ readonly kernels: KernelRegistry;
   /** @internal */ readonly recorder: Recorder;
+  /** Kernel variant choices (overrides, measured, heuristic); see autotune(). */
+  readonly tuner: Tuner;
   private readonly pool: BufferPool;
   private readonly scopes: Set<Tensor>[] = [];
   /** Tensors sharing one buffer (reshape views): the buffer goes back to the pool when the last one is disposed. */
@@ -68,11 +84,17 @@ export class Engine {
     copy: (a) => elementwise.scale(a, 1),
   };
 
-  private constructor(device: GPUDevice, adapter: AdapterReport, options: EngineOptions) {
+  private constructor(device: GPUDevice, adapter: AdapterReport, options: EngineOptions, store: TuneStore | undefined) {
     this.device = device;
     this.adapter = adapter;
     this.seed = options.seed ?? 0;
     this.kernels = new KernelRegistry(device, options.validate ?? true);
+    const adapterKey = [adapter.backend, adapter.vendor, adapter.architecture, adapter.device, adapter.description].join("|");
+    this.tuner = new Tuner(adapterKey, hashText(this.kernels.sourceText()), {
+      mode: options.autotune,
+      overrides: options.variants,
+      store,
+    });
     this.pool = new BufferPool(device, STORAGE_USAGE, "tensor");
     this.recorder = new Recorder(device, this.kernels, this.pool);
     device.lost.then((info) => {
@@ -86,7 +108,8 @@ export class Engine {
   /** Acquire a device (or wrap the one given), compile every shader module, and return a ready engine. */
   static async create(options: EngineOptions = {}): Promise<Engine> {
     const { device, adapter } = await acquireDevice(options);
-    const engine = new Engine(device, adapter, options);
+    const store = options.tuneStore === null ? undefined : (options.tuneStore ?? browserTuneStore() ?? (await nodeTuneStore()));
+    const engine = new Engine(device, adapter, options, store);
     await engine.kernels.compileAll();
     return engine;
   }
@@ -99,12 +122,12 @@ export class Engine {
   // ---------------------------------------------------------------- tensors
 
   /** @internal A tensor with uninitialised contents, from the pool. */
-  empty(shape: Shape, origin = "empty"): Tensor {
+  empty(shape: Shape, origin = "empty", hostWrite = false): Tensor {
     this.checkAlive();
     assertShape(shape, origin);
     const bytes = shapeSize(shape) * 4;
     this.checkBytes(bytes, `${origin} ${shapeString(shape)}`);
-    const buffer = this.pool.acquire(bytes);
+    const buffer = this.pool.acquire(bytes, hostWrite);
     this.liveBytes += bytes;
     return this.adopt(buffer, shape, origin);
   }
@@ -132,7 +155,7 @@ export class Engine {
     if (shapeSize(shape) !== data.length) {
       throw new Error(`tensor(): ${data.length} values do not fill shape ${shapeString(shape)} (${shapeSize(shape)} elements)`);
     }
-    const t = this.empty(shape, "tensor()");
+    const t = this.empty(shape, "tensor()", true);
     if (data.length) {
       const array = data instanceof Float32Array ? data : Float32Array.from(data);
       this.device.queue.writeBuffer(t.buffer, 0, array.buffer, array.byteOffset, array.byteLength);
@@ -269,6 +292,11 @@ export class Engine {
     runBackward(this, loss, seed);
   }
 
+  /** The activations the tape behind `loss` holds for backward(): distinct non-kept input buffers and their bytes. */
+  savedForBackward(loss: Tensor): { tensors: number; bytes: number } {
+    return savedForBackward(loss);
+  }
+
   // ---------------------------------------------------------------- execution
 
   /**
@@ -286,6 +314,30 @@ export class Engine {
     const buffers: Record<string, GPUBuffer> = {};
     for (const [name, t] of Object.entries(tensors)) buffers[name] = t instanceof Tensor ? t.buffer : t;
     this.recorder.dispatch(this.kernels.kernel(kernel), buffers, uniforms, workgroups, constants);
+  }
+
+  /**
+   * Compile, ahead and concurrently, the pipelines that `fn` would use, so the first real step does not stall on
+   * shader compilation. `fn` runs with every dispatch collected instead of recorded (nothing reaches the GPU;
+   * the tensors it makes are freed; the engine's random stream is left as it was); it must not read back. Any
+   * CPU-side state it changes (an optimiser's step count, ...) is the caller's to restore. Returns the number of
+   * pipelines created.
+   */
+  async precompile(fn: () => unknown): Promise<number> {
+    this.checkAlive();
+    if (this.recorder.collecting) throw new Error("precompile(): already collecting (precompile calls do not nest)");
+    const stream = this.randomStream;
+    const collected: [KernelInfo, Record<string, number>][] = [];
+    this.recorder.collecting = collected;
+    try {
+      this.tidy(() => {
+        fn();
+      });
+    } finally {
+      this.recorder.collecting = null;
+      this.randomStream = stream;
+    }
+    return this.kernels.precompile(collected);
   }
 
   /** Submit everything recorded so far (one command buffer). */
@@ -317,6 +369,16 @@ export class Engine {
 
   private checkAlive(): void {
     if (this.lost) throw new Error(`the GPU device was lost (${this.lost}); create a new Engine`);
+  }
+
+  /**
+   * Measure the kernel variants of every shape the ops have met since the last call and not measured before
+   * (on this adapter, per the tune store), and use the fastest from then on. A few seconds on a software adapter
+   * for a small U-Net; nothing to do when every shape is known. Work recorded so far is submitted first.
+   */
+  async autotune(onProgress?: (done: number, total: number, result: TuneResult) => void): Promise<TuneResult[]> {
+    this.flush();
+    return this.tuner.tune(() => this.sync(), onProgress);
   }
 
   /** Counters of recorded work: dispatches, submits, readbacks (reset them freely). */

@@ -9,6 +9,7 @@
 import type { Engine } from "./engine.js";
 import type { DDPMScheduler } from "./diffusion/schedulers.js";
 import { clipFactor, EMA } from "./optim/ema.js";
+import type { TuneResult } from "./gpu/tuner.js";
 import { AdamW } from "./optim/adamw.js";
 import { mseLoss } from "./ops/index.js";
 import type { Tensor } from "./tensor.js";
@@ -165,22 +166,19 @@ export async function trainLoop(options: {
   onCheckpoint?: (state: TrainState) => Promise<void>;
   /** Stop early when this returns true (checked every step). */
   shouldStop?: () => boolean;
+  /** Told what the kernel autotune after the first step measured (only when it had shapes to measure). */
+  onAutotune?: (results: TuneResult[], seconds: number) => void;
 }): Promise<void> {
   const { engine, model, scheduler, data, config, state } = options;
   const T = scheduler.T;
   const shape = [config.batchSize, data.channels, data.height, data.width];
   const started = performance.now();
   let lastCheckpoint = state.step;
-  while (state.step < config.steps) {
-    if (options.shouldStop?.()) break;
-    const step = state.step;
-    const learningRate = learningRateAt(config, step);
-    const batch = makeBatch(data, config, step);
-    const timesteps = Array.from({ length: config.batchSize }, (_, b) => Math.floor(hashUniform(config.seed, step, b, 3) * T));
-    // The loss is also checked before every checkpoint, so a diverged model is never saved.
-    const checkpointNext = config.checkpointEvery > 0 && (step + 1) % config.checkpointEvery === 0;
-    const logNow = (step + 1) % config.logEvery === 0 || step + 1 === config.steps || checkpointNext;
-    const result = engine.tidy(() => {
+  // One step's work, recorded (or, inside engine.precompile, only collected).
+  const recordStep = (step: number, batch: { images: Float32Array; labels: number[] | null }, logNow: boolean) =>
+    engine.tidy(() => {
+      const learningRate = learningRateAt(config, step);
+      const timesteps = Array.from({ length: config.batchSize }, (_, b) => Math.floor(hashUniform(config.seed, step, b, 3) * T));
       const x0 = engine.tensor(batch.images, shape);
       // Algorithm 1, lines 2–5: x₀ ~ q(x₀), t ~ U, ε ~ N(0, I), x_t = √ᾱ_t x₀ + √(1−ᾱ_t) ε
       const { noisy, target } = scheduler.noisyTrainingPair(x0, timesteps, config.seed, step);
@@ -193,8 +191,27 @@ export async function trainLoop(options: {
       const clip = clipFactor(engine, grads, config.gradClip);
       // AdamW and the EMA of the weights in one dispatch per parameter
       state.optimizer.step({ lr: learningRate, gradScale: clip, ema: state.ema });
+      // The gradients are dead now: their buffers serve the rest of the step and the next one (no new buffers).
+      state.optimizer.zeroGrad();
       return logNow ? { loss, clip } : {};
     });
+  if (state.step < config.steps) {
+    // Compile the step's pipelines ahead, concurrently, so the first step does not stall on each in turn.
+    const stepCount = state.optimizer.stepCount;
+    await engine.precompile(() => recordStep(state.step, makeBatch(data, config, state.step), false));
+    state.optimizer.stepCount = stepCount;
+    state.optimizer.zeroGrad();
+  }
+  let tuned = false;
+  while (state.step < config.steps) {
+    if (options.shouldStop?.()) break;
+    const step = state.step;
+    const learningRate = learningRateAt(config, step);
+    const batch = makeBatch(data, config, step);
+    // The loss is also checked before every checkpoint, so a diverged model is never saved.
+    const checkpointNext = config.checkpointEvery > 0 && (step + 1) % config.checkpointEvery === 0;
+    const logNow = (step + 1) % config.logEvery === 0 || step + 1 === config.steps || checkpointNext;
+    const result = recordStep(step, batch, logNow);
     state.step++;
     if (result.loss && result.clip) {
       const [loss, clipValues] = [await result.loss.item(), await result.clip.data()];
@@ -210,6 +227,15 @@ export async function trainLoop(options: {
       await options.onLog?.({ step: state.step, loss, learningRate, gradNorm: clipValues[1], seconds: (now - started) / 1000 });
     } else {
       engine.flush();
+    }
+    if (!tuned) {
+      // After the first step every shape has been met: measure the kernel variants of those not tuned before.
+      tuned = true;
+      if (engine.tuner.pendingCount > 0) {
+        const begun = performance.now();
+        const results = await engine.autotune();
+        options.onAutotune?.(results, (performance.now() - begun) / 1000);
+      }
     }
     if (options.onCheckpoint && config.checkpointEvery > 0 && state.step % config.checkpointEvery === 0 && state.step < config.steps) {
       await options.onCheckpoint(state);

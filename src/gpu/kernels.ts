@@ -125,6 +125,14 @@ export class KernelRegistry {
   }
 
   /** Compile every shader module and report WGSL errors with file and line; called once by Engine.create. */
+  /** Every WGSL source, concatenated in a fixed order (the kernels' fingerprint for cached tuning choices). */
+  sourceText(): string {
+    return Object.keys(this.sources)
+      .sort()
+      .map((file) => `${file}\n${this.sources[file]}`)
+      .join("\n");
+  }
+
   async compileAll(): Promise<void> {
     for (const file of Object.keys(this.sources)) {
       const module = this.module(file);
@@ -220,25 +228,53 @@ export class KernelRegistry {
     return info;
   }
 
-  /** The pipeline for a kernel with the given specialisation constants, created once. */
-  pipeline(info: KernelInfo, constants: Record<string, number> = {}): GPUComputePipeline {
+  private pipelineKey(info: KernelInfo, constants: Record<string, number>): string {
     const keys = Object.keys(constants).sort();
     for (const k of keys) {
       if (!info.overrides.has(k)) throw new Error(`kernel ${info.name}: no override constant '${k}' in shaders/${info.file}.wgsl`);
     }
-    const key = `${info.name}|${keys.map((k) => `${k}=${constants[k]}`).join(",")}`;
+    return `${info.name}|${keys.map((k) => `${k}=${constants[k]}`).join(",")}`;
+  }
+
+  private pipelineDescriptor(info: KernelInfo, constants: Record<string, number>, key: string): GPUComputePipelineDescriptor {
+    return { label: key, layout: info.pipelineLayout, compute: { module: this.module(info.file), entryPoint: info.entry, constants } };
+  }
+
+  /** The pipeline for a kernel with the given specialisation constants, created once. */
+  pipeline(info: KernelInfo, constants: Record<string, number> = {}): GPUComputePipeline {
+    const key = this.pipelineKey(info, constants);
     let pipeline = this.pipelines.get(key);
     if (!pipeline) {
-      const create = () =>
-        this.device.createComputePipeline({
-          label: key,
-          layout: info.pipelineLayout,
-          compute: { module: this.module(info.file), entryPoint: info.entry, constants },
-        });
+      const create = () => this.device.createComputePipeline(this.pipelineDescriptor(info, constants, key));
       pipeline = this.validate ? this.scoped(`pipeline ${key} (shaders/${info.file}.wgsl)`, create) : create();
       this.pipelines.set(key, pipeline);
     }
     return pipeline;
+  }
+
+  /**
+   * Create the pipelines of these kernels ahead of use, concurrently and without blocking (createComputePipelineAsync),
+   * skipping those already made. A failure names the kernel.
+   */
+  async precompile(kernels: Iterable<[KernelInfo, Record<string, number>]>): Promise<number> {
+    const jobs = new Map<string, Promise<void>>();
+    for (const [info, constants] of kernels) {
+      const key = this.pipelineKey(info, constants);
+      if (this.pipelines.has(key) || jobs.has(key)) continue;
+      jobs.set(
+        key,
+        this.device.createComputePipelineAsync(this.pipelineDescriptor(info, constants, key)).then(
+          (pipeline) => {
+            this.pipelines.set(key, pipeline);
+          },
+          (error: unknown) => {
+            throw new Error(`pipeline ${key} (shaders/${info.file}.wgsl): ${error instanceof Error ? error.message : String(error)}`);
+          },
+        ),
+      );
+    }
+    await Promise.all(jobs.values());
+    return jobs.size;
   }
 
   get pipelineCount(): number {

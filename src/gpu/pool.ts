@@ -3,9 +3,12 @@
  * list per bucket; a training step asks for the same sizes every time, so after the first step the pool
  * serves every request and no buffer is created.
  *
- * A buffer released while commands that use it are still being recorded goes to `pending`, and is only
- * handed out again after those commands are submitted: a queue.writeBuffer into a reused buffer would
- * otherwise land before the recorded reads of its previous contents.
+ * A buffer released while commands that use it are still being recorded is free at once for work that the GPU
+ * writes later in the same command stream (commands run in recording order, so its earlier readers are done with
+ * it by then): a step's transient buffers are reused within the step and the peak is what is live at once. A
+ * buffer the CPU writes (queue.writeBuffer, for engine.tensor()) is only ever a clean one, released before the
+ * last submit: a queue write into a recently released buffer would land before the recorded reads of its
+ * previous contents.
  */
 
 /**
@@ -32,7 +35,9 @@ export interface PoolStats {
 
 export class BufferPool {
   private readonly free = new Map<number, GPUBuffer[]>();
-  private pending: GPUBuffer[] = [];
+  /** Released since the last submit: reusable for GPU-written data only, until recycle() moves them to `free`. */
+  private readonly released = new Map<number, GPUBuffer[]>();
+  private releasedCount = 0;
   private readonly sizes = new WeakMap<GPUBuffer, number>();
   private usedBytes = 0;
   private freeBytes = 0;
@@ -45,10 +50,12 @@ export class BufferPool {
     private readonly label: string,
   ) {}
 
-  acquire(bytes: number): GPUBuffer {
+  /** A buffer of at least `bytes`; `hostWrite`: the CPU will write it with queue.writeBuffer before any GPU use. */
+  acquire(bytes: number, hostWrite = false): GPUBuffer {
     const size = bucketSize(bytes);
-    const list = this.free.get(size);
-    let buffer = list?.pop();
+    let buffer = hostWrite ? undefined : this.released.get(size)?.pop();
+    if (buffer) this.releasedCount--;
+    else buffer = this.free.get(size)?.pop();
     if (buffer) {
       this.freeBytes -= size;
     } else {
@@ -61,22 +68,27 @@ export class BufferPool {
     return buffer;
   }
 
-  /** Release a buffer; it becomes reusable at the next `recycle()` (after the commands using it are submitted). */
+  /** Release a buffer: free at once for GPU-written use, and for any use after the next `recycle()`. */
   release(buffer: GPUBuffer): void {
-    this.pending.push(buffer);
+    const size = this.sizes.get(buffer)!;
+    this.usedBytes -= size;
+    this.freeBytes += size;
+    let list = this.released.get(size);
+    if (!list) this.released.set(size, (list = []));
+    list.push(buffer);
+    this.releasedCount++;
   }
 
-  /** Called after a submit: buffers released before it are free again. */
+  /** Called after a submit: buffers released before it are free for any use. */
   recycle(): void {
-    for (const buffer of this.pending) {
-      const size = this.sizes.get(buffer)!;
-      this.usedBytes -= size;
-      this.freeBytes += size;
+    if (this.releasedCount === 0) return;
+    for (const [size, buffers] of this.released) {
       let list = this.free.get(size);
       if (!list) this.free.set(size, (list = []));
-      list.push(buffer);
+      list.push(...buffers);
+      buffers.length = 0;
     }
-    this.pending = [];
+    this.releasedCount = 0;
   }
 
   /** Destroy every free buffer (memory goes back to the device). */

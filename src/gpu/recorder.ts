@@ -50,6 +50,8 @@ export class Recorder {
   private readonly alignment: number;
   readonly stats: RecorderStats = { dispatches: 0, submits: 0, readbacks: 0 };
   private readonly readPool: BufferPool;
+  /** While set (Engine.precompile), dispatches are only collected here, not recorded. */
+  collecting: [KernelInfo, Record<string, number>][] | null = null;
 
   constructor(
     private readonly device: GPUDevice,
@@ -105,6 +107,10 @@ export class Recorder {
     workgroups: readonly [number, number?, number?],
     constants: Record<string, number> = {},
   ): void {
+    if (this.collecting) {
+      this.collecting.push([info, constants]);
+      return;
+    }
     const pipeline = this.kernels.pipeline(info, constants);
     const entries: GPUBindGroupEntry[] = [];
     for (const b of info.bindings) {

@@ -14,7 +14,8 @@ export interface MatmulOptions {
   transposeB?: boolean;
 }
 
-interface Operand {
+/** @internal One operand of a product as the kernels read it. */
+export interface Operand {
   batch: number;
   rows: number;
   cols: number;
@@ -35,8 +36,8 @@ function transposeOperand(o: Operand, transpose: boolean): Operand {
   return transpose ? { batch: o.batch, rows: o.cols, cols: o.rows, strides: [o.strides[0], o.strides[2], o.strides[1]] } : o;
 }
 
-/** Record C = A·B for operands described by strides; C is dense [batch, M, N]. */
-function dispatchMatmul(A: Tensor, a: Operand, B: Tensor, b: Operand, C: Tensor, batch: number, accumulate = false): void {
+/** @internal Record C = A·B for operands described by strides; C is dense [batch, M, N]. */
+export function dispatchMatmul(A: Tensor, a: Operand, B: Tensor, b: Operand, C: Tensor, batch: number, accumulate = false): void {
   A.engine.run(
     "matmul/matmul",
     { A, B, C },

@@ -6,7 +6,8 @@ let shared: Promise<Engine> | null = null;
 
 export function testEngine(): Promise<Engine> {
   if (!shared) {
-    shared = Engine.create({ validate: true, verbose: false });
+    // Kernel variants from the heuristics only (no timing-dependent choice in a test), nothing written to ~/.cache.
+    shared = Engine.create({ validate: true, verbose: false, autotune: "off", tuneStore: null });
     afterAll(async () => (await shared)?.destroy());
   }
   return shared;

@@ -1,0 +1,282 @@
+/**
+ * Kernel variants chosen per adapter by measurement. An op family (conv2d's forward, matmul, ...) has several
+ * kernels that compute the same thing: register-blocked, barrier-free ones for CPU adapters such as SwiftShader,
+ * shared-memory tiles for GPUs, different tile sizes and splits. Which is fastest depends on the adapter and the
+ * shape, so the op asks the tuner:
+ *
+ *   1. an override (EngineOptions.variants, or the DDPM_WEBGPU_VARIANTS environment variable in Node) wins;
+ *   2. else a measured choice for this adapter and shape class, from this engine or the cache (TuneStore);
+ *   3. else the family's heuristic, and the problem is queued: the next `await engine.autotune()` times every
+ *      candidate on inputs of that shape (a warm-up run, then the median of a few) and remembers the fastest.
+ *
+ * Recording stays synchronous (an op never waits for a measurement); the training and sampling loops call
+ * autotune() once after their first step, which is when every shape of the model has been seen.
+ */
+
+/** A kernel variant of a family; the tuner stores its name. */
+export interface Variant {
+  readonly name: string;
+}
+
+/** One run of a variant on prepared inputs, for timing. */
+export interface Trial {
+  /** Record one run (the tuner submits and waits). */
+  run(): void;
+  /** Free the inputs. */
+  dispose(): void;
+}
+
+/** A problem an op asks about: which variant of `family` for this shape class. */
+export interface TuneProblem<V extends Variant> {
+  /** The family, e.g. "conv2d.forward"; overrides name it. */
+  family: string;
+  /** The shape class within the family (the exact shape, as a short string). */
+  key: string;
+  /** The variants that apply to this problem (at least one). */
+  candidates: readonly V[];
+  /** The choice without a measurement (one of the candidates). */
+  heuristic: V;
+  /** Inputs of this shape and a way to run `variant` on them; called only by autotune(). */
+  trial: (variant: V) => Trial;
+}
+
+/** Where measured choices persist between runs (a JSON file in Node, localStorage in a browser). */
+export interface TuneStore {
+  load(): string | null;
+  save(text: string): void;
+}
+
+export interface TunerOptions {
+  /**
+   * "auto" (default): unseen shapes are queued for `engine.autotune()`; "off": the heuristics only (tests that
+   * must not depend on timing, or an embedder who wants no measurement).
+   */
+  mode?: "auto" | "off";
+  /**
+   * Force variants: `{ "conv2d.forward": "conv3x3_4x4" }` for every shape of a family, or
+   * `{ "conv2d.forward@<key>": "..." }` for one shape class. A name that is not a candidate of a problem is an error.
+   */
+  overrides?: Record<string, string>;
+  /** Persist measured choices (per adapter and kernel-source hash). */
+  store?: TuneStore;
+}
+
+/** What autotune() measured for one problem. */
+export interface TuneResult {
+  family: string;
+  key: string;
+  /** Median milliseconds per run of each candidate measured (a candidate dropped after its warm-up run: absent). */
+  times: Record<string, number>;
+  chosen: string;
+  heuristic: string;
+}
+
+interface StoredTable {
+  format: 1;
+  adapter: string;
+  sources: string;
+  choices: Record<string, string>;
+}
+
+/** Timing rule: a warm-up run (compiles the pipelines), then `RUNS` timed runs; the median counts. */
+const RUNS = 3;
+/** A candidate whose warm-up run is this many times slower than the best so far is not timed further. */
+const DROP_FACTOR = 4;
+
+export class Tuner {
+  readonly mode: "auto" | "off";
+  private readonly overrides: Record<string, string>;
+  private readonly choices = new Map<string, string>();
+  private readonly pending = new Map<string, TuneProblem<Variant>>();
+  /** Every measurement made by this engine, in order. */
+  readonly results: TuneResult[] = [];
+
+  constructor(
+    private readonly adapterKey: string,
+    private readonly sourcesHash: string,
+    private readonly options: TunerOptions = {},
+  ) {
+    this.mode = options.mode ?? "auto";
+    this.overrides = { ...parseOverrides(envVariants()), ...(options.overrides ?? {}) };
+    this.loadStore();
+  }
+
+  /** The variant to use for `problem` (see the file comment for the order of precedence). */
+  choose<V extends Variant>(problem: TuneProblem<V>): V {
+    const id = `${problem.family}@${problem.key}`;
+    const forced = this.overrides[id] ?? this.overrides[problem.family];
+    if (forced !== undefined) {
+      const v = problem.candidates.find((c) => c.name === forced);
+      if (!v) {
+        throw new Error(
+          `variant override ${problem.family} = '${forced}' does not apply to ${problem.key}; ` +
+            `its variants there: ${problem.candidates.map((c) => c.name).join(", ")}`,
+        );
+      }
+      return v;
+    }
+    const known = this.choices.get(id);
+    if (known !== undefined) {
+      const v = problem.candidates.find((c) => c.name === known);
+      if (v) return v;
+    }
+    if (this.mode === "auto" && problem.candidates.length > 1 && !this.pending.has(id)) {
+      this.pending.set(id, problem as unknown as TuneProblem<Variant>);
+    }
+    return problem.heuristic;
+  }
+
+  /** Problems seen but not measured yet. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Time every pending problem's candidates and remember the fastest. `sync` submits and waits for the GPU.
+   * `onProgress` is told after each problem. Returns what was measured.
+   */
+  async tune(sync: () => Promise<void>, onProgress?: (done: number, total: number, result: TuneResult) => void): Promise<TuneResult[]> {
+    const problems = [...this.pending.entries()];
+    this.pending.clear();
+    const measured: TuneResult[] = [];
+    for (const [id, problem] of problems) {
+      const times: Record<string, number> = {};
+      let best = Infinity;
+      for (const variant of problem.candidates) {
+        const trial = problem.trial(variant);
+        try {
+          let start = now();
+          trial.run();
+          await sync();
+          const warm = now() - start;
+          if (warm > DROP_FACTOR * best) continue;
+          const runs: number[] = [];
+          for (let r = 0; r < RUNS; r++) {
+            start = now();
+            trial.run();
+            await sync();
+            runs.push(now() - start);
+          }
+          runs.sort((a, b) => a - b);
+          times[variant.name] = runs[RUNS >> 1];
+          best = Math.min(best, times[variant.name]);
+        } finally {
+          trial.dispose();
+        }
+      }
+      const chosen = Object.entries(times).reduce((a, b) => (b[1] < a[1] ? b : a))[0];
+      this.choices.set(id, chosen);
+      const result = { family: problem.family, key: problem.key, times, chosen, heuristic: problem.heuristic.name };
+      measured.push(result);
+      this.results.push(result);
+      onProgress?.(measured.length, problems.length, result);
+    }
+    if (measured.length) this.saveStore();
+    return measured;
+  }
+
+  /** The measured choices, "family@key" → variant name. */
+  table(): Record<string, string> {
+    return Object.fromEntries(this.choices);
+  }
+
+  private loadStore(): void {
+    const text = this.options.store?.load();
+    if (!text) return;
+    try {
+      const stored = JSON.parse(text) as StoredTable;
+      // Choices measured on another adapter or for other kernel sources are stale: start afresh.
+      if (stored.format !== 1 || stored.adapter !== this.adapterKey || stored.sources !== this.sourcesHash) return;
+      for (const [id, name] of Object.entries(stored.choices)) if (typeof name === "string") this.choices.set(id, name);
+    } catch {
+      // An unreadable cache is only a lost measurement: tune again.
+    }
+  }
+
+  private saveStore(): void {
+    if (!this.options.store) return;
+    const table: StoredTable = { format: 1, adapter: this.adapterKey, sources: this.sourcesHash, choices: this.table() };
+    this.options.store.save(`${JSON.stringify(table, null, 1)}\n`);
+  }
+}
+
+/** "family=variant,family@key=variant" (DDPM_WEBGPU_VARIANTS) as an overrides object. */
+export function parseOverrides(text: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!text) return out;
+  for (const part of text.split(",")) {
+    const item = part.trim();
+    if (!item) continue;
+    const eq = item.lastIndexOf("=");
+    if (eq <= 0 || eq === item.length - 1) throw new Error(`DDPM_WEBGPU_VARIANTS: '${item}' is not family=variant`);
+    out[item.slice(0, eq).trim()] = item.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+function envVariants(): string | undefined {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.DDPM_WEBGPU_VARIANTS;
+}
+
+/** localStorage as a TuneStore, where a page has one. */
+export function browserTuneStore(key = "ddpm-webgpu/autotune"): TuneStore | undefined {
+  const storage = (globalThis as { localStorage?: Storage }).localStorage;
+  if (!storage) return undefined;
+  return {
+    load: () => storage.getItem(key),
+    save: (text) => {
+      try {
+        storage.setItem(key, text);
+      } catch {
+        // Quota or privacy mode: the choices just are not kept.
+      }
+    },
+  };
+}
+
+/**
+ * A JSON file as a TuneStore, in Node: `path`, or $XDG_CACHE_HOME (else ~/.cache)/ddpm-webgpu/autotune.json.
+ * Written to a temporary file and renamed, so a crash never leaves half a file. Undefined outside Node.
+ */
+export async function nodeTuneStore(path?: string): Promise<TuneStore | undefined> {
+  const proc = (globalThis as { process?: { versions?: { node?: string }; env: Record<string, string | undefined> } }).process;
+  if (!proc?.versions?.node) return undefined;
+  const fs = await import("node:fs");
+  const os = await import("node:os");
+  const nodePath = await import("node:path");
+  const file = path ?? nodePath.join(proc.env.XDG_CACHE_HOME || nodePath.join(os.homedir(), ".cache"), "ddpm-webgpu", "autotune.json");
+  return {
+    load: () => {
+      try {
+        return fs.readFileSync(file, "utf8");
+      } catch {
+        return null;
+      }
+    },
+    save: (text) => {
+      try {
+        fs.mkdirSync(nodePath.dirname(file), { recursive: true });
+        const temp = `${file}.${Math.random().toString(36).slice(2)}.tmp`;
+        fs.writeFileSync(temp, text);
+        fs.renameSync(temp, file);
+      } catch {
+        // A read-only home: the choices are kept for this process only.
+      }
+    },
+  };
+}
+
+/** A short, stable hash (FNV-1a, 32 bits, hex) of a string: the kernel sources' fingerprint. */
+export function hashText(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, "0");
+}
+
+function now(): number {
+  return globalThis.performance?.now() ?? Date.now();
+}
