@@ -76,7 +76,7 @@ export function markdownReport(report: BenchReport): string {
       "Wall time per step (recording + submit + wait). train = forward, MSE loss, backward, global-norm clipping, AdamW fused with the EMA " +
         "(tfjs: tf.train.adam via minimize, no clipping or EMA); sample = forward + the fused DDPM step (tfjs: the same arithmetic as tfjs ops). " +
         "Peak GPU = pooled buffers during the timed steps; needed = parameters + gradients + AdamW moments + EMA + the activations the tape " +
-        "holds for the backward pass (train), or the parameters (sample); peak / needed is the memory goal's ratio (≤ 1.3). " +
+        "holds for the backward pass (train), or the parameters (sample); peak / needed is the memory goal's ratio (≤ 1.3, training). " +
         "new buffers = storage buffers created during the timed steps (the pool serves everything when 0).",
       "",
     );
@@ -102,7 +102,7 @@ export function markdownReport(report: BenchReport): string {
           mib(r.peakBytes),
           mib(r.stateBytes),
           r.activationBytes === undefined ? "—" : mib(r.activationBytes),
-          `${(r.peakBytes / r.stateBytes).toFixed(2)}×`,
+          r.step === "train" ? `${(r.peakBytes / r.stateBytes).toFixed(2)}×` : "—",
           r.check,
         ]),
       ),

@@ -711,7 +711,7 @@ async function e2eRows(context: SuiteContext, timer: EngineTimer, name: SuiteCon
 
   // Validate: the forward is finite, and (with the peer) the tfjs U-Net holding the same weights agrees.
   const state = peer ? await model.stateDict() : null;
-  const ours = engine.noGrad(() => model.forward({ sample: noisy, timesteps, classLabels: labels }));
+  const ours = engine.noGrad(() => engine.tidy(() => model.forward({ sample: noisy, timesteps, classLabels: labels })));
   const oursData = await ours.data();
   ours.dispose();
   if (!oursData.every(Number.isFinite)) throw new Error(`bench: ${name} forward gives non-finite values`);

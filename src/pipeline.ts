@@ -11,6 +11,7 @@ import { lossCsv } from "./io/csv.js";
 import { nodeModules, pathExists } from "./io/fs.js";
 import { readSchedulerConfig } from "./io/diffusers.js";
 import { DDIMScheduler, DDPMScheduler } from "./diffusion/schedulers.js";
+import type { TuneResult } from "./gpu/tuner.js";
 import type { DDPMSchedulerConfig } from "./diffusion/config.js";
 import { variationalBound } from "./diffusion/bound.js";
 import { UNet2DModel, type UNet2DConfig } from "./nn/unet.js";
@@ -176,6 +177,7 @@ export async function trainJob(options: TrainJobOptions) {
     state,
     conditional,
     shouldStop: () => performance.now() > trainingDeadline(),
+    onAutotune: autotuneLog(log, "training"),
     onLog: (r) => {
       const previous = history.at(-1)?.seconds ?? 0;
       history.push({ step: r.step, loss: r.loss, seconds: (resumeFrom ? previous : 0) + r.seconds });
@@ -265,6 +267,19 @@ export interface SampleJobOptions {
 }
 
 /** Draw `count` samples into a PNG grid, and a trajectory strip (x_T … x₀ for one sample of each class). */
+/** One line on what an autotune measured: shapes, seconds, and how many choices differ from the heuristic. */
+function autotuneLog(log: (line: string) => void, phase: string) {
+  return (results: TuneResult[], seconds: number) => {
+    const changed = results.filter((r) => r.chosen !== r.heuristic);
+    log(
+      `autotune (${phase}): ${results.length} kernel shapes measured in ${seconds.toFixed(1)} s` +
+        (changed.length
+          ? `; ${changed.length} faster than the default: ${changed.slice(0, 4).map((r) => `${r.family} ${r.key} → ${r.chosen}`).join(", ")}${changed.length > 4 ? ", …" : ""}`
+          : "; the defaults were fastest"),
+    );
+  };
+}
+
 export async function sampleJob(options: SampleJobOptions) {
   const { engine, model } = options;
   const log = options.log ?? ((line: string) => console.log(line));
@@ -297,6 +312,7 @@ export async function sampleJob(options: SampleJobOptions) {
     steps: scheduler instanceof DDIMScheduler ? options.steps : undefined,
     eta: options.eta,
     model: forward(classes),
+    onAutotune: autotuneLog(log, "sampling"),
   });
   const seconds = (performance.now() - started) / 1000;
   const stepsTaken = scheduler.timesteps.length;
@@ -319,6 +335,7 @@ export async function sampleJob(options: SampleJobOptions) {
       eta: options.eta,
       model: forward(c.num_class_embeds ? Array.from({ length: rows }, (_, i) => i) : undefined),
       trajectoryFrames: frames,
+      onAutotune: autotuneLog(log, "trajectory"),
     });
     // rows = samples, columns = x_T … x₀
     const per = c.in_channels * size * size;

@@ -5,6 +5,7 @@
 import type { Engine } from "./engine.js";
 import type { DDIMScheduler, DDPMScheduler } from "./diffusion/schedulers.js";
 import type { Tensor } from "./tensor.js";
+import type { TuneResult } from "./gpu/tuner.js";
 import type { UNet2DModel } from "./nn/unet.js";
 import { add, scale as scaleBy, sub } from "./ops/index.js";
 
@@ -23,6 +24,8 @@ export interface SampleOptions {
   /** Keep x_t at this many evenly spaced points of the trajectory (x_T … x_0) on the CPU. */
   trajectoryFrames?: number;
   onStep?: (done: number, total: number) => void;
+  /** Told what the kernel autotune after the first step measured (only when there were new shapes). */
+  onAutotune?: (results: TuneResult[], seconds: number) => void;
 }
 
 export interface SampleResult {
@@ -57,6 +60,12 @@ export async function sampleLoop(options: SampleOptions): Promise<SampleResult> 
     x.dispose();
     x = next.keep();
     engine.flush();
+    if (i === 0 && engine.tuner.pendingCount > 0) {
+      // Every shape of the sampler has been met: measure the kernel variants of those not tuned before.
+      const begun = performance.now();
+      const results = await engine.autotune();
+      options.onAutotune?.(results, (performance.now() - begun) / 1000);
+    }
     options.onStep?.(i + 1, timesteps.length);
   }
   const images = await x.data();

@@ -5,6 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Engine, ops } from "../src/index.js";
+import { ATTENTION_VARIANTS } from "../src/ops/attention.js";
 import { checkOp } from "./helpers/check-op.js";
 import { testEngine } from "./helpers/engine.js";
 import * as R from "./reference/nn.js";
@@ -71,6 +72,27 @@ describe("attention", () => {
         cpu: (q, k, v) => R.attention(q, k, v, scale),
         inputs: (_, s, random) => uniformData(sizeOf(s), random, -2, 2),
       }));
+  }
+
+  // Each variant the tuner may pick (src/ops/attention.ts ATTENTION_VARIANTS), forced through the op.
+  for (const variant of Object.keys(ATTENTION_VARIANTS)) {
+    for (const shapes of [cases[1], cases[2]]) {
+      const scale = 1 / Math.sqrt(shapes[0][2]);
+      it(`attention, variant ${variant}: ${JSON.stringify(shapes)}`, async () => {
+        const previous = engine.tuner.override("attention", variant);
+        try {
+          await checkOp(engine, {
+            name: `attention (${variant}) ${JSON.stringify(shapes)}`,
+            shapes,
+            gpu: (q, k, v) => ops.attention(q, k, v, { scale }),
+            cpu: (q, k, v) => R.attention(q, k, v, scale),
+            inputs: (_, s, random) => uniformData(sizeOf(s), random, -2, 2),
+          });
+        } finally {
+          engine.tuner.override("attention", previous);
+        }
+      });
+    }
   }
 
   it("frees its score and probability matrices when no tape records it", async () => {

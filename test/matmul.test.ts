@@ -8,6 +8,7 @@ import { type Engine, ops } from "../src/index.js";
 import { checkOp } from "./helpers/check-op.js";
 import { testEngine } from "./helpers/engine.js";
 import * as R from "./reference/ops.js";
+import { MATMUL_VARIANTS } from "../src/ops/matmul.js";
 
 let engine: Engine;
 beforeAll(async () => {
@@ -123,5 +124,35 @@ describe("linear", () => {
         gradTol,
       }),
     );
+  }
+});
+
+// Every matmul variant (src/ops/matmul.ts MATMUL_VARIANTS), forced through the op, forward and both gradients:
+// the tuner may pick any of them on some adapter. (test/gemm.test.ts covers the shared kernel's edges directly.)
+describe("matmul variants through the op", () => {
+  for (const variant of Object.keys(MATMUL_VARIANTS)) {
+    const cases: { a: number[]; b: number[]; ta?: boolean; tb?: boolean }[] = [
+      { a: [65, 17], b: [17, 3] },
+      { a: [2, 17, 5], b: [63, 17], ta: true, tb: true },
+      { a: [1, 3], b: [3, 70] },
+    ];
+    for (const c of cases) {
+      it(`${variant}: ${JSON.stringify(c.a)}${c.ta ? "ᵀ" : ""} · ${JSON.stringify(c.b)}${c.tb ? "ᵀ" : ""}`, async () => {
+        const previous = engine.tuner.override("matmul", variant);
+        try {
+          await checkOp(engine, {
+            name: `matmul (${variant})`,
+            shapes: [c.a, c.b],
+            gpu: (a, b) => ops.matmul(a, b, { transposeA: c.ta, transposeB: c.tb }),
+            cpu: (a, b) => R.matmul(a, b, c.ta, c.tb),
+            forwardTol,
+            gradTol,
+            maxGradCoords: 64,
+          });
+        } finally {
+          engine.tuner.override("matmul", previous);
+        }
+      });
+    }
   }
 });

@@ -13,6 +13,8 @@ import bound from "../../shaders/bound.wgsl";
 import conv2d from "../../shaders/conv2d.wgsl";
 import diffusion from "../../shaders/diffusion.wgsl";
 import elementwise from "../../shaders/elementwise.wgsl";
+import flashAttention from "../../shaders/flash_attention.wgsl";
+import gemm from "../../shaders/gemm.wgsl";
 import groupnorm from "../../shaders/groupnorm.wgsl";
 import matmul from "../../shaders/matmul.wgsl";
 import misc from "../../shaders/misc.wgsl";
@@ -30,6 +32,8 @@ const rawSources: Record<string, string> = {
   conv2d,
   diffusion,
   elementwise,
+  flash_attention: flashAttention,
+  gemm,
   groupnorm,
   matmul,
   misc,

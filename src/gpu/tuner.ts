@@ -126,6 +126,17 @@ export class Tuner {
     return problem.heuristic;
   }
 
+  /**
+   * Force `variant` for `family` (or "family@key") from now on, or with undefined go back to the normal choice.
+   * Returns the previous override. (Tests and benchmarks run every variant through the ops this way.)
+   */
+  override(family: string, variant: string | undefined): string | undefined {
+    const previous = this.overrides[family];
+    if (variant === undefined) delete this.overrides[family];
+    else this.overrides[family] = variant;
+    return previous;
+  }
+
   /** Problems seen but not measured yet. */
   get pendingCount(): number {
     return this.pending.size;

@@ -6,4 +6,5 @@ export { conv2d, type Conv2dOptions } from "./conv.js";
 export { upsampleNearest2x, concat } from "./resample.js";
 export { groupNorm, type GroupNormOptions } from "./norm.js";
 export { softmax, attention, type AttentionOptions } from "./attention.js";
+export { flashAttention } from "./flash-attention.js";
 export { permute, timestepEmbedding, dropout, mseLoss, type TimestepEmbeddingOptions } from "./misc.js";

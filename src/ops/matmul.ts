@@ -6,6 +6,8 @@ import { record } from "../autograd.js";
 import { type Tensor, shapeString } from "../tensor.js";
 import { add, reshape } from "./elementwise.js";
 import { sum } from "./reduce.js";
+import { dispatchMatmulShared } from "./gemm.js";
+import type { Variant } from "../gpu/tuner.js";
 
 export interface MatmulOptions {
   /** Use aᵀ (the last two axes swapped). */
@@ -36,8 +38,8 @@ function transposeOperand(o: Operand, transpose: boolean): Operand {
   return transpose ? { batch: o.batch, rows: o.cols, cols: o.rows, strides: [o.strides[0], o.strides[2], o.strides[1]] } : o;
 }
 
-/** @internal Record C = A·B for operands described by strides; C is dense [batch, M, N]. */
-export function dispatchMatmul(A: Tensor, a: Operand, B: Tensor, b: Operand, C: Tensor, batch: number, accumulate = false): void {
+/** The register-tiled kernel (shaders/matmul.wgsl): barrier-free 4×4 blocks, the fast one on CPU adapters. */
+function dispatchMatmulRegister(A: Tensor, a: Operand, B: Tensor, b: Operand, C: Tensor, batch: number, accumulate: boolean): void {
   A.engine.run(
     "matmul/matmul",
     { A, B, C },
@@ -52,6 +54,47 @@ export function dispatchMatmul(A: Tensor, a: Operand, B: Tensor, b: Operand, C: 
     },
     [Math.ceil(b.cols / 32), Math.ceil(a.rows / 32), batch],
   );
+}
+
+interface MatmulVariant extends Variant {
+  dispatch: (A: Tensor, a: Operand, B: Tensor, b: Operand, C: Tensor, batch: number, accumulate: boolean) => void;
+}
+
+/** @internal The matmul family's variants: "register" (CPU adapters' pick), "shared" (64×64 workgroup tiles, GPUs'). */
+export const MATMUL_VARIANTS = {
+  register: { name: "register", dispatch: dispatchMatmulRegister },
+  shared: { name: "shared", dispatch: dispatchMatmulShared },
+} as const satisfies Record<string, MatmulVariant>;
+const MATMUL_CANDIDATES: readonly MatmulVariant[] = Object.values(MATMUL_VARIANTS);
+
+/** Elements an operand's strides reach: the buffer a trial needs for it. */
+function operandExtent(o: Operand, batch: number): number {
+  return (o.strides[0] ? (batch - 1) * o.strides[0] : 0) + (o.rows - 1) * o.strides[1] + (o.cols - 1) * o.strides[2] + 1;
+}
+
+/**
+ * @internal Record C = A·B for operands described by strides; C is dense [batch, M, N]. The kernel is the tuner's
+ * choice for this shape (family "matmul").
+ */
+export function dispatchMatmul(A: Tensor, a: Operand, B: Tensor, b: Operand, C: Tensor, batch: number, accumulate = false): void {
+  const engine = A.engine;
+  const layout = (o: Operand) => (o.strides[2] === 1 ? "" : "ᵀ") + (o.strides[0] === 0 && batch > 1 ? "*" : "");
+  const variant = engine.tuner.choose({
+    family: "matmul",
+    key: `${batch}×[${a.rows}×${a.cols}${layout(a)}]·[${b.rows}×${b.cols}${layout(b)}]${accumulate ? "+" : ""}`,
+    candidates: MATMUL_CANDIDATES,
+    heuristic: engine.adapter.isSoftware ? MATMUL_VARIANTS.register : MATMUL_VARIANTS.shared,
+    trial: (v) => {
+      const ta = engine.randn([operandExtent(a, batch)], { seed: 1 });
+      const tb = engine.randn([operandExtent(b, batch)], { seed: 2 });
+      const tc = engine.zeros([batch * a.rows * b.cols]);
+      return {
+        run: () => v.dispatch(ta, a, tb, b, tc, batch, accumulate),
+        dispose: () => [ta, tb, tc].forEach((t) => t.dispose()),
+      };
+    },
+  });
+  variant.dispatch(A, a, B, b, C, batch, accumulate);
 }
 
 /**

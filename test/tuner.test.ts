@@ -1,0 +1,117 @@
+/**
+ * The variant tuner (src/gpu/tuner.ts): precedence (override > measured/stored > heuristic), the measurement
+ * picking the faster candidate, the store (kept per adapter and kernel-source hash, a corrupt one ignored), and
+ * engine.autotune() measuring a real matmul's variants.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { Engine, ops } from "../src/index.js";
+import { type TuneProblem, type TuneStore, Tuner, parseOverrides } from "../src/gpu/tuner.js";
+
+const busy = (ms: number) => {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+};
+
+type V = { name: string; cost: number };
+const fast: V = { name: "fast", cost: 0 };
+const slow: V = { name: "slow", cost: 8 };
+
+function problem(key = "k", heuristic: V = slow): TuneProblem<V> {
+  return {
+    family: "fam",
+    key,
+    candidates: [slow, fast],
+    heuristic,
+    trial: (v) => ({ run: () => busy(v.cost), dispose: () => {} }),
+  };
+}
+
+function memoryStore(): TuneStore & { text: string | null } {
+  const store = { text: null as string | null, load: () => store.text, save: (t: string) => void (store.text = t) };
+  return store;
+}
+
+const sync = async () => {};
+
+describe("Tuner", () => {
+  it("uses the heuristic until measured, then the fastest; a measured choice persists per adapter and source hash", async () => {
+    const store = memoryStore();
+    const tuner = new Tuner("adapter-a", "hash-1", { store });
+    expect(tuner.choose(problem()).name).toBe("slow");
+    expect(tuner.choose(problem()).name).toBe("slow");
+    expect(tuner.pendingCount).toBe(1);
+    const results = await tuner.tune(sync);
+    expect(results).toHaveLength(1);
+    expect(results[0].chosen).toBe("fast");
+    expect(results[0].heuristic).toBe("slow");
+    expect(results[0].times.fast).toBeLessThan(8);
+    expect(tuner.pendingCount).toBe(0);
+    expect(tuner.choose(problem()).name).toBe("fast");
+    expect(tuner.table()).toEqual({ "fam@k": "fast" });
+
+    // Same adapter and sources: the stored choice is used without measuring again.
+    const again = new Tuner("adapter-a", "hash-1", { store });
+    expect(again.choose(problem()).name).toBe("fast");
+    expect(again.pendingCount).toBe(0);
+    // Another adapter, or changed kernel sources: stale, measured afresh.
+    for (const stale of [new Tuner("adapter-b", "hash-1", { store }), new Tuner("adapter-a", "hash-2", { store })]) {
+      expect(stale.choose(problem()).name).toBe("slow");
+      expect(stale.pendingCount).toBe(1);
+    }
+  });
+
+  it("a corrupt store is ignored; mode off never queues", async () => {
+    const store = memoryStore();
+    store.text = "{not json";
+    const tuner = new Tuner("a", "h", { store });
+    expect(tuner.choose(problem()).name).toBe("slow");
+    const off = new Tuner("a", "h", { mode: "off" });
+    expect(off.choose(problem()).name).toBe("slow");
+    expect(off.pendingCount).toBe(0);
+    expect(await off.tune(sync)).toEqual([]);
+  });
+
+  it("overrides: per family and per shape, checked against the candidates", () => {
+    const tuner = new Tuner("a", "h", { overrides: { fam: "fast", "fam@k2": "slow" } });
+    expect(tuner.choose(problem("k1")).name).toBe("fast");
+    expect(tuner.choose(problem("k2", fast)).name).toBe("slow");
+    expect(tuner.pendingCount).toBe(0);
+    const bad = new Tuner("a", "h", { overrides: { fam: "nope" } });
+    expect(() => bad.choose(problem())).toThrow(/variant override fam = 'nope' does not apply to k; its variants there: slow, fast/);
+    expect(tuner.override("fam", undefined)).toBe("fast");
+    expect(tuner.choose(problem("k1")).name).toBe("slow");
+  });
+
+  it("parses DDPM_WEBGPU_VARIANTS and names a malformed item", () => {
+    expect(parseOverrides("matmul=shared, conv2d.forward@1×2=conv3x3_4x4")).toEqual({ matmul: "shared", "conv2d.forward@1×2": "conv3x3_4x4" });
+    expect(parseOverrides(undefined)).toEqual({});
+    expect(() => parseOverrides("matmul")).toThrow(/'matmul' is not family=variant/);
+  });
+});
+
+describe("engine.autotune()", () => {
+  let engine: Engine | null = null;
+  afterAll(() => engine?.destroy());
+
+  it("measures both matmul variants of a shape the op met, then uses the winner; results stay correct", async () => {
+    const store = memoryStore();
+    engine = await Engine.create({ verbose: false, autotune: "auto", tuneStore: store });
+    const a = engine.randn([33, 17], { seed: 1 });
+    const b = engine.randn([17, 9], { seed: 2 });
+    const before = await engine.tidy(() => ops.matmul(a, b)).data();
+    expect(engine.tuner.pendingCount).toBe(1);
+    const results = await engine.autotune();
+    expect(results).toHaveLength(1);
+    expect(results[0].family).toBe("matmul");
+    // The first candidate is always timed; a later one may be dropped after a warm-up run 4× slower than the best.
+    expect(results[0].times.register).toBeGreaterThan(0);
+    expect(Object.keys(results[0].times).every((n) => n === "register" || n === "shared")).toBe(true);
+    expect(["register", "shared"]).toContain(results[0].chosen);
+    expect(engine.tuner.pendingCount).toBe(0);
+    expect(JSON.parse(store.text!).choices).toEqual(engine.tuner.table());
+    const after = await engine.tidy(() => ops.matmul(a, b)).data();
+    for (let i = 0; i < before.length; i++) expect(Math.abs(after[i] - before[i])).toBeLessThan(1e-5 * (1 + Math.abs(before[i])));
+    expect(engine.tuner.pendingCount).toBe(0);
+    expect(engine.memory().liveTensors).toBe(4);
+  });
+});
