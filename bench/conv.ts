@@ -6,6 +6,7 @@
  * GFLOP/s, and % of the FMA peak (bench/peak.ts's peak_fma_16) measured in the same interleaved repeats.
  *
  *   node scripts/run.mjs bench/conv.ts [--repeats 5] [--variants v1,general,current] [--only 16x16]
+ *     [--shapes splits] [--passes forward,input]
  *
  * Variants: v1 = the first kernels (shaders/bench.wgsl conv_v1_*: 4×4 register blocks, bounds checks in the
  * inner loop; bias gradient by ops.sum); general = the current pipeline (packed weight, padded input copy,
@@ -14,8 +15,10 @@
  * as they read: 8 channels × 4×8 pixels, 4×4 on images narrower than 8; weight gradient 8 or 4 output × 4 input
  * channels × 9 taps per invocation). Tuning variants: small (the 4×4 tile for every 3×3 layer), narrow / wide
  * (one 3×3 weight-gradient kernel for every layer), wg16, wg32, wg128 (workgroup size of the tiled kernels),
- * split64, split1024 (weight-gradient invocations target; default 256). v1 makes a run take about 10 minutes;
- * `--variants current` takes about 2.
+ * split64, split1024 (weight-gradient invocations target; default 256), cs1, cs2, cs4, cs8, cs16 (channel splits
+ * of the forward and input gradient forced; current = defaultChannelSplits). v1 makes a run take about 10
+ * minutes; `--variants current` takes about 2. `--shapes splits` times the small-map layers that channel
+ * splits are for (and big ones that must not get slower) instead of the U-Net step's.
  *
  * The machine may be shared: each repeat runs every variant once (interleaved), and % of peak compares with the
  * peak measured in those same repeats, so load changes mostly cancel.
@@ -79,6 +82,16 @@ const SHAPES: ConvShape[] = [
   shape(1, 8, 64, 16, 32, 3),
   shape(1, 8, 64, 16, 32, 1),
   shape(1, 8, 32, 16, 1, 3),
+];
+
+/** Small maps with many channels (google/ddpm-cifar10-32's 4×4 and 8×8 layers at batch 1, the MNIST preset's
+ * 8×8 at batch 16), and layers with enough tiles already: `--shapes splits`. */
+const SPLIT_SHAPES: ConvShape[] = [
+  shape(1, 1, 256, 4, 256, 3),
+  shape(1, 1, 256, 8, 256, 3),
+  shape(1, 16, 32, 8, 32, 3),
+  shape(1, 1, 128, 32, 128, 3),
+  shape(1, 16, 16, 16, 16, 3),
 ];
 
 type Family = "forward" | "input" | "weight";
@@ -170,6 +183,9 @@ async function main(): Promise<void> {
   };
   const repeats = Number(option("repeats", "5"));
   const only = option("only", "");
+  const shapes = { step: SHAPES, splits: SPLIT_SHAPES }[option("shapes", "step")];
+  if (!shapes) throw new Error(`bench/conv.ts: --shapes is step or splits, got '${option("shapes", "")}'`);
+  const passes = option("passes", FAMILIES.join(",")).split(",");
   const engine = await Engine.create({ validate: false });
   console.log(`adapter: ${engine.adapter.vendor} ${engine.adapter.architecture} (${engine.adapter.description || engine.adapter.backend})`);
 
@@ -185,6 +201,7 @@ async function main(): Promise<void> {
     tuned("wide", { weightGrad: "conv3x3Wide" }),
     tuned("split64", { weightGradInvocations: 64 }),
     tuned("split1024", { weightGradInvocations: 1024 }),
+    ...[1, 2, 4, 8, 16].map((channelSplits) => tuned(`cs${channelSplits}`, { channelSplits })),
   ];
   const names = option("variants", "v1,general,current").split(",");
   const variants = names.map((name) => {
@@ -201,7 +218,7 @@ async function main(): Promise<void> {
   let peakSum = 0;
   let peakCount = 0;
 
-  for (const s of SHAPES) {
+  for (const s of shapes) {
     const label = `N${s.x[0]} C${s.x[1]} ${s.x[2]}×${s.x[3]} → O${s.outChannels} ${s.kernel}×${s.kernel}${s.stride > 1 ? ` s${s.stride}` : ""}`;
     if (only && !label.includes(only)) continue;
     const random = rng(7);
@@ -240,7 +257,7 @@ async function main(): Promise<void> {
     // Several calls per timed submit for small layers, so the submit/wait round trip does not dominate.
     const calls = Math.max(1, Math.min(16, Math.round(flops / 2e7)));
     for (const family of FAMILIES) {
-      if (family === "input" && !s.inputGrad) continue;
+      if ((family === "input" && !s.inputGrad) || !passes.includes(family)) continue;
       const timed: Record<string, () => void> = { peak: peak.run };
       for (const v of variants) {
         timed[v.name] = () =>
@@ -278,7 +295,7 @@ async function main(): Promise<void> {
   console.log(markdownTable(["shape (calls per step)", "pass", "MFLOP", "peak GF/s", ...variants.map((v) => v.name)], rows));
   const peakMean = peakSum / Math.max(1, peakCount);
   console.log(`\nPer training step (Σ calls × median ms); mean peak ${peakMean.toFixed(2)} GFLOP/s.\n`);
-  const summary = FAMILIES.map((family) => {
+  const summary = FAMILIES.filter((family) => passes.includes(family)).map((family) => {
     const flops = totalFlops.get(family) ?? 0;
     const base = totals.get(`${family} ${variants[0].name}`) ?? NaN;
     return [

@@ -38,7 +38,8 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const started = performance.now();
   const loadBefore = loadavg()[0];
-  const engine = await Engine.create({ validate: false });
+  // Kernel variants measured afresh in every run (no cache): the rows show what the autotune picks.
+  const engine = await Engine.create({ validate: false, tuneStore: null });
   const peer = args.peer ? await createPeer() : null;
   const report = await runSuite({
     engine,

@@ -18,7 +18,8 @@ async function post(path: string, body: string): Promise<void> {
 async function main(): Promise<void> {
   const argv = JSON.parse(new URLSearchParams(location.search).get("args") ?? "[]") as string[];
   const args = parseArgs(argv);
-  const engine = await Engine.create({ validate: false });
+  // Kernel variants measured afresh in every run (no cache): the rows show what the autotune picks.
+  const engine = await Engine.create({ validate: false, tuneStore: null });
   const peer = args.peer ? await TfjsPeer.create(tf) : null;
   const started = performance.now();
   let pending = Promise.resolve();

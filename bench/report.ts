@@ -47,16 +47,18 @@ export function markdownReport(report: BenchReport): string {
   if (report.kernels.length) {
     lines.push("", "## Kernels", "");
     lines.push(
-      "Per call. GB/s rows count one read of each input and one write of each output. clock: gpu = timestamp queries, wall = submit → done.",
+      "Per call. GB/s rows count one read of each input and one write of each output. clock: gpu = timestamp queries, wall = submit → done. " +
+        "variant = the kernel the autotune measured fastest for the row's shapes (src/gpu/tuner.ts; every candidate is timed after the warm-up run).",
       "",
     );
     lines.push(
       markdownTable(
-        ["kernel", "config", "shape", "clock", "ours ms", "ours rate", "% of peak", "tfjs ms", "tfjs rate", "tfjs % of peak", "speedup", "check"],
+        ["kernel", "config", "shape", "variant", "clock", "ours ms", "ours rate", "% of peak", "tfjs ms", "tfjs rate", "tfjs % of peak", "speedup", "check"],
         report.kernels.map((r: KernelRow) => [
           r.name,
           r.config,
           r.shape,
+          r.variants?.length ? [...new Set(r.variants.map((v) => v.split(": ")[1]))].join(", ") : "—",
           r.ours.clock,
           ms(r.ours),
           rate(r.rate, r.unit),

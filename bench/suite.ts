@@ -15,6 +15,7 @@
  */
 import { AdamW, DDPMScheduler, type Engine, type Tensor, UNet2DModel, ops } from "../src/index.js";
 import { EMA, clipFactor } from "../src/optim/ema.js";
+import type { TuneResult } from "../src/gpu/tuner.js";
 import { resolveUNetConfig } from "../src/nn/unet.js";
 import { type ConvGeometry, conv2dForward, conv2dGeometry, conv2dInputGradient, conv2dWeightGradient } from "../src/ops/conv.js";
 import { stepReference } from "../src/diffusion/schedulers.js";
@@ -82,6 +83,8 @@ export interface Measured {
 
 export interface KernelRow {
   name: string;
+  /** The kernel variants the autotune chose for this row's shapes ("family: variant"), or [] when none was measured. */
+  variants?: string[];
   config: SuiteConfig | "-";
   /** The shape in words, e.g. "x [16,16,16,16] → 16, 3×3". */
   shape: string;
@@ -238,7 +241,7 @@ export async function runSuite(context: SuiteContext): Promise<BenchReport> {
     for (const config of options.configs) {
       if (!wanted(config) && !wanted("unet")) continue;
       report.models![config] = { batch: UNET_BENCH_CONFIGS[config].batch, config: { ...UNET_BENCH_CONFIGS[config].config } };
-      report.e2e.push(...(await e2eRows(context, timer, config)));
+      report.e2e.push(...(await e2eRows(context, timer, config, report.notes)));
     }
   }
   timer.destroy();
@@ -309,12 +312,14 @@ async function kernelRows(context: SuiteContext, timer: EngineTimer, peak: PeakR
   const inConfigs = (c: SuiteConfig) => options.configs.includes(c);
 
   const addRow = (row: RowInput) => {
+    const tuned = timer.takeTuned();
     const work = row.flops ?? row.bytes!;
     const unit = row.flops !== null ? "GFLOP/s" : "GB/s";
     const rate = work / row.ours.ms / 1e6;
     const peerRate = row.peer ? work / row.peer.ms / 1e6 : null;
     const full: KernelRow = {
       ...row,
+      variants: tuned.map((r) => `${r.family}: ${r.chosen}`),
       unit,
       rate,
       peerRate,
@@ -686,7 +691,7 @@ async function adamwRow(context: SuiteContext, timer: EngineTimer, addRow: (row:
 
 // ---------------------------------------------------------------------------------------------- end to end
 
-async function e2eRows(context: SuiteContext, timer: EngineTimer, name: SuiteConfig): Promise<E2ERow[]> {
+async function e2eRows(context: SuiteContext, timer: EngineTimer, name: SuiteConfig, notes: string[]): Promise<E2ERow[]> {
   const { engine, peer, options, log } = context;
   const { batch, config } = UNET_BENCH_CONFIGS[name];
   const repeats = options.e2eRepeats[name];
@@ -733,6 +738,16 @@ async function e2eRows(context: SuiteContext, timer: EngineTimer, name: SuiteCon
   log(`[e2e] ${name}: check ${check}`);
 
   const rows: E2ERow[] = [];
+  const noteTuned = (what: string, results: TuneResult[]) => {
+    timer.takeTuned();
+    if (!results.length) return;
+    const changed = results.filter((r) => r.chosen !== r.heuristic);
+    const line =
+      `Autotune, ${what}: ${results.length} kernel shapes measured; ${changed.length} faster than the heuristic choice` +
+      (changed.length ? ` (${changed.map((r) => `${r.family} ${r.key}: ${r.chosen} instead of ${r.heuristic}`).join("; ")})` : "");
+    notes.push(line);
+    log(`[e2e] ${line}`);
+  };
   const counted = async (run: () => void) => {
     const before = { ...engine.stats };
     run();
@@ -762,7 +777,9 @@ async function e2eRows(context: SuiteContext, timer: EngineTimer, name: SuiteCon
       optimizer.step({ gradScale: clipFactor(engine, grads, 1), ema });
       optimizer.zeroGrad();
     });
-  const trainCounts = await counted(trainStep); // warm-up: pipelines, pool growth; the counts do not change
+  await counted(trainStep); // warm-up: pipelines, pool growth, and the shapes for the autotune
+  noteTuned(`${name} train`, await engine.autotune());
+  const trainCounts = await counted(trainStep); // the counts do not change from here on
   engine.resetPeak();
   const createdBefore = engine.memory().buffersCreated;
   const trainTimed = await timer.measure(trainStep, { repeats, warmup: 0 });
@@ -801,7 +818,9 @@ async function e2eRows(context: SuiteContext, timer: EngineTimer, name: SuiteCon
         scheduler.step(out, sampleT, noisy, { seed });
       }),
     );
-  const sampleCounts = await counted(sampleStep); // warm-up
+  await counted(sampleStep); // warm-up
+  noteTuned(`${name} sample`, await engine.autotune());
+  const sampleCounts = await counted(sampleStep);
   engine.resetPeak();
   const sampleCreatedBefore = engine.memory().buffersCreated;
   const sampleTimed = await timer.measure(sampleStep, { repeats, warmup: 0 });

@@ -11,6 +11,7 @@
  * The timestamps need a hook the engine does not expose: this file wraps the recorder's private `ensurePass`
  * (src/gpu/recorder.ts). If that method is renamed the timer says so and falls back to wall time.
  */
+import type { TuneResult } from "../src/gpu/tuner.js";
 import type { Engine } from "../src/index.js";
 import { median } from "./stats.js";
 
@@ -121,6 +122,14 @@ export class EngineTimer {
    * Median times of `run` (recorded work, ended by engine.sync()) over `repeats` runs after `warmup` runs.
    * `setup` runs before each run, untimed and synced (e.g. a forward pass whose backward is timed).
    */
+  /** What autotune() measured since the last takeTuned(). */
+  private tuned: TuneResult[] = [];
+
+  /** The autotune results of the measurements since the last call (the row's kernel choices). */
+  takeTuned(): TuneResult[] {
+    return this.tuned.splice(0);
+  }
+
   async measure(run: () => void, options: { repeats: number; warmup?: number; setup?: () => void }): Promise<Timing> {
     const { repeats, warmup = 1, setup } = options;
     for (let i = 0; i < warmup; i++) {
@@ -129,6 +138,9 @@ export class EngineTimer {
       run();
       await this.engine.sync();
     }
+    // The warm-up met the shapes: measure their kernel variants (as the training loop does after its first
+    // step), so the timed runs use the autotuned choice.
+    this.tuned.push(...(await this.engine.autotune()));
     const wallSamples: number[] = [];
     const gpuSamples: number[] = [];
     for (let i = 0; i < repeats; i++) {

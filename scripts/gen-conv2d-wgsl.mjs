@@ -17,16 +17,30 @@ const END = "// ---- END GENERATED ----";
 /** `base + k` in WGSL, or just `base` when k is 0. */
 const plus = (base, k) => (k ? `${base} + ${k}u` : base);
 
-/** Prologue shared by the forward-style kernels: tile origin (n, oy0, ox0) and the output-channel blocks. */
+/**
+ * Prologue shared by the forward-style kernels. The invocation's job (gid folded as grid1d does) walks tiles
+ * fastest, then output-channel groups, then channel splits, so that on small maps the lanes of one SIMD group
+ * (consecutive invocations) take several channel groups instead of idling. Gives the tile origin (n, oy0, ox0),
+ * the output-channel blocks, and the channel split: input channels c0 .. cEnd − 1, summed into image `image` =
+ * split · N + n of the output (the partial sums [S, N, O, HO, WO]; with one split, out itself and image = n).
+ */
 function tileOrigin(tileH, tileW, blocks) {
   const lines = [
+    "  let job = gid.x + gid.y * groups.x * WG;",
     "  let tilesPerImage = tp.tilesX * tp.tilesY;",
-    "  let n = gid.x / tilesPerImage;",
+    "  let tiles = tp.batch * tilesPerImage;",
     "  let blockCount = (tp.outChannels + 3u) / 4u;",
-    `  let ob = gid.y * ${blocks}u;`,
-    "  if (n >= tp.batch || ob >= blockCount) { return; }",
-    `  let oy0 = ((gid.x % tilesPerImage) / tp.tilesX) * ${tileH}u;`,
-    `  let ox0 = (gid.x % tp.tilesX) * ${tileW}u;`,
+    `  let channelGroups = (blockCount + ${blocks - 1}u) / ${blocks}u;`,
+    "  let tile = job % tiles;",
+    "  let split = job / tiles / channelGroups;",
+    "  if (split >= tp.splits) { return; }",
+    `  let ob = job / tiles % channelGroups * ${blocks}u;`,
+    "  let n = tile / tilesPerImage;",
+    `  let oy0 = ((tile % tilesPerImage) / tp.tilesX) * ${tileH}u;`,
+    `  let ox0 = (tile % tp.tilesX) * ${tileW}u;`,
+    "  let c0 = split * tp.splitChannels;",
+    "  let cEnd = min(c0 + tp.splitChannels, tp.inChannels);",
+    "  let image = split * tp.batch + n;",
   ];
   // Blocks past the last one are clamped (their results are not stored) so every read stays in bounds.
   for (let b = 0; b < blocks; b++) lines.push(`  let ob${b} = min(${plus("ob", b)}, blockCount - 1u);`);
@@ -38,7 +52,7 @@ function storeTile(tileH, tileW, blocks) {
   for (let t = 0; t < tileH; t++) {
     for (let j = 0; j < tileW; j++) {
       for (let b = 0; b < blocks; b++) {
-        lines.push(`  store_pixel(n, ${plus("oy0", t)}, ${plus("ox0", j)}, ${b ? `(ob + ${b}u)` : "ob"} * 4u, acc[${(t * tileW + j) * blocks + b}]);`);
+        lines.push(`  store_pixel(image, ${plus("oy0", t)}, ${plus("ox0", j)}, ${b ? `(ob + ${b}u)` : "ob"} * 4u, acc[${(t * tileW + j) * blocks + b}]);`);
       }
     }
   }
@@ -54,21 +68,23 @@ function convGeneral(name, tileH, tileW, blocks) {
   const L = [
     `// Any kernel size and stride. Invocation: ${4 * blocks} output channels × ${tileH}×${tileW} output pixels of one image,`,
     `// acc[(t·${tileW} + j)·${blocks} + b] = channels 4·(ob + b) .. +3 at pixel (oy0 + t, ox0 + j). One loop over the taps`,
-    "// (c, ky, kx) of packedWeight's rows, in order; rowAt follows x[n, c, oy0·s + ky, ox0·s] (x already padded).",
-    `// Grid: x = N · tilesY · tilesX (tiles of ${tileH}×${tileW}), y = ceil(O / ${4 * blocks}).`,
+    "// (c, ky, kx) of packedWeight's rows for c in c0 .. cEnd − 1, in order; rowAt follows x[n, c, oy0·s + ky, ox0·s]",
+    "// (x already padded).",
+    `// Grid: grid1d over jobs = N · tilesY · tilesX tiles of ${tileH}×${tileW} (fastest) × ceil(O / ${4 * blocks}) channel groups × splits.`,
     "@compute @workgroup_size(WG)",
-    `fn ${name}(@builtin(global_invocation_id) gid: vec3<u32>) {`,
+    `fn ${name}(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {`,
     ...tileOrigin(tileH, tileW, blocks),
     "  let s = tp.stride;",
     "  let rowStep = s * tp.sourceWidth;",
     "  let plane = tp.sourceHeight * tp.sourceWidth;",
-    "  var channelAt = n * tp.inChannels * plane + oy0 * rowStep + ox0 * s;",
+    "  let taps = tp.kernelHeight * tp.kernelWidth;",
+    "  var channelAt = (n * tp.inChannels + c0) * plane + oy0 * rowStep + ox0 * s;",
     "  var rowAt = channelAt;",
     "  var ky = 0u;",
     "  var kx = 0u;",
-    "  var wAt = 0u;",
+    "  var wAt = c0 * taps * blockCount;",
     `  var acc: array<vec4<f32>, ${tileH * tileW * blocks}>;`,
-    "  let rows = tp.inChannels * tp.kernelHeight * tp.kernelWidth;",
+    "  let rows = (cEnd - c0) * taps;",
     "  for (var row = 0u; row < rows; row++) {",
   ];
   for (let b = 0; b < blocks; b++) L.push(`    let w${b} = packedWeight[wAt + ob${b}];`);
@@ -115,9 +131,10 @@ function conv3x3(name, tileH, tileW, blocks) {
     `// 3×3 kernel, stride 1. Invocation: ${4 * blocks} output channels × ${tileH}×${tileW} output pixels of one image, from the`,
     `// ${tileH + 2}×${tileW + 2} window at virtual (oy0, ox0) of each channel: x{r}_{q} = the virtually padded input at (oy0 + r, ox0 + q),`,
     "// read at row{r}.index, col{q}.index of the channel (0 unless both are inside); w{ky}{kx}_{b} = the weights of tap",
-    `// (ky, kx) for channel block ob + b; acc as in conv_general. Grid: x = N · tilesY · tilesX, y = ceil(O / ${4 * blocks}).`,
+    "// (ky, kx) for channel block ob + b; acc as in conv_general; channels c0 .. cEnd − 1 only.",
+    `// Grid: grid1d over jobs = N · tilesY · tilesX tiles (fastest) × ceil(O / ${4 * blocks}) channel groups × splits.`,
     "@compute @workgroup_size(WG)",
-    `fn ${name}(@builtin(global_invocation_id) gid: vec3<u32>) {`,
+    `fn ${name}(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {`,
     ...tileOrigin(tileH, tileW, blocks),
     "  let width = tp.sourceWidth;",
     "  let plane = tp.sourceHeight * width;",
@@ -130,10 +147,10 @@ function conv3x3(name, tileH, tileW, blocks) {
     L.push(`  let col${q} = source_index(${plus("ox0", q)}, tp.left, tp.dilation, tp.sourceWidth);`);
   }
   L.push(
-    "  var xAt = n * tp.inChannels * plane;",
-    "  var wAt = 0u;",
+    "  var xAt = (n * tp.inChannels + c0) * plane;",
+    "  var wAt = c0 * 9u * blockCount;",
     `  var acc: array<vec4<f32>, ${tileH * tileW * blocks}>;`,
-    "  for (var c = 0u; c < tp.inChannels; c++) {",
+    "  for (var c = c0; c < cEnd; c++) {",
   );
   for (let ky = 0; ky < 3; ky++) {
     for (let kx = 0; kx < 3; kx++) {

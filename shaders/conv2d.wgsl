@@ -16,11 +16,12 @@
 //   bias gradient    gradBias[o] = Σ_{n,oy,ox} gradOut[n,o,oy,ox], summed by the weight-gradient kernels.
 //
 // Each pass is two to four dispatches: pack_weight lays the weight out as [C·KH·KW, ceil(O/4)] vec4 blocks of 4
-// output channels (transposed and flipped for the input gradient); a tiled kernel computes; when the weight
-// gradient's sum is split across invocations, reduce_splits adds the partial sums. The 3×3 kernels read the
-// input through a virtual zero padding (and dilation): the clamped offsets and inside-flags of their input
-// window are computed once per invocation (or per weight-gradient segment), so the inner loop pays one
-// select() per read and no copy is made. The any-size kernels read a padded copy made by pad_input, large
+// output channels (transposed and flipped for the input gradient); a tiled kernel computes; when a sum is
+// split across invocations (the weight gradient's over pixels; on small maps the forward's and the input
+// gradient's over input channels, so that enough invocations run), reduce_splits adds the partial sums. The
+// 3×3 kernels read the input through a virtual zero padding (and dilation): the clamped offsets and
+// inside-flags of their input window are computed once per invocation (or per weight-gradient segment), so the
+// inner loop pays one select() per read and no copy is made. The any-size kernels read a padded copy made by pad_input, large
 // enough that no tile reads outside it.
 //
 // Why this shape (measured on SwiftShader, the CPU Vulkan adapter: bench/conv.ts, bench/peak.ts): there every
@@ -30,7 +31,11 @@
 // there, every loop iteration copies the accumulators, and integer division runs lane by lane, so the tiles
 // are unrolled (the kernels between the GENERATED markers are written by scripts/gen-conv2d-wgsl.mjs), loops
 // are flat with big bodies, and index arithmetic stays out of inner loops. No barriers or workgroup memory:
-// both are slow on CPU adapters.
+// both are slow on CPU adapters. SwiftShader runs 4 consecutive invocations as the lanes of one SIMD group, so
+// the tiled kernels number their jobs tiles first, then output-channel groups: a 4×4 map at batch 1 (one tile)
+// fills the lanes with channel groups (with the groups on a grid axis of their own, 3 of 4 lanes idled: 2–2.5×
+// slower). Its few invocations then fit one workgroup, one CPU thread: splitting the sum over input channels
+// into partial sums makes more of them.
 
 // Tiled convolutions. The input they read is x [N, C, sourceHeight, sourceWidth] seen through a virtual zero
 // padding (top rows above, left columns to the left, more below and right) and dilation: virtual coordinate
@@ -55,6 +60,11 @@ struct TileParams {
   tilesX: u32,
   tilesY: u32,
   hasBias: u32,
+  // The sum over input channels in `splits` ranges of splitChannels: split s sums channels
+  // [s·splitChannels, min(C, (s+1)·splitChannels)) into its own partial output [s, N, O, HO, WO], and only
+  // split 0 adds the bias. One split (splitChannels = C) writes out itself.
+  splits: u32,
+  splitChannels: u32,
 };
 
 // pack_weight: packed[row, block] = (w[4·block + j, a, tap])_j with row = a·KH·KW + tap, where the weight is
@@ -207,14 +217,16 @@ fn source_index(v: u32, before: i32, dilation: u32, size: u32) -> SourceIndex {
   return SourceIndex(u32(clamp(sv, 0, i32(size) - 1)), dv >= 0 && sv * i32(dilation) == dv && sv < i32(size));
 }
 
-// out[n, o0 + i, oy, ox] = v[i] (+ bias[o0 + i]) for the channels and pixels that exist. (Without a bias the
-// bias binding holds the packed weight, which has at least O values, so the read stays in bounds.)
-fn store_pixel(n: u32, oy: u32, ox: u32, o0: u32, v: vec4<f32>) {
+// out[image, o0 + i, oy, ox] = v[i] (+ bias[o0 + i]) for the channels and pixels that exist, where image =
+// split · N + n (out holds the partial sums [S, N, O, HO, WO] when the channels are split); the bias goes into
+// split 0 only. (Without a bias the bias binding holds the packed weight, which has at least O values, so the
+// read stays in bounds.)
+fn store_pixel(image: u32, oy: u32, ox: u32, o0: u32, v: vec4<f32>) {
   if (oy >= tp.outHeight || ox >= tp.outWidth || o0 >= tp.outChannels) { return; }
   let plane = tp.outHeight * tp.outWidth;
-  let at = ((n * tp.outChannels + o0) * tp.outHeight + oy) * tp.outWidth + ox;
+  let at = ((image * tp.outChannels + o0) * tp.outHeight + oy) * tp.outWidth + ox;
   let last = tp.outChannels - 1u;
-  let b = select(vec4<f32>(0.0), vec4<f32>(bias[o0], bias[min(o0 + 1u, last)], bias[min(o0 + 2u, last)], bias[min(o0 + 3u, last)]), tp.hasBias == 1u);
+  let b = select(vec4<f32>(0.0), vec4<f32>(bias[o0], bias[min(o0 + 1u, last)], bias[min(o0 + 2u, last)], bias[min(o0 + 3u, last)]), tp.hasBias == 1u && image < tp.batch);
   let value = v + b;
   out[at] = value.x;
   if (o0 + 1u < tp.outChannels) { out[at + plane] = value.y; }
@@ -247,29 +259,39 @@ fn store_bias_grad(split: u32, os: vec4<u32>, v: vec4<f32>) {
 
 // Any kernel size and stride. Invocation: 8 output channels × 2×4 output pixels of one image,
 // acc[(t·4 + j)·2 + b] = channels 4·(ob + b) .. +3 at pixel (oy0 + t, ox0 + j). One loop over the taps
-// (c, ky, kx) of packedWeight's rows, in order; rowAt follows x[n, c, oy0·s + ky, ox0·s] (x already padded).
-// Grid: x = N · tilesY · tilesX (tiles of 2×4), y = ceil(O / 8).
+// (c, ky, kx) of packedWeight's rows for c in c0 .. cEnd − 1, in order; rowAt follows x[n, c, oy0·s + ky, ox0·s]
+// (x already padded).
+// Grid: grid1d over jobs = N · tilesY · tilesX tiles of 2×4 (fastest) × ceil(O / 8) channel groups × splits.
 @compute @workgroup_size(WG)
-fn conv_general(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn conv_general(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let job = gid.x + gid.y * groups.x * WG;
   let tilesPerImage = tp.tilesX * tp.tilesY;
-  let n = gid.x / tilesPerImage;
+  let tiles = tp.batch * tilesPerImage;
   let blockCount = (tp.outChannels + 3u) / 4u;
-  let ob = gid.y * 2u;
-  if (n >= tp.batch || ob >= blockCount) { return; }
-  let oy0 = ((gid.x % tilesPerImage) / tp.tilesX) * 2u;
-  let ox0 = (gid.x % tp.tilesX) * 4u;
+  let channelGroups = (blockCount + 1u) / 2u;
+  let tile = job % tiles;
+  let split = job / tiles / channelGroups;
+  if (split >= tp.splits) { return; }
+  let ob = job / tiles % channelGroups * 2u;
+  let n = tile / tilesPerImage;
+  let oy0 = ((tile % tilesPerImage) / tp.tilesX) * 2u;
+  let ox0 = (tile % tp.tilesX) * 4u;
+  let c0 = split * tp.splitChannels;
+  let cEnd = min(c0 + tp.splitChannels, tp.inChannels);
+  let image = split * tp.batch + n;
   let ob0 = min(ob, blockCount - 1u);
   let ob1 = min(ob + 1u, blockCount - 1u);
   let s = tp.stride;
   let rowStep = s * tp.sourceWidth;
   let plane = tp.sourceHeight * tp.sourceWidth;
-  var channelAt = n * tp.inChannels * plane + oy0 * rowStep + ox0 * s;
+  let taps = tp.kernelHeight * tp.kernelWidth;
+  var channelAt = (n * tp.inChannels + c0) * plane + oy0 * rowStep + ox0 * s;
   var rowAt = channelAt;
   var ky = 0u;
   var kx = 0u;
-  var wAt = 0u;
+  var wAt = c0 * taps * blockCount;
   var acc: array<vec4<f32>, 16>;
-  let rows = tp.inChannels * tp.kernelHeight * tp.kernelWidth;
+  let rows = (cEnd - c0) * taps;
   for (var row = 0u; row < rows; row++) {
     let w0 = packedWeight[wAt + ob0];
     let w1 = packedWeight[wAt + ob1];
@@ -298,37 +320,46 @@ fn conv_general(@builtin(global_invocation_id) gid: vec3<u32>) {
     channelAt = select(channelAt, channelAt + plane, channelDone);
     rowAt = select(select(rowAt, rowAt + tp.sourceWidth, rowDone), channelAt, channelDone);
   }
-  store_pixel(n, oy0, ox0, ob * 4u, acc[0]);
-  store_pixel(n, oy0, ox0, (ob + 1u) * 4u, acc[1]);
-  store_pixel(n, oy0, ox0 + 1u, ob * 4u, acc[2]);
-  store_pixel(n, oy0, ox0 + 1u, (ob + 1u) * 4u, acc[3]);
-  store_pixel(n, oy0, ox0 + 2u, ob * 4u, acc[4]);
-  store_pixel(n, oy0, ox0 + 2u, (ob + 1u) * 4u, acc[5]);
-  store_pixel(n, oy0, ox0 + 3u, ob * 4u, acc[6]);
-  store_pixel(n, oy0, ox0 + 3u, (ob + 1u) * 4u, acc[7]);
-  store_pixel(n, oy0 + 1u, ox0, ob * 4u, acc[8]);
-  store_pixel(n, oy0 + 1u, ox0, (ob + 1u) * 4u, acc[9]);
-  store_pixel(n, oy0 + 1u, ox0 + 1u, ob * 4u, acc[10]);
-  store_pixel(n, oy0 + 1u, ox0 + 1u, (ob + 1u) * 4u, acc[11]);
-  store_pixel(n, oy0 + 1u, ox0 + 2u, ob * 4u, acc[12]);
-  store_pixel(n, oy0 + 1u, ox0 + 2u, (ob + 1u) * 4u, acc[13]);
-  store_pixel(n, oy0 + 1u, ox0 + 3u, ob * 4u, acc[14]);
-  store_pixel(n, oy0 + 1u, ox0 + 3u, (ob + 1u) * 4u, acc[15]);
+  store_pixel(image, oy0, ox0, ob * 4u, acc[0]);
+  store_pixel(image, oy0, ox0, (ob + 1u) * 4u, acc[1]);
+  store_pixel(image, oy0, ox0 + 1u, ob * 4u, acc[2]);
+  store_pixel(image, oy0, ox0 + 1u, (ob + 1u) * 4u, acc[3]);
+  store_pixel(image, oy0, ox0 + 2u, ob * 4u, acc[4]);
+  store_pixel(image, oy0, ox0 + 2u, (ob + 1u) * 4u, acc[5]);
+  store_pixel(image, oy0, ox0 + 3u, ob * 4u, acc[6]);
+  store_pixel(image, oy0, ox0 + 3u, (ob + 1u) * 4u, acc[7]);
+  store_pixel(image, oy0 + 1u, ox0, ob * 4u, acc[8]);
+  store_pixel(image, oy0 + 1u, ox0, (ob + 1u) * 4u, acc[9]);
+  store_pixel(image, oy0 + 1u, ox0 + 1u, ob * 4u, acc[10]);
+  store_pixel(image, oy0 + 1u, ox0 + 1u, (ob + 1u) * 4u, acc[11]);
+  store_pixel(image, oy0 + 1u, ox0 + 2u, ob * 4u, acc[12]);
+  store_pixel(image, oy0 + 1u, ox0 + 2u, (ob + 1u) * 4u, acc[13]);
+  store_pixel(image, oy0 + 1u, ox0 + 3u, ob * 4u, acc[14]);
+  store_pixel(image, oy0 + 1u, ox0 + 3u, (ob + 1u) * 4u, acc[15]);
 }
 
 // 3×3 kernel, stride 1. Invocation: 8 output channels × 4×4 output pixels of one image, from the
 // 6×6 window at virtual (oy0, ox0) of each channel: x{r}_{q} = the virtually padded input at (oy0 + r, ox0 + q),
 // read at row{r}.index, col{q}.index of the channel (0 unless both are inside); w{ky}{kx}_{b} = the weights of tap
-// (ky, kx) for channel block ob + b; acc as in conv_general. Grid: x = N · tilesY · tilesX, y = ceil(O / 8).
+// (ky, kx) for channel block ob + b; acc as in conv_general; channels c0 .. cEnd − 1 only.
+// Grid: grid1d over jobs = N · tilesY · tilesX tiles (fastest) × ceil(O / 8) channel groups × splits.
 @compute @workgroup_size(WG)
-fn conv3x3_4x4(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn conv3x3_4x4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let job = gid.x + gid.y * groups.x * WG;
   let tilesPerImage = tp.tilesX * tp.tilesY;
-  let n = gid.x / tilesPerImage;
+  let tiles = tp.batch * tilesPerImage;
   let blockCount = (tp.outChannels + 3u) / 4u;
-  let ob = gid.y * 2u;
-  if (n >= tp.batch || ob >= blockCount) { return; }
-  let oy0 = ((gid.x % tilesPerImage) / tp.tilesX) * 4u;
-  let ox0 = (gid.x % tp.tilesX) * 4u;
+  let channelGroups = (blockCount + 1u) / 2u;
+  let tile = job % tiles;
+  let split = job / tiles / channelGroups;
+  if (split >= tp.splits) { return; }
+  let ob = job / tiles % channelGroups * 2u;
+  let n = tile / tilesPerImage;
+  let oy0 = ((tile % tilesPerImage) / tp.tilesX) * 4u;
+  let ox0 = (tile % tp.tilesX) * 4u;
+  let c0 = split * tp.splitChannels;
+  let cEnd = min(c0 + tp.splitChannels, tp.inChannels);
+  let image = split * tp.batch + n;
   let ob0 = min(ob, blockCount - 1u);
   let ob1 = min(ob + 1u, blockCount - 1u);
   let width = tp.sourceWidth;
@@ -351,10 +382,10 @@ fn conv3x3_4x4(@builtin(global_invocation_id) gid: vec3<u32>) {
   let col3 = source_index(ox0 + 3u, tp.left, tp.dilation, tp.sourceWidth);
   let col4 = source_index(ox0 + 4u, tp.left, tp.dilation, tp.sourceWidth);
   let col5 = source_index(ox0 + 5u, tp.left, tp.dilation, tp.sourceWidth);
-  var xAt = n * tp.inChannels * plane;
-  var wAt = 0u;
+  var xAt = (n * tp.inChannels + c0) * plane;
+  var wAt = c0 * 9u * blockCount;
   var acc: array<vec4<f32>, 32>;
-  for (var c = 0u; c < tp.inChannels; c++) {
+  for (var c = c0; c < cEnd; c++) {
     let w00_0 = packedWeight[wAt + ob0];
     let w00_1 = packedWeight[wAt + ob1];
     let w01_0 = packedWeight[wAt + blockCount + ob0];
@@ -490,53 +521,62 @@ fn conv3x3_4x4(@builtin(global_invocation_id) gid: vec3<u32>) {
     wAt += 9u * blockCount;
     xAt += plane;
   }
-  store_pixel(n, oy0, ox0, ob * 4u, acc[0]);
-  store_pixel(n, oy0, ox0, (ob + 1u) * 4u, acc[1]);
-  store_pixel(n, oy0, ox0 + 1u, ob * 4u, acc[2]);
-  store_pixel(n, oy0, ox0 + 1u, (ob + 1u) * 4u, acc[3]);
-  store_pixel(n, oy0, ox0 + 2u, ob * 4u, acc[4]);
-  store_pixel(n, oy0, ox0 + 2u, (ob + 1u) * 4u, acc[5]);
-  store_pixel(n, oy0, ox0 + 3u, ob * 4u, acc[6]);
-  store_pixel(n, oy0, ox0 + 3u, (ob + 1u) * 4u, acc[7]);
-  store_pixel(n, oy0 + 1u, ox0, ob * 4u, acc[8]);
-  store_pixel(n, oy0 + 1u, ox0, (ob + 1u) * 4u, acc[9]);
-  store_pixel(n, oy0 + 1u, ox0 + 1u, ob * 4u, acc[10]);
-  store_pixel(n, oy0 + 1u, ox0 + 1u, (ob + 1u) * 4u, acc[11]);
-  store_pixel(n, oy0 + 1u, ox0 + 2u, ob * 4u, acc[12]);
-  store_pixel(n, oy0 + 1u, ox0 + 2u, (ob + 1u) * 4u, acc[13]);
-  store_pixel(n, oy0 + 1u, ox0 + 3u, ob * 4u, acc[14]);
-  store_pixel(n, oy0 + 1u, ox0 + 3u, (ob + 1u) * 4u, acc[15]);
-  store_pixel(n, oy0 + 2u, ox0, ob * 4u, acc[16]);
-  store_pixel(n, oy0 + 2u, ox0, (ob + 1u) * 4u, acc[17]);
-  store_pixel(n, oy0 + 2u, ox0 + 1u, ob * 4u, acc[18]);
-  store_pixel(n, oy0 + 2u, ox0 + 1u, (ob + 1u) * 4u, acc[19]);
-  store_pixel(n, oy0 + 2u, ox0 + 2u, ob * 4u, acc[20]);
-  store_pixel(n, oy0 + 2u, ox0 + 2u, (ob + 1u) * 4u, acc[21]);
-  store_pixel(n, oy0 + 2u, ox0 + 3u, ob * 4u, acc[22]);
-  store_pixel(n, oy0 + 2u, ox0 + 3u, (ob + 1u) * 4u, acc[23]);
-  store_pixel(n, oy0 + 3u, ox0, ob * 4u, acc[24]);
-  store_pixel(n, oy0 + 3u, ox0, (ob + 1u) * 4u, acc[25]);
-  store_pixel(n, oy0 + 3u, ox0 + 1u, ob * 4u, acc[26]);
-  store_pixel(n, oy0 + 3u, ox0 + 1u, (ob + 1u) * 4u, acc[27]);
-  store_pixel(n, oy0 + 3u, ox0 + 2u, ob * 4u, acc[28]);
-  store_pixel(n, oy0 + 3u, ox0 + 2u, (ob + 1u) * 4u, acc[29]);
-  store_pixel(n, oy0 + 3u, ox0 + 3u, ob * 4u, acc[30]);
-  store_pixel(n, oy0 + 3u, ox0 + 3u, (ob + 1u) * 4u, acc[31]);
+  store_pixel(image, oy0, ox0, ob * 4u, acc[0]);
+  store_pixel(image, oy0, ox0, (ob + 1u) * 4u, acc[1]);
+  store_pixel(image, oy0, ox0 + 1u, ob * 4u, acc[2]);
+  store_pixel(image, oy0, ox0 + 1u, (ob + 1u) * 4u, acc[3]);
+  store_pixel(image, oy0, ox0 + 2u, ob * 4u, acc[4]);
+  store_pixel(image, oy0, ox0 + 2u, (ob + 1u) * 4u, acc[5]);
+  store_pixel(image, oy0, ox0 + 3u, ob * 4u, acc[6]);
+  store_pixel(image, oy0, ox0 + 3u, (ob + 1u) * 4u, acc[7]);
+  store_pixel(image, oy0 + 1u, ox0, ob * 4u, acc[8]);
+  store_pixel(image, oy0 + 1u, ox0, (ob + 1u) * 4u, acc[9]);
+  store_pixel(image, oy0 + 1u, ox0 + 1u, ob * 4u, acc[10]);
+  store_pixel(image, oy0 + 1u, ox0 + 1u, (ob + 1u) * 4u, acc[11]);
+  store_pixel(image, oy0 + 1u, ox0 + 2u, ob * 4u, acc[12]);
+  store_pixel(image, oy0 + 1u, ox0 + 2u, (ob + 1u) * 4u, acc[13]);
+  store_pixel(image, oy0 + 1u, ox0 + 3u, ob * 4u, acc[14]);
+  store_pixel(image, oy0 + 1u, ox0 + 3u, (ob + 1u) * 4u, acc[15]);
+  store_pixel(image, oy0 + 2u, ox0, ob * 4u, acc[16]);
+  store_pixel(image, oy0 + 2u, ox0, (ob + 1u) * 4u, acc[17]);
+  store_pixel(image, oy0 + 2u, ox0 + 1u, ob * 4u, acc[18]);
+  store_pixel(image, oy0 + 2u, ox0 + 1u, (ob + 1u) * 4u, acc[19]);
+  store_pixel(image, oy0 + 2u, ox0 + 2u, ob * 4u, acc[20]);
+  store_pixel(image, oy0 + 2u, ox0 + 2u, (ob + 1u) * 4u, acc[21]);
+  store_pixel(image, oy0 + 2u, ox0 + 3u, ob * 4u, acc[22]);
+  store_pixel(image, oy0 + 2u, ox0 + 3u, (ob + 1u) * 4u, acc[23]);
+  store_pixel(image, oy0 + 3u, ox0, ob * 4u, acc[24]);
+  store_pixel(image, oy0 + 3u, ox0, (ob + 1u) * 4u, acc[25]);
+  store_pixel(image, oy0 + 3u, ox0 + 1u, ob * 4u, acc[26]);
+  store_pixel(image, oy0 + 3u, ox0 + 1u, (ob + 1u) * 4u, acc[27]);
+  store_pixel(image, oy0 + 3u, ox0 + 2u, ob * 4u, acc[28]);
+  store_pixel(image, oy0 + 3u, ox0 + 2u, (ob + 1u) * 4u, acc[29]);
+  store_pixel(image, oy0 + 3u, ox0 + 3u, ob * 4u, acc[30]);
+  store_pixel(image, oy0 + 3u, ox0 + 3u, (ob + 1u) * 4u, acc[31]);
 }
 
 // 3×3 kernel, stride 1. Invocation: 8 output channels × 4×8 output pixels of one image, from the
 // 6×10 window at virtual (oy0, ox0) of each channel: x{r}_{q} = the virtually padded input at (oy0 + r, ox0 + q),
 // read at row{r}.index, col{q}.index of the channel (0 unless both are inside); w{ky}{kx}_{b} = the weights of tap
-// (ky, kx) for channel block ob + b; acc as in conv_general. Grid: x = N · tilesY · tilesX, y = ceil(O / 8).
+// (ky, kx) for channel block ob + b; acc as in conv_general; channels c0 .. cEnd − 1 only.
+// Grid: grid1d over jobs = N · tilesY · tilesX tiles (fastest) × ceil(O / 8) channel groups × splits.
 @compute @workgroup_size(WG)
-fn conv3x3_4x8(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn conv3x3_4x8(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let job = gid.x + gid.y * groups.x * WG;
   let tilesPerImage = tp.tilesX * tp.tilesY;
-  let n = gid.x / tilesPerImage;
+  let tiles = tp.batch * tilesPerImage;
   let blockCount = (tp.outChannels + 3u) / 4u;
-  let ob = gid.y * 2u;
-  if (n >= tp.batch || ob >= blockCount) { return; }
-  let oy0 = ((gid.x % tilesPerImage) / tp.tilesX) * 4u;
-  let ox0 = (gid.x % tp.tilesX) * 8u;
+  let channelGroups = (blockCount + 1u) / 2u;
+  let tile = job % tiles;
+  let split = job / tiles / channelGroups;
+  if (split >= tp.splits) { return; }
+  let ob = job / tiles % channelGroups * 2u;
+  let n = tile / tilesPerImage;
+  let oy0 = ((tile % tilesPerImage) / tp.tilesX) * 4u;
+  let ox0 = (tile % tp.tilesX) * 8u;
+  let c0 = split * tp.splitChannels;
+  let cEnd = min(c0 + tp.splitChannels, tp.inChannels);
+  let image = split * tp.batch + n;
   let ob0 = min(ob, blockCount - 1u);
   let ob1 = min(ob + 1u, blockCount - 1u);
   let width = tp.sourceWidth;
@@ -563,10 +603,10 @@ fn conv3x3_4x8(@builtin(global_invocation_id) gid: vec3<u32>) {
   let col7 = source_index(ox0 + 7u, tp.left, tp.dilation, tp.sourceWidth);
   let col8 = source_index(ox0 + 8u, tp.left, tp.dilation, tp.sourceWidth);
   let col9 = source_index(ox0 + 9u, tp.left, tp.dilation, tp.sourceWidth);
-  var xAt = n * tp.inChannels * plane;
-  var wAt = 0u;
+  var xAt = (n * tp.inChannels + c0) * plane;
+  var wAt = c0 * 9u * blockCount;
   var acc: array<vec4<f32>, 64>;
-  for (var c = 0u; c < tp.inChannels; c++) {
+  for (var c = c0; c < cEnd; c++) {
     let w00_0 = packedWeight[wAt + ob0];
     let w00_1 = packedWeight[wAt + ob1];
     let w01_0 = packedWeight[wAt + blockCount + ob0];
@@ -798,70 +838,70 @@ fn conv3x3_4x8(@builtin(global_invocation_id) gid: vec3<u32>) {
     wAt += 9u * blockCount;
     xAt += plane;
   }
-  store_pixel(n, oy0, ox0, ob * 4u, acc[0]);
-  store_pixel(n, oy0, ox0, (ob + 1u) * 4u, acc[1]);
-  store_pixel(n, oy0, ox0 + 1u, ob * 4u, acc[2]);
-  store_pixel(n, oy0, ox0 + 1u, (ob + 1u) * 4u, acc[3]);
-  store_pixel(n, oy0, ox0 + 2u, ob * 4u, acc[4]);
-  store_pixel(n, oy0, ox0 + 2u, (ob + 1u) * 4u, acc[5]);
-  store_pixel(n, oy0, ox0 + 3u, ob * 4u, acc[6]);
-  store_pixel(n, oy0, ox0 + 3u, (ob + 1u) * 4u, acc[7]);
-  store_pixel(n, oy0, ox0 + 4u, ob * 4u, acc[8]);
-  store_pixel(n, oy0, ox0 + 4u, (ob + 1u) * 4u, acc[9]);
-  store_pixel(n, oy0, ox0 + 5u, ob * 4u, acc[10]);
-  store_pixel(n, oy0, ox0 + 5u, (ob + 1u) * 4u, acc[11]);
-  store_pixel(n, oy0, ox0 + 6u, ob * 4u, acc[12]);
-  store_pixel(n, oy0, ox0 + 6u, (ob + 1u) * 4u, acc[13]);
-  store_pixel(n, oy0, ox0 + 7u, ob * 4u, acc[14]);
-  store_pixel(n, oy0, ox0 + 7u, (ob + 1u) * 4u, acc[15]);
-  store_pixel(n, oy0 + 1u, ox0, ob * 4u, acc[16]);
-  store_pixel(n, oy0 + 1u, ox0, (ob + 1u) * 4u, acc[17]);
-  store_pixel(n, oy0 + 1u, ox0 + 1u, ob * 4u, acc[18]);
-  store_pixel(n, oy0 + 1u, ox0 + 1u, (ob + 1u) * 4u, acc[19]);
-  store_pixel(n, oy0 + 1u, ox0 + 2u, ob * 4u, acc[20]);
-  store_pixel(n, oy0 + 1u, ox0 + 2u, (ob + 1u) * 4u, acc[21]);
-  store_pixel(n, oy0 + 1u, ox0 + 3u, ob * 4u, acc[22]);
-  store_pixel(n, oy0 + 1u, ox0 + 3u, (ob + 1u) * 4u, acc[23]);
-  store_pixel(n, oy0 + 1u, ox0 + 4u, ob * 4u, acc[24]);
-  store_pixel(n, oy0 + 1u, ox0 + 4u, (ob + 1u) * 4u, acc[25]);
-  store_pixel(n, oy0 + 1u, ox0 + 5u, ob * 4u, acc[26]);
-  store_pixel(n, oy0 + 1u, ox0 + 5u, (ob + 1u) * 4u, acc[27]);
-  store_pixel(n, oy0 + 1u, ox0 + 6u, ob * 4u, acc[28]);
-  store_pixel(n, oy0 + 1u, ox0 + 6u, (ob + 1u) * 4u, acc[29]);
-  store_pixel(n, oy0 + 1u, ox0 + 7u, ob * 4u, acc[30]);
-  store_pixel(n, oy0 + 1u, ox0 + 7u, (ob + 1u) * 4u, acc[31]);
-  store_pixel(n, oy0 + 2u, ox0, ob * 4u, acc[32]);
-  store_pixel(n, oy0 + 2u, ox0, (ob + 1u) * 4u, acc[33]);
-  store_pixel(n, oy0 + 2u, ox0 + 1u, ob * 4u, acc[34]);
-  store_pixel(n, oy0 + 2u, ox0 + 1u, (ob + 1u) * 4u, acc[35]);
-  store_pixel(n, oy0 + 2u, ox0 + 2u, ob * 4u, acc[36]);
-  store_pixel(n, oy0 + 2u, ox0 + 2u, (ob + 1u) * 4u, acc[37]);
-  store_pixel(n, oy0 + 2u, ox0 + 3u, ob * 4u, acc[38]);
-  store_pixel(n, oy0 + 2u, ox0 + 3u, (ob + 1u) * 4u, acc[39]);
-  store_pixel(n, oy0 + 2u, ox0 + 4u, ob * 4u, acc[40]);
-  store_pixel(n, oy0 + 2u, ox0 + 4u, (ob + 1u) * 4u, acc[41]);
-  store_pixel(n, oy0 + 2u, ox0 + 5u, ob * 4u, acc[42]);
-  store_pixel(n, oy0 + 2u, ox0 + 5u, (ob + 1u) * 4u, acc[43]);
-  store_pixel(n, oy0 + 2u, ox0 + 6u, ob * 4u, acc[44]);
-  store_pixel(n, oy0 + 2u, ox0 + 6u, (ob + 1u) * 4u, acc[45]);
-  store_pixel(n, oy0 + 2u, ox0 + 7u, ob * 4u, acc[46]);
-  store_pixel(n, oy0 + 2u, ox0 + 7u, (ob + 1u) * 4u, acc[47]);
-  store_pixel(n, oy0 + 3u, ox0, ob * 4u, acc[48]);
-  store_pixel(n, oy0 + 3u, ox0, (ob + 1u) * 4u, acc[49]);
-  store_pixel(n, oy0 + 3u, ox0 + 1u, ob * 4u, acc[50]);
-  store_pixel(n, oy0 + 3u, ox0 + 1u, (ob + 1u) * 4u, acc[51]);
-  store_pixel(n, oy0 + 3u, ox0 + 2u, ob * 4u, acc[52]);
-  store_pixel(n, oy0 + 3u, ox0 + 2u, (ob + 1u) * 4u, acc[53]);
-  store_pixel(n, oy0 + 3u, ox0 + 3u, ob * 4u, acc[54]);
-  store_pixel(n, oy0 + 3u, ox0 + 3u, (ob + 1u) * 4u, acc[55]);
-  store_pixel(n, oy0 + 3u, ox0 + 4u, ob * 4u, acc[56]);
-  store_pixel(n, oy0 + 3u, ox0 + 4u, (ob + 1u) * 4u, acc[57]);
-  store_pixel(n, oy0 + 3u, ox0 + 5u, ob * 4u, acc[58]);
-  store_pixel(n, oy0 + 3u, ox0 + 5u, (ob + 1u) * 4u, acc[59]);
-  store_pixel(n, oy0 + 3u, ox0 + 6u, ob * 4u, acc[60]);
-  store_pixel(n, oy0 + 3u, ox0 + 6u, (ob + 1u) * 4u, acc[61]);
-  store_pixel(n, oy0 + 3u, ox0 + 7u, ob * 4u, acc[62]);
-  store_pixel(n, oy0 + 3u, ox0 + 7u, (ob + 1u) * 4u, acc[63]);
+  store_pixel(image, oy0, ox0, ob * 4u, acc[0]);
+  store_pixel(image, oy0, ox0, (ob + 1u) * 4u, acc[1]);
+  store_pixel(image, oy0, ox0 + 1u, ob * 4u, acc[2]);
+  store_pixel(image, oy0, ox0 + 1u, (ob + 1u) * 4u, acc[3]);
+  store_pixel(image, oy0, ox0 + 2u, ob * 4u, acc[4]);
+  store_pixel(image, oy0, ox0 + 2u, (ob + 1u) * 4u, acc[5]);
+  store_pixel(image, oy0, ox0 + 3u, ob * 4u, acc[6]);
+  store_pixel(image, oy0, ox0 + 3u, (ob + 1u) * 4u, acc[7]);
+  store_pixel(image, oy0, ox0 + 4u, ob * 4u, acc[8]);
+  store_pixel(image, oy0, ox0 + 4u, (ob + 1u) * 4u, acc[9]);
+  store_pixel(image, oy0, ox0 + 5u, ob * 4u, acc[10]);
+  store_pixel(image, oy0, ox0 + 5u, (ob + 1u) * 4u, acc[11]);
+  store_pixel(image, oy0, ox0 + 6u, ob * 4u, acc[12]);
+  store_pixel(image, oy0, ox0 + 6u, (ob + 1u) * 4u, acc[13]);
+  store_pixel(image, oy0, ox0 + 7u, ob * 4u, acc[14]);
+  store_pixel(image, oy0, ox0 + 7u, (ob + 1u) * 4u, acc[15]);
+  store_pixel(image, oy0 + 1u, ox0, ob * 4u, acc[16]);
+  store_pixel(image, oy0 + 1u, ox0, (ob + 1u) * 4u, acc[17]);
+  store_pixel(image, oy0 + 1u, ox0 + 1u, ob * 4u, acc[18]);
+  store_pixel(image, oy0 + 1u, ox0 + 1u, (ob + 1u) * 4u, acc[19]);
+  store_pixel(image, oy0 + 1u, ox0 + 2u, ob * 4u, acc[20]);
+  store_pixel(image, oy0 + 1u, ox0 + 2u, (ob + 1u) * 4u, acc[21]);
+  store_pixel(image, oy0 + 1u, ox0 + 3u, ob * 4u, acc[22]);
+  store_pixel(image, oy0 + 1u, ox0 + 3u, (ob + 1u) * 4u, acc[23]);
+  store_pixel(image, oy0 + 1u, ox0 + 4u, ob * 4u, acc[24]);
+  store_pixel(image, oy0 + 1u, ox0 + 4u, (ob + 1u) * 4u, acc[25]);
+  store_pixel(image, oy0 + 1u, ox0 + 5u, ob * 4u, acc[26]);
+  store_pixel(image, oy0 + 1u, ox0 + 5u, (ob + 1u) * 4u, acc[27]);
+  store_pixel(image, oy0 + 1u, ox0 + 6u, ob * 4u, acc[28]);
+  store_pixel(image, oy0 + 1u, ox0 + 6u, (ob + 1u) * 4u, acc[29]);
+  store_pixel(image, oy0 + 1u, ox0 + 7u, ob * 4u, acc[30]);
+  store_pixel(image, oy0 + 1u, ox0 + 7u, (ob + 1u) * 4u, acc[31]);
+  store_pixel(image, oy0 + 2u, ox0, ob * 4u, acc[32]);
+  store_pixel(image, oy0 + 2u, ox0, (ob + 1u) * 4u, acc[33]);
+  store_pixel(image, oy0 + 2u, ox0 + 1u, ob * 4u, acc[34]);
+  store_pixel(image, oy0 + 2u, ox0 + 1u, (ob + 1u) * 4u, acc[35]);
+  store_pixel(image, oy0 + 2u, ox0 + 2u, ob * 4u, acc[36]);
+  store_pixel(image, oy0 + 2u, ox0 + 2u, (ob + 1u) * 4u, acc[37]);
+  store_pixel(image, oy0 + 2u, ox0 + 3u, ob * 4u, acc[38]);
+  store_pixel(image, oy0 + 2u, ox0 + 3u, (ob + 1u) * 4u, acc[39]);
+  store_pixel(image, oy0 + 2u, ox0 + 4u, ob * 4u, acc[40]);
+  store_pixel(image, oy0 + 2u, ox0 + 4u, (ob + 1u) * 4u, acc[41]);
+  store_pixel(image, oy0 + 2u, ox0 + 5u, ob * 4u, acc[42]);
+  store_pixel(image, oy0 + 2u, ox0 + 5u, (ob + 1u) * 4u, acc[43]);
+  store_pixel(image, oy0 + 2u, ox0 + 6u, ob * 4u, acc[44]);
+  store_pixel(image, oy0 + 2u, ox0 + 6u, (ob + 1u) * 4u, acc[45]);
+  store_pixel(image, oy0 + 2u, ox0 + 7u, ob * 4u, acc[46]);
+  store_pixel(image, oy0 + 2u, ox0 + 7u, (ob + 1u) * 4u, acc[47]);
+  store_pixel(image, oy0 + 3u, ox0, ob * 4u, acc[48]);
+  store_pixel(image, oy0 + 3u, ox0, (ob + 1u) * 4u, acc[49]);
+  store_pixel(image, oy0 + 3u, ox0 + 1u, ob * 4u, acc[50]);
+  store_pixel(image, oy0 + 3u, ox0 + 1u, (ob + 1u) * 4u, acc[51]);
+  store_pixel(image, oy0 + 3u, ox0 + 2u, ob * 4u, acc[52]);
+  store_pixel(image, oy0 + 3u, ox0 + 2u, (ob + 1u) * 4u, acc[53]);
+  store_pixel(image, oy0 + 3u, ox0 + 3u, ob * 4u, acc[54]);
+  store_pixel(image, oy0 + 3u, ox0 + 3u, (ob + 1u) * 4u, acc[55]);
+  store_pixel(image, oy0 + 3u, ox0 + 4u, ob * 4u, acc[56]);
+  store_pixel(image, oy0 + 3u, ox0 + 4u, (ob + 1u) * 4u, acc[57]);
+  store_pixel(image, oy0 + 3u, ox0 + 5u, ob * 4u, acc[58]);
+  store_pixel(image, oy0 + 3u, ox0 + 5u, (ob + 1u) * 4u, acc[59]);
+  store_pixel(image, oy0 + 3u, ox0 + 6u, ob * 4u, acc[60]);
+  store_pixel(image, oy0 + 3u, ox0 + 6u, (ob + 1u) * 4u, acc[61]);
+  store_pixel(image, oy0 + 3u, ox0 + 7u, ob * 4u, acc[62]);
+  store_pixel(image, oy0 + 3u, ox0 + 7u, (ob + 1u) * 4u, acc[63]);
 }
 
 // 3×3 kernel, stride 1. Invocation: output channels o0..o0+3 × input channels c0..c0+3, all 9 taps, summed over

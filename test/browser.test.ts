@@ -155,7 +155,7 @@ describe("headless Chrome", () => {
   });
 
   it("the demo page trains in the page: the step counter advances and the sample canvas fills with pixels", { timeout: 180_000 }, async () => {
-    const demo = await openPage("demo/index.html?batch=4&sampleEvery=2&steps=2&samples=4");
+    const demo = await openPage("demo/index.html?batch=4&sampleEvery=2&steps=2&samples=4&autotune=off");
     try {
       await demo.waitForFunction(() => document.body.dataset.phase === "idle" || document.body.dataset.phase === "failed", { timeout: 60_000 });
       expect(await demo.$eval("#adapter", (e) => e.textContent)).toMatch(/\S/);
@@ -182,7 +182,7 @@ describe("headless Chrome", () => {
   });
 
   it("the demo page samples from a diffusers folder picked in its file input", { timeout: 120_000 }, async () => {
-    const demo = await openPage("demo/index.html?steps=2&samples=4");
+    const demo = await openPage("demo/index.html?steps=2&samples=4&autotune=off");
     try {
       await demo.waitForFunction(() => document.body.dataset.phase === "idle", { timeout: 60_000 });
       const input = (await demo.$("#folder")) as ElementHandle<HTMLInputElement>;

@@ -4,8 +4,9 @@
  * (images narrower and wider than 8, padding applied as they read), the general tile (strides, 1×1 and 2×3
  * kernels, on a padded copy), the input gradient through dilation (stride 2) and through a crop (padding ≥
  * kernel size), and the weight gradient with its sum split and unsplit, with output sizes that are and are not
- * whole segments; a second block forces each tile, workgroup size, split count and weight-gradient kernel on
- * the same cases.
+ * whole segments; the forward and input-gradient sums over channels split by default on a small map; a second
+ * block forces each tile, workgroup size, split count, weight-gradient kernel and channel-split count (uneven,
+ * and more than the channels) on the same cases.
  *
  * Tolerances (f32 accumulation over C·kh·kw terms forward, N·Ho·Wo terms for the weight gradient):
  *   forward   |gpu − ref| ≤ 1e-5 · max(1, max|ref|) + 1e-4 · |ref|
@@ -13,7 +14,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Engine, type Tensor, ops } from "../src/index.js";
-import { type ConvTuning, setConvTuning } from "../src/ops/conv.js";
+import { CONV_TILES, type ConvTuning, defaultChannelSplits, setConvTuning } from "../src/ops/conv.js";
 import { checkOp } from "./helpers/check-op.js";
 import { testEngine } from "./helpers/engine.js";
 import * as R from "./reference/conv.js";
@@ -55,6 +56,8 @@ const cases: ConvCase[] = [
   { name: "1×1 kernel with padding 1 (input gradient crops), N2 C3→O2 4×5", x: [2, 3, 4, 5], kernel: [2, 1, 1], padding: 1 },
   { name: "3×3 with padding 3, N1 C2→O2 3×4", x: [1, 2, 3, 4], kernel: [2, 3, 3], padding: 3 },
   { name: "stride 3, 3×3 pad (2,0,1,1), N2 C3→O4 10×8", x: [2, 3, 10, 8], kernel: [4, 3, 3], stride: 3, padding: [2, 0, 1, 1] },
+  // One 4×4 tile: the default splits the 64-channel sums in two, forward and input gradient alike.
+  { name: "channel sums split by default, N1 C64→O64 3×2, 3×3 pad 1", x: [1, 64, 3, 2], kernel: [64, 3, 3], padding: 1, maxGradCoords: 32 },
 ];
 
 /** A few cases run again under every tuning bench/conv.ts compares (they must all stay correct). */
@@ -72,7 +75,14 @@ const tunings: [string, ConvTuning][] = [
   ["general weight-gradient kernel", { weightGrad: "general" }],
   ["narrow 3×3 weight-gradient kernel", { weightGrad: "conv3x3" }],
   ["wide 3×3 weight-gradient kernel", { weightGrad: "conv3x3Wide" }],
+  // Uneven ranges: C = 5 → 3 + 2 and 2 + 2 + 1 channels, C = 3 → 2 + 1 and 1 + 1 + 1 (the input gradients
+  // split O = 9 and 5 the same way); 64 splits are clamped to one channel each.
+  ["2 channel splits", { channelSplits: 2 }],
+  ["3 channel splits", { channelSplits: 3 }],
+  ["64 channel splits (clamped to C)", { channelSplits: 64 }],
 ];
+/** Run as well under the channel-split tunings: the 4×4 tile, without a bias. */
+const splitCases: ConvCase[] = [{ name: "no bias, N1 C6→O4 4×4, 3×3 pad 1", x: [1, 6, 4, 4], kernel: [4, 3, 3], padding: 1, bias: false }];
 
 function checkConv(c: ConvCase): Promise<void> {
   const [o, kh, kw] = c.kernel;
@@ -119,7 +129,8 @@ describe("conv2d", () => {
 describe("conv2d kernel variants", () => {
   for (const [label, tuning] of tunings) {
     // Another workgroup size recompiles every kernel (seconds on SwiftShader): one case is enough there.
-    for (const c of tuning.workgroupSize ? variantCases.slice(0, 1) : variantCases) {
+    const chosen = tuning.workgroupSize ? variantCases.slice(0, 1) : tuning.channelSplits ? [...variantCases, ...splitCases] : variantCases;
+    for (const c of chosen) {
       it(`${label}: ${c.name}`, async () => {
         const previous = setConvTuning(tuning);
         try {
@@ -130,6 +141,88 @@ describe("conv2d kernel variants", () => {
       });
     }
   }
+});
+
+// The tuner's variants (src/ops/conv.ts tiledProblem / weightGradProblem), each forced through conv2d by a family
+// override, forward and every gradient: whichever the autotune picks on some adapter is tested. A family's
+// override also forces the other passes' defaults, so each family is forced on its own.
+describe("conv2d tuner variants through the op", () => {
+  const threeByThree: ConvCase = { name: "N2 C5→O9 7×10, 3×3 pad 1", x: [2, 5, 7, 10], kernel: [9, 3, 3], padding: 1 };
+  const strided: ConvCase = { name: "N2 C3→O5 7×6, 3×3 stride 2 pad (0,1,0,1)", x: [2, 3, 7, 6], kernel: [5, 3, 3], stride: 2, padding: [0, 1, 0, 1] };
+  // Default split 2 here (one 4×4 tile, one channel group): ".s1" is a candidate.
+  const splitByDefault: ConvCase = { name: "N1 C64→O8 4×4, 3×3 pad 1", x: [1, 64, 4, 4], kernel: [8, 3, 3], padding: 1, maxGradCoords: 24 };
+  const runs: [string, string, ConvCase][] = [
+    ["conv2d.forward", "conv_general", strided],
+    ["conv2d.forward", "conv3x3_4x4", threeByThree],
+    ["conv2d.forward", "conv3x3_4x8", threeByThree],
+    ["conv2d.forward", "conv3x3_4x4.s1", splitByDefault],
+    ["conv2d.forward", "shared", strided],
+    ["conv2d.forward", "shared", threeByThree],
+    ["conv2d.inputGrad", "conv_general", threeByThree],
+    ["conv2d.inputGrad", "conv3x3_4x4", strided],
+    ["conv2d.inputGrad", "conv3x3_4x8", threeByThree],
+    ["conv2d.inputGrad", "shared", strided],
+    ["conv2d.weightGrad", "weight_grad_general", threeByThree],
+    ["conv2d.weightGrad", "weight_grad_3x3", threeByThree],
+    ["conv2d.weightGrad", "weight_grad_3x3_wide", threeByThree],
+    ["conv2d.weightGrad", "shared", strided],
+  ];
+  for (const [family, variant, c] of runs) {
+    it(`${family} = ${variant}: ${c.name}`, async () => {
+      const previous = engine.tuner.override(family, variant);
+      try {
+        await checkConv(c);
+      } finally {
+        engine.tuner.override(family, previous);
+      }
+    });
+  }
+
+  it("an override naming a variant that does not apply to the shape is refused by name", () => {
+    const previous = engine.tuner.override("conv2d.forward", "conv3x3_4x8");
+    try {
+      engine.tidy(() => {
+        expect(() => ops.conv2d(engine.zeros([1, 2, 5, 5]), engine.zeros([3, 2, 1, 1]))).toThrow(
+          /variant override conv2d.forward = 'conv3x3_4x8' does not apply to N1 C2→O3 5×5 k1×1 s1 p0,0; its variants there: conv_general, shared/,
+        );
+      });
+    } finally {
+      engine.tuner.override("conv2d.forward", previous);
+    }
+  });
+});
+
+describe("defaultChannelSplits", () => {
+  const g = (batch: number, inChannels: number, outChannels: number, size: number) => ({ batch, inChannels, outChannels, outHeight: size, outWidth: size });
+  it("splits small maps with many channels until about 256 invocations run on a software adapter", () => {
+    // 1 tile × 32 channel groups = 32 invocations → 8 splits of 32 channels.
+    expect(defaultChannelSplits(g(1, 256, 256, 4), CONV_TILES.conv3x3Small, true)).toBe(8);
+    expect(defaultChannelSplits(g(1, 256, 256, 8), CONV_TILES.conv3x3, true)).toBe(4);
+  });
+  it("keeps at least 32 channels per split, and does not split layers with enough tiles", () => {
+    expect(defaultChannelSplits(g(16, 32, 32, 8), CONV_TILES.conv3x3, true)).toBe(1);
+    expect(defaultChannelSplits(g(1, 63, 256, 4), CONV_TILES.conv3x3Small, true)).toBe(1);
+    expect(defaultChannelSplits(g(1, 64, 8, 1), CONV_TILES.general, true)).toBe(2);
+    expect(defaultChannelSplits(g(1, 128, 128, 32), CONV_TILES.conv3x3, true)).toBe(1);
+    expect(defaultChannelSplits(g(16, 16, 16, 16), CONV_TILES.conv3x3, true)).toBe(1);
+  });
+  it("wants more invocations on a GPU", () => {
+    // 64 tiles × 16 channel groups = 1024 invocations; 16 splits wanted, 4 allowed.
+    expect(defaultChannelSplits(g(1, 128, 128, 32), CONV_TILES.conv3x3Small, false)).toBe(4);
+    expect(defaultChannelSplits(g(1, 256, 256, 32), CONV_TILES.conv3x3Small, false)).toBe(8);
+  });
+  it("a forced split count must be a positive integer", () => {
+    for (const channelSplits of [0, 1.5]) {
+      const previous = setConvTuning({ channelSplits });
+      try {
+        expect(() => engine.tidy(() => ops.conv2d(engine.zeros([1, 2, 3, 3]), engine.zeros([1, 2, 3, 3])))).toThrow(
+          new RegExp(`conv2d: channelSplits must be a positive integer, got ${channelSplits}`),
+        );
+      } finally {
+        setConvTuning(previous);
+      }
+    }
+  });
 });
 
 describe("conv2d input errors name the op and the shapes", () => {

@@ -320,7 +320,8 @@ async function loadFolder(engine: Engine, files: File[]): Promise<SamplingSource
 async function main(): Promise<void> {
   setPhase("starting", "starting WebGPU…");
   if (!("gpu" in navigator)) throw new Error("this browser has no WebGPU (navigator.gpu): use a recent Chrome or Edge, or enable WebGPU");
-  const engine = await Engine.create();
+  // ?autotune=off: the kernels' heuristic choices, no timing after the first step (the tests use it).
+  const engine = await Engine.create({ autotune: params.get("autotune") === "off" ? "off" : "auto" });
   const a = engine.adapter;
   ui.adapter.textContent =
     `${[a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(" · ") || "unknown adapter"}` +

@@ -38,6 +38,11 @@ export interface TuneProblem<V extends Variant> {
   heuristic: V;
   /** Inputs of this shape and a way to run `variant` on them; called only by autotune(). */
   trial: (variant: V) => Trial;
+  /**
+   * Candidates not worth timing on this adapter (shared-memory tiles on a CPU adapter, where one warm-up run of a
+   * big layer can take seconds): autotune() leaves them out; an override can still pick them.
+   */
+  untimed?: (variant: V) => boolean;
 }
 
 /** Where measured choices persist between runs (a JSON file in Node, localStorage in a browser). */
@@ -120,7 +125,8 @@ export class Tuner {
       const v = problem.candidates.find((c) => c.name === known);
       if (v) return v;
     }
-    if (this.mode === "auto" && problem.candidates.length > 1 && !this.pending.has(id)) {
+    const timed = problem.candidates.filter((c) => c === problem.heuristic || !problem.untimed?.(c));
+    if (this.mode === "auto" && timed.length > 1 && !this.pending.has(id)) {
       this.pending.set(id, problem as unknown as TuneProblem<Variant>);
     }
     return problem.heuristic;
@@ -154,6 +160,7 @@ export class Tuner {
       const times: Record<string, number> = {};
       let best = Infinity;
       for (const variant of problem.candidates) {
+        if (variant !== problem.heuristic && problem.untimed?.(variant)) continue;
         const trial = problem.trial(variant);
         try {
           let start = now();

@@ -11,6 +11,8 @@ import type { Engine } from "../engine.js";
 import { type Tensor, shapeString } from "../tensor.js";
 import { sum } from "./reduce.js";
 import { grid1d } from "./shape.js";
+import { conv2dForwardShared, conv2dInputGradientShared, conv2dWeightGradientShared } from "./gemm.js";
+import type { TuneProblem, Variant } from "../gpu/tuner.js";
 
 export interface Conv2dOptions {
   /** Step between output pixels, in input pixels (positive integer; the U-Net uses 1 and 2). Default 1. */
@@ -87,6 +89,11 @@ export interface ConvTuning {
   weightGradInvocations?: number;
   /** Pick the weight-gradient kernel (the 3×3 ones apply to 3×3 stride-1 convolutions only). */
   weightGrad?: keyof typeof WEIGHT_GRAD_KERNELS;
+  /**
+   * Split the input-channel sum of every tiled convolution (forward and input gradient) this many ways instead
+   * of defaultChannelSplits' choice (clamped to one channel per split). 1 = no split.
+   */
+  channelSplits?: number;
 }
 
 let tuning: ConvTuning = {};
@@ -191,8 +198,36 @@ function chooseTile(engine: Engine, kernelHeight: number, kernelWidth: number, s
 }
 
 /**
+ * Input channels each split sums at least: a shorter sum does not pay for its partial output, its stores and the
+ * reduce (measured on SwiftShader: 16-channel splits of a 32-channel 8×8 layer at batch 16 were slower).
+ */
+const MIN_SPLIT_CHANNELS = 32;
+
+/**
+ * @internal Into how many ranges a tiled convolution splits its sum over input channels (1: no split): enough
+ * that about 256 invocations run on a software adapter (4 workgroups of 64, to spread over the CPU's threads)
+ * or 16384 on a GPU, with each split keeping at least 32 input channels. Small maps with many channels need it: at batch 1
+ * a 256-channel 4×4 layer has one tile × 32 output-channel groups = 32 invocations. `g` describes the tiled
+ * convolution itself: for the input gradient, inChannels are the forward's output channels and out* the input's.
+ */
+export function defaultChannelSplits(
+  g: { batch: number; inChannels: number; outChannels: number; outHeight: number; outWidth: number },
+  tile: ConvTile,
+  isSoftware: boolean,
+): number {
+  const invocations =
+    g.batch * Math.ceil(g.outHeight / tile.height) * Math.ceil(g.outWidth / tile.width) * Math.ceil(g.outChannels / tile.channels);
+  const wanted = Math.ceil((isSoftware ? 256 : 16384) / invocations);
+  return Math.max(1, Math.min(wanted, Math.floor(g.inChannels / MIN_SPLIT_CHANNELS)));
+}
+
+/**
  * out [N, B, outHeight, outWidth] = the stride-`stride` convolution of `input` [N, A, h, w] (padded by top/left
- * and dilated by `dilation` first) with `packed` (packWeight) of kernel kh×kw, plus `bias` when given.
+ * and dilated by `dilation` first) with `packed` (packWeight) of kernel kh×kw, plus `bias` when given. One
+ * invocation per tile × 8 output channels × split, tiles fastest (so that on small maps one SIMD group's lanes
+ * take several channel groups, not one tile each and idle lanes). With S channel splits, split s sums its range
+ * of the A channels into partial sums [S, N, B, outHeight, outWidth] (split 0 adding the bias), and
+ * reduce_splits adds them into out.
  */
 function tiledConv(
   input: Tensor,
@@ -200,14 +235,22 @@ function tiledConv(
   bias: Tensor | null,
   out: Tensor,
   conv: { kernelHeight: number; kernelWidth: number; stride: number; top: number; left: number; dilation: number },
+  choice: { tile: ConvTile; splits: number },
 ): void {
   const engine = input.engine;
   const [batch, inChannels] = input.shape;
   const [, outChannels, outHeight, outWidth] = out.shape;
   const { kernelHeight, kernelWidth, stride } = conv;
-  const tile = chooseTile(engine, kernelHeight, kernelWidth, stride, outWidth);
+  const tile = choice.tile;
   const tilesX = Math.ceil(outWidth / tile.width);
   const tilesY = Math.ceil(outHeight / tile.height);
+  const requested = choice.splits;
+  if (!Number.isInteger(requested) || requested < 1) {
+    throw new Error(`conv2d: channelSplits must be a positive integer, got ${requested}`);
+  }
+  // At most one split per channel, and no empty split: C = 5 asked for 4 splits runs 3 of 2, 2 and 1 channels.
+  const splitChannels = Math.ceil(inChannels / Math.min(requested, inChannels));
+  const splits = Math.ceil(inChannels / splitChannels);
   // The 3×3 kernels apply the padding and dilation as they read; the general one reads a padded copy, big
   // enough that every read of every tile (edge tiles included) lands inside it.
   const copied = !tile.only3x3;
@@ -215,10 +258,11 @@ function tiledConv(
     ? padInput(input, conv.top, conv.left, conv.dilation, (tilesY * tile.height - 1) * stride + kernelHeight, (tilesX * tile.width - 1) * stride + kernelWidth)
     : input;
   const workgroupSize = tuning.workgroupSize ?? 64;
+  const target = splits === 1 ? out : engine.empty([splits, ...out.shape], "conv2d channel-split partial sums");
   engine.run(
     tile.kernel,
     // Without a bias the kernel reads no bias value; the packed weight fills the binding.
-    { x: source, packedWeight: packed, bias: bias ?? packed, out },
+    { x: source, packedWeight: packed, bias: bias ?? packed, out: target },
     {
       batch,
       inChannels,
@@ -236,10 +280,16 @@ function tiledConv(
       tilesX,
       tilesY,
       hasBias: bias ? 1 : 0,
+      splits,
+      splitChannels,
     },
-    checkGrid("a tiled convolution", [Math.ceil((batch * tilesX * tilesY) / workgroupSize), Math.ceil(outChannels / tile.channels), 1]),
+    grid1d(batch * tilesX * tilesY * Math.ceil(outChannels / tile.channels) * splits, workgroupSize),
     workgroupSize === 64 ? undefined : { WG: workgroupSize },
   );
+  if (splits > 1) {
+    engine.run("conv2d/reduce_splits", { partials: target, total: out }, { count: out.size, splits }, grid1d(out.size));
+    target.dispose();
+  }
   if (source !== input) source.dispose();
 }
 
@@ -249,17 +299,67 @@ function tiledConv(
  * occupy every core (but not more: each split costs partial sums to write and add).
  */
 export function conv2dWeightGradient(x: Tensor, gradOut: Tensor, g: ConvGeometry, withBias: boolean): [Tensor, Tensor | null] {
+  const engine = x.engine;
+  const is3x3 = g.kernelHeight === 3 && g.kernelWidth === 3 && g.stride === 1;
+  if (tuning.weightGrad && (is3x3 || WEIGHT_GRAD_KERNELS[tuning.weightGrad].perTap)) {
+    return tiledWeightGradient(x, gradOut, g, withBias, WEIGHT_GRAD_KERNELS[tuning.weightGrad]);
+  }
+  const variant = engine.tuner.choose(weightGradProblem(engine, g, withBias));
+  return variant.kernel ? tiledWeightGradient(x, gradOut, g, withBias, variant.kernel) : conv2dWeightGradientShared(x, gradOut, g, withBias);
+}
+
+/** The weight-gradient problem the tuner decides (family "conv2d.weightGrad"). */
+function weightGradProblem(engine: Engine, g: ConvGeometry, withBias: boolean): TuneProblem<WeightGradVariant> {
+  const is3x3 = g.kernelHeight === 3 && g.kernelWidth === 3 && g.stride === 1;
+  const tiled = (k: WeightGradKernel) => ({ name: k.kernel.slice("conv2d/".length), kernel: k });
+  const candidates: WeightGradVariant[] = [
+    ...(is3x3 ? [tiled(WEIGHT_GRAD_KERNELS.conv3x3Wide), tiled(WEIGHT_GRAD_KERNELS.conv3x3)] : []),
+    tiled(WEIGHT_GRAD_KERNELS.general),
+    { name: "shared", kernel: null },
+  ];
+  // The wide 3×3 kernel (8 output channels instead of 4) reads less per FMA; it measured slower on 4×4 images,
+  // where the split sums are short. (8 × 4 channels × 4×4-pixel segments measured another 15% faster on the
+  // big layers but takes SwiftShader 9 s to compile, against about 1 s.) GPUs: the shared-memory GEMM.
+  const heuristicName = !engine.adapter.isSoftware
+    ? "shared"
+    : !is3x3
+      ? "weight_grad_general"
+      : g.outChannels >= 8 && g.outHeight * g.outWidth >= 64
+        ? "weight_grad_3x3_wide"
+        : "weight_grad_3x3";
+  return {
+    family: "conv2d.weightGrad",
+    key: `${geometryKey(g)}${withBias ? " +bias" : ""}`,
+    candidates,
+    heuristic: candidates.find((c) => c.name === heuristicName)!,
+    // Workgroup barriers cost more than they save on a CPU adapter (shaders/gemm.wgsl): not worth timing there.
+    untimed: (v) => v.name === "shared" && engine.adapter.isSoftware,
+    trial: (variant) => {
+      const x = engine.randn([g.batch, g.inChannels, g.inHeight, g.inWidth], { seed: 21 });
+      const gradOut = engine.randn([g.batch, g.outChannels, g.outHeight, g.outWidth], { seed: 22 });
+      return {
+        run: () =>
+          engine.tidy(() => {
+            const grads = variant.kernel ? tiledWeightGradient(x, gradOut, g, withBias, variant.kernel) : conv2dWeightGradientShared(x, gradOut, g, withBias);
+            grads.forEach((t) => t?.dispose());
+          }),
+        dispose: () => [x, gradOut].forEach((t) => t.dispose()),
+      };
+    },
+  };
+}
+
+interface WeightGradVariant extends Variant {
+  /** The register-tiled kernel, or null for the shared-memory GEMM (src/ops/gemm.ts). */
+  kernel: WeightGradKernel | null;
+}
+
+/** The weight gradient with one of the register-tiled kernels of shaders/conv2d.wgsl. */
+function tiledWeightGradient(x: Tensor, gradOut: Tensor, g: ConvGeometry, withBias: boolean, choice: WeightGradKernel): [Tensor, Tensor | null] {
   const weightShape = [g.outChannels, g.inChannels, g.kernelHeight, g.kernelWidth];
   const engine = x.engine;
   const { batch, inChannels, outChannels, kernelHeight, kernelWidth, stride } = g;
   const taps = kernelHeight * kernelWidth;
-  const is3x3 = kernelHeight === 3 && kernelWidth === 3 && stride === 1;
-  // The wide 3×3 kernel (8 output channels instead of 4) reads less per FMA; it measured slower on 4×4 images,
-  // where the split sums are short. (8 × 4 channels × 4×4-pixel segments measured another 15% faster on the
-  // big layers but takes SwiftShader 9 s to compile, against about 1 s.)
-  let choice: WeightGradKernel = WEIGHT_GRAD_KERNELS.general;
-  if (is3x3) choice = outChannels >= 8 && g.outHeight * g.outWidth >= 64 ? WEIGHT_GRAD_KERNELS.conv3x3Wide : WEIGHT_GRAD_KERNELS.conv3x3;
-  if (tuning.weightGrad && (is3x3 || WEIGHT_GRAD_KERNELS[tuning.weightGrad].perTap)) choice = WEIGHT_GRAD_KERNELS[tuning.weightGrad];
   const jobs = Math.ceil(outChannels / choice.outputs) * Math.ceil(inChannels / choice.inputs) * (choice.perTap ? taps : 1);
   // Each loop step takes a segment of rows × 4 output pixels, so gradOut is zero-padded to whole segments.
   const segmentRows = choice.rows;
@@ -312,39 +412,120 @@ export function conv2dWeightGradient(x: Tensor, gradOut: Tensor, g: ConvGeometry
   return [gradWeight, gradBias];
 }
 
-/** @internal The forward pass: out [N, O, Ho, Wo]. */
-export function conv2dForward(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
+/** A convolution's shape as a tuner key: "N16 C32→O32 8×8 k3×3 s1 p1,1". */
+function geometryKey(g: ConvGeometry): string {
+  return `N${g.batch} C${g.inChannels}→O${g.outChannels} ${g.inHeight}×${g.inWidth} k${g.kernelHeight}×${g.kernelWidth} s${g.stride} p${g.padTop},${g.padLeft}`;
+}
+
+/** A variant of the forward / input-gradient families: a register tile and a channel split, or the shared GEMM. */
+interface ConvVariant extends Variant {
+  tiled: { tile: ConvTile; splits: number } | null;
+}
+
+/**
+ * The forward ("forward") or input-gradient ("inputGrad") problem for the tuner. Candidates: every register tile
+ * that applies (the 3×3 ones for 3×3 kernels at stride 1; the input gradient is a stride-1 convolution) with
+ * defaultChannelSplits' split, the same tile unsplit when that split is > 1 (name suffix ".s1"), and "shared".
+ * Heuristic: the register tile chooseTile picks with its default split on CPU adapters, "shared" on GPUs.
+ */
+function tiledProblem(engine: Engine, pass: "forward" | "inputGrad", g: ConvGeometry, withBias: boolean): TuneProblem<ConvVariant> {
+  const forward = pass === "forward";
+  // The tiled convolution's own sizes: the input gradient convolves gradOut (O channels) into C channels.
+  const dims = forward
+    ? { batch: g.batch, inChannels: g.inChannels, outChannels: g.outChannels, outHeight: g.outHeight, outWidth: g.outWidth }
+    : { batch: g.batch, inChannels: g.outChannels, outChannels: g.inChannels, outHeight: g.inHeight, outWidth: g.inWidth };
+  const stride = forward ? g.stride : 1;
+  const is3x3 = g.kernelHeight === 3 && g.kernelWidth === 3 && stride === 1;
+  const candidates: ConvVariant[] = [];
+  for (const tile of Object.values(CONV_TILES)) {
+    if (tile.only3x3 && !is3x3) continue;
+    const name = tile.kernel.slice("conv2d/".length);
+    const splits = defaultChannelSplits(dims, tile, engine.adapter.isSoftware);
+    candidates.push({ name, tiled: { tile, splits } });
+    if (splits > 1) candidates.push({ name: `${name}.s1`, tiled: { tile, splits: 1 } });
+  }
+  candidates.push({ name: "shared", tiled: null });
+  const heuristicName = engine.adapter.isSoftware
+    ? chooseTile(engine, g.kernelHeight, g.kernelWidth, stride, dims.outWidth).kernel.slice("conv2d/".length)
+    : "shared";
+  return {
+    family: forward ? "conv2d.forward" : "conv2d.inputGrad",
+    key: `${geometryKey(g)}${forward && withBias ? " +bias" : ""}`,
+    candidates,
+    heuristic: candidates.find((c) => c.name === heuristicName)!,
+    // Workgroup barriers cost more than they save on a CPU adapter (shaders/gemm.wgsl): not worth timing there.
+    untimed: (v) => v.name === "shared" && engine.adapter.isSoftware,
+    trial: (variant) => {
+      const weight = engine.randn([g.outChannels, g.inChannels, g.kernelHeight, g.kernelWidth], { seed: 31 });
+      const bias = forward && withBias ? engine.randn([g.outChannels], { seed: 32 }) : null;
+      const input = forward
+        ? engine.randn([g.batch, g.inChannels, g.inHeight, g.inWidth], { seed: 33 })
+        : engine.randn([g.batch, g.outChannels, g.outHeight, g.outWidth], { seed: 34 });
+      return {
+        run: () =>
+          engine.tidy(() => {
+            (forward ? forwardWith(variant, input, weight, bias, g) : inputGradientWith(variant, input, weight, g)).dispose();
+          }),
+        dispose: () => [weight, bias, input].forEach((t) => t?.dispose()),
+      };
+    },
+  };
+}
+
+/** The tiled choice the ConvTuning knobs force (bench/conv.ts, tests), or null to ask the tuner. */
+function forcedTiled(engine: Engine, g: ConvGeometry, stride: number, outWidth: number, dims: Parameters<typeof defaultChannelSplits>[0]) {
+  if (!tuning.tile && tuning.channelSplits === undefined) return null;
+  const tile = chooseTile(engine, g.kernelHeight, g.kernelWidth, stride, outWidth);
+  return { tile, splits: tuning.channelSplits ?? defaultChannelSplits(dims, tile, engine.adapter.isSoftware) };
+}
+
+function forwardWith(variant: ConvVariant, x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
+  if (!variant.tiled) return conv2dForwardShared(x, weight, bias, g);
   const out = x.engine.empty([g.batch, g.outChannels, g.outHeight, g.outWidth], "conv2d");
   const packed = packWeight(weight, false);
-  tiledConv(x, packed, bias, out, {
-    kernelHeight: g.kernelHeight,
-    kernelWidth: g.kernelWidth,
-    stride: g.stride,
-    top: g.padTop,
-    left: g.padLeft,
-    dilation: 1,
-  });
+  const conv = { kernelHeight: g.kernelHeight, kernelWidth: g.kernelWidth, stride: g.stride, top: g.padTop, left: g.padLeft, dilation: 1 };
+  tiledConv(x, packed, bias, out, conv, variant.tiled);
   packed.dispose();
   return out;
 }
 
-/**
- * @internal The input gradient [N, C, H, W], a transposed convolution: gradOut dilated by the stride, padded by
- * kernel − 1 − pad, convolved at stride 1 with the transposed, flipped weight (see shaders/conv2d.wgsl).
- */
-export function conv2dInputGradient(gradOut: Tensor, weight: Tensor, g: ConvGeometry): Tensor {
+function inputGradientWith(variant: ConvVariant, gradOut: Tensor, weight: Tensor, g: ConvGeometry): Tensor {
+  if (!variant.tiled) return conv2dInputGradientShared(gradOut, weight, g);
   const gradInput = gradOut.engine.empty([g.batch, g.inChannels, g.inHeight, g.inWidth], "conv2d input gradient");
   const flipped = packWeight(weight, true);
-  tiledConv(gradOut, flipped, null, gradInput, {
+  const conv = {
     kernelHeight: g.kernelHeight,
     kernelWidth: g.kernelWidth,
     stride: 1,
     top: g.kernelHeight - 1 - g.padTop,
     left: g.kernelWidth - 1 - g.padLeft,
     dilation: g.stride,
-  });
+  };
+  tiledConv(gradOut, flipped, null, gradInput, conv, variant.tiled);
   flipped.dispose();
   return gradInput;
+}
+
+/** @internal The forward pass: out [N, O, Ho, Wo], with the tuner's variant (family "conv2d.forward"). */
+export function conv2dForward(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
+  const engine = x.engine;
+  const dims = { batch: g.batch, inChannels: g.inChannels, outChannels: g.outChannels, outHeight: g.outHeight, outWidth: g.outWidth };
+  const forced = forcedTiled(engine, g, g.stride, g.outWidth, dims);
+  const variant = forced ? { name: "forced", tiled: forced } : engine.tuner.choose(tiledProblem(engine, "forward", g, bias !== null));
+  return forwardWith(variant, x, weight, bias, g);
+}
+
+/**
+ * @internal The input gradient [N, C, H, W], a transposed convolution: gradOut dilated by the stride, padded by
+ * kernel − 1 − pad, convolved at stride 1 with the transposed, flipped weight (see shaders/conv2d.wgsl); the
+ * tuner's variant (family "conv2d.inputGrad").
+ */
+export function conv2dInputGradient(gradOut: Tensor, weight: Tensor, g: ConvGeometry): Tensor {
+  const engine = gradOut.engine;
+  const dims = { batch: g.batch, inChannels: g.outChannels, outChannels: g.inChannels, outHeight: g.inHeight, outWidth: g.inWidth };
+  const forced = forcedTiled(engine, g, 1, g.inWidth, dims);
+  const variant = forced ? { name: "forced", tiled: forced } : engine.tuner.choose(tiledProblem(engine, "inputGrad", g, false));
+  return inputGradientWith(variant, gradOut, weight, g);
 }
 
 /**

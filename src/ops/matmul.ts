@@ -84,6 +84,8 @@ export function dispatchMatmul(A: Tensor, a: Operand, B: Tensor, b: Operand, C: 
     key: `${batch}×[${a.rows}×${a.cols}${layout(a)}]·[${b.rows}×${b.cols}${layout(b)}]${accumulate ? "+" : ""}`,
     candidates: MATMUL_CANDIDATES,
     heuristic: engine.adapter.isSoftware ? MATMUL_VARIANTS.register : MATMUL_VARIANTS.shared,
+    // Workgroup barriers cost more than they save on a CPU adapter (shaders/gemm.wgsl): not worth timing there.
+    untimed: (v) => v === MATMUL_VARIANTS.shared && engine.adapter.isSoftware,
     trial: (v) => {
       const ta = engine.randn([operandExtent(a, batch)], { seed: 1 });
       const tb = engine.randn([operandExtent(b, batch)], { seed: 2 });

@@ -27,7 +27,8 @@ async function timed<T>(run: () => Promise<T>): Promise<{ ok: true; value: T; ms
   }
 }
 
-const enginePromise = Engine.create();
+// Heuristic kernel choices: nothing timing-dependent (and no autotune time) in a test.
+const enginePromise = Engine.create({ autotune: "off", tuneStore: null });
 
 const suites = {
   async adapter() {
