@@ -82,6 +82,20 @@ describe("Tuner", () => {
     expect(tuner.choose(problem("k1")).name).toBe("slow");
   });
 
+  it("untimed candidates are never measured, and a problem with one timed candidate is not queued", async () => {
+    const third: V = { name: "third", cost: 0 };
+    const tuner = new Tuner("a", "h");
+    const base = problem("k", slow);
+    const twoTimed: TuneProblem<V> = { ...base, candidates: [slow, fast, third], untimed: (v) => v === fast };
+    tuner.choose(twoTimed);
+    const [result] = await tuner.tune(sync);
+    expect(Object.keys(result.times).sort()).toEqual(["slow", "third"]);
+    expect(result.chosen).toBe("third");
+    const oneTimed: TuneProblem<V> = { ...problem("k2", slow), untimed: (v) => v === fast };
+    expect(tuner.choose(oneTimed).name).toBe("slow");
+    expect(tuner.pendingCount).toBe(0);
+  });
+
   it("parses DDPM_WEBGPU_VARIANTS and names a malformed item", () => {
     expect(parseOverrides("matmul=shared, conv2d.forward@1×2=conv3x3_4x4")).toEqual({ matmul: "shared", "conv2d.forward@1×2": "conv3x3_4x4" });
     expect(parseOverrides(undefined)).toEqual({});
@@ -93,25 +107,30 @@ describe("engine.autotune()", () => {
   let engine: Engine | null = null;
   afterAll(() => engine?.destroy());
 
-  it("measures both matmul variants of a shape the op met, then uses the winner; results stay correct", async () => {
+  it("measures both attention variants of a shape the op met, then uses the winner; results stay correct", async () => {
     const store = memoryStore();
     engine = await Engine.create({ verbose: false, autotune: "auto", tuneStore: store });
-    const a = engine.randn([33, 17], { seed: 1 });
-    const b = engine.randn([17, 9], { seed: 2 });
-    const before = await engine.tidy(() => ops.matmul(a, b)).data();
-    expect(engine.tuner.pendingCount).toBe(1);
-    const results = await engine.autotune();
-    expect(results).toHaveLength(1);
-    expect(results[0].family).toBe("matmul");
-    // The first candidate is always timed; a later one may be dropped after a warm-up run 4× slower than the best.
-    expect(results[0].times.register).toBeGreaterThan(0);
-    expect(Object.keys(results[0].times).every((n) => n === "register" || n === "shared")).toBe(true);
-    expect(["register", "shared"]).toContain(results[0].chosen);
-    expect(engine.tuner.pendingCount).toBe(0);
-    expect(JSON.parse(store.text!).choices).toEqual(engine.tuner.table());
-    const after = await engine.tidy(() => ops.matmul(a, b)).data();
+    const e = engine;
+    const [q, k, v] = [1, 2, 3].map((seed) => e.randn([2, 33, 8], { seed }));
+    const attend = () => e.noGrad(() => e.tidy(() => ops.attention(q, k, v, { scale: 0.35 })));
+    const before = await attend().data();
+    // Only problems with two or more candidates worth timing are queued (on a CPU adapter the shared-memory
+    // matmul is not: this is the attention problem alone there).
+    expect(e.tuner.pendingCount).toBeGreaterThanOrEqual(1);
+    const results = await e.autotune();
+    const mine = results.filter((r) => r.family === "attention");
+    expect(mine).toHaveLength(1);
+    expect(mine[0].key).toBe("2×33×33 d8 dv8");
+    // The heuristic is always timed; the other may be dropped after a warm-up run 4× slower than the best.
+    expect(mine[0].times[mine[0].heuristic]).toBeGreaterThan(0);
+    expect(["composed", "flash"]).toContain(mine[0].chosen);
+    expect(e.tuner.pendingCount).toBe(0);
+    expect(JSON.parse(store.text!).choices).toEqual(e.tuner.table());
+    expect(e.tuner.table()["attention@2×33×33 d8 dv8"]).toBe(mine[0].chosen);
+    const after = await attend().data();
     for (let i = 0; i < before.length; i++) expect(Math.abs(after[i] - before[i])).toBeLessThan(1e-5 * (1 + Math.abs(before[i])));
-    expect(engine.tuner.pendingCount).toBe(0);
-    expect(engine.memory().liveTensors).toBe(4);
+    expect(e.tuner.pendingCount).toBe(0);
+    // autotune() leaves no tensor behind: q, k, v and the two results.
+    expect(e.memory().liveTensors).toBe(5);
   });
 });
