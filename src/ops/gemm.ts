@@ -59,23 +59,8 @@ export function dispatchMatmulShared(A: Tensor, a: Operand, B: Tensor, b: Operan
 
 /** The uniforms of the convolution kernels (ConvParams in shaders/gemm.wgsl). */
 function convParams(g: ConvGeometry, hasBias: boolean, columns = 0, slicesPerSplit = 0) {
-  return {
-    batch: g.batch,
-    inChannels: g.inChannels,
-    inHeight: g.inHeight,
-    inWidth: g.inWidth,
-    outChannels: g.outChannels,
-    outHeight: g.outHeight,
-    outWidth: g.outWidth,
-    kernelHeight: g.kernelHeight,
-    kernelWidth: g.kernelWidth,
-    stride: g.stride,
-    padTop: g.padTop,
-    padLeft: g.padLeft,
-    hasBias: hasBias ? 1 : 0,
-    columns,
-    slicesPerSplit,
-  };
+  // ConvGeometry's fields are ConvParams' first twelve, by name.
+  return { ...g, hasBias: hasBias ? 1 : 0, columns, slicesPerSplit };
 }
 
 function describe(g: ConvGeometry): string {
