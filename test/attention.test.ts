@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { type Engine, ops } from "../src/index.js";
 import { ATTENTION_VARIANTS } from "../src/ops/attention.js";
 import { checkOp } from "./helpers/check-op.js";
+import { attentionBookkeeping } from "./helpers/attention-bookkeeping.js";
 import { testEngine } from "./helpers/engine.js";
 import * as R from "./reference/nn.js";
 import { sizeOf, uniformData } from "./reference/tensor.js";
@@ -95,49 +96,5 @@ describe("attention", () => {
     }
   }
 
-  it("frees its score and probability matrices when no tape records it", async () => {
-    const q = engine.tensor(uniformData(2 * 5 * 3, Math.random), [2, 5, 3]);
-    const before = engine.memory().liveTensors;
-    const out = engine.noGrad(() => ops.attention(q, q, q, { scale: 0.5 }));
-    expect(engine.memory().liveTensors).toBe(before + 1);
-    await out.data();
-    out.dispose();
-    q.dispose();
-  });
-
-  it("gives v the same gradient when q and k do not require grad", async () => {
-    const shapes = [[2, 5, 3], [2, 7, 3], [2, 7, 4]];
-    const data = shapes.map((s) => uniformData(sizeOf(s), Math.random));
-    const seed = engine.tensor(uniformData(2 * 5 * 4, Math.random), [2, 5, 4]);
-    const gradOfV = async (all: boolean) => {
-      const [q, k, v] = data.map((d, i) => {
-        const t = engine.tensor(d, shapes[i]);
-        t.requiresGrad = all || i === 2;
-        return t;
-      });
-      engine.tidy(() => engine.backward(ops.attention(q, k, v, { scale: 0.7 }), seed));
-      const g = await v.grad!.data();
-      for (const t of [q, k, v]) t.dispose();
-      return Array.from(g);
-    };
-    const before = engine.memory().liveTensors;
-    expect(await gradOfV(false)).toEqual(await gradOfV(true));
-    expect(engine.memory().liveTensors).toBe(before);
-    seed.dispose();
-  });
-
-  it("rejects mismatched shapes", () => {
-    const q = engine.zeros([2, 5, 3]);
-    const k = engine.zeros([2, 7, 3]);
-    const v = engine.zeros([2, 6, 3]);
-    const k4 = engine.zeros([2, 7, 4]);
-    const b3 = engine.zeros([3, 7, 3]);
-    const flat = engine.zeros([10, 3]);
-    expect(() => ops.attention(q, k, v, { scale: 1 })).toThrow(/attention: k and v lengths differ in q \[2, 5, 3\], k \[2, 7, 3\], v \[2, 6, 3\]/);
-    expect(() => ops.attention(q, k4, k4, { scale: 1 })).toThrow(/attention: q and k feature sizes differ/);
-    expect(() => ops.attention(q, b3, b3, { scale: 1 })).toThrow(/attention: batch sizes differ/);
-    expect(() => ops.attention(flat, k, k, { scale: 1 })).toThrow(/attention: q, k and v must be \[B, L, d\]/);
-    expect(() => ops.attention(q, k, k, { scale: Number.NaN })).toThrow(/attention: options.scale/);
-    for (const t of [q, k, v, k4, b3, flat]) t.dispose();
-  });
+  attentionBookkeeping("attention", ops.attention, () => engine);
 });

@@ -7,6 +7,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Engine, type Tensor, ops } from "../src/index.js";
 import { checkOp, expectClose } from "./helpers/check-op.js";
+import { attentionBookkeeping } from "./helpers/attention-bookkeeping.js";
 import { testEngine } from "./helpers/engine.js";
 import * as R from "./reference/nn.js";
 import { rng, sizeOf, uniformData } from "./reference/tensor.js";
@@ -99,53 +100,5 @@ describe("flashAttention against attention()", () => {
 });
 
 describe("flashAttention bookkeeping", () => {
-  it("keeps nothing but its output when no tape records it", async () => {
-    const q = engine.tensor(uniformData(2 * 5 * 3, Math.random), [2, 5, 3]);
-    const before = engine.memory().liveTensors;
-    const out = engine.noGrad(() => ops.flashAttention(q, q, q, { scale: 0.5 }));
-    expect(engine.memory().liveTensors).toBe(before + 1);
-    await out.data();
-    out.dispose();
-    q.dispose();
-  });
-
-  it("gives each input the same gradient whichever of the others require grad", async () => {
-    const shapes = [[2, 5, 3], [2, 7, 3], [2, 7, 4]];
-    const data = shapes.map((s) => uniformData(sizeOf(s), Math.random));
-    const seed = engine.tensor(uniformData(2 * 5 * 4, Math.random), [2, 5, 4]);
-    const grads = async (wanted: boolean[]) => {
-      const inputs: Tensor[] = data.map((d, i) => {
-        const t = engine.tensor(d, shapes[i]);
-        t.requiresGrad = wanted[i];
-        return t;
-      });
-      engine.tidy(() => engine.backward(ops.flashAttention(inputs[0], inputs[1], inputs[2], { scale: 0.7 }), seed));
-      const out = await Promise.all(inputs.map(async (t) => (t.grad ? Array.from(await t.grad.data()) : null)));
-      for (const t of inputs) t.dispose();
-      return out;
-    };
-    const before = engine.memory().liveTensors;
-    const all = await grads([true, true, true]);
-    expect(await grads([false, false, true])).toEqual([null, null, all[2]]);
-    expect(await grads([false, true, false])).toEqual([null, all[1], null]);
-    expect(await grads([true, false, false])).toEqual([all[0], null, null]);
-    expect(engine.memory().liveTensors).toBe(before);
-    seed.dispose();
-  });
-
-  it("rejects mismatched shapes with attention()'s messages, naming flashAttention", () => {
-    const q = engine.zeros([2, 5, 3]);
-    const k = engine.zeros([2, 7, 3]);
-    const v = engine.zeros([2, 6, 3]);
-    const k4 = engine.zeros([2, 7, 4]);
-    const b3 = engine.zeros([3, 7, 3]);
-    const flat = engine.zeros([10, 3]);
-    const flash = ops.flashAttention;
-    expect(() => flash(q, k, v, { scale: 1 })).toThrow(/flashAttention: k and v lengths differ in q \[2, 5, 3\], k \[2, 7, 3\], v \[2, 6, 3\]/);
-    expect(() => flash(q, k4, k4, { scale: 1 })).toThrow(/flashAttention: q and k feature sizes differ/);
-    expect(() => flash(q, b3, b3, { scale: 1 })).toThrow(/flashAttention: batch sizes differ/);
-    expect(() => flash(flat, k, k, { scale: 1 })).toThrow(/flashAttention: q, k and v must be \[B, L, d\]/);
-    expect(() => flash(q, k, k, { scale: Number.NaN })).toThrow(/flashAttention: options.scale/);
-    for (const t of [q, k, v, k4, b3, flat]) t.dispose();
-  });
+  attentionBookkeeping("flashAttention", ops.flashAttention, () => engine);
 });
