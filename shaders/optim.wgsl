@@ -1,4 +1,4 @@
-// Fused optimiser updates over a flat parameter array: one invocation per parameter element.
+// Fused optimiser updates over a flat parameter array: one invocation per parameter element (adamw4 / adamw_ema4: four).
 //
 // AdamW (Loshchilov & Hutter 2019, Algorithm 2), with the gradient first multiplied by gradScale[0]
 // (the global-norm clipping factor, computed on the GPU so no readback is needed):
@@ -96,10 +96,20 @@ struct NormParams {
 
 var<workgroup> partial: array<f32, 64>;
 
+// The same buffer as `values`, read 4 values at a time (a vec4 read costs about what a scalar one does on CPU
+// adapters); the last n mod 4 values are read through `values`.
+@group(0) @binding(13) var<storage, read> values4: array<vec4<f32>>;
+
 @compute @workgroup_size(64)
 fn sum_squares(@builtin(local_invocation_id) lid: vec3<u32>) {
-  var s = 0.0;
-  for (var i = lid.x; i < np.n; i += 64u) {
+  var s4 = vec4<f32>(0.0);
+  let whole = np.n / 4u;
+  for (var j = lid.x; j < whole; j += 64u) {
+    let v = values4[j];
+    s4 = fma(v, v, s4);
+  }
+  var s = s4.x + s4.y + s4.z + s4.w;
+  for (var i = whole * 4u + lid.x; i < np.n; i += 64u) {
     let v = values[i];
     s = fma(v, v, s);
   }
@@ -119,4 +129,43 @@ fn clip_factor() {
   let norm = sqrt(total);
   clip[0] = min(1.0, np.maxNorm / (norm + 1e-6));
   clip[1] = norm;
+}
+
+// adamw4 / adamw_ema4: the same updates, 4 elements per invocation through vec4 views of the same buffers (on
+// CPU adapters every storage access is a per-lane gather, so a vec4 costs about what a scalar does). Invocation
+// j updates elements 4j .. 4j + 3; the host runs these only when every buffer holds whole vec4s (pooled buffers
+// are 256-byte buckets), so the last invocation may update up to 3 values past n that nothing reads.
+@group(0) @binding(15) var<storage, read_write> param4: array<vec4<f32>>;
+@group(0) @binding(16) var<storage, read> grad4: array<vec4<f32>>;
+@group(0) @binding(17) var<storage, read_write> m4: array<vec4<f32>>;
+@group(0) @binding(18) var<storage, read_write> v4: array<vec4<f32>>;
+@group(0) @binding(19) var<storage, read_write> emaShadow4: array<vec4<f32>>;
+
+fn adamw_vec4(j: u32) -> vec4<f32> {
+  let g = grad4[j] * gradScale[0];
+  let mj = p.beta1 * m4[j] + (1.0 - p.beta1) * g;
+  let vj = p.beta2 * v4[j] + (1.0 - p.beta2) * g * g;
+  m4[j] = mj;
+  v4[j] = vj;
+  let mHat = mj / p.biasCorrection1;
+  let vHat = vj / p.biasCorrection2;
+  let old = param4[j];
+  let theta = old - p.lr * (mHat / (sqrt(vHat) + p.eps) + p.weightDecay * old);
+  param4[j] = theta;
+  return theta;
+}
+
+@compute @workgroup_size(WG)
+fn adamw4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let j = gid.x + gid.y * nwg.x * WG;
+  if (j * 4u >= p.n) { return; }
+  adamw_vec4(j);
+}
+
+@compute @workgroup_size(WG)
+fn adamw_ema4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let j = gid.x + gid.y * nwg.x * WG;
+  if (j * 4u >= p.n) { return; }
+  let theta = adamw_vec4(j);
+  emaShadow4[j] = p.emaDecay * emaShadow4[j] + (1.0 - p.emaDecay) * theta;
 }

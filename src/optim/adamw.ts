@@ -1,5 +1,7 @@
 /**
- * AdamW as one fused kernel per parameter tensor (shaders/optim.wgsl), with optional global-norm clipping.
+ * AdamW as one fused kernel per parameter tensor (shaders/optim.wgsl; 4 elements per invocation where the buffers
+ * allow: 2.0–2.3× faster than one on SwiftShader, measured on 656,795 parameters in 5 tensors), with optional
+ * global-norm clipping.
  */
 import type { Engine } from "../engine.js";
 import type { Tensor } from "../tensor.js";
@@ -15,6 +17,8 @@ export interface AdamWOptions {
 }
 
 export class AdamW {
+  /** @internal Use the vec4 kernels where every buffer holds whole vec4s (the tests turn it off to compare). */
+  static vec4 = true;
   readonly lr: number;
   readonly beta1: number;
   readonly beta2: number;
@@ -74,6 +78,15 @@ export class AdamW {
       const { m, v } = this.state.get(p)!;
       const shadow = shadows?.get(p);
       shadows?.delete(p);
+      const tensors = shadow ? [p, p.grad, m, v, shadow] : [p, p.grad, m, v];
+      if (AdamW.vec4 && tensors.every((t) => t.buffer.size >= Math.ceil(p.size / 4) * 16)) {
+        // 4 elements per invocation (optim/adamw4): about 4× fewer storage accesses on CPU adapters.
+        const buffers = { param4: p, grad4: p.grad, m4: m, v4: v, gradScale };
+        const grid = grid1d(Math.ceil(p.size / 4));
+        if (shadow) this.engine.run("optim/adamw_ema4", { ...buffers, emaShadow4: shadow }, { n: p.size, ...uniforms }, grid);
+        else this.engine.run("optim/adamw4", buffers, { n: p.size, ...uniforms }, grid);
+        continue;
+      }
       const buffers = { param: p, grad: p.grad, m, v, gradScale };
       if (shadow) this.engine.run("optim/adamw_ema", { ...buffers, emaShadow: shadow }, { n: p.size, ...uniforms }, grid1d(p.size));
       else this.engine.run("optim/adamw", buffers, { n: p.size, ...uniforms }, grid1d(p.size));

@@ -64,7 +64,7 @@ export function clipFactor(engine: Engine, grads: Tensor[], maxNorm: number): Te
   const squares = engine.empty([Math.max(grads.length, 1)], "clip squares");
   const clip = engine.empty([2], "clip");
   grads.forEach((g, slot) => {
-    engine.run("optim/sum_squares", { values: g, squares }, { n: g.size, slot, count: grads.length, maxNorm }, [1]);
+    engine.run("optim/sum_squares", { values: g, values4: g, squares }, { n: g.size, slot, count: grads.length, maxNorm }, [1]);
   });
   engine.run("optim/clip_factor", { squares, clip }, { n: 0, slot: 0, count: grads.length, maxNorm }, [1]);
   squares.dispose();
