@@ -22,6 +22,9 @@
 //   backward_group_sums    one invocation per (n, g): (1/M)·Σ_{c∈g} γ_c·(Σ dz, Σ dz·x̂)
 //   backward_input         one invocation per four elements of a channel row
 //
+// When S is a multiple of 4 (every U-Net layer), VEC4 = 1 and the entry points ending in 4 read and write whole
+// vec4s (measured 1.1–1.45× faster for forward + backward on SwiftShader).
+//
 // HAS_WEIGHT / HAS_BIAS = 0 mean γ = 1 / β = 0 (the weight / bias bindings are then bound to a dummy buffer
 // and never read).
 
@@ -37,6 +40,10 @@ override WG: u32 = 64;
 override HAS_WEIGHT: u32 = 1;
 override HAS_BIAS: u32 = 1;
 override SILU: u32 = 0;
+// 1 when S is a multiple of 4: channel rows then start on vec4 boundaries, and the kernels read (and the "4"
+// entry points write) through the vec4 views below, one access per four elements (on CPU adapters every storage
+// access is a per-lane gather, whatever its width). The arithmetic and its order are the same.
+override VEC4: u32 = 0;
 
 @group(0) @binding(0) var<uniform> p: GroupNormParams;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -59,6 +66,11 @@ override SILU: u32 = 0;
 @group(0) @binding(14) var<storage, read_write> gradX: array<f32>;
 @group(0) @binding(15) var<storage, read_write> gradWeight: array<f32>;
 @group(0) @binding(16) var<storage, read_write> gradBias: array<f32>;
+// vec4 views of x, gradOut, out and gradX (the same buffers), used when VEC4 = 1.
+@group(0) @binding(17) var<storage, read> x4: array<vec4<f32>>;
+@group(0) @binding(18) var<storage, read> gradOut4: array<vec4<f32>>;
+@group(0) @binding(19) var<storage, read_write> out4: array<vec4<f32>>;
+@group(0) @binding(20) var<storage, read_write> gradX4: array<vec4<f32>>;
 
 fn flat_id(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
   return gid.x + gid.y * nwg.x * WG;
@@ -92,18 +104,41 @@ fn channel_moments(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
   let base = nc * p.spatial;
   var sum = 0.0;
   var compensation = 0.0;
-  for (var s = 0u; s < p.spatial; s++) {
-    let v = x[base + s] - compensation;
-    let t = sum + v;
-    compensation = (t - sum) - v;
-    sum = t;
+  var m2 = 0.0;
+  if (VEC4 == 1u) {
+    let base4 = base / 4u;
+    let end4 = base4 + p.spatial / 4u;
+    for (var j = base4; j < end4; j++) {
+      let x4j = x4[j];
+      for (var k = 0u; k < 4u; k++) {
+        let v = x4j[k] - compensation;
+        let t = sum + v;
+        compensation = (t - sum) - v;
+        sum = t;
+      }
+    }
+    let mean = sum / f32(p.spatial);
+    for (var j = base4; j < end4; j++) {
+      let d = x4[j] - mean;
+      m2 += d.x * d.x;
+      m2 += d.y * d.y;
+      m2 += d.z * d.z;
+      m2 += d.w * d.w;
+    }
+  } else {
+    for (var s = 0u; s < p.spatial; s++) {
+      let v = x[base + s] - compensation;
+      let t = sum + v;
+      compensation = (t - sum) - v;
+      sum = t;
+    }
+    let mean = sum / f32(p.spatial);
+    for (var s = 0u; s < p.spatial; s++) {
+      let d = x[base + s] - mean;
+      m2 += d * d;
+    }
   }
   let mean = sum / f32(p.spatial);
-  var m2 = 0.0;
-  for (var s = 0u; s < p.spatial; s++) {
-    let d = x[base + s] - mean;
-    m2 += d * d;
-  }
   momentsOut[2u * nc] = mean;
   momentsOut[2u * nc + 1u] = m2;
 }
@@ -177,6 +212,15 @@ fn grad_z(dy: f32, xhat: f32, c: u32) -> f32 {
   return dy;
 }
 
+fn grad_z4(dy: vec4<f32>, xhat: vec4<f32>, c: u32) -> vec4<f32> {
+  if (SILU == 1u) {
+    let z = gamma(c) * xhat + beta(c);
+    let s = 1.0 / (1.0 + exp(-z));
+    return dy * s * (1.0 + z * (1.0 - s));
+  }
+  return dy;
+}
+
 @compute @workgroup_size(WG)
 fn backward_channel_sums(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let nc = flat_id(gid, nwg);
@@ -188,11 +232,23 @@ fn backward_channel_sums(@builtin(global_invocation_id) gid: vec3<u32>, @builtin
   let base = nc * p.spatial;
   var sumDz = 0.0;
   var sumDzXhat = 0.0;
-  for (var s = 0u; s < p.spatial; s++) {
-    let xhat = (x[base + s] - mean) * rstd;
-    let dz = grad_z(gradOut[base + s], xhat, c);
-    sumDz += dz;
-    sumDzXhat += dz * xhat;
+  if (VEC4 == 1u) {
+    let base4 = base / 4u;
+    for (var j = base4; j < base4 + p.spatial / 4u; j++) {
+      let xhat = (x4[j] - mean) * rstd;
+      let dz = grad_z4(gradOut4[j], xhat, c);
+      for (var k = 0u; k < 4u; k++) {
+        sumDz += dz[k];
+        sumDzXhat += dz[k] * xhat[k];
+      }
+    }
+  } else {
+    for (var s = 0u; s < p.spatial; s++) {
+      let xhat = (x[base + s] - mean) * rstd;
+      let dz = grad_z(gradOut[base + s], xhat, c);
+      sumDz += dz;
+      sumDzXhat += dz * xhat;
+    }
   }
   channelSumsOut[2u * nc] = sumDz;
   channelSumsOut[2u * nc + 1u] = sumDzXhat;
@@ -255,4 +311,34 @@ fn backward_input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
       gradX[base + s] = rstd * (dxhat - sumDz - xhat * sumDzXhat);
     }
   }
+}
+
+// normalize_forward4 and backward_input4: the same, for VEC4 = 1: invocation i handles vec4 i of x (four
+// elements of channel row nc = 4i / S).
+@compute @workgroup_size(WG)
+fn normalize_forward4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat_id(gid, nwg);
+  if (i >= p.batch * p.channels * (p.spatial / 4u)) { return; }
+  let nc = i / (p.spatial / 4u);
+  let c = nc % p.channels;
+  let ng = group_of(nc);
+  let z = (x4[i] - stats[2u * ng]) * stats[2u * ng + 1u] * gamma(c) + beta(c);
+  if (SILU == 1u) {
+    out4[i] = z * (1.0 / (1.0 + exp(-z)));
+  } else {
+    out4[i] = z;
+  }
+}
+
+@compute @workgroup_size(WG)
+fn backward_input4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat_id(gid, nwg);
+  if (i >= p.batch * p.channels * (p.spatial / 4u)) { return; }
+  let nc = i / (p.spatial / 4u);
+  let c = nc % p.channels;
+  let ng = group_of(nc);
+  let rstd = stats[2u * ng + 1u];
+  let xhat = (x4[i] - stats[2u * ng]) * rstd;
+  let dxhat = gamma(c) * grad_z4(gradOut4[i], xhat, c);
+  gradX4[i] = rstd * (dxhat - groupSums[2u * ng] - xhat * groupSums[2u * ng + 1u]);
 }

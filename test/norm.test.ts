@@ -41,6 +41,10 @@ const cases: Case[] = [
   { shape: [2, 4, 3, 5], groups: 2, affine: "both", silu: true, eps: 1e-6 },
   // Large common offset: catastrophic cancellation for a one-pass E[x²] − E[x]² variance.
   { shape: [2, 4, 8, 8], groups: 2, affine: "both", offset: 300 },
+  // S a multiple of 4: the kernels' vec4 paths (VEC4 = 1)
+  { shape: [2, 6, 4, 4], groups: 3, affine: "both", silu: true },
+  { shape: [1, 4, 1, 4], groups: 2, affine: "none" },
+  { shape: [2, 8, 12], groups: 4, affine: "weight", silu: true },
 ];
 
 function caseName(c: Case): string {

@@ -52,19 +52,22 @@ export function groupNorm(
   // Absent weight / bias: the kernels never read them (HAS_WEIGHT / HAS_BIAS = 0), x fills the binding.
   const weightBuffer = weight ?? x;
   const biasBuffer = bias ?? x;
-  const flags = { HAS_WEIGHT: weight ? 1 : 0, HAS_BIAS: bias ? 1 : 0, SILU: silu ? 1 : 0 };
+  // Channel rows of a multiple of 4 elements: every access through the kernels' vec4 views.
+  const vec4 = spatial % 4 === 0;
+  const flags = { HAS_WEIGHT: weight ? 1 : 0, HAS_BIAS: bias ? 1 : 0, SILU: silu ? 1 : 0, VEC4: vec4 ? 1 : 0 };
+  const suffix = vec4 ? "4" : "";
 
   // normalize_forward and backward_input: one invocation per four elements of a channel row.
   const rowChunks = batch * channels * Math.ceil(spatial / 4);
   const moments = engine.empty([batch * channels * 2], "groupNorm moments");
-  engine.run("groupnorm/channel_moments", { x, momentsOut: moments }, uniforms, grid1d(batch * channels));
+  engine.run("groupnorm/channel_moments", { x, x4: x, momentsOut: moments }, uniforms, grid1d(batch * channels), { VEC4: flags.VEC4 });
   const stats = engine.empty([batch * numGroups * 2], "groupNorm statistics");
   engine.run("groupnorm/group_stats", { moments, statsOut: stats }, uniforms, grid1d(batch * numGroups));
   moments.dispose();
   const out = engine.empty(x.shape, op);
   engine.run(
-    "groupnorm/normalize_forward",
-    { x, stats, weight: weightBuffer, bias: biasBuffer, out },
+    `groupnorm/normalize_forward${suffix}`,
+    vec4 ? { x4: x, stats, weight: weightBuffer, bias: biasBuffer, out4: out } : { x, stats, weight: weightBuffer, bias: biasBuffer, out },
     uniforms,
     grid1d(rowChunks),
     flags,
@@ -75,7 +78,7 @@ export function groupNorm(
     const channelSums = engine.empty([batch * channels * 2], "groupNorm backward sums");
     engine.run(
       "groupnorm/backward_channel_sums",
-      { x, gradOut, stats, weight: weightBuffer, bias: biasBuffer, channelSumsOut: channelSums },
+      { x, x4: x, gradOut, gradOut4: gradOut, stats, weight: weightBuffer, bias: biasBuffer, channelSumsOut: channelSums },
       uniforms,
       grid1d(batch * channels),
       flags,
@@ -101,8 +104,10 @@ export function groupNorm(
       );
       gradX = engine.empty(x.shape, "groupNorm backward input");
       engine.run(
-        "groupnorm/backward_input",
-        { x, gradOut, stats, weight: weightBuffer, bias: biasBuffer, groupSums, gradX },
+        `groupnorm/backward_input${suffix}`,
+        vec4
+          ? { x4: x, gradOut4: gradOut, stats, weight: weightBuffer, bias: biasBuffer, groupSums, gradX4: gradX }
+          : { x, gradOut, stats, weight: weightBuffer, bias: biasBuffer, groupSums, gradX },
         uniforms,
         grid1d(rowChunks),
         flags,
