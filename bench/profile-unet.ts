@@ -8,7 +8,7 @@ import { Engine } from "../src/index.js";
 import { unetBenchCase } from "./unet-configs.js";
 
 const engine = await Engine.create({ validate: false });
-const { train: step } = unetBenchCase(engine, "mnist-16-small");
+const { train: step } = unetBenchCase(engine, (process.argv[2] ?? "mnist-16-small") as Parameters<typeof unetBenchCase>[1]);
 step();
 await engine.sync();
 

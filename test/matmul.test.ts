@@ -135,6 +135,7 @@ describe("matmul variants through the op", () => {
       { a: [65, 17], b: [17, 3] },
       { a: [2, 17, 5], b: [63, 17], ta: true, tb: true },
       { a: [1, 3], b: [3, 70] },
+      { a: [3, 20, 33], b: [3, 33, 18] },
     ];
     for (const c of cases) {
       it(`${variant}: ${JSON.stringify(c.a)}${c.ta ? "ᵀ" : ""} · ${JSON.stringify(c.b)}${c.tb ? "ᵀ" : ""}`, async () => {

@@ -6,6 +6,7 @@ import { record } from "../autograd.js";
 import { type Tensor, shapeString } from "../tensor.js";
 import { add, reshape } from "./elementwise.js";
 import { sum } from "./reduce.js";
+import { grid1d } from "./shape.js";
 import { dispatchMatmulShared } from "./gemm.js";
 import type { Variant } from "../gpu/tuner.js";
 
@@ -56,16 +57,87 @@ function dispatchMatmulRegister(A: Tensor, a: Operand, B: Tensor, b: Operand, C:
   );
 }
 
+/** The 16×16-block register kernel (matmul_16x16): fewer reads per FMA than 4×4, a sixteenth of the invocations. */
+function dispatchMatmulRegister16(A: Tensor, a: Operand, B: Tensor, b: Operand, C: Tensor, batch: number, accumulate: boolean): void {
+  A.engine.run(
+    "matmul/matmul_16x16",
+    { A, B, C },
+    {
+      M: a.rows,
+      N: b.cols,
+      K: a.cols,
+      batch,
+      aStrides: a.strides,
+      bStrides: b.strides,
+      accumulate: accumulate ? 1 : 0,
+    },
+    grid1d(batch * Math.ceil(a.rows / 16) * Math.ceil(b.cols / 16), 64),
+  );
+}
+
+/**
+ * The packed register kernels (matmul_packed_{tm}x{tn}): A and B are first laid out as vec4 panels (matmul_pack:
+ * 4 rows of A / 4 columns of B per k, padded to whole tiles and K to a multiple of 4), so the product reads
+ * tm/4 + tn/4 vec4s per k for tm·tn/4 vec4 FMAs.
+ */
+function packedDispatch(tm: number, tn: number) {
+  return (A: Tensor, a: Operand, B: Tensor, b: Operand, C: Tensor, batch: number, accumulate: boolean): void => {
+    const engine = A.engine;
+    const K = a.cols;
+    const depth = Math.ceil(K / 4) * 4;
+    // An operand as panels of 4 "lines" (rows of A, columns of B) per k, read through strides (batch, line, k).
+    const pack = (X: Tensor, lines: number, tile: number, strides: [number, number, number]): [Tensor, number] => {
+      const blocks = (Math.ceil(lines / tile) * tile) / 4;
+      const packedBatch = strides[0] === 0 ? 1 : batch;
+      const packed = engine.empty([packedBatch * depth * blocks * 4], "matmul packed operand");
+      engine.run(
+        "matmul/matmul_pack",
+        { panelSource: X, packed },
+        { rows: lines, depth, blocks, batch: packedBatch, strides, filled: K },
+        grid1d(packedBatch * depth * blocks),
+      );
+      return [packed, strides[0] === 0 ? 0 : depth * blocks];
+    };
+    const [packedA, aBatchStride] = pack(A, a.rows, tm, [a.strides[0], a.strides[1], a.strides[2]]);
+    const [packedB, bBatchStride] = pack(B, b.cols, tn, [b.strides[0], b.strides[2], b.strides[1]]);
+    engine.run(
+      `matmul/matmul_packed_${tm}x${tn}`,
+      { packedA, packedB, C },
+      { M: a.rows, N: b.cols, K: depth, batch, aStrides: [aBatchStride, 0, 0], bStrides: [bBatchStride, 0, 0], accumulate: accumulate ? 1 : 0 },
+      grid1d(batch * Math.ceil(a.rows / tm) * Math.ceil(b.cols / tn), 64),
+    );
+    packedA.dispose();
+    packedB.dispose();
+  };
+}
+
 interface MatmulVariant extends Variant {
   dispatch: (A: Tensor, a: Operand, B: Tensor, b: Operand, C: Tensor, batch: number, accumulate: boolean) => void;
 }
 
-/** @internal The matmul family's variants: "register" (CPU adapters' pick), "shared" (64×64 workgroup tiles, GPUs'). */
+/**
+ * @internal The matmul family's variants: register-blocked for CPU adapters ("register" 4×4, "register16" 16×16,
+ * "packed" 16×16 from vec4 panels), "shared" (64×64 workgroup tiles) for GPUs.
+ */
 export const MATMUL_VARIANTS = {
   register: { name: "register", dispatch: dispatchMatmulRegister },
+  register16: { name: "register16", dispatch: dispatchMatmulRegister16 },
+  packed: { name: "packed", dispatch: packedDispatch(16, 16) },
+  packed16x32: { name: "packed16x32", dispatch: packedDispatch(16, 32) },
   shared: { name: "shared", dispatch: dispatchMatmulShared },
 } as const satisfies Record<string, MatmulVariant>;
 const MATMUL_CANDIDATES: readonly MatmulVariant[] = Object.values(MATMUL_VARIANTS);
+
+/**
+ * The CPU adapters' guess before measuring (bench/_mm16.ts, SwiftShader): the packed 16×16 kernel once every
+ * side is 64 or more (its two packs cost more than they save below that), the strided 16×16 kernel while it
+ * still runs 32 invocations or more, else the 4×4 one (16 times the invocations, for cores and SIMD lanes).
+ */
+function softwareHeuristic(M: number, N: number, K: number, batch: number): MatmulVariant {
+  const tiles16 = batch * Math.ceil(M / 16) * Math.ceil(N / 16);
+  if (M >= 64 && N >= 64 && K >= 64 && tiles16 >= 16) return MATMUL_VARIANTS.packed;
+  return tiles16 >= 32 ? MATMUL_VARIANTS.register16 : MATMUL_VARIANTS.register;
+}
 
 /** Elements an operand's strides reach: the buffer a trial needs for it. */
 function operandExtent(o: Operand, batch: number): number {
@@ -83,7 +155,7 @@ export function dispatchMatmul(A: Tensor, a: Operand, B: Tensor, b: Operand, C: 
     family: "matmul",
     key: `${batch}×[${a.rows}×${a.cols}${layout(a)}]·[${b.rows}×${b.cols}${layout(b)}]${accumulate ? "+" : ""}`,
     candidates: MATMUL_CANDIDATES,
-    heuristic: engine.adapter.isSoftware ? MATMUL_VARIANTS.register : MATMUL_VARIANTS.shared,
+    heuristic: engine.adapter.isSoftware ? softwareHeuristic(a.rows, b.cols, a.cols, batch) : MATMUL_VARIANTS.shared,
     // Workgroup barriers cost more than they save on a CPU adapter (shaders/gemm.wgsl): not worth timing there.
     untimed: (v) => v === MATMUL_VARIANTS.shared && engine.adapter.isSoftware,
     trial: (v) => {
