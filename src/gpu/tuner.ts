@@ -88,6 +88,9 @@ const RUNS = 3;
 /** A candidate whose warm-up run is this many times slower than the best so far is not timed further. */
 const DROP_FACTOR = 4;
 
+/** Rounds of tune(): problems met by the trials of the previous round (nested ops) get measured in the next. */
+const MAX_ROUNDS = 3;
+
 export class Tuner {
   readonly mode: "auto" | "off";
   private readonly overrides: Record<string, string>;
@@ -153,6 +156,20 @@ export class Tuner {
    * `onProgress` is told after each problem. Returns what was measured.
    */
   async tune(sync: () => Promise<void>, onProgress?: (done: number, total: number, result: TuneResult) => void): Promise<TuneResult[]> {
+    const measured: TuneResult[] = [];
+    // A trial may meet problems of its own (composed attention runs matmuls): they are measured in a next round.
+    for (let round = 0; round < MAX_ROUNDS && this.pending.size > 0; round++) {
+      measured.push(...(await this.tuneRound(sync, measured.length, onProgress)));
+    }
+    if (measured.length) this.saveStore();
+    return measured;
+  }
+
+  private async tuneRound(
+    sync: () => Promise<void>,
+    donePreviously: number,
+    onProgress?: (done: number, total: number, result: TuneResult) => void,
+  ): Promise<TuneResult[]> {
     const problems = [...this.pending.entries()];
     this.pending.clear();
     const measured: TuneResult[] = [];
@@ -187,9 +204,8 @@ export class Tuner {
       const result = { family: problem.family, key: problem.key, times, chosen, heuristic: problem.heuristic.name };
       measured.push(result);
       this.results.push(result);
-      onProgress?.(measured.length, problems.length, result);
+      onProgress?.(donePreviously + measured.length, donePreviously + problems.length + this.pending.size, result);
     }
-    if (measured.length) this.saveStore();
     return measured;
   }
 
