@@ -25,7 +25,7 @@ const accAt = (r, j) => `acc[${r * BLOCKS + j}]`;
 /** The invocation's 16×16 tile of C (jobs numbered column tiles first, then row tiles, then batches). */
 function tileOrigin(TM = TILE, TN = TILE) {
   return [
-    "  let job = gid.x + gid.y * groups.x * 64u;",
+    "  let job = gid.x + gid.y * groups.x * WG;",
     `  let tilesN = (p.N + ${TN - 1}u) / ${TN}u;`,
     `  let tilesM = (p.M + ${TM - 1}u) / ${TM}u;`,
     "  let b = job / (tilesN * tilesM);",
@@ -48,7 +48,7 @@ function storeTile(TM = TILE, TN = TILE) {
 /** matmul_16x16: A and B read through their strides, one k per loop iteration. */
 function strided() {
   const lines = [
-    "@compute @workgroup_size(64)",
+    "@compute @workgroup_size(WG)",
     "fn matmul_16x16(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {",
     ...tileOrigin(),
     "  let aBase = b * p.aStrides.x;",
@@ -78,7 +78,7 @@ function packed(TM, TN) {
   const BN = TN / 4;
   const accP = (r, j) => `acc[${r * BN + j}]`;
   const lines = [
-    "@compute @workgroup_size(64)",
+    "@compute @workgroup_size(WG)",
     `fn matmul_packed_${TM}x${TN}(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {`,
     ...tileOrigin(TM, TN),
     `  // The panels hold whole ${TM}-row / ${TN}-column tiles (the pack repeats the last row / column) and K`,

@@ -136,6 +136,8 @@ describe("matmul variants through the op", () => {
       { a: [2, 17, 5], b: [63, 17], ta: true, tb: true },
       { a: [1, 3], b: [3, 70] },
       { a: [3, 20, 33], b: [3, 33, 18] },
+      // 256 or more blocks: the packed kernels' 64-invocation workgroups
+      { a: [64, 20, 3], b: [64, 3, 33] },
     ];
     for (const c of cases) {
       it(`${variant}: ${JSON.stringify(c.a)}${c.ta ? "ᵀ" : ""} · ${JSON.stringify(c.b)}${c.tb ? "ᵀ" : ""}`, async () => {

@@ -98,13 +98,17 @@ function packedDispatch(tm: number, tn: number) {
       );
       return [packed, strides[0] === 0 ? 0 : depth * blocks];
     };
+    const jobs = batch * Math.ceil(a.rows / tm) * Math.ceil(b.cols / tn);
+    // At least 4 workgroups when the product is big enough for it (each is one task for the adapter's threads).
+    const workgroupSize = jobs >= 256 ? 64 : 16;
     const [packedA, aBatchStride] = pack(A, a.rows, tm, [a.strides[0], a.strides[1], a.strides[2]]);
     const [packedB, bBatchStride] = pack(B, b.cols, tn, [b.strides[0], b.strides[2], b.strides[1]]);
     engine.run(
       `matmul/matmul_packed_${tm}x${tn}`,
       { packedA, packedB, C },
       { M: a.rows, N: b.cols, K: depth, batch, aStrides: [aBatchStride, 0, 0], bStrides: [bBatchStride, 0, 0], accumulate: accumulate ? 1 : 0 },
-      grid1d(batch * Math.ceil(a.rows / tm) * Math.ceil(b.cols / tn), 64),
+      grid1d(jobs, workgroupSize),
+      { WG: workgroupSize },
     );
     packedA.dispose();
     packedB.dispose();
@@ -117,7 +121,7 @@ interface MatmulVariant extends Variant {
 
 /**
  * @internal The matmul family's variants: register-blocked for CPU adapters ("register" 4×4, "register16" 16×16,
- * "packed" 16×16 from vec4 panels), "shared" (64×64 workgroup tiles) for GPUs.
+ * "packed" 16×16 and "packed16x32" 16×32 from vec4 panels), "shared" (64×64 workgroup tiles) for GPUs.
  */
 export const MATMUL_VARIANTS = {
   register: { name: "register", dispatch: dispatchMatmulRegister },
@@ -129,13 +133,14 @@ export const MATMUL_VARIANTS = {
 const MATMUL_CANDIDATES: readonly MatmulVariant[] = Object.values(MATMUL_VARIANTS);
 
 /**
- * The CPU adapters' guess before measuring (bench/_mm16.ts, SwiftShader): the packed 16×16 kernel once every
- * side is 64 or more (its two packs cost more than they save below that), the strided 16×16 kernel while it
- * still runs 32 invocations or more, else the 4×4 one (16 times the invocations, for cores and SIMD lanes).
+ * The CPU adapters' guess before measuring (bench/matmul.ts on SwiftShader): a packed kernel once every side is
+ * 64 or more (below that its two packs cost more than they save; 16×32 blocks once N ≥ 128, measured 1.0–1.1×
+ * the 16×16 ones at 256³, where 32×32 blocks gained nothing more), the strided 16×16 kernel while it still runs
+ * 32 invocations or more, else the 4×4 one (16 times the invocations, for cores and SIMD lanes).
  */
 function softwareHeuristic(M: number, N: number, K: number, batch: number): MatmulVariant {
   const tiles16 = batch * Math.ceil(M / 16) * Math.ceil(N / 16);
-  if (M >= 64 && N >= 64 && K >= 64 && tiles16 >= 16) return MATMUL_VARIANTS.packed;
+  if (M >= 64 && N >= 64 && K >= 64 && tiles16 >= 16) return N >= 128 ? MATMUL_VARIANTS.packed16x32 : MATMUL_VARIANTS.packed;
   return tiles16 >= 32 ? MATMUL_VARIANTS.register16 : MATMUL_VARIANTS.register;
 }
 
