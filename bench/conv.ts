@@ -6,22 +6,24 @@
  * GFLOP/s, and % of the FMA peak (bench/peak.ts's peak_fma_16) measured in the same interleaved repeats.
  *
  *   node scripts/run.mjs bench/conv.ts [--repeats 5] [--variants v1,general,current] [--only 16x16]
- *     [--shapes splits] [--passes forward,input]
+ *     [--shapes step|splits|kernels] [--passes forward,input] [--stat median|min] [--clock gpu|cpu]
  *
  * Variants: v1 = the first kernels (shaders/bench.wgsl conv_v1_*: 4×4 register blocks, bounds checks in the
  * inner loop; bias gradient by ops.sum); general = the current pipeline (packed weight, padded input copy,
  * split weight-gradient sums with the bias gradient summed alongside) with its any-kernel tile (8 channels ×
  * 2×4 pixels) and weight-gradient kernel everywhere; current = what conv2d runs (3×3 stride-1 kernels that pad
  * as they read: 8 channels × 4×8 pixels, 4×4 on images narrower than 8; weight gradient 8 or 4 output × 4 input
- * channels × 9 taps per invocation). Tuning variants: small (the 4×4 tile for every 3×3 layer), narrow / wide
- * (one 3×3 weight-gradient kernel for every layer), wg16, wg32, wg128 (workgroup size of the tiled kernels),
- * split64, split1024 (weight-gradient invocations target; default 256), cs1, cs2, cs4, cs8, cs16 (channel splits
- * of the forward and input gradient forced; current = defaultChannelSplits). v1 makes a run take about 10
- * minutes; `--variants current` takes about 2. `--shapes splits` times the small-map layers that channel
- * splits are for (and big ones that must not get slower) instead of the U-Net step's.
+ * channels × 9 taps per invocation). Tuning variants: small / tile48 (the 4×4 / 4×8 tile for every 3×3 layer),
+ * narrow / wide (one 3×3 weight-gradient kernel for every layer), wg16, wg32, wg128 (workgroup size of the tiled
+ * and weight-gradient kernels), split8 … split1024 (weight-gradient invocations target; default 256), cs1, cs2,
+ * cs4, cs8, cs16 (channel splits of the forward and input gradient forced; current = defaultChannelSplits). v1
+ * makes a run take about 10 minutes; `--variants current` takes about 2. `--shapes splits` times the small-map
+ * layers that channel splits are for (and big ones that must not get slower) instead of the U-Net step's;
+ * `--shapes kernels` the conv2d rows of the main bench (bench/suite.ts).
  *
  * The machine may be shared: each repeat runs every variant once (interleaved), and % of peak compares with the
- * peak measured in those same repeats, so load changes mostly cancel.
+ * peak measured in those same repeats, so load changes mostly cancel. `--stat min` takes each variant's best
+ * repeat (the least disturbed); `--clock cpu` measures the process's CPU time instead of the device's.
  */
 import { Engine, type Tensor, ops } from "../src/index.js";
 import {
@@ -35,9 +37,10 @@ import {
 } from "../src/ops/conv.js";
 import { type Ref, rng, uniformData } from "../test/reference/tensor.js";
 import * as R from "../test/reference/conv.js";
-import { INVOCATIONS, PEAK_KERNEL, interleavedTimes, peakVariant } from "./peak.js";
+import { INVOCATIONS, PEAK_KERNEL, peakVariant } from "./peak.js";
 import { convGradients, violation } from "./reference.js";
 import { markdownTable } from "./stats.js";
+import { EngineTimer } from "./timing.js";
 
 interface ConvShape {
   /** Calls per training step (forward and weight gradient; the input gradient skips the network input). */
@@ -94,7 +97,60 @@ const SPLIT_SHAPES: ConvShape[] = [
   shape(1, 16, 16, 16, 16, 3),
 ];
 
+/** The conv2d rows of the main bench (bench/suite.ts CONV_CASES): `--shapes kernels`. */
+const KERNEL_SHAPES: ConvShape[] = [
+  shape(1, 16, 16, 16, 16, 3),
+  shape(1, 16, 32, 8, 32, 3),
+  shape(1, 1, 128, 32, 128, 3),
+  shape(1, 1, 256, 16, 256, 3),
+  shape(1, 1, 256, 4, 256, 3),
+];
+
 type Family = "forward" | "input" | "weight";
+
+/**
+ * Median and best time (ms) of each variant, interleaved: every repeat runs every variant once, after two
+ * warm-up rounds. GPU time from timestamp queries where the adapter has them (bench/timing.ts: the device's
+ * execution, without the submit/wait round trip), else wall time; or, with `--clock cpu`, the process's CPU time
+ * (user + system, all threads): on a software adapter that is the work done, which another process's load on the
+ * shared cores changes far less than elapsed time (but it does not show whether the work kept every core busy).
+ */
+async function interleavedTimes(
+  engine: Engine,
+  timer: EngineTimer,
+  clock: "gpu" | "cpu",
+  variants: Record<string, () => void>,
+  repeats: number,
+): Promise<Record<string, { median: number; min: number }>> {
+  const names = Object.keys(variants);
+  for (let warmup = 0; warmup < 2; warmup++) {
+    for (const name of names) {
+      variants[name]();
+      await engine.sync();
+    }
+  }
+  const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let r = 0; r < repeats; r++) {
+    for (const name of names) {
+      if (clock === "cpu") {
+        const before = process.cpuUsage();
+        variants[name]();
+        await engine.sync();
+        const used = process.cpuUsage(before);
+        times[name].push((used.user + used.system) / 1000);
+      } else {
+        const t = await timer.measure(variants[name], { repeats: 1, warmup: 0 });
+        times[name].push(t.gpuMs ?? t.wallMs);
+      }
+    }
+  }
+  const result: Record<string, { median: number; min: number }> = {};
+  for (const name of names) {
+    const sorted = times[name].sort((a, b) => a - b);
+    result[name] = { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0] };
+  }
+  return result;
+}
 const FAMILIES: Family[] = ["forward", "input", "weight"];
 
 /** One implementation of the three passes. */
@@ -183,24 +239,31 @@ async function main(): Promise<void> {
   };
   const repeats = Number(option("repeats", "5"));
   const only = option("only", "");
-  const shapes = { step: SHAPES, splits: SPLIT_SHAPES }[option("shapes", "step")];
-  if (!shapes) throw new Error(`bench/conv.ts: --shapes is step or splits, got '${option("shapes", "")}'`);
+  const shapes = { step: SHAPES, splits: SPLIT_SHAPES, kernels: KERNEL_SHAPES }[option("shapes", "step")];
+  if (!shapes) throw new Error(`bench/conv.ts: --shapes is step, splits or kernels, got '${option("shapes", "")}'`);
+  const clock = option("clock", "gpu");
+  if (clock !== "gpu" && clock !== "cpu") throw new Error(`bench/conv.ts: --clock is gpu or cpu, got '${clock}'`);
+  const stat = option("stat", "median");
+  if (stat !== "median" && stat !== "min") throw new Error(`bench/conv.ts: --stat is median or min, got '${stat}'`);
   const passes = option("passes", FAMILIES.join(",")).split(",");
-  const engine = await Engine.create({ validate: false });
+  // The heuristics only (no autotune, no cache): "current" is what conv2d runs before any measurement.
+  const engine = await Engine.create({ validate: false, autotune: "off", tuneStore: null });
   console.log(`adapter: ${engine.adapter.vendor} ${engine.adapter.architecture} (${engine.adapter.description || engine.adapter.backend})`);
+  const timer = new EngineTimer(engine);
+  console.log(`clock: ${clock === "cpu" ? "process CPU time (all threads)" : timer.note}; ${stat} of ${repeats} interleaved repeats`);
 
   const all: Variant[] = [
     v1(engine),
     tuned("general", { tile: "general", weightGrad: "general" }),
     tuned("current", {}),
     tuned("small", { tile: "conv3x3Small" }),
+    tuned("tile48", { tile: "conv3x3" }),
     tuned("wg16", { workgroupSize: 16 }),
     tuned("wg32", { workgroupSize: 32 }),
     tuned("wg128", { workgroupSize: 128 }),
     tuned("narrow", { weightGrad: "conv3x3" }),
     tuned("wide", { weightGrad: "conv3x3Wide" }),
-    tuned("split64", { weightGradInvocations: 64 }),
-    tuned("split1024", { weightGradInvocations: 1024 }),
+    ...[8, 16, 32, 64, 128, 512, 1024].map((n) => tuned(`split${n}`, { weightGradInvocations: n })),
     ...[1, 2, 4, 8, 16].map((channelSplits) => tuned(`cs${channelSplits}`, { channelSplits })),
   ];
   const names = option("variants", "v1,general,current").split(",");
@@ -254,8 +317,9 @@ async function main(): Promise<void> {
       }
     }
 
-    // Several calls per timed submit for small layers, so the submit/wait round trip does not dominate.
-    const calls = Math.max(1, Math.min(16, Math.round(flops / 2e7)));
+    // Several calls per timed run for small layers (about 200 MFLOP), so that without timestamps the submit/wait
+    // round trip does not dominate.
+    const calls = Math.max(1, Math.min(16, Math.round(2e8 / flops)));
     for (const family of FAMILIES) {
       if ((family === "input" && !s.inputGrad) || !passes.includes(family)) continue;
       const timed: Record<string, () => void> = { peak: peak.run };
@@ -271,14 +335,14 @@ async function main(): Promise<void> {
             }),
           );
       }
-      const times = await interleavedTimes(engine, timed, repeats);
-      const peakGflops = peak.flops / times.peak.median / 1e6;
+      const times = await interleavedTimes(engine, timer, clock, timed, repeats);
+      const peakGflops = peak.flops / times.peak[stat] / 1e6;
       peakSum += peakGflops;
       peakCount++;
       totalFlops.set(family, (totalFlops.get(family) ?? 0) + s.count * flops);
       const cells: string[] = [];
       for (const v of variants) {
-        const ms = times[v.name].median / calls;
+        const ms = times[v.name][stat] / calls;
         const gflops = flops / ms / 1e6;
         cells.push(`${ms.toFixed(2)} ms ${gflops.toFixed(2)} GF/s ${((100 * gflops) / peakGflops).toFixed(0)}%`);
         const key = `${family} ${v.name}`;
@@ -291,7 +355,7 @@ async function main(): Promise<void> {
   }
   sink.dispose();
 
-  console.log(`\nPer call (median of ${repeats} interleaved repeats); % of the peak_fma_16 rate measured in the same repeats.\n`);
+  console.log(`\nPer call (${stat} of ${repeats} interleaved repeats); % of the peak_fma_16 rate measured in the same repeats.\n`);
   console.log(markdownTable(["shape (calls per step)", "pass", "MFLOP", "peak GF/s", ...variants.map((v) => v.name)], rows));
   const peakMean = peakSum / Math.max(1, peakCount);
   console.log(`\nPer training step (Σ calls × median ms); mean peak ${peakMean.toFixed(2)} GFLOP/s.\n`);

@@ -146,9 +146,17 @@ function conv3x3(name, tileH, tileW, blocks) {
   for (let q = 0; q < tileW + 2; q++) {
     L.push(`  let col${q} = source_index(${plus("ox0", q)}, tp.left, tp.dilation, tp.sourceWidth);`);
   }
+  // The weight's offsets of this invocation's output channels (clamped: a block past the last channel reads the
+  // last one's weights, and store_pixel drops its results), and of each tap (reversed when flipped).
+  L.push("  let lastOut = tp.outChannels - 1u;");
+  for (let b = 0; b < blocks; b++) {
+    const o = (k) => `min(${plus(`ob${b} * 4u`, k)}, lastOut)`;
+    L.push(`  let wOut${b} = vec4<u32>(${o(0)}, ${o(1)}, ${o(2)}, ${o(3)}) * tp.weightOutStride;`);
+  }
+  for (let t = 0; t < 9; t++) L.push(t === 4 ? "  let tap4 = 4u;" : `  let tap${t} = select(${t}u, ${8 - t}u, tp.flipTaps == 1u);`);
   L.push(
     "  var xAt = (n * tp.inChannels + c0) * plane;",
-    "  var wAt = c0 * 9u * blockCount;",
+    "  var wAt = c0 * tp.weightInStride;",
     `  var acc: array<vec4<f32>, ${tileH * tileW * blocks}>;`,
     "  for (var c = c0; c < cEnd; c++) {",
   );
@@ -156,7 +164,11 @@ function conv3x3(name, tileH, tileW, blocks) {
     for (let kx = 0; kx < 3; kx++) {
       const row = ky * 3 + kx;
       for (let b = 0; b < blocks; b++) {
-        L.push(`    let w${ky}${kx}_${b} = packedWeight[wAt${row > 1 ? ` + ${row}u * blockCount` : row ? " + blockCount" : ""} + ob${b}];`);
+        const at = `a${ky}${kx}_${b}`;
+        L.push(
+          `    let ${at} = wOut${b} + vec4<u32>(wAt + tap${row});`,
+          `    let w${ky}${kx}_${b} = vec4<f32>(weight[${at}.x], weight[${at}.y], weight[${at}.z], weight[${at}.w]);`,
+        );
       }
     }
   }
@@ -181,7 +193,7 @@ function conv3x3(name, tileH, tileW, blocks) {
       }
     }
   }
-  L.push("    wAt += 9u * blockCount;", "    xAt += plane;", "  }", ...storeTile(tileH, tileW, blocks), "}");
+  L.push("    wAt += tp.weightInStride;", "    xAt += plane;", "  }", ...storeTile(tileH, tileW, blocks), "}");
   return L.join("\n");
 }
 
@@ -195,6 +207,11 @@ function gradHead(channels, tileRows, oBlocks, jobLines, cols = 4) {
   const L = [
     `  let channelBlocks = (gp.inChannels + ${channels - 1}u) / ${channels}u;`,
     `  let outBlocks = (gp.outChannels + ${4 * oBlocks - 1}u) / ${4 * oBlocks}u;`,
+    // Jobs fastest, then splits, all in one grid1d index: every invocation of a workgroup has work (with the
+    // splits on a grid axis of their own, a layer with 8 jobs ran 56 idle invocations per workgroup, and on
+    // SwiftShader idle invocations still pay for the straight-line code outside loops: 2× slower on a
+    // 16-channel 16×16 layer at batch 16).
+    "  let invocation = gid.x + gid.y * groups.x * WG;",
     ...jobLines,
     "  let lastO = gp.outChannels - 1u;",
     `  let o0 = job / channelBlocks * ${4 * oBlocks}u;`,
@@ -209,7 +226,6 @@ function gradHead(channels, tileRows, oBlocks, jobLines, cols = 4) {
     `  let segmentsPerRow = gp.outWidth / ${cols}u;`,
     `  let rowBlocks = gp.outHeight / ${tileRows}u;`,
     "  let segments = gp.batch * rowBlocks * segmentsPerRow;",
-    "  let split = gid.y;",
     "  let first = split * segments / gp.splits;",
     "  let end = (split + 1u) * segments / gp.splits;",
     `  var ox0 = first % segmentsPerRow * ${cols}u;`,
@@ -281,10 +297,21 @@ function weightGrad3x3(name, channels, tileRows, oBlocks, cols = 4) {
     `// the ${tileRows}×${cols}-pixel output segments of its split. acc[(i·9 + ky·3 + kx)·${oBlocks} + b] = gradWeight[os{b}, c0 + i, ky, kx] (a vec4`,
     `// over 4 o's); x{i}_{r}_{q} = the padded input at (n, c0 + i, oy0 + r, ox0 + q), the segment's input window, read at`,
     "// row{r}.index, col{q}.index of the channel (0 unless both are inside).",
-    `// Grid: x = ceil(O / ${outs}) · ceil(C / ${channels}), y = splits.`,
-    "@compute @workgroup_size(64)",
-    `fn ${name}(@builtin(global_invocation_id) gid: vec3<u32>) {`,
-    ...gradHead(channels, tileRows, oBlocks, ["  let job = gid.x;", "  if (job >= channelBlocks * outBlocks) { return; }"], cols),
+    `// Grid: grid1d over jobs = ceil(O / ${outs}) · ceil(C / ${channels}) (fastest) × splits.`,
+    "@compute @workgroup_size(WG)",
+    `fn ${name}(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {`,
+    ...gradHead(
+      channels,
+      tileRows,
+      oBlocks,
+      [
+        "  let jobs = channelBlocks * outBlocks;",
+        "  let split = invocation / jobs;",
+        "  if (split >= gp.splits) { return; }",
+        "  let job = invocation % jobs;",
+      ],
+      cols,
+    ),
     "  let width = gp.sourceWidth;",
     "  let plane = gp.sourceHeight * width;",
     `  var acc: array<vec4<f32>, ${9 * channels * oBlocks}>;`,
@@ -331,14 +358,17 @@ function weightGradGeneral(name, channels, oBlocks) {
   const L = [
     `// Any kernel size and stride. Invocation: output channels o0..o0+${outs - 1} × input channels c0..c0+${channels - 1} for one tap`,
     `// (ky, kx), summed over the 4-pixel output segments of its split; acc[i·${oBlocks} + b] = gradWeight[os{b}, c0 + i, ky, kx] (a vec4`,
-    `// over 4 o's). x is a padded copy. Grid: x = ceil(O / ${outs}) · ceil(C / ${channels}) · KH·KW (tap fastest), y = splits.`,
-    "@compute @workgroup_size(64)",
-    `fn ${name}(@builtin(global_invocation_id) gid: vec3<u32>) {`,
+    `// over 4 o's). x is a padded copy. Grid: grid1d over jobs = ceil(O / ${outs}) · ceil(C / ${channels}) · KH·KW (tap fastest)`,
+    "// × splits.",
+    "@compute @workgroup_size(WG)",
+    `fn ${name}(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {`,
     "  let taps = gp.kernelHeight * gp.kernelWidth;",
     ...gradHead(channels, 1, oBlocks, [
-      "  if (gid.x >= channelBlocks * outBlocks * taps) { return; }",
-      "  let tap = gid.x % taps;",
-      "  let job = gid.x / taps;",
+      "  let jobs = channelBlocks * outBlocks * taps;",
+      "  let split = invocation / jobs;",
+      "  if (split >= gp.splits) { return; }",
+      "  let tap = invocation % jobs % taps;",
+      "  let job = invocation % jobs / taps;",
     ]),
     "  let s = gp.stride;",
     "  let tapAt = tap / gp.kernelWidth * gp.sourceWidth + tap % gp.kernelWidth;",
@@ -367,6 +397,7 @@ export function generate() {
     conv3x3("conv3x3_4x4", 4, 4, 2),
     "",
     conv3x3("conv3x3_4x8", 4, 8, 2),
+
     "",
     weightGrad3x3("weight_grad_3x3", 4, 2, 1),
     "",

@@ -15,14 +15,17 @@
 //   weight gradient  gradWeight[o,c,ky,kx] = Σ_{n,oy,ox} gradOut[n,o,oy,ox] · xp[n,c,oy·s+ky,ox·s+kx]
 //   bias gradient    gradBias[o] = Σ_{n,oy,ox} gradOut[n,o,oy,ox], summed by the weight-gradient kernels.
 //
-// Each pass is two to four dispatches: pack_weight lays the weight out as [C·KH·KW, ceil(O/4)] vec4 blocks of 4
-// output channels (transposed and flipped for the input gradient); a tiled kernel computes; when a sum is
-// split across invocations (the weight gradient's over pixels; on small maps the forward's and the input
-// gradient's over input channels, so that enough invocations run), reduce_splits adds the partial sums. The
-// 3×3 kernels read the input through a virtual zero padding (and dilation): the clamped offsets and
-// inside-flags of their input window are computed once per invocation (or per weight-gradient segment), so the
-// inner loop pays one select() per read and no copy is made. The any-size kernels read a padded copy made by pad_input, large
-// enough that no tile reads outside it.
+// Each pass is one to four dispatches: a tiled kernel computes; when a sum is split across invocations (the
+// weight gradient's over pixels; on small maps the forward's and the input gradient's over input channels, so
+// that enough invocations run), reduce_splits adds the partial sums. The 3×3 kernels read the weight as it is
+// (transposed and flipped by their indexing for the input gradient) and the input through a virtual zero
+// padding (and dilation): the clamped offsets and inside-flags of their input window are computed once per
+// invocation (or per weight-gradient segment), so the inner loop pays one select() per read and no copy is
+// made. The any-size kernels read copies: pack_weight lays the weight out as [C·KH·KW, ceil(O/4)] vec4 blocks of
+// 4 output channels (transposed and flipped for the input gradient), and pad_input pads the input, large
+// enough that no tile reads outside it. (Packing the 3×3 weights too cost as much as the convolution itself on
+// 4×4 maps at batch 1, where each weight feeds only 16 outputs: reading them in place measured 2× faster there
+// and no slower on the big layers.)
 //
 // Why this shape (measured on SwiftShader, the CPU Vulkan adapter: bench/conv.ts, bench/peak.ts): there every
 // storage-buffer read is a per-lane gather costing more than a vec4 FMA, so each invocation keeps a large
@@ -65,6 +68,13 @@ struct TileParams {
   // split 0 adds the bias. One split (splitChannels = C) writes out itself.
   splits: u32,
   splitChannels: u32,
+  // Where the 3×3 kernels read weight[b, a, tap] (b: an output channel of this convolution, a: a summed
+  // channel): weight[b · weightOutStride + a · weightInStride + tap'], tap' = 8 − tap when flipTaps = 1. The
+  // forward reads [O, C, 3, 3] as is (strides C·9 and 9); the input gradient reads it transposed and flipped
+  // (strides 9 and C·9, flipTaps = 1).
+  weightOutStride: u32,
+  weightInStride: u32,
+  flipTaps: u32,
 };
 
 // pack_weight: packed[row, block] = (w[4·block + j, a, tap])_j with row = a·KH·KW + tap, where the weight is
@@ -94,7 +104,7 @@ struct PadParams {
 // Weight-gradient kernels: x [N, C, sourceHeight, sourceWidth] is the forward pass's input, seen through its
 // padding (top, left) as above: weight_grad_3x3 applies it as it reads, weight_grad_general reads a copy the
 // host padded (top = left = 0). The sum over the output is cut into `splits` contiguous ranges of segments,
-// one per grid row y, each writing its own partial sums.
+// each summed by its own invocations (split = invocation / jobs) into its own partial sums.
 struct GradParams {
   batch: u32,
   inChannels: u32,
@@ -120,11 +130,13 @@ struct ReduceParams {
 
 @group(0) @binding(0) var<uniform> tp: TileParams;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
+// conv_general's weight (pack_weight's output); the 3×3 kernels read `weight` [O, C, 3, 3] instead.
 @group(0) @binding(2) var<storage, read> packedWeight: array<vec4<f32>>;
-// Read only when tp.hasBias = 1; without a bias the host binds any buffer here.
+// Read only when tp.hasBias = 1; without a bias the host binds the weight here (at least O values).
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 @group(0) @binding(5) var<uniform> pk: PackParams;
+// The weight [O, C, KH, KW]: pack_weight's input, and what the 3×3 kernels read (TileParams' weight strides).
 @group(0) @binding(6) var<storage, read> weight: array<f32>;
 @group(0) @binding(7) var<storage, read_write> packed: array<vec4<f32>>;
 @group(0) @binding(8) var<uniform> pd: PadParams;
@@ -140,8 +152,9 @@ struct ReduceParams {
 @group(0) @binding(16) var<storage, read> partials: array<f32>;
 @group(0) @binding(17) var<storage, read_write> total: array<f32>;
 
-// Invocations per workgroup of the tiled convolutions: SwiftShader spreads workgroups over its threads, so
-// small layers want small workgroups; 64 measured best or equal on the U-Net's shapes.
+// Invocations per workgroup of the tiled convolutions and the weight-gradient kernels: SwiftShader spreads
+// workgroups over its threads, so small layers want small workgroups; 64 measured best or equal on the U-Net's
+// shapes.
 override WG: u32 = 64u;
 
 // The weight value that packed[row, ·] holds for channel b of side B (0 past the last channel). No loops here
@@ -219,7 +232,7 @@ fn source_index(v: u32, before: i32, dilation: u32, size: u32) -> SourceIndex {
 
 // out[image, o0 + i, oy, ox] = v[i] (+ bias[o0 + i]) for the channels and pixels that exist, where image =
 // split · N + n (out holds the partial sums [S, N, O, HO, WO] when the channels are split); the bias goes into
-// split 0 only. (Without a bias the bias binding holds the packed weight, which has at least O values, so the
+// split 0 only. (Without a bias the bias binding holds the (packed) weight, which has at least O values, so the
 // read stays in bounds.)
 fn store_pixel(image: u32, oy: u32, ox: u32, o0: u32, v: vec4<f32>) {
   if (oy >= tp.outHeight || ox >= tp.outWidth || o0 >= tp.outChannels) { return; }
@@ -382,28 +395,58 @@ fn conv3x3_4x4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
   let col3 = source_index(ox0 + 3u, tp.left, tp.dilation, tp.sourceWidth);
   let col4 = source_index(ox0 + 4u, tp.left, tp.dilation, tp.sourceWidth);
   let col5 = source_index(ox0 + 5u, tp.left, tp.dilation, tp.sourceWidth);
+  let lastOut = tp.outChannels - 1u;
+  let wOut0 = vec4<u32>(min(ob0 * 4u, lastOut), min(ob0 * 4u + 1u, lastOut), min(ob0 * 4u + 2u, lastOut), min(ob0 * 4u + 3u, lastOut)) * tp.weightOutStride;
+  let wOut1 = vec4<u32>(min(ob1 * 4u, lastOut), min(ob1 * 4u + 1u, lastOut), min(ob1 * 4u + 2u, lastOut), min(ob1 * 4u + 3u, lastOut)) * tp.weightOutStride;
+  let tap0 = select(0u, 8u, tp.flipTaps == 1u);
+  let tap1 = select(1u, 7u, tp.flipTaps == 1u);
+  let tap2 = select(2u, 6u, tp.flipTaps == 1u);
+  let tap3 = select(3u, 5u, tp.flipTaps == 1u);
+  let tap4 = 4u;
+  let tap5 = select(5u, 3u, tp.flipTaps == 1u);
+  let tap6 = select(6u, 2u, tp.flipTaps == 1u);
+  let tap7 = select(7u, 1u, tp.flipTaps == 1u);
+  let tap8 = select(8u, 0u, tp.flipTaps == 1u);
   var xAt = (n * tp.inChannels + c0) * plane;
-  var wAt = c0 * 9u * blockCount;
+  var wAt = c0 * tp.weightInStride;
   var acc: array<vec4<f32>, 32>;
   for (var c = c0; c < cEnd; c++) {
-    let w00_0 = packedWeight[wAt + ob0];
-    let w00_1 = packedWeight[wAt + ob1];
-    let w01_0 = packedWeight[wAt + blockCount + ob0];
-    let w01_1 = packedWeight[wAt + blockCount + ob1];
-    let w02_0 = packedWeight[wAt + 2u * blockCount + ob0];
-    let w02_1 = packedWeight[wAt + 2u * blockCount + ob1];
-    let w10_0 = packedWeight[wAt + 3u * blockCount + ob0];
-    let w10_1 = packedWeight[wAt + 3u * blockCount + ob1];
-    let w11_0 = packedWeight[wAt + 4u * blockCount + ob0];
-    let w11_1 = packedWeight[wAt + 4u * blockCount + ob1];
-    let w12_0 = packedWeight[wAt + 5u * blockCount + ob0];
-    let w12_1 = packedWeight[wAt + 5u * blockCount + ob1];
-    let w20_0 = packedWeight[wAt + 6u * blockCount + ob0];
-    let w20_1 = packedWeight[wAt + 6u * blockCount + ob1];
-    let w21_0 = packedWeight[wAt + 7u * blockCount + ob0];
-    let w21_1 = packedWeight[wAt + 7u * blockCount + ob1];
-    let w22_0 = packedWeight[wAt + 8u * blockCount + ob0];
-    let w22_1 = packedWeight[wAt + 8u * blockCount + ob1];
+    let a00_0 = wOut0 + vec4<u32>(wAt + tap0);
+    let w00_0 = vec4<f32>(weight[a00_0.x], weight[a00_0.y], weight[a00_0.z], weight[a00_0.w]);
+    let a00_1 = wOut1 + vec4<u32>(wAt + tap0);
+    let w00_1 = vec4<f32>(weight[a00_1.x], weight[a00_1.y], weight[a00_1.z], weight[a00_1.w]);
+    let a01_0 = wOut0 + vec4<u32>(wAt + tap1);
+    let w01_0 = vec4<f32>(weight[a01_0.x], weight[a01_0.y], weight[a01_0.z], weight[a01_0.w]);
+    let a01_1 = wOut1 + vec4<u32>(wAt + tap1);
+    let w01_1 = vec4<f32>(weight[a01_1.x], weight[a01_1.y], weight[a01_1.z], weight[a01_1.w]);
+    let a02_0 = wOut0 + vec4<u32>(wAt + tap2);
+    let w02_0 = vec4<f32>(weight[a02_0.x], weight[a02_0.y], weight[a02_0.z], weight[a02_0.w]);
+    let a02_1 = wOut1 + vec4<u32>(wAt + tap2);
+    let w02_1 = vec4<f32>(weight[a02_1.x], weight[a02_1.y], weight[a02_1.z], weight[a02_1.w]);
+    let a10_0 = wOut0 + vec4<u32>(wAt + tap3);
+    let w10_0 = vec4<f32>(weight[a10_0.x], weight[a10_0.y], weight[a10_0.z], weight[a10_0.w]);
+    let a10_1 = wOut1 + vec4<u32>(wAt + tap3);
+    let w10_1 = vec4<f32>(weight[a10_1.x], weight[a10_1.y], weight[a10_1.z], weight[a10_1.w]);
+    let a11_0 = wOut0 + vec4<u32>(wAt + tap4);
+    let w11_0 = vec4<f32>(weight[a11_0.x], weight[a11_0.y], weight[a11_0.z], weight[a11_0.w]);
+    let a11_1 = wOut1 + vec4<u32>(wAt + tap4);
+    let w11_1 = vec4<f32>(weight[a11_1.x], weight[a11_1.y], weight[a11_1.z], weight[a11_1.w]);
+    let a12_0 = wOut0 + vec4<u32>(wAt + tap5);
+    let w12_0 = vec4<f32>(weight[a12_0.x], weight[a12_0.y], weight[a12_0.z], weight[a12_0.w]);
+    let a12_1 = wOut1 + vec4<u32>(wAt + tap5);
+    let w12_1 = vec4<f32>(weight[a12_1.x], weight[a12_1.y], weight[a12_1.z], weight[a12_1.w]);
+    let a20_0 = wOut0 + vec4<u32>(wAt + tap6);
+    let w20_0 = vec4<f32>(weight[a20_0.x], weight[a20_0.y], weight[a20_0.z], weight[a20_0.w]);
+    let a20_1 = wOut1 + vec4<u32>(wAt + tap6);
+    let w20_1 = vec4<f32>(weight[a20_1.x], weight[a20_1.y], weight[a20_1.z], weight[a20_1.w]);
+    let a21_0 = wOut0 + vec4<u32>(wAt + tap7);
+    let w21_0 = vec4<f32>(weight[a21_0.x], weight[a21_0.y], weight[a21_0.z], weight[a21_0.w]);
+    let a21_1 = wOut1 + vec4<u32>(wAt + tap7);
+    let w21_1 = vec4<f32>(weight[a21_1.x], weight[a21_1.y], weight[a21_1.z], weight[a21_1.w]);
+    let a22_0 = wOut0 + vec4<u32>(wAt + tap8);
+    let w22_0 = vec4<f32>(weight[a22_0.x], weight[a22_0.y], weight[a22_0.z], weight[a22_0.w]);
+    let a22_1 = wOut1 + vec4<u32>(wAt + tap8);
+    let w22_1 = vec4<f32>(weight[a22_1.x], weight[a22_1.y], weight[a22_1.z], weight[a22_1.w]);
     let at0 = xAt + rowAt0;
     let x0_0 = vec4<f32>(select(0.0, x[at0 + col0.index], row0.inside && col0.inside));
     let x0_1 = vec4<f32>(select(0.0, x[at0 + col1.index], row0.inside && col1.inside));
@@ -518,7 +561,7 @@ fn conv3x3_4x4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
     acc[28] = fma(x5_3, w21_0, acc[28]); acc[29] = fma(x5_3, w21_1, acc[29]); acc[30] = fma(x5_4, w21_0, acc[30]); acc[31] = fma(x5_4, w21_1, acc[31]);
     acc[24] = fma(x5_2, w22_0, acc[24]); acc[25] = fma(x5_2, w22_1, acc[25]); acc[26] = fma(x5_3, w22_0, acc[26]); acc[27] = fma(x5_3, w22_1, acc[27]);
     acc[28] = fma(x5_4, w22_0, acc[28]); acc[29] = fma(x5_4, w22_1, acc[29]); acc[30] = fma(x5_5, w22_0, acc[30]); acc[31] = fma(x5_5, w22_1, acc[31]);
-    wAt += 9u * blockCount;
+    wAt += tp.weightInStride;
     xAt += plane;
   }
   store_pixel(image, oy0, ox0, ob * 4u, acc[0]);
@@ -603,28 +646,58 @@ fn conv3x3_4x8(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
   let col7 = source_index(ox0 + 7u, tp.left, tp.dilation, tp.sourceWidth);
   let col8 = source_index(ox0 + 8u, tp.left, tp.dilation, tp.sourceWidth);
   let col9 = source_index(ox0 + 9u, tp.left, tp.dilation, tp.sourceWidth);
+  let lastOut = tp.outChannels - 1u;
+  let wOut0 = vec4<u32>(min(ob0 * 4u, lastOut), min(ob0 * 4u + 1u, lastOut), min(ob0 * 4u + 2u, lastOut), min(ob0 * 4u + 3u, lastOut)) * tp.weightOutStride;
+  let wOut1 = vec4<u32>(min(ob1 * 4u, lastOut), min(ob1 * 4u + 1u, lastOut), min(ob1 * 4u + 2u, lastOut), min(ob1 * 4u + 3u, lastOut)) * tp.weightOutStride;
+  let tap0 = select(0u, 8u, tp.flipTaps == 1u);
+  let tap1 = select(1u, 7u, tp.flipTaps == 1u);
+  let tap2 = select(2u, 6u, tp.flipTaps == 1u);
+  let tap3 = select(3u, 5u, tp.flipTaps == 1u);
+  let tap4 = 4u;
+  let tap5 = select(5u, 3u, tp.flipTaps == 1u);
+  let tap6 = select(6u, 2u, tp.flipTaps == 1u);
+  let tap7 = select(7u, 1u, tp.flipTaps == 1u);
+  let tap8 = select(8u, 0u, tp.flipTaps == 1u);
   var xAt = (n * tp.inChannels + c0) * plane;
-  var wAt = c0 * 9u * blockCount;
+  var wAt = c0 * tp.weightInStride;
   var acc: array<vec4<f32>, 64>;
   for (var c = c0; c < cEnd; c++) {
-    let w00_0 = packedWeight[wAt + ob0];
-    let w00_1 = packedWeight[wAt + ob1];
-    let w01_0 = packedWeight[wAt + blockCount + ob0];
-    let w01_1 = packedWeight[wAt + blockCount + ob1];
-    let w02_0 = packedWeight[wAt + 2u * blockCount + ob0];
-    let w02_1 = packedWeight[wAt + 2u * blockCount + ob1];
-    let w10_0 = packedWeight[wAt + 3u * blockCount + ob0];
-    let w10_1 = packedWeight[wAt + 3u * blockCount + ob1];
-    let w11_0 = packedWeight[wAt + 4u * blockCount + ob0];
-    let w11_1 = packedWeight[wAt + 4u * blockCount + ob1];
-    let w12_0 = packedWeight[wAt + 5u * blockCount + ob0];
-    let w12_1 = packedWeight[wAt + 5u * blockCount + ob1];
-    let w20_0 = packedWeight[wAt + 6u * blockCount + ob0];
-    let w20_1 = packedWeight[wAt + 6u * blockCount + ob1];
-    let w21_0 = packedWeight[wAt + 7u * blockCount + ob0];
-    let w21_1 = packedWeight[wAt + 7u * blockCount + ob1];
-    let w22_0 = packedWeight[wAt + 8u * blockCount + ob0];
-    let w22_1 = packedWeight[wAt + 8u * blockCount + ob1];
+    let a00_0 = wOut0 + vec4<u32>(wAt + tap0);
+    let w00_0 = vec4<f32>(weight[a00_0.x], weight[a00_0.y], weight[a00_0.z], weight[a00_0.w]);
+    let a00_1 = wOut1 + vec4<u32>(wAt + tap0);
+    let w00_1 = vec4<f32>(weight[a00_1.x], weight[a00_1.y], weight[a00_1.z], weight[a00_1.w]);
+    let a01_0 = wOut0 + vec4<u32>(wAt + tap1);
+    let w01_0 = vec4<f32>(weight[a01_0.x], weight[a01_0.y], weight[a01_0.z], weight[a01_0.w]);
+    let a01_1 = wOut1 + vec4<u32>(wAt + tap1);
+    let w01_1 = vec4<f32>(weight[a01_1.x], weight[a01_1.y], weight[a01_1.z], weight[a01_1.w]);
+    let a02_0 = wOut0 + vec4<u32>(wAt + tap2);
+    let w02_0 = vec4<f32>(weight[a02_0.x], weight[a02_0.y], weight[a02_0.z], weight[a02_0.w]);
+    let a02_1 = wOut1 + vec4<u32>(wAt + tap2);
+    let w02_1 = vec4<f32>(weight[a02_1.x], weight[a02_1.y], weight[a02_1.z], weight[a02_1.w]);
+    let a10_0 = wOut0 + vec4<u32>(wAt + tap3);
+    let w10_0 = vec4<f32>(weight[a10_0.x], weight[a10_0.y], weight[a10_0.z], weight[a10_0.w]);
+    let a10_1 = wOut1 + vec4<u32>(wAt + tap3);
+    let w10_1 = vec4<f32>(weight[a10_1.x], weight[a10_1.y], weight[a10_1.z], weight[a10_1.w]);
+    let a11_0 = wOut0 + vec4<u32>(wAt + tap4);
+    let w11_0 = vec4<f32>(weight[a11_0.x], weight[a11_0.y], weight[a11_0.z], weight[a11_0.w]);
+    let a11_1 = wOut1 + vec4<u32>(wAt + tap4);
+    let w11_1 = vec4<f32>(weight[a11_1.x], weight[a11_1.y], weight[a11_1.z], weight[a11_1.w]);
+    let a12_0 = wOut0 + vec4<u32>(wAt + tap5);
+    let w12_0 = vec4<f32>(weight[a12_0.x], weight[a12_0.y], weight[a12_0.z], weight[a12_0.w]);
+    let a12_1 = wOut1 + vec4<u32>(wAt + tap5);
+    let w12_1 = vec4<f32>(weight[a12_1.x], weight[a12_1.y], weight[a12_1.z], weight[a12_1.w]);
+    let a20_0 = wOut0 + vec4<u32>(wAt + tap6);
+    let w20_0 = vec4<f32>(weight[a20_0.x], weight[a20_0.y], weight[a20_0.z], weight[a20_0.w]);
+    let a20_1 = wOut1 + vec4<u32>(wAt + tap6);
+    let w20_1 = vec4<f32>(weight[a20_1.x], weight[a20_1.y], weight[a20_1.z], weight[a20_1.w]);
+    let a21_0 = wOut0 + vec4<u32>(wAt + tap7);
+    let w21_0 = vec4<f32>(weight[a21_0.x], weight[a21_0.y], weight[a21_0.z], weight[a21_0.w]);
+    let a21_1 = wOut1 + vec4<u32>(wAt + tap7);
+    let w21_1 = vec4<f32>(weight[a21_1.x], weight[a21_1.y], weight[a21_1.z], weight[a21_1.w]);
+    let a22_0 = wOut0 + vec4<u32>(wAt + tap8);
+    let w22_0 = vec4<f32>(weight[a22_0.x], weight[a22_0.y], weight[a22_0.z], weight[a22_0.w]);
+    let a22_1 = wOut1 + vec4<u32>(wAt + tap8);
+    let w22_1 = vec4<f32>(weight[a22_1.x], weight[a22_1.y], weight[a22_1.z], weight[a22_1.w]);
     let at0 = xAt + rowAt0;
     let x0_0 = vec4<f32>(select(0.0, x[at0 + col0.index], row0.inside && col0.inside));
     let x0_1 = vec4<f32>(select(0.0, x[at0 + col1.index], row0.inside && col1.inside));
@@ -835,7 +908,7 @@ fn conv3x3_4x8(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
     acc[52] = fma(x5_4, w22_0, acc[52]); acc[53] = fma(x5_4, w22_1, acc[53]); acc[54] = fma(x5_5, w22_0, acc[54]); acc[55] = fma(x5_5, w22_1, acc[55]);
     acc[56] = fma(x5_6, w22_0, acc[56]); acc[57] = fma(x5_6, w22_1, acc[57]); acc[58] = fma(x5_7, w22_0, acc[58]); acc[59] = fma(x5_7, w22_1, acc[59]);
     acc[60] = fma(x5_8, w22_0, acc[60]); acc[61] = fma(x5_8, w22_1, acc[61]); acc[62] = fma(x5_9, w22_0, acc[62]); acc[63] = fma(x5_9, w22_1, acc[63]);
-    wAt += 9u * blockCount;
+    wAt += tp.weightInStride;
     xAt += plane;
   }
   store_pixel(image, oy0, ox0, ob * 4u, acc[0]);
@@ -908,13 +981,16 @@ fn conv3x3_4x8(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
 // the 2×4-pixel output segments of its split. acc[(i·9 + ky·3 + kx)·1 + b] = gradWeight[os{b}, c0 + i, ky, kx] (a vec4
 // over 4 o's); x{i}_{r}_{q} = the padded input at (n, c0 + i, oy0 + r, ox0 + q), the segment's input window, read at
 // row{r}.index, col{q}.index of the channel (0 unless both are inside).
-// Grid: x = ceil(O / 4) · ceil(C / 4), y = splits.
-@compute @workgroup_size(64)
-fn weight_grad_3x3(@builtin(global_invocation_id) gid: vec3<u32>) {
+// Grid: grid1d over jobs = ceil(O / 4) · ceil(C / 4) (fastest) × splits.
+@compute @workgroup_size(WG)
+fn weight_grad_3x3(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let channelBlocks = (gp.inChannels + 3u) / 4u;
   let outBlocks = (gp.outChannels + 3u) / 4u;
-  let job = gid.x;
-  if (job >= channelBlocks * outBlocks) { return; }
+  let invocation = gid.x + gid.y * groups.x * WG;
+  let jobs = channelBlocks * outBlocks;
+  let split = invocation / jobs;
+  if (split >= gp.splits) { return; }
+  let job = invocation % jobs;
   let lastO = gp.outChannels - 1u;
   let o0 = job / channelBlocks * 4u;
   let os0 = vec4<u32>(min(o0, lastO), min(o0 + 1u, lastO), min(o0 + 2u, lastO), min(o0 + 3u, lastO));
@@ -927,7 +1003,6 @@ fn weight_grad_3x3(@builtin(global_invocation_id) gid: vec3<u32>) {
   let segmentsPerRow = gp.outWidth / 4u;
   let rowBlocks = gp.outHeight / 2u;
   let segments = gp.batch * rowBlocks * segmentsPerRow;
-  let split = gid.y;
   let first = split * segments / gp.splits;
   let end = (split + 1u) * segments / gp.splits;
   var ox0 = first % segmentsPerRow * 4u;
@@ -1152,13 +1227,16 @@ fn weight_grad_3x3(@builtin(global_invocation_id) gid: vec3<u32>) {
 // the 2×4-pixel output segments of its split. acc[(i·9 + ky·3 + kx)·2 + b] = gradWeight[os{b}, c0 + i, ky, kx] (a vec4
 // over 4 o's); x{i}_{r}_{q} = the padded input at (n, c0 + i, oy0 + r, ox0 + q), the segment's input window, read at
 // row{r}.index, col{q}.index of the channel (0 unless both are inside).
-// Grid: x = ceil(O / 8) · ceil(C / 4), y = splits.
-@compute @workgroup_size(64)
-fn weight_grad_3x3_wide(@builtin(global_invocation_id) gid: vec3<u32>) {
+// Grid: grid1d over jobs = ceil(O / 8) · ceil(C / 4) (fastest) × splits.
+@compute @workgroup_size(WG)
+fn weight_grad_3x3_wide(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let channelBlocks = (gp.inChannels + 3u) / 4u;
   let outBlocks = (gp.outChannels + 7u) / 8u;
-  let job = gid.x;
-  if (job >= channelBlocks * outBlocks) { return; }
+  let invocation = gid.x + gid.y * groups.x * WG;
+  let jobs = channelBlocks * outBlocks;
+  let split = invocation / jobs;
+  if (split >= gp.splits) { return; }
+  let job = invocation % jobs;
   let lastO = gp.outChannels - 1u;
   let o0 = job / channelBlocks * 8u;
   let os0 = vec4<u32>(min(o0, lastO), min(o0 + 1u, lastO), min(o0 + 2u, lastO), min(o0 + 3u, lastO));
@@ -1172,7 +1250,6 @@ fn weight_grad_3x3_wide(@builtin(global_invocation_id) gid: vec3<u32>) {
   let segmentsPerRow = gp.outWidth / 4u;
   let rowBlocks = gp.outHeight / 2u;
   let segments = gp.batch * rowBlocks * segmentsPerRow;
-  let split = gid.y;
   let first = split * segments / gp.splits;
   let end = (split + 1u) * segments / gp.splits;
   var ox0 = first % segmentsPerRow * 4u;
@@ -1480,15 +1557,19 @@ fn weight_grad_3x3_wide(@builtin(global_invocation_id) gid: vec3<u32>) {
 
 // Any kernel size and stride. Invocation: output channels o0..o0+7 × input channels c0..c0+7 for one tap
 // (ky, kx), summed over the 4-pixel output segments of its split; acc[i·2 + b] = gradWeight[os{b}, c0 + i, ky, kx] (a vec4
-// over 4 o's). x is a padded copy. Grid: x = ceil(O / 8) · ceil(C / 8) · KH·KW (tap fastest), y = splits.
-@compute @workgroup_size(64)
-fn weight_grad_general(@builtin(global_invocation_id) gid: vec3<u32>) {
+// over 4 o's). x is a padded copy. Grid: grid1d over jobs = ceil(O / 8) · ceil(C / 8) · KH·KW (tap fastest)
+// × splits.
+@compute @workgroup_size(WG)
+fn weight_grad_general(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let taps = gp.kernelHeight * gp.kernelWidth;
   let channelBlocks = (gp.inChannels + 7u) / 8u;
   let outBlocks = (gp.outChannels + 7u) / 8u;
-  if (gid.x >= channelBlocks * outBlocks * taps) { return; }
-  let tap = gid.x % taps;
-  let job = gid.x / taps;
+  let invocation = gid.x + gid.y * groups.x * WG;
+  let jobs = channelBlocks * outBlocks * taps;
+  let split = invocation / jobs;
+  if (split >= gp.splits) { return; }
+  let tap = invocation % jobs % taps;
+  let job = invocation % jobs / taps;
   let lastO = gp.outChannels - 1u;
   let o0 = job / channelBlocks * 8u;
   let os0 = vec4<u32>(min(o0, lastO), min(o0 + 1u, lastO), min(o0 + 2u, lastO), min(o0 + 3u, lastO));
@@ -1506,7 +1587,6 @@ fn weight_grad_general(@builtin(global_invocation_id) gid: vec3<u32>) {
   let segmentsPerRow = gp.outWidth / 4u;
   let rowBlocks = gp.outHeight / 1u;
   let segments = gp.batch * rowBlocks * segmentsPerRow;
-  let split = gid.y;
   let first = split * segments / gp.splits;
   let end = (split + 1u) * segments / gp.splits;
   var ox0 = first % segmentsPerRow * 4u;

@@ -3,8 +3,9 @@
  * checkpoints store it. Every pass is a register-tiled direct convolution of a zero-padded input: the forward;
  * the input gradient as a stride-1 convolution of the dilated, padded output gradient with the transposed,
  * flipped weight; the weight gradient (and the bias gradient with it) as sums split across invocations and
- * reduced. 3×3 stride-1 convolutions have their own kernels, which pad as they read and reuse each loaded
- * input value for all the taps it feeds; other shapes read a padded copy. bench/conv.ts times them.
+ * reduced. 3×3 stride-1 convolutions have their own kernels, which pad as they read, read the weight in place and
+ * reuse each loaded input value for all the taps it feeds; other shapes read a padded copy of the input and a
+ * packed copy of the weight. bench/conv.ts times them.
  */
 import { record } from "../autograd.js";
 import type { Engine } from "../engine.js";
@@ -49,7 +50,10 @@ export interface ConvTile {
   width: number;
   /** Output channels per invocation. */
   channels: number;
-  /** Only for 3×3 kernels at stride 1. */
+  /**
+   * Only for 3×3 kernels at stride 1. These read the weight [O, C, 3, 3] as it is; the general tile reads a copy
+   * that packWeight lays out.
+   */
   only3x3: boolean;
 }
 
@@ -103,15 +107,6 @@ export function setConvTuning(next: ConvTuning): ConvTuning {
   const previous = tuning;
   tuning = next;
   return previous;
-}
-
-const MAX_GROUPS = 65535;
-
-function checkGrid(what: string, grid: [number, number, number]): [number, number, number] {
-  if (grid.some((g) => g > MAX_GROUPS)) {
-    throw new Error(`conv2d: ${what} needs workgroups [${grid.join(", ")}], more than ${MAX_GROUPS} in one dimension`);
-  }
-  return grid;
 }
 
 /** @internal The geometry of conv2d(x, weight, bias, options), with the checks conv2d makes. */
@@ -223,7 +218,8 @@ export function defaultChannelSplits(
 
 /**
  * out [N, B, outHeight, outWidth] = the stride-`stride` convolution of `input` [N, A, h, w] (padded by top/left
- * and dilated by `dilation` first) with `packed` (packWeight) of kernel kh×kw, plus `bias` when given. One
+ * and dilated by `dilation` first) with `weight` [B, A, kh, kw] (with `flip`: [A, B, kh, kw] read transposed,
+ * taps reversed), plus `bias` when given. One
  * invocation per tile × 8 output channels × split, tiles fastest (so that on small maps one SIMD group's lanes
  * take several channel groups, not one tile each and idle lanes). With S channel splits, split s sums its range
  * of the A channels into partial sums [S, N, B, outHeight, outWidth] (split 0 adding the bias), and
@@ -231,7 +227,8 @@ export function defaultChannelSplits(
  */
 function tiledConv(
   input: Tensor,
-  packed: Tensor,
+  weight: Tensor,
+  flip: boolean,
   bias: Tensor | null,
   out: Tensor,
   conv: { kernelHeight: number; kernelWidth: number; stride: number; top: number; left: number; dilation: number },
@@ -259,10 +256,14 @@ function tiledConv(
     : input;
   const workgroupSize = tuning.workgroupSize ?? 64;
   const target = splits === 1 ? out : engine.empty([splits, ...out.shape], "conv2d channel-split partial sums");
+  const taps = kernelHeight * kernelWidth;
+  // The weight [B, A, kh, kw] (forward: B = O output channels, A = C summed channels) or, flipped, [A, B, kh, kw].
+  const packed = tile.only3x3 ? null : packWeight(weight, flip);
+  const weights: Record<string, Tensor> = packed ? { packedWeight: packed } : { weight };
   engine.run(
     tile.kernel,
-    // Without a bias the kernel reads no bias value; the packed weight fills the binding.
-    { x: source, packedWeight: packed, bias: bias ?? packed, out: target },
+    // Without a bias the kernel reads no bias value; the weight (at least O values) fills the binding.
+    { x: source, ...weights, bias: bias ?? packed ?? weight, out: target },
     {
       batch,
       inChannels,
@@ -282,6 +283,9 @@ function tiledConv(
       hasBias: bias ? 1 : 0,
       splits,
       splitChannels,
+      weightOutStride: flip ? taps : inChannels * taps,
+      weightInStride: flip ? outChannels * taps : taps,
+      flipTaps: flip ? 1 : 0,
     },
     grid1d(batch * tilesX * tilesY * Math.ceil(outChannels / tile.channels) * splits, workgroupSize),
     workgroupSize === 64 ? undefined : { WG: workgroupSize },
@@ -290,6 +294,7 @@ function tiledConv(
     engine.run("conv2d/reduce_splits", { partials: target, total: out }, { count: out.size, splits }, grid1d(out.size));
     target.dispose();
   }
+  packed?.dispose();
   if (source !== input) source.dispose();
 }
 
@@ -369,6 +374,7 @@ function tiledWeightGradient(x: Tensor, gradOut: Tensor, g: ConvGeometry, withBi
   // The kernels compute split · segments in u32.
   const maxSplits = Math.min(segments, 1024, Math.floor(0xffffffff / segments));
   const splits = Math.max(1, Math.min(maxSplits, Math.ceil((tuning.weightGradInvocations ?? 256) / jobs)));
+  const workgroupSize = tuning.workgroupSize ?? 64;
   const gradPadded = padInput(gradOut, 0, 0, 1, outHeight, outWidth);
   // The 3×3 kernels apply x's padding as they read; the general kernel reads a padded copy.
   const source = !choice.perTap ? x : padInput(x, g.padTop, g.padLeft, 1, (outHeight - 1) * stride + kernelHeight, (outWidth - 1) * stride + kernelWidth);
@@ -397,7 +403,8 @@ function tiledWeightGradient(x: Tensor, gradOut: Tensor, g: ConvGeometry, withBi
       splits,
       hasBias: withBias ? 1 : 0,
     },
-    checkGrid("the weight gradient", [Math.ceil(jobs / 64), splits, 1]),
+    grid1d(jobs * splits, workgroupSize),
+    workgroupSize === 64 ? undefined : { WG: workgroupSize },
   );
   if (splits > 1) {
     const reduce = (partials: Tensor, total: Tensor) =>
@@ -482,17 +489,14 @@ function forcedTiled(engine: Engine, g: ConvGeometry, stride: number, outWidth: 
 function forwardWith(variant: ConvVariant, x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
   if (!variant.tiled) return conv2dForwardShared(x, weight, bias, g);
   const out = x.engine.empty([g.batch, g.outChannels, g.outHeight, g.outWidth], "conv2d");
-  const packed = packWeight(weight, false);
   const conv = { kernelHeight: g.kernelHeight, kernelWidth: g.kernelWidth, stride: g.stride, top: g.padTop, left: g.padLeft, dilation: 1 };
-  tiledConv(x, packed, bias, out, conv, variant.tiled);
-  packed.dispose();
+  tiledConv(x, weight, false, bias, out, conv, variant.tiled);
   return out;
 }
 
 function inputGradientWith(variant: ConvVariant, gradOut: Tensor, weight: Tensor, g: ConvGeometry): Tensor {
   if (!variant.tiled) return conv2dInputGradientShared(gradOut, weight, g);
   const gradInput = gradOut.engine.empty([g.batch, g.inChannels, g.inHeight, g.inWidth], "conv2d input gradient");
-  const flipped = packWeight(weight, true);
   const conv = {
     kernelHeight: g.kernelHeight,
     kernelWidth: g.kernelWidth,
@@ -501,8 +505,7 @@ function inputGradientWith(variant: ConvVariant, gradOut: Tensor, weight: Tensor
     left: g.kernelWidth - 1 - g.padLeft,
     dilation: g.stride,
   };
-  tiledConv(gradOut, flipped, null, gradInput, conv, variant.tiled);
-  flipped.dispose();
+  tiledConv(gradOut, weight, true, null, gradInput, conv, variant.tiled);
   return gradInput;
 }
 
