@@ -7,7 +7,8 @@
  *   1. an override (EngineOptions.variants, or the DDPM_WEBGPU_VARIANTS environment variable in Node) wins;
  *   2. else a measured choice for this adapter and shape class, from this engine or the cache (TuneStore);
  *   3. else the family's heuristic, and the problem is queued: the next `await engine.autotune()` times every
- *      candidate on inputs of that shape (a warm-up run, then the median of a few) and remembers the fastest.
+ *      candidate on inputs of that shape (a warm-up run each, then a few rounds that run them in turn; the fastest
+ *      run counts) and remembers the fastest, unless the heuristic is within MARGIN of it.
  *
  * Recording stays synchronous (an op never waits for a measurement); the training and sampling loops call
  * autotune() once after their first step, which is when every shape of the model has been seen.
@@ -70,7 +71,7 @@ export interface TunerOptions {
 export interface TuneResult {
   family: string;
   key: string;
-  /** Median milliseconds per run of each candidate measured (a candidate dropped after its warm-up run: absent). */
+  /** Fastest milliseconds per run of each candidate measured (a candidate dropped after its first timed run: absent). */
   times: Record<string, number>;
   chosen: string;
   heuristic: string;
@@ -83,10 +84,12 @@ interface StoredTable {
   choices: Record<string, string>;
 }
 
-/** Timing rule: a warm-up run (compiles the pipelines), then `RUNS` timed runs; the median counts. */
+/** Timing rule: a warm-up run (compiles the pipelines), then `RUNS` timed runs; the fastest counts. */
 const RUNS = 3;
-/** A candidate (other than the heuristic, always timed) whose warm-up run is this many times slower than the best so far is not timed further. */
+/** A candidate (other than the heuristic, always timed) whose first timed run is this many times the fastest so far is not timed further. */
 const DROP_FACTOR = 4;
+/** How much faster than the heuristic a variant must measure to replace it (measurements on a shared machine are noisy). */
+const MARGIN = 0.05;
 
 /** Rounds of tune(): problems met by the trials of the previous round (nested ops) get measured in the next. */
 const MAX_ROUNDS = 3;
@@ -174,32 +177,11 @@ export class Tuner {
     this.pending.clear();
     const measured: TuneResult[] = [];
     for (const [id, problem] of problems) {
-      const times: Record<string, number> = {};
-      let best = Infinity;
-      for (const variant of problem.candidates) {
-        if (variant !== problem.heuristic && problem.untimed?.(variant)) continue;
-        const trial = problem.trial(variant);
-        try {
-          let start = now();
-          trial.run();
-          await sync();
-          const warm = now() - start;
-          if (variant !== problem.heuristic && warm > DROP_FACTOR * best) continue;
-          const runs: number[] = [];
-          for (let r = 0; r < RUNS; r++) {
-            start = now();
-            trial.run();
-            await sync();
-            runs.push(now() - start);
-          }
-          runs.sort((a, b) => a - b);
-          times[variant.name] = runs[RUNS >> 1];
-          best = Math.min(best, times[variant.name]);
-        } finally {
-          trial.dispose();
-        }
-      }
-      const chosen = Object.entries(times).reduce((a, b) => (b[1] < a[1] ? b : a))[0];
+      const times = await this.measure(problem, sync);
+      const fastest = Object.entries(times).reduce((a, b) => (b[1] < a[1] ? b : a))[0];
+      // Noise must not move a choice: the heuristic stays unless another variant beats it by MARGIN.
+      const heuristicTime = times[problem.heuristic.name];
+      const chosen = heuristicTime !== undefined && heuristicTime <= (1 + MARGIN) * times[fastest] ? problem.heuristic.name : fastest;
       this.choices.set(id, chosen);
       const result = { family: problem.family, key: problem.key, times, chosen, heuristic: problem.heuristic.name };
       measured.push(result);
@@ -207,6 +189,49 @@ export class Tuner {
       onProgress?.(donePreviously + measured.length, donePreviously + problems.length + this.pending.size, result);
     }
     return measured;
+  }
+
+  /**
+   * Time a problem's candidates: each in turn runs once untimed (pipeline compilation) and once timed (a candidate
+   * other than the heuristic that takes DROP_FACTOR times the fastest so far is not timed further); then RUNS − 1
+   * rounds run every remaining candidate once, in turn, so that a change of load falls on all of them. Each
+   * candidate's time is its fastest run (load only ever adds time). Milliseconds per variant name.
+   */
+  private async measure(problem: TuneProblem<Variant>, sync: () => Promise<void>): Promise<Record<string, number>> {
+    const trials = new Map<Variant, Trial>();
+    const times: Record<string, number> = {};
+    try {
+      let best = Infinity;
+      for (const variant of problem.candidates) {
+        if (variant !== problem.heuristic && problem.untimed?.(variant)) continue;
+        const trial = problem.trial(variant);
+        trials.set(variant, trial);
+        trial.run(); // compiles the pipelines on first use
+        await sync();
+        const start = now();
+        trial.run();
+        await sync();
+        const first = now() - start;
+        if (variant !== problem.heuristic && first > DROP_FACTOR * best) {
+          trials.delete(variant);
+          trial.dispose();
+          continue;
+        }
+        times[variant.name] = first;
+        best = Math.min(best, first);
+      }
+      for (let round = 1; round < RUNS; round++) {
+        for (const [variant, trial] of trials) {
+          const start = now();
+          trial.run();
+          await sync();
+          times[variant.name] = Math.min(times[variant.name], now() - start);
+        }
+      }
+    } finally {
+      for (const trial of trials.values()) trial.dispose();
+    }
+    return times;
   }
 
   /** The measured choices, "family@key" → variant name. */

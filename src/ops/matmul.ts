@@ -133,15 +133,17 @@ export const MATMUL_VARIANTS = {
 const MATMUL_CANDIDATES: readonly MatmulVariant[] = Object.values(MATMUL_VARIANTS);
 
 /**
- * The CPU adapters' guess before measuring (bench/matmul.ts on SwiftShader): a packed kernel once every side is
- * 64 or more (below that its two packs cost more than they save; 16×32 blocks once N ≥ 128, measured 1.0–1.1×
- * the 16×16 ones at 256³, where 32×32 blocks gained nothing more), the strided 16×16 kernel while it still runs
- * 32 invocations or more, else the 4×4 one (16 times the invocations, for cores and SIMD lanes).
+ * The CPU adapters' guess before measuring (bench/matmul.ts and the bench's autotune on SwiftShader): with at
+ * least 16 rows and columns, a packed kernel once K ≥ 64 (the packs pay for themselves there: [16×64]·[64×64]
+ * measured faster packed than with either strided kernel; 16×32 blocks once N ≥ 128, measured 1.0–1.1× the 16×16
+ * ones at 256³, where 32×32 blocks gained nothing more), else the strided 16×16 kernel while it still runs 32
+ * invocations or more; otherwise (a matrix-vector product, a tiny product) the 4×4 one, which has 16 times the
+ * invocations for the cores and SIMD lanes.
  */
 function softwareHeuristic(M: number, N: number, K: number, batch: number): MatmulVariant {
-  const tiles16 = batch * Math.ceil(M / 16) * Math.ceil(N / 16);
-  if (M >= 64 && N >= 64 && K >= 64 && tiles16 >= 16) return N >= 128 ? MATMUL_VARIANTS.packed16x32 : MATMUL_VARIANTS.packed;
-  return tiles16 >= 32 ? MATMUL_VARIANTS.register16 : MATMUL_VARIANTS.register;
+  if (M < 16 || N < 16) return MATMUL_VARIANTS.register;
+  if (K >= 64) return N >= 128 ? MATMUL_VARIANTS.packed16x32 : MATMUL_VARIANTS.packed;
+  return batch * Math.ceil(M / 16) * Math.ceil(N / 16) >= 32 ? MATMUL_VARIANTS.register16 : MATMUL_VARIANTS.register;
 }
 
 /** Elements an operand's strides reach: the buffer a trial needs for it. */
