@@ -37,7 +37,7 @@ import {
 } from "../src/ops/conv.js";
 import { type Ref, rng, uniformData } from "../test/reference/tensor.js";
 import * as R from "../test/reference/conv.js";
-import { INVOCATIONS, PEAK_KERNEL, peakVariant } from "./peak.js";
+import { INVOCATIONS, PEAK_KERNEL, interleavedTimes, peakVariant } from "./peak.js";
 import { convGradients, violation } from "./reference.js";
 import { markdownTable } from "./stats.js";
 import { EngineTimer } from "./timing.js";
@@ -109,48 +109,28 @@ const KERNEL_SHAPES: ConvShape[] = [
 type Family = "forward" | "input" | "weight";
 
 /**
- * Median and best time (ms) of each variant, interleaved: every repeat runs every variant once, after two
- * warm-up rounds. GPU time from timestamp queries where the adapter has them (bench/timing.ts: the device's
+ * How one run is timed for interleavedTimes (bench/peak.ts: every repeat runs every variant once, after two
+ * warm-up rounds): GPU time from timestamp queries where the adapter has them (bench/timing.ts: the device's
  * execution, without the submit/wait round trip), else wall time; or, with `--clock cpu`, the process's CPU time
  * (user + system, all threads): on a software adapter that is the work done, which another process's load on the
  * shared cores changes far less than elapsed time (but it does not show whether the work kept every core busy).
  */
-async function interleavedTimes(
-  engine: Engine,
-  timer: EngineTimer,
-  clock: "gpu" | "cpu",
-  variants: Record<string, () => void>,
-  repeats: number,
-): Promise<Record<string, { median: number; min: number }>> {
-  const names = Object.keys(variants);
-  for (let warmup = 0; warmup < 2; warmup++) {
-    for (const name of names) {
-      variants[name]();
+function runTimer(engine: Engine, timer: EngineTimer, clock: "gpu" | "cpu"): (run: () => void) => Promise<number> {
+  if (clock === "cpu") {
+    return async (run) => {
+      const before = process.cpuUsage();
+      run();
       await engine.sync();
-    }
+      const used = process.cpuUsage(before);
+      return (used.user + used.system) / 1000;
+    };
   }
-  const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
-  for (let r = 0; r < repeats; r++) {
-    for (const name of names) {
-      if (clock === "cpu") {
-        const before = process.cpuUsage();
-        variants[name]();
-        await engine.sync();
-        const used = process.cpuUsage(before);
-        times[name].push((used.user + used.system) / 1000);
-      } else {
-        const t = await timer.measure(variants[name], { repeats: 1, warmup: 0 });
-        times[name].push(t.gpuMs ?? t.wallMs);
-      }
-    }
-  }
-  const result: Record<string, { median: number; min: number }> = {};
-  for (const name of names) {
-    const sorted = times[name].sort((a, b) => a - b);
-    result[name] = { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0] };
-  }
-  return result;
+  return async (run) => {
+    const t = await timer.measure(run, { repeats: 1, warmup: 0 });
+    return t.gpuMs ?? t.wallMs;
+  };
 }
+
 const FAMILIES: Family[] = ["forward", "input", "weight"];
 
 /** One implementation of the three passes. */
@@ -335,7 +315,7 @@ async function main(): Promise<void> {
             }),
           );
       }
-      const times = await interleavedTimes(engine, timer, clock, timed, repeats);
+      const times = await interleavedTimes(engine, timed, repeats, runTimer(engine, timer, clock));
       const peakGflops = peak.flops / times.peak[stat] / 1e6;
       peakSum += peakGflops;
       peakCount++;

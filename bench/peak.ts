@@ -11,11 +11,20 @@
 import { Engine, type Tensor } from "../src/index.js";
 import { markdownTable } from "./stats.js";
 
-/** Median and best wall time (ms) of each variant; each repeat runs every variant once, each ended by sync(). */
+/**
+ * Median and best time (ms) of each variant; each repeat runs every variant once, each ended by sync(). `time`
+ * times one run: wall time by default (bench/conv.ts passes GPU timestamps or process CPU time).
+ */
 export async function interleavedTimes(
   engine: Engine,
   variants: Record<string, () => void>,
   repeats: number,
+  time: (run: () => void) => Promise<number> = async (run) => {
+    const start = performance.now();
+    run();
+    await engine.sync();
+    return performance.now() - start;
+  },
 ): Promise<Record<string, { median: number; min: number }>> {
   const names = Object.keys(variants);
   for (let warmup = 0; warmup < 2; warmup++) {
@@ -26,12 +35,7 @@ export async function interleavedTimes(
   }
   const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   for (let r = 0; r < repeats; r++) {
-    for (const name of names) {
-      const start = performance.now();
-      variants[name]();
-      await engine.sync();
-      times[name].push(performance.now() - start);
-    }
+    for (const name of names) times[name].push(await time(variants[name]));
   }
   const result: Record<string, { median: number; min: number }> = {};
   for (const name of names) {

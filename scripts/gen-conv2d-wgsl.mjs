@@ -397,7 +397,6 @@ export function generate() {
     conv3x3("conv3x3_4x4", 4, 4, 2),
     "",
     conv3x3("conv3x3_4x8", 4, 8, 2),
-
     "",
     weightGrad3x3("weight_grad_3x3", 4, 2, 1),
     "",
