@@ -39,40 +39,21 @@ function transposeOperand(o: Operand, transpose: boolean): Operand {
   return transpose ? { batch: o.batch, rows: o.cols, cols: o.rows, strides: [o.strides[0], o.strides[2], o.strides[1]] } : o;
 }
 
-/** The register-tiled kernel (shaders/matmul.wgsl): barrier-free 4×4 blocks, the fast one on CPU adapters. */
+/** MatmulParams of shaders/matmul.wgsl for C = A·B read through the operands' strides. */
+function stridedParams(a: Operand, b: Operand, batch: number, accumulate: boolean) {
+  return { M: a.rows, N: b.cols, K: a.cols, batch, aStrides: a.strides, bStrides: b.strides, accumulate: accumulate ? 1 : 0 };
+}
+
+/** The register-tiled kernel (shaders/matmul.wgsl): barrier-free 4×4 blocks, the most invocations. */
 function dispatchMatmulRegister(A: Tensor, a: Operand, B: Tensor, b: Operand, C: Tensor, batch: number, accumulate: boolean): void {
-  A.engine.run(
-    "matmul/matmul",
-    { A, B, C },
-    {
-      M: a.rows,
-      N: b.cols,
-      K: a.cols,
-      batch,
-      aStrides: a.strides,
-      bStrides: b.strides,
-      accumulate: accumulate ? 1 : 0,
-    },
-    [Math.ceil(b.cols / 32), Math.ceil(a.rows / 32), batch],
-  );
+  const grid: [number, number, number] = [Math.ceil(b.cols / 32), Math.ceil(a.rows / 32), batch];
+  A.engine.run("matmul/matmul", { A, B, C }, stridedParams(a, b, batch, accumulate), grid);
 }
 
 /** The 16×16-block register kernel (matmul_16x16): fewer reads per FMA than 4×4, a sixteenth of the invocations. */
 function dispatchMatmulRegister16(A: Tensor, a: Operand, B: Tensor, b: Operand, C: Tensor, batch: number, accumulate: boolean): void {
-  A.engine.run(
-    "matmul/matmul_16x16",
-    { A, B, C },
-    {
-      M: a.rows,
-      N: b.cols,
-      K: a.cols,
-      batch,
-      aStrides: a.strides,
-      bStrides: b.strides,
-      accumulate: accumulate ? 1 : 0,
-    },
-    grid1d(batch * Math.ceil(a.rows / 16) * Math.ceil(b.cols / 16), 64),
-  );
+  const grid = grid1d(batch * Math.ceil(a.rows / 16) * Math.ceil(b.cols / 16), 64);
+  A.engine.run("matmul/matmul_16x16", { A, B, C }, stridedParams(a, b, batch, accumulate), grid);
 }
 
 /**
