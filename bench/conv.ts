@@ -38,7 +38,7 @@ import {
 import { type Ref, rng, uniformData } from "../test/reference/tensor.js";
 import * as R from "../test/reference/conv.js";
 import { INVOCATIONS, PEAK_KERNEL, interleavedTimes, peakVariant } from "./peak.js";
-import { convGradients, violation } from "./reference.js";
+import { violation } from "./reference.js";
 import { markdownTable } from "./stats.js";
 import { EngineTimer } from "./timing.js";
 
@@ -272,7 +272,7 @@ async function main(): Promise<void> {
     const bRef: Ref = { data: uniformData(s.outChannels, random), shape: [s.outChannels] };
     const outRef = R.conv2d(xRef, wRef, bRef, s.stride, s.padding);
     const gRef: Ref = { data: uniformData(outRef.data.length, random), shape: outRef.shape };
-    const gradRef = convGradients(xRef, wRef, gRef, s.stride, s.padding);
+    const gradRef = R.conv2dGradients(xRef, wRef, gRef, s.stride, s.padding);
 
     const x = engine.tensor(Float32Array.from(xRef.data), xRef.shape).keep();
     const w = engine.tensor(Float32Array.from(wRef.data), wShape).keep();

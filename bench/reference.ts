@@ -1,44 +1,8 @@
 /**
- * Float64 checks the bench runs before it times a kernel (browser-safe): the convolution's exact
- * vector-Jacobian products, AdamW, a directional-derivative check for any gradient whose forward has a
+ * Float64 checks the bench runs before it times a kernel (browser-safe): AdamW, a directional-derivative check for any gradient whose forward has a
  * float64 reference in test/reference/, and the error measure every check reports.
  */
 import type { Ref } from "../test/reference/tensor.js";
-
-/** Float64 vector-Jacobian products of the convolution for output gradient g (plain loops, scatter form). */
-export function convGradients(x: Ref, w: Ref, g: Ref, stride: number, pad: number): { input: Ref; weight: Ref; bias: Ref } {
-  const [n, c, h, wd] = x.shape;
-  const [o, , kh, kw] = w.shape;
-  const [, , ho, wo] = g.shape;
-  const input = new Float64Array(x.data.length);
-  const weight = new Float64Array(w.data.length);
-  const bias = new Float64Array(o);
-  for (let b = 0; b < n; b++) {
-    for (let oc = 0; oc < o; oc++) {
-      for (let oy = 0; oy < ho; oy++) {
-        for (let ox = 0; ox < wo; ox++) {
-          const gv = g.data[((b * o + oc) * ho + oy) * wo + ox];
-          bias[oc] += gv;
-          for (let ic = 0; ic < c; ic++) {
-            for (let ky = 0; ky < kh; ky++) {
-              const iy = oy * stride + ky - pad;
-              if (iy < 0 || iy >= h) continue;
-              for (let kx = 0; kx < kw; kx++) {
-                const ix = ox * stride + kx - pad;
-                if (ix < 0 || ix >= wd) continue;
-                const xi = ((b * c + ic) * h + iy) * wd + ix;
-                const wi = ((oc * c + ic) * kh + ky) * kw + kx;
-                input[xi] += w.data[wi] * gv;
-                weight[wi] += x.data[xi] * gv;
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-  return { input: { data: input, shape: x.shape }, weight: { data: weight, shape: w.shape }, bias: { data: bias, shape: [o] } };
-}
 
 /**
  * Largest |actual − expected| / (max|expected| · rtol + atol): ≤ 1 passes. The scale is the largest

@@ -24,7 +24,7 @@ import * as RN from "../test/reference/nn.js";
 import * as RO from "../test/reference/ops.js";
 import { type Ref, rng, uniformData } from "../test/reference/tensor.js";
 import { INVOCATIONS, peakVariant } from "./peak.js";
-import { adamwStep, convGradients, directionalCheck, violation } from "./reference.js";
+import { adamwStep, directionalCheck, violation } from "./reference.js";
 import type { TfjsPeer } from "./tfjs-peer.js";
 import { EngineTimer, type Timing } from "./timing.js";
 import { BENCH_LEARNING_RATES, BENCH_SCHEDULERS, UNET_BENCH_CONFIGS, type UNetBenchName } from "./unet-configs.js";
@@ -353,7 +353,7 @@ async function kernelRows(context: SuiteContext, timer: EngineTimer, peak: PeakR
     const bRef: Ref = { data: uniformData(c.out, random), shape: [c.out] };
     const outRef = RC.conv2d(xRef, wRef, bRef, 1, 1);
     const gRef: Ref = { data: uniformData(outRef.data.length, random), shape: outRef.shape };
-    const grads = convGradients(xRef, wRef, gRef, 1, 1);
+    const grads = RC.conv2dGradients(xRef, wRef, gRef, 1, 1);
     const x = engine.tensor(f32(xRef), xRef.shape).keep();
     const wt = engine.tensor(f32(wRef), wRef.shape).keep();
     const b = engine.tensor(f32(bRef), bRef.shape).keep();

@@ -133,51 +133,6 @@ describe("dispatchMatmulShared", () => {
 
 // ------------------------------------------------------------------------------------------------ conv2d
 
-/** gradInput[n,c,iy,ix] = Σ weight[o,c,ky,kx] · gradOut[n,o,oy,ox] over oy·s + ky = iy + top (and likewise x). */
-function inputGradient(gradOut: Ref, weight: Ref, g: ConvGeometry): Ref {
-  const shape = [g.batch, g.inChannels, g.inHeight, g.inWidth];
-  const data = new Float64Array(sizeOf(shape));
-  const { kernelHeight: kh, kernelWidth: kw, stride: s } = g;
-  for (let n = 0; n < g.batch; n++)
-    for (let o = 0; o < g.outChannels; o++)
-      for (let oy = 0; oy < g.outHeight; oy++)
-        for (let ox = 0; ox < g.outWidth; ox++) {
-          const go = gradOut.data[((n * g.outChannels + o) * g.outHeight + oy) * g.outWidth + ox];
-          for (let c = 0; c < g.inChannels; c++)
-            for (let ky = 0; ky < kh; ky++)
-              for (let kx = 0; kx < kw; kx++) {
-                const iy = oy * s + ky - g.padTop;
-                const ix = ox * s + kx - g.padLeft;
-                if (iy < 0 || ix < 0 || iy >= g.inHeight || ix >= g.inWidth) continue;
-                data[((n * g.inChannels + c) * g.inHeight + iy) * g.inWidth + ix] += weight.data[((o * g.inChannels + c) * kh + ky) * kw + kx] * go;
-              }
-        }
-  return { data, shape };
-}
-
-/** gradWeight[o,c,ky,kx] = Σ gradOut[n,o,oy,ox] · xp[n,c,oy·s+ky,ox·s+kx]; gradBias[o] = Σ gradOut[n,o,oy,ox]. */
-function weightGradient(x: Ref, gradOut: Ref, g: ConvGeometry): [Ref, Ref] {
-  const { kernelHeight: kh, kernelWidth: kw, stride: s } = g;
-  const weight = { data: new Float64Array(g.outChannels * g.inChannels * kh * kw), shape: [g.outChannels, g.inChannels, kh, kw] };
-  const bias = { data: new Float64Array(g.outChannels), shape: [g.outChannels] };
-  for (let n = 0; n < g.batch; n++)
-    for (let o = 0; o < g.outChannels; o++)
-      for (let oy = 0; oy < g.outHeight; oy++)
-        for (let ox = 0; ox < g.outWidth; ox++) {
-          const go = gradOut.data[((n * g.outChannels + o) * g.outHeight + oy) * g.outWidth + ox];
-          bias.data[o] += go;
-          for (let c = 0; c < g.inChannels; c++)
-            for (let ky = 0; ky < kh; ky++)
-              for (let kx = 0; kx < kw; kx++) {
-                const iy = oy * s + ky - g.padTop;
-                const ix = ox * s + kx - g.padLeft;
-                if (iy < 0 || ix < 0 || iy >= g.inHeight || ix >= g.inWidth) continue;
-                weight.data[((o * g.inChannels + c) * kh + ky) * kw + kx] += go * x.data[((n * g.inChannels + c) * g.inHeight + iy) * g.inWidth + ix];
-              }
-        }
-  return [weight, bias];
-}
-
 interface ConvCase {
   name: string;
   x: [number, number, number, number];
@@ -221,8 +176,7 @@ async function checkConv(c: ConvCase): Promise<void> {
     return conv2dGeometry(shapes[0], shapes[1], shapes[2], { stride, padding });
   });
   expect([g.batch, g.outChannels, g.outHeight, g.outWidth]).toEqual(expected.shape);
-  const expectedInput = inputGradient(gradOut, weight, g);
-  const [expectedWeight, expectedBias] = weightGradient(x, gradOut, g);
+  const { input: expectedInput, weight: expectedWeight, bias: expectedBias } = C.conv2dGradients(x, weight, gradOut, stride, g.padTop, g.padLeft);
 
   const [out, gradInput] = await onGpu([x, weight, bias, gradOut], (X, W, B, G) => [
     conv2dForwardShared(X!, W!, B, g),

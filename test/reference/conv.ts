@@ -1,5 +1,5 @@
 /**
- * Float64 references for the convolution family: conv2d (PyTorch's F.pad then F.conv2d), nearest 2×
+ * Float64 references for the convolution family: conv2d (PyTorch's F.pad then F.conv2d) and its gradients, nearest 2×
  * upsampling (F.interpolate(scale_factor=2, mode="nearest")) and concatenation (torch.cat). Plain loops.
  */
 import type { Ref } from "./tensor.js";
@@ -53,6 +53,45 @@ export function conv2d(x: Ref, weight: Ref, bias: Ref | null, stride = 1, paddin
     }
   }
   return { data, shape };
+}
+
+/**
+ * The exact vector-Jacobian products of conv2d for the output gradient g [N, O, HO, WO] (plain loops, scatter
+ * form): input [N, C, H, W], weight [O, C, kh, kw] and bias [O]. Only the top and left padding place the taps;
+ * the bottom and right padding only set HO and WO, which g's shape gives.
+ */
+export function conv2dGradients(x: Ref, w: Ref, g: Ref, stride: number, padTop: number, padLeft = padTop): { input: Ref; weight: Ref; bias: Ref } {
+  const [n, c, h, wd] = x.shape;
+  const [o, , kh, kw] = w.shape;
+  const [, , ho, wo] = g.shape;
+  const input = new Float64Array(x.data.length);
+  const weight = new Float64Array(w.data.length);
+  const bias = new Float64Array(o);
+  for (let b = 0; b < n; b++) {
+    for (let oc = 0; oc < o; oc++) {
+      for (let oy = 0; oy < ho; oy++) {
+        for (let ox = 0; ox < wo; ox++) {
+          const gv = g.data[((b * o + oc) * ho + oy) * wo + ox];
+          bias[oc] += gv;
+          for (let ic = 0; ic < c; ic++) {
+            for (let ky = 0; ky < kh; ky++) {
+              const iy = oy * stride + ky - padTop;
+              if (iy < 0 || iy >= h) continue;
+              for (let kx = 0; kx < kw; kx++) {
+                const ix = ox * stride + kx - padLeft;
+                if (ix < 0 || ix >= wd) continue;
+                const xi = ((b * c + ic) * h + iy) * wd + ix;
+                const wi = ((oc * c + ic) * kh + ky) * kw + kx;
+                input[xi] += w.data[wi] * gv;
+                weight[wi] += x.data[xi] * gv;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return { input: { data: input, shape: x.shape }, weight: { data: weight, shape: w.shape }, bias: { data: bias, shape: [o] } };
 }
 
 /** x [N, C, H, W] → [N, C, 2H, 2W]: y[n,c,Y,X] = x[n,c,⌊Y/2⌋,⌊X/2⌋]. */
