@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 import type { AddressInfo } from "node:net";
 import puppeteer from "puppeteer";
 import { parseArgs } from "./options.js";
-import { markdownReport, resultName, svgChart } from "./report.js";
+import { writeReport } from "./write-report.js";
 import type { BenchReport } from "./suite.js";
 
 const PAGE_DIR = resolve("node_modules/.cache/ddpm-webgpu/bench-page");
@@ -105,13 +105,7 @@ async function main(): Promise<void> {
     await page.goto(`http://localhost:${port}/?args=${encodeURIComponent(JSON.stringify(argv))}`);
     const report = await result;
     report.notes.push(`Headless ${await browser.version()} with ${flags.join(" ")}.`);
-    mkdirSync(args.out, { recursive: true });
-    const stem = join(args.out, resultName(report));
-    writeFileSync(`${stem}.json`, `${JSON.stringify(report, null, 2)}\n`);
-    writeFileSync(`${stem}.md`, markdownReport(report));
-    writeFileSync(`${stem}.svg`, svgChart(report));
-    console.log(`\n${markdownReport(report)}`);
-    console.log(`wrote ${stem}.json, .md, .svg (${((performance.now() - started) / 60000).toFixed(1)} min)`);
+    writeReport(args.out, report, (performance.now() - started) / 60000);
   } finally {
     await browser.close();
     server.close();

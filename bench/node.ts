@@ -9,12 +9,10 @@
  * it is imported, so it is imported here after navigator.gpu is set to a Dawn instance made the same way as
  * the engine's (after Engine.create, which has chosen the Vulkan driver through VK_ICD_FILENAMES).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
-import { join } from "node:path";
 import { Engine } from "../src/index.js";
 import { parseArgs } from "./options.js";
-import { markdownReport, resultName, svgChart } from "./report.js";
+import { writeReport } from "./write-report.js";
 import { runSuite } from "./suite.js";
 import { TfjsPeer } from "./tfjs-peer.js";
 
@@ -57,13 +55,7 @@ async function main(): Promise<void> {
         ? " (it started above the core count: other work shared the machine and every time here is longer than on an idle one)."
         : "."),
   );
-  mkdirSync(args.out, { recursive: true });
-  const stem = join(args.out, resultName(report));
-  writeFileSync(`${stem}.json`, `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(`${stem}.md`, markdownReport(report));
-  writeFileSync(`${stem}.svg`, svgChart(report));
-  console.log(`\n${markdownReport(report)}`);
-  console.log(`wrote ${stem}.json, .md, .svg (${(report.seconds / 60).toFixed(1)} min)`);
+  writeReport(args.out, report, report.seconds / 60);
   engine.destroy();
 }
 

@@ -12,8 +12,7 @@
 import type * as TF from "@tensorflow/tfjs-core";
 import type { StateDict } from "../src/index.js";
 import type { UNet2DConfig } from "../src/nn/unet.js";
-import { median } from "./stats.js";
-import type { Timing } from "./timing.js";
+import { type Timing, timingOf } from "./timing.js";
 
 export type TfNamespace = typeof TF;
 type Tensor = TF.Tensor;
@@ -94,13 +93,7 @@ export class TfjsPeer {
       wallSamples.push(wall);
       if (info && typeof info.kernelMs === "number") gpuSamples.push(info.kernelMs);
     }
-    return {
-      wallMs: median(wallSamples),
-      gpuMs: gpuSamples.length ? median(gpuSamples) : null,
-      runs: repeats,
-      wallSamples,
-      gpuSamples,
-    };
+    return timingOf(wallSamples, gpuSamples, repeats);
   }
 
   // ------------------------------------------------------------------ kernels

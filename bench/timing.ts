@@ -29,6 +29,11 @@ export interface Timing {
   gpuSamples: number[];
 }
 
+/** The Timing of `runs` timed runs from their samples (GPU samples empty without timestamps). */
+export function timingOf(wallSamples: number[], gpuSamples: number[], runs: number): Timing {
+  return { wallMs: median(wallSamples), gpuMs: gpuSamples.length ? median(gpuSamples) : null, runs, wallSamples, gpuSamples };
+}
+
 interface RecorderInternals {
   ensurePass?: () => GPUComputePassEncoder;
   ensureEncoder?: () => GPUCommandEncoder;
@@ -157,13 +162,7 @@ export class EngineTimer {
       const gpu = await this.collect();
       if (gpu !== null) gpuSamples.push(gpu);
     }
-    return {
-      wallMs: median(wallSamples),
-      gpuMs: gpuSamples.length ? median(gpuSamples) : null,
-      runs: repeats,
-      wallSamples,
-      gpuSamples,
-    };
+    return timingOf(wallSamples, gpuSamples, repeats);
   }
 
   destroy(): void {
