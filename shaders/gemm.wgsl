@@ -102,18 +102,9 @@ fn block_row(acc: Block, i: u32) -> vec4<f32> {
 // is the same kernel with two strides swapped, a broadcast batch has batch stride 0. C is dense [batch, M, N].
 // Grid: (ceil(N / 64), ceil(M / 64), batch).
 
-struct GemmParams {
-  M: u32,
-  N: u32,
-  K: u32,
-  batch: u32,
-  // strides of A: batch, m, k; of B: batch, k, n
-  aStrides: vec3<u32>,
-  bStrides: vec3<u32>,
-  accumulate: u32,
-};
+//! include matmul_params
 
-@group(0) @binding(0) var<uniform> gp: GemmParams;
+@group(0) @binding(0) var<uniform> gp: MatmulParams;
 @group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read> B: array<f32>;
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;

@@ -12,16 +12,9 @@
 // (matmul_pack), 8 / 12 vec4 reads per k, 4 k per loop iteration (large products: at 256³ on SwiftShader they
 // measured 1.1–1.3× faster than matmul_16x16 and 1.6–2× faster than matmul, packs included).
 
-struct MatmulParams {
-  M: u32,
-  N: u32,
-  K: u32,
-  batch: u32,
-  // strides of A: batch, m, k; of B: batch, k, n
-  aStrides: vec3<u32>,
-  bStrides: vec3<u32>,
-  accumulate: u32,
-};
+// MatmulParams (shaders/lib/matmul_params.wgsl); the packed kernels use aStrides.x / bStrides.x as the panels'
+// batch strides.
+//! include matmul_params
 
 // matmul_pack: packed[(b·depth + k)·blocks + block] = (X[b, min(4·block + i, rows − 1), k])_i for k < filled, else
 // 0; X read through strides (batch, row, k): an operand laid out as vec4 panels of 4 rows (of A) or 4 columns

@@ -7,6 +7,7 @@
  * `//! include NAME` on a line of its own; the library text is appended after the family's own text, so the
  * family's line numbers stay true in error messages (lines past its end are mapped back by `sourceLocation`).
  */
+import matmulParams from "../../shaders/lib/matmul_params.wgsl";
 import philox from "../../shaders/lib/philox.wgsl";
 import bench from "../../shaders/bench.wgsl";
 import bound from "../../shaders/bound.wgsl";
@@ -24,7 +25,7 @@ import resample from "../../shaders/resample.wgsl";
 import rng from "../../shaders/rng.wgsl";
 import softmax from "../../shaders/softmax.wgsl";
 
-const libraries: Record<string, string> = { philox };
+const libraries: Record<string, string> = { matmul_params: matmulParams, philox };
 
 const rawSources: Record<string, string> = {
   bench,
