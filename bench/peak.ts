@@ -87,15 +87,27 @@ async function main(): Promise<void> {
     const buffers: Record<string, Tensor> = kernel === "load_scalar" ? { sink, src } : { sink, src4: src };
     variants[kernel] = () => engine.run(`bench/${kernel}`, buffers, { iterations, a: 0, b: 0, mask: floats - 1 }, [WORKGROUPS]);
   }
+  // Stores: 16 floats per invocation and step, as 16 f32 or 4 vec4 writes, into a 1 MiB buffer.
+  const dst = engine.empty([floats], "store target");
+  for (const kernel of ["store_scalar", "store_vec4"]) {
+    const buffers: Record<string, Tensor> = kernel === "store_scalar" ? { dst } : { dst4: dst };
+    variants[kernel] = () => engine.run(`bench/${kernel}`, buffers, { iterations, a: 0, b: 0, mask: floats - 1 }, [WORKGROUPS]);
+  }
   const times = await interleavedTimes(engine, variants, repeats);
+  const bestFma = Math.max(...Object.keys(flops).map((name) => flops[name] / times[name].min / 1e6));
   const rows = Object.entries(times).map(([name, t]) => {
-    const loads = name.startsWith("load");
-    const rate = loads ? (INVOCATIONS * iterations * 16) / t.min / 1e6 : flops[name] / t.min / 1e6;
-    return [name, t.median.toFixed(1), t.min.toFixed(1), `${rate.toFixed(2)} ${loads ? "G floats read/s" : "GFLOP/s"}`];
+    if (name in flops) {
+      return [name, t.median.toFixed(1), t.min.toFixed(1), `${(flops[name] / t.min / 1e6).toFixed(2)} GFLOP/s`, "—"];
+    }
+    // Memory rows: floats moved per second, and what one float costs in FMAs at the best FMA rate (2 flops each).
+    const rate = (INVOCATIONS * iterations * 16) / t.min / 1e6;
+    const what = name.startsWith("load") ? "G floats read/s" : "G floats written/s";
+    return [name, t.median.toFixed(1), t.min.toFixed(1), `${rate.toFixed(2)} ${what}`, (bestFma / 2 / rate).toFixed(1)];
   });
-  console.log(markdownTable(["kernel", "median ms", "best ms", "rate (best)"], rows));
+  console.log(markdownTable(["kernel", "median ms", "best ms", "rate (best)", "FMA time per float"], rows));
   sink.dispose();
   src.dispose();
+  dst.dispose();
   engine.destroy();
 }
 

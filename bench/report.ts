@@ -24,7 +24,9 @@ export function markdownReport(report: BenchReport): string {
   if (report.peak) {
     lines.push(
       `- Peak: ${report.peak.gflops.toFixed(2)} GFLOP/s fp32 FMA (\`${report.peak.kernel}\` in shaders/bench.wgsl, median of its runs; ` +
-        `${report.peak.variants.map((v) => `${v.kernel} ${v.gflops.toFixed(2)}`).join(", ")}): the denominator of every "% of peak".`,
+        `${report.peak.variants.map((v) => `${v.kernel} ${v.gflops.toFixed(2)}`).join(", ")}). Each kernel row's "% of peak" divides by ` +
+        `that kernel timed again in the row's own repeats (one peak run after each of ours: the "peak" column), so a load change on ` +
+        `a shared machine moves both alike.`,
     );
   }
   lines.push(`- Timing, ours: ${report.timing.ours}.`);
@@ -53,7 +55,7 @@ export function markdownReport(report: BenchReport): string {
     );
     lines.push(
       markdownTable(
-        ["kernel", "config", "shape", "variant", "clock", "ours ms", "ours rate", "% of peak", "tfjs ms", "tfjs rate", "tfjs % of peak", "speedup", "check"],
+        ["kernel", "config", "shape", "variant", "clock", "ours ms", "ours rate", "peak", "% of peak", "tfjs ms", "tfjs rate", "tfjs % of peak", "speedup", "check"],
         report.kernels.map((r: KernelRow) => [
           r.name,
           r.config,
@@ -62,6 +64,7 @@ export function markdownReport(report: BenchReport): string {
           r.ours.clock,
           ms(r.ours),
           rate(r.rate, r.unit),
+          r.peakGflops == null ? "—" : rate(r.peakGflops, "GFLOP/s"),
           pct(r.percentOfPeak),
           ms(r.peer),
           rate(r.peerRate, r.unit),
@@ -170,7 +173,7 @@ export function svgChart(report: BenchReport): string {
   if (flopRows.length && report.peak) {
     y += 20;
     parts.push(
-      `<text x="10" y="${y}" font-size="13" font-weight="bold">% of the adapter's FMA peak (${report.peak.gflops.toFixed(2)} GFLOP/s): ours (blue), tfjs (orange)</text>`,
+      `<text x="10" y="${y}" font-size="13" font-weight="bold">% of the adapter's FMA peak (timed in each row's repeats): ours (blue), tfjs (orange)</text>`,
     );
     y += 10;
     const top = y;

@@ -123,10 +123,6 @@ export class EngineTimer {
     return Number(ns) / 1e6;
   }
 
-  /**
-   * Median times of `run` (recorded work, ended by engine.sync()) over `repeats` runs after `warmup` runs.
-   * `setup` runs before each run, untimed and synced (e.g. a forward pass whose backward is timed).
-   */
   /** What autotune() measured since the last takeTuned(). */
   private tuned: TuneResult[] = [];
 
@@ -135,7 +131,24 @@ export class EngineTimer {
     return this.tuned.splice(0);
   }
 
+  /**
+   * Median times of `run` (recorded work, ended by engine.sync()) over `repeats` runs after `warmup` runs.
+   * `setup` runs before each run, untimed and synced (e.g. a forward pass whose backward is timed).
+   */
   async measure(run: () => void, options: { repeats: number; warmup?: number; setup?: () => void }): Promise<Timing> {
+    return (await this.measureAlongside(run, null, options)).run;
+  }
+
+  /**
+   * As measure(), and when `alongside` is given, also times one run of it after each timed run of `run`, so
+   * the two are measured under the same load (the bench's rows compare their rate with the FMA peak timed
+   * this way: on a shared machine the rates of both move together by up to ±30%, their ratio much less).
+   */
+  async measureAlongside(
+    run: () => void,
+    alongside: (() => void) | null,
+    options: { repeats: number; warmup?: number; setup?: () => void },
+  ): Promise<{ run: Timing; alongside: Timing | null }> {
     const { repeats, warmup = 1, setup } = options;
     for (let i = 0; i < warmup; i++) {
       setup?.();
@@ -146,23 +159,33 @@ export class EngineTimer {
     // The warm-up met the shapes: measure their kernel variants (as the training loop does after its first
     // step), so the timed runs use the autotuned choice.
     this.tuned.push(...(await this.engine.autotune()));
-    const wallSamples: number[] = [];
-    const gpuSamples: number[] = [];
+    if (alongside) {
+      alongside(); // its pipeline
+      await this.engine.sync();
+    }
+    const samples = { run: { wall: [] as number[], gpu: [] as number[] }, alongside: { wall: [] as number[], gpu: [] as number[] } };
+    const timeOne = async (fn: () => void, into: { wall: number[]; gpu: number[] }) => {
+      this.used = 0;
+      this.overflow = false;
+      const start = performance.now();
+      this.armed(fn);
+      await this.engine.sync();
+      into.wall.push(performance.now() - start);
+      const gpu = await this.collect();
+      if (gpu !== null) into.gpu.push(gpu);
+    };
     for (let i = 0; i < repeats; i++) {
       if (setup) {
         setup();
         await this.engine.sync();
       }
-      this.used = 0;
-      this.overflow = false;
-      const start = performance.now();
-      this.armed(run);
-      await this.engine.sync();
-      wallSamples.push(performance.now() - start);
-      const gpu = await this.collect();
-      if (gpu !== null) gpuSamples.push(gpu);
+      await timeOne(run, samples.run);
+      if (alongside) await timeOne(alongside, samples.alongside);
     }
-    return timingOf(wallSamples, gpuSamples, repeats);
+    return {
+      run: timingOf(samples.run.wall, samples.run.gpu, repeats),
+      alongside: alongside ? timingOf(samples.alongside.wall, samples.alongside.gpu, repeats) : null,
+    };
   }
 
   destroy(): void {

@@ -20,6 +20,8 @@ struct BenchParams {
 @group(0) @binding(1) var<storage, read_write> sink: array<f32>;
 @group(0) @binding(2) var<storage, read> src: array<f32>;
 @group(0) @binding(3) var<storage, read> src4: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dst4: array<vec4<f32>>;
 
 @compute @workgroup_size(64)
 fn peak_fma_4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
@@ -193,6 +195,36 @@ fn load_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
     t3 += src4[at + 3u];
   }
   sink[i] = dot(t0 + t1 + t2 + t3, vec4<f32>(1.0));
+}
+
+// store_scalar / store_vec4: each invocation writes 16 floats per step at invocation-dependent addresses (as
+// the loads above read them), as 16 f32 or 4 vec4 writes: what a kernel pays per output it stores.
+@compute @workgroup_size(64)
+fn store_scalar(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = gid.x + gid.y * groups.x * 64u;
+  let v = vec4<f32>(f32(i)) + vec4<f32>(bp.a, bp.b, bp.a, bp.b);
+  for (var k = 0u; k < bp.iterations; k++) {
+    let at = ((i + k * 4u) * 16u) & bp.mask;
+    let u = v + vec4<f32>(f32(k));
+    dst[at] = u.x; dst[at + 1u] = u.y; dst[at + 2u] = u.z; dst[at + 3u] = u.w;
+    dst[at + 4u] = u.y; dst[at + 5u] = u.z; dst[at + 6u] = u.w; dst[at + 7u] = u.x;
+    dst[at + 8u] = u.z; dst[at + 9u] = u.w; dst[at + 10u] = u.x; dst[at + 11u] = u.y;
+    dst[at + 12u] = u.w; dst[at + 13u] = u.x; dst[at + 14u] = u.y; dst[at + 15u] = u.z;
+  }
+}
+
+@compute @workgroup_size(64)
+fn store_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = gid.x + gid.y * groups.x * 64u;
+  let v = vec4<f32>(f32(i)) + vec4<f32>(bp.a, bp.b, bp.a, bp.b);
+  for (var k = 0u; k < bp.iterations; k++) {
+    let at = ((i + k * 4u) * 4u) & (bp.mask / 4u);
+    let u = v + vec4<f32>(f32(k));
+    dst4[at] = u;
+    dst4[at + 1u] = u.yzwx;
+    dst4[at + 2u] = u.zwxy;
+    dst4[at + 3u] = u.wxyz;
+  }
 }
 
 // ---------------------------------------------------------------- conv2d v1 (baseline)
