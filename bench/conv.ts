@@ -6,7 +6,7 @@
  * GFLOP/s, and % of the FMA peak (bench/peak.ts's peak_fma_16) measured in the same interleaved repeats.
  *
  *   node scripts/run.mjs bench/conv.ts [--repeats 5] [--variants v1,general,current] [--only 16x16]
- *     [--shapes step|splits|kernels] [--passes forward,input] [--stat median|min] [--clock gpu|cpu]
+ *     [--shapes step|splits|kernels|batch] [--passes forward,input] [--stat median|min] [--clock gpu|cpu]
  *
  * Variants: v1 = the first kernels (shaders/bench.wgsl conv_v1_*: 4×4 register blocks, bounds checks in the
  * inner loop; bias gradient by ops.sum); general = the current pipeline (packed weight, padded input copy,
@@ -19,7 +19,8 @@
  * cs4, cs8, cs16 (channel splits of the forward and input gradient forced; current = defaultChannelSplits). v1
  * makes a run take about 10 minutes; `--variants current` takes about 2. `--shapes splits` times the small-map
  * layers that channel splits are for (and big ones that must not get slower) instead of the U-Net step's;
- * `--shapes kernels` the conv2d rows of the main bench (bench/suite.ts).
+ * `--shapes kernels` the conv2d rows of the main bench (bench/suite.ts); `--shapes batch` the 4×4 layer at batch 1,
+ * 4 and 16 beside the 16×16 one (how the weight gradient's rate grows with the pixels each job sums).
  *
  * The machine may be shared: each repeat runs every variant once (interleaved), and % of peak compares with the
  * peak measured in those same repeats, so load changes mostly cancel. `--stat min` takes each variant's best
@@ -105,6 +106,13 @@ const KERNEL_SHAPES: ConvShape[] = [
   shape(1, 1, 256, 16, 256, 3),
   shape(1, 1, 256, 4, 256, 3),
 ];
+
+/**
+ * google/ddpm-cifar10-32's 4×4 layer at batch 1, 4 and 16, and its 16×16 layer at batch 1: `--shapes batch`. Each
+ * weight-gradient invocation pays a fixed cost per job besides its pixel segments (README, Benchmarks), and a
+ * 4×4 map at batch 1 gives each job only 2 segments.
+ */
+const BATCH_SHAPES: ConvShape[] = [shape(1, 1, 256, 4, 256, 3), shape(1, 4, 256, 4, 256, 3), shape(1, 16, 256, 4, 256, 3), shape(1, 1, 256, 16, 256, 3)];
 
 type Family = "forward" | "input" | "weight";
 
@@ -219,8 +227,8 @@ async function main(): Promise<void> {
   };
   const repeats = Number(option("repeats", "5"));
   const only = option("only", "");
-  const shapes = { step: SHAPES, splits: SPLIT_SHAPES, kernels: KERNEL_SHAPES }[option("shapes", "step")];
-  if (!shapes) throw new Error(`bench/conv.ts: --shapes is step, splits or kernels, got '${option("shapes", "")}'`);
+  const shapes = { step: SHAPES, splits: SPLIT_SHAPES, kernels: KERNEL_SHAPES, batch: BATCH_SHAPES }[option("shapes", "step")];
+  if (!shapes) throw new Error(`bench/conv.ts: --shapes is step, splits, kernels or batch, got '${option("shapes", "")}'`);
   const clock = option("clock", "gpu");
   if (clock !== "gpu" && clock !== "cpu") throw new Error(`bench/conv.ts: --clock is gpu or cpu, got '${clock}'`);
   const stat = option("stat", "median");
