@@ -317,20 +317,19 @@ async function kernelRows(context: SuiteContext, timer: EngineTimer, peak: PeakR
   // The FLOP rows time the run's best peak kernel after each of their own runs (measureAlongside).
   const sink = engine.empty([INVOCATIONS], "peak sink").keep();
   const peakRun = peakVariant(engine, sink, peak.kernel, 256);
-  const measureFlops = async (run: () => void): Promise<{ timed: Timing; peakGflops: number }> => {
+  const measureFlops = async (run: () => void): Promise<{ timed: Timing; peakTiming: Timing }> => {
     const both = await timer.measureAlongside(run, peakRun.run, { repeats });
-    const alongside = both.alongside!;
-    const ms = both.run.gpuMs !== null && alongside.gpuMs !== null ? alongside.gpuMs : alongside.wallMs;
-    return { timed: both.run, peakGflops: peakRun.flops / ms / 1e6 };
+    return { timed: both.run, peakTiming: both.alongside! };
   };
 
-  const addRow = (row: RowInput) => {
+  const addRow = ({ peakTiming, ...row }: RowInput) => {
     const tuned = timer.takeTuned();
     const work = row.flops ?? row.bytes!;
     const unit = row.flops !== null ? "GFLOP/s" : "GB/s";
     const rate = work / row.ours.ms / 1e6;
     const peerRate = row.peer ? work / row.peer.ms / 1e6 : null;
-    const rowPeak = row.flops !== null ? (row.peakGflops ?? null) : null;
+    // The peak on the clock the row reports (pair() chose it).
+    const rowPeak = row.flops !== null && peakTiming ? peakRun.flops / (row.ours.clock === "gpu" ? peakTiming.gpuMs! : peakTiming.wallMs) / 1e6 : null;
     const full: KernelRow = {
       ...row,
       variants: tuned.map((r) => `${r.family}: ${r.chosen}`),
@@ -445,7 +444,7 @@ async function kernelRows(context: SuiteContext, timer: EngineTimer, peak: PeakR
     for (const pass of passes) {
       if (!wanted(pass.name)) continue;
       const check = await pass.check();
-      const { timed: mine, peakGflops } = await measureFlops(ourRun(calls, () => void pass.ours()));
+      const { timed: mine, peakTiming } = await measureFlops(ourRun(calls, () => void pass.ours()));
       const theirs = pass.theirs
         ? await peer!.measure(() => {
             const out: import("@tensorflow/tfjs-core").Tensor[] = [];
@@ -453,7 +452,7 @@ async function kernelRows(context: SuiteContext, timer: EngineTimer, peak: PeakR
             return out;
           }, { repeats: options.peerRepeats, gpu: true })
         : null;
-      addRow({ name: pass.name, config: c.config, shape, flops, bytes: pass.bytes, calls, ...pair(mine, theirs, calls, true), check, peakGflops });
+      addRow({ name: pass.name, config: c.config, shape, flops, bytes: pass.bytes, calls, ...pair(mine, theirs, calls, true), check, peakTiming });
     }
     for (const t of [x, wt, b, gradOut]) t.dispose();
     for (const t of [px, pw, pb, pg]) t?.dispose();
@@ -497,7 +496,7 @@ async function kernelRows(context: SuiteContext, timer: EngineTimer, peak: PeakR
         out.forEach((t) => t.dispose());
         check += `, tfjs ${passed(`tfjs ${name} ${shape}`, peerWorst)}`;
       }
-      const { timed, peakGflops } = await measureFlops(ourRun(calls, () => void ours()));
+      const { timed, peakTiming } = await measureFlops(ourRun(calls, () => void ours()));
       const peerTimed = theirs
         ? await peer!.measure(() => {
             const out: import("@tensorflow/tfjs-core").Tensor[] = [];
@@ -507,7 +506,7 @@ async function kernelRows(context: SuiteContext, timer: EngineTimer, peak: PeakR
         : null;
       const passFlops = backward ? 2 * flops : flops;
       const bytes = 4 * (backward ? c.m * c.n + c.k * c.n + c.m * c.k + c.m * c.k + c.k * c.n : c.m * c.k + c.k * c.n + c.m * c.n);
-      addRow({ name, config: c.config, shape, flops: passFlops, bytes, calls, ...pair(timed, peerTimed, calls, true), check, peakGflops });
+      addRow({ name, config: c.config, shape, flops: passFlops, bytes, calls, ...pair(timed, peerTimed, calls, true), check, peakTiming });
     }
     for (const t of [a, bm, gm]) t.dispose();
     for (const t of [pa, pbm, pgm]) t?.dispose();
@@ -594,8 +593,8 @@ async function kernelRows(context: SuiteContext, timer: EngineTimer, peak: PeakR
       const check = passed(`${name} ${shape}`, violation(await y.data(), RN.attention(refs[0], refs[1], refs[2], scale).data));
       y.dispose();
       const calls = callsFor(forwardFlops);
-      const { timed, peakGflops } = await measureFlops(ourRun(calls, () => void forward()));
-      addRow({ name, config: c.config, shape, flops: forwardFlops, bytes: null, calls, ...pair(timed, null, calls, true), check, peakGflops });
+      const { timed, peakTiming } = await measureFlops(ourRun(calls, () => void forward()));
+      addRow({ name, config: c.config, shape, flops: forwardFlops, bytes: null, calls, ...pair(timed, null, calls, true), check, peakTiming });
     }
     const nameBackward = "attention forward+backward";
     if (wanted(nameBackward)) {
@@ -610,8 +609,8 @@ async function kernelRows(context: SuiteContext, timer: EngineTimer, peak: PeakR
           clearGrads();
         }
       };
-      const { timed, peakGflops } = await measureFlops(run);
-      addRow({ name: nameBackward, config: c.config, shape, flops: 3 * forwardFlops, bytes: null, calls, ...pair(timed, null, calls, true), check, peakGflops });
+      const { timed, peakTiming } = await measureFlops(run);
+      addRow({ name: nameBackward, config: c.config, shape, flops: 3 * forwardFlops, bytes: null, calls, ...pair(timed, null, calls, true), check, peakTiming });
     }
     for (const t of [q, k, v, gradOut]) t.dispose();
   }
@@ -651,8 +650,8 @@ async function kernelRows(context: SuiteContext, timer: EngineTimer, peak: PeakR
   return rows;
 }
 
-/** What a row's measurement gives; peakGflops only for FLOP rows (measureFlops). */
-type RowInput = Omit<KernelRow, "rate" | "peerRate" | "peakGflops" | "percentOfPeak" | "peerPercentOfPeak" | "speedup" | "unit"> & { peakGflops?: number };
+/** What a row's measurement gives; peakTiming, the peak kernel timed alongside, only for FLOP rows (measureFlops). */
+type RowInput = Omit<KernelRow, "rate" | "peerRate" | "peakGflops" | "percentOfPeak" | "peerPercentOfPeak" | "speedup" | "unit"> & { peakTiming?: Timing };
 
 async function adamwRow(context: SuiteContext, timer: EngineTimer, addRow: (row: RowInput) => void): Promise<void> {
   const { engine, peer, options } = context;
