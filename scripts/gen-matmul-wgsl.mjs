@@ -1,4 +1,5 @@
-// Writes the unrolled 16×16-block kernels of shaders/matmul.wgsl (the text between the GENERATED markers).
+// Writes the unrolled 16×16-block kernels of shaders/matmul.wgsl and the quad kernel of shaders/matmul_quad.wgsl
+// (the text between each file's GENERATED markers).
 //
 //   node scripts/gen-matmul-wgsl.mjs          rewrite the file
 //   node scripts/gen-matmul-wgsl.mjs --check  exit 1 if the file is not what this script writes
@@ -6,7 +7,7 @@
 // Why generated: as for scripts/gen-conv2d-wgsl.mjs, SwiftShader (the CPU adapter) keeps a private array indexed
 // by a loop variable in memory and copies the accumulators at every loop iteration, so a 16×16 block is written
 // out: one `let` per loaded value, one FMA per accumulator and k, constant indices, and (packed kernel) 4 k per
-// loop iteration. The kernels' math and layouts are described in the file's comments.
+// loop iteration. The kernels' math and layouts are described in the files' comments.
 import { markers, runGenerator } from "./generated-section.mjs";
 
 const { begin: BEGIN, end: END } = markers("scripts/gen-matmul-wgsl.mjs");
@@ -102,8 +103,82 @@ function packed(TM, TN) {
   return lines.join("\n");
 }
 
-function generate() {
-  return [BEGIN, strided(), "", packed(16, 16), "", packed(16, 32), END].join("\n");
+/**
+ * matmul_quad_{TM}x{TN}: a quad (4 invocations) computes a 2TM×2TN block of C from the vec4 panels, each lane a
+ * TM×TN block of it: lane (qr, qc) = (lane >> 1, lane & 1) owns rows qr·TM .. + TM and columns qc·TN .. + TN of the
+ * block. Per k it reads half of its rows of A (the half qc) and half of its columns of B (the half qr) and gets the
+ * other halves from the lane beside it (quadSwapX: same qr, other qc) and the lane below it (quadSwapY: same qc,
+ * other qr). Its accumulator row r < TM/2 is then block row qr·TM + qc·TM/2 + r and row TM/2 + r is
+ * qr·TM + (1 − qc)·TM/2 + r (likewise for columns), which the stores undo.
+ */
+function quad(TM, TN) {
+  const AM = TM / 8;
+  const BN = TN / 8;
+  const accQ = (r, j) => `acc[${(r * TN) / 4 + j}]`;
+  const lines = [
+    "@compute @workgroup_size(WG)",
+    `fn matmul_quad_${TM}x${TN}(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(subgroup_invocation_id) lane_id: u32) {`,
+    "  let invocation = gid.x + gid.y * groups.x * WG;",
+    `  let tilesN = (p.N + ${2 * TN - 1}u) / ${2 * TN}u;`,
+    `  let tilesM = (p.M + ${2 * TM - 1}u) / ${2 * TM}u;`,
+    "  // No early return before the last quad operation (they need the quad's 4 lanes): a quad past the last block",
+    "  // computes the last one again and stores nothing.",
+    "  let jobs = tilesN * tilesM * p.batch;",
+    "  let job = min(invocation / 4u, jobs - 1u);",
+    "  let b = job / (tilesN * tilesM);",
+    `  let row0 = job / tilesN % tilesM * ${2 * TM}u;`,
+    `  let col0 = job % tilesN * ${2 * TN}u;`,
+    "  let lane = lane_id & 3u;",
+    "  let qr = lane >> 1u;",
+    "  let qc = lane & 1u;",
+    `  let blocksM = tilesM * ${TM / 2}u;`,
+    `  let blocksN = tilesN * ${TN / 2}u;`,
+    `  var aAt = b * p.aStrides.x + (row0 + qr * ${TM}u + qc * ${TM / 2}u) / 4u;`,
+    `  var bAt = b * p.bStrides.x + (col0 + qc * ${TN}u + qr * ${TN / 2}u) / 4u;`,
+    `  var acc: array<vec4<f32>, ${(TM * TN) / 4}>;`,
+    `  for (var k = 0u; k < p.K; k += ${UNROLL}u) {`,
+  ];
+  for (let u = 0; u < UNROLL; u++) {
+    const at = (base, stride, j) => [base, u ? `${u}u * ${stride}` : "", j ? `${j}u` : ""].filter(Boolean).join(" + ");
+    const a = [];
+    const bv = [];
+    for (let j = 0; j < AM; j++) lines.push(`    let a${u}_${j} = packedA[${at("aAt", "blocksM", j)}];`), a.push(`a${u}_${j}`);
+    for (let j = 0; j < BN; j++) lines.push(`    let b${u}_${j} = packedB[${at("bAt", "blocksN", j)}];`), bv.push(`b${u}_${j}`);
+    for (let j = 0; j < AM; j++) lines.push(`    let a${u}_${AM + j} = quadSwapX(a${u}_${j});`), a.push(`a${u}_${AM + j}`);
+    for (let j = 0; j < BN; j++) lines.push(`    let b${u}_${BN + j} = quadSwapY(b${u}_${j});`), bv.push(`b${u}_${BN + j}`);
+    for (let r = 0; r < TM; r++) {
+      const av = `vec4<f32>(${a[r >> 2]}.${XYZW[r & 3]})`;
+      const row = [];
+      for (let j = 0; j < TN / 4; j++) row.push(`${accQ(r, j)} = fma(${av}, ${bv[j]}, ${accQ(r, j)});`);
+      lines.push(`    ${row.join(" ")}`);
+    }
+  }
+  lines.push(
+    `    aAt += ${UNROLL}u * blocksM;`,
+    `    bAt += ${UNROLL}u * blocksN;`,
+    "  }",
+    "  if (invocation / 4u >= jobs) { return; }",
+    "  let cBase = b * p.M * p.N;",
+    `  let rowOwn = row0 + qr * ${TM}u + qc * ${TM / 2}u;`,
+    `  let rowOther = row0 + qr * ${TM}u + (1u - qc) * ${TM / 2}u;`,
+    `  let colOwn = col0 + qc * ${TN}u + qr * ${TN / 2}u;`,
+    `  let colOther = col0 + qc * ${TN}u + (1u - qr) * ${TN / 2}u;`,
+  );
+  for (let r = 0; r < TM; r++) {
+    const row = r < TM / 2 ? `rowOwn + ${r}u` : `rowOther + ${r - TM / 2}u`;
+    const stores = [];
+    for (let j = 0; j < TN / 4; j++) {
+      const col = j < BN ? `colOwn + ${4 * j}u` : `colOther + ${4 * (j - BN)}u`;
+      stores.push(`store_row(cBase, ${row}, ${col}, ${accQ(r, j)});`);
+    }
+    lines.push(`  ${stores.join(" ")}`);
+  }
+  lines.push("}");
+  return lines.join("\n");
 }
 
+const generate = () => [BEGIN, strided(), "", packed(16, 16), "", packed(16, 32), END].join("\n");
+const generateQuad = () => [BEGIN, quad(16, 16), END].join("\n");
+
 runGenerator(import.meta.url, "scripts/gen-matmul-wgsl.mjs", "shaders/matmul.wgsl", generate);
+runGenerator(import.meta.url, "scripts/gen-matmul-wgsl.mjs", "shaders/matmul_quad.wgsl", generateQuad);

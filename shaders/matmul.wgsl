@@ -15,6 +15,7 @@
 // MatmulParams (shaders/lib/matmul_params.wgsl); the packed kernels use aStrides.x / bStrides.x as the panels'
 // batch strides.
 //! include matmul_params
+//! include matmul_store
 
 // matmul_pack: packed[(b·depth + k)·blocks + block] = (X[b, min(4·block + i, rows − 1), k])_i for k < filled, else
 // 0; X read through strides (batch, row, k): an operand laid out as vec4 panels of 4 rows (of A) or 4 columns
@@ -45,18 +46,6 @@ override WG: u32 = 64u;
 
 const TM = 4u;
 const TN = 4u;
-
-// One row of the output block: 4 values, stored where they fall inside C.
-fn store_row(cBase: u32, row: u32, col0: u32, values: vec4<f32>) {
-  if (row >= p.M) { return; }
-  let at = cBase + row * p.N + col0;
-  for (var j = 0u; j < TN; j++) {
-    if (col0 + j >= p.N) { return; }
-    var value = values[j];
-    if (p.accumulate == 1u) { value += C[at + j]; }
-    C[at + j] = value;
-  }
-}
 
 @compute @workgroup_size(8, 8, 1)
 fn matmul(@builtin(global_invocation_id) gid: vec3<u32>) {

@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { AdamW, Engine, type Tensor, ops } from "../src/index.js";
 import { KernelRegistry } from "../src/gpu/kernels.js";
+import { requiredFeatures } from "../src/gpu/shaders.js";
 import { testEngine } from "./helpers/engine.js";
 
 let engine: Engine;
@@ -94,6 +95,21 @@ describe("kernel errors", () => {
     await expect(registry.compileAll()).rejects.toThrow(/shaders\/broken\.wgsl:4:\d+: .*'u32'/);
     // The bad module was reported here, by file: it must not surface later as an anonymous device error.
     await expect(engine.sync()).resolves.toBeUndefined();
+  });
+
+  it("a shader that enables a feature the device lacks is skipped by compileAll and refused by name when used", async () => {
+    expect(requiredFeatures("enable subgroups;\nenable f16, subgroups;\n// enable nothing;\n")).toEqual(["subgroups", "shader-f16", "subgroups"]);
+    const source = ["enable subgroups;", "@group(0) @binding(0) var<storage, read_write> out: array<u32>;", "@compute @workgroup_size(4) fn main(@builtin(subgroup_invocation_id) lane: u32) { out[lane] = lane; }"].join("\n");
+    const noFeatures = { ...engine.device, features: new Set<string>() } as unknown as GPUDevice;
+    const registry = new KernelRegistry(noFeatures, true, { lanes: source, plain: "@compute @workgroup_size(1) fn main() {}" });
+    expect(registry.supports("lanes")).toBe(false);
+    expect(registry.supports("plain")).toBe(true);
+    expect(() => registry.kernel("lanes/main")).toThrow("shaders/lanes.wgsl needs the device feature(s) subgroups, which this adapter does not offer");
+    // On this adapter (SwiftShader offers subgroups) the same file compiles.
+    expect(engine.device.features.has("subgroups")).toBe(true);
+    const real = new KernelRegistry(engine.device, true, { lanes: source });
+    expect(real.supports("lanes")).toBe(true);
+    await expect(real.compileAll()).resolves.toBeUndefined();
   });
 
   it("a shader that reuses a binding number is refused by name (SwiftShader would crash on it)", () => {

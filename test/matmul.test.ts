@@ -136,6 +136,8 @@ describe("matmul variants through the op", () => {
       { a: [2, 17, 5], b: [63, 17], ta: true, tb: true },
       { a: [1, 3], b: [3, 70] },
       { a: [3, 20, 33], b: [3, 33, 18] },
+      // several 32-row and 32-column blocks (the quad kernel's), B broadcast over the batch
+      { a: [2, 70, 37], b: [37, 65] },
       // 256 or more blocks: the packed kernels' 64-invocation workgroups
       { a: [64, 20, 3], b: [64, 3, 33] },
     ];

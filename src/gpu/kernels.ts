@@ -4,7 +4,7 @@
  * Pipelines are cached by kernel name + specialisation constants; shapes travel in uniforms.
  */
 import { WgslReflect } from "wgsl_reflect/wgsl_reflect.module.js";
-import { shaderSources, sourceLocation } from "./shaders.js";
+import { requiredFeatures, shaderSources, sourceLocation } from "./shaders.js";
 
 /** A value for one uniform field: a scalar, or the flattened components of a vector / array. */
 export type UniformValue = number | boolean | readonly number[];
@@ -124,7 +124,6 @@ export class KernelRegistry {
     return this.errors.splice(0);
   }
 
-  /** Compile every shader module and report WGSL errors with file and line; called once by Engine.create. */
   /** Every WGSL source, concatenated in a fixed order (the kernels' fingerprint for cached tuning choices). */
   sourceText(): string {
     return Object.keys(this.sources)
@@ -133,8 +132,25 @@ export class KernelRegistry {
       .join("\n");
   }
 
+  /** The device features shaders/FILE.wgsl needs (its `enable` directives) that this device lacks. */
+  missingFeatures(file: string): string[] {
+    return requiredFeatures(this.sources[file] ?? "").filter((f) => !this.device.features.has(f));
+  }
+
+  private requireFeatures(file: string): void {
+    const missing = this.missingFeatures(file);
+    if (missing.length) throw new Error(`shaders/${file}.wgsl needs the device feature(s) ${missing.join(", ")}, which this adapter does not offer`);
+  }
+
+  /** Whether every kernel of shaders/FILE.wgsl can run on this device (it has the features the file enables). */
+  supports(file: string): boolean {
+    return this.missingFeatures(file).length === 0;
+  }
+
+  /** Compile every shader module the device supports (see `supports`) and report WGSL errors with file and line. */
   async compileAll(): Promise<void> {
     for (const file of Object.keys(this.sources)) {
+      if (!this.supports(file)) continue;
       const module = this.module(file);
       const info = await module.getCompilationInfo();
       const errors = info.messages.filter((m) => m.type === "error");
@@ -151,6 +167,7 @@ export class KernelRegistry {
     if (!module) {
       const code = this.sources[file];
       if (code === undefined) throw new Error(`no shader file shaders/${file}.wgsl`);
+      this.requireFeatures(file);
       // Scoped, so a bad module is reported once, by file, instead of as an uncaptured device error.
       module = this.scoped(`shaders/${file}.wgsl`, () =>
         this.device.createShaderModule({ code, label: `shaders/${file}.wgsl` }),
@@ -167,6 +184,7 @@ export class KernelRegistry {
     const [file, entry] = name.split("/");
     const code = this.sources[file];
     if (code === undefined) throw new Error(`unknown kernel '${name}': no shaders/${file}.wgsl`);
+    this.requireFeatures(file);
     let reflect: WgslReflect;
     try {
       reflect = new WgslReflect(code);

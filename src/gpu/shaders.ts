@@ -6,8 +6,12 @@
  * WGSL has no includes, so shared helpers live in shaders/lib/ and a family that needs one says
  * `//! include NAME` on a line of its own; the library text is appended after the family's own text, so the
  * family's line numbers stay true in error messages (lines past its end are mapped back by `sourceLocation`).
+ *
+ * A family that starts with `enable FEATURE;` (WGSL's directive; e.g. subgroups in matmul_quad.wgsl) compiles
+ * only on a device with that feature: see `requiredFeatures`.
  */
 import matmulParams from "../../shaders/lib/matmul_params.wgsl";
+import matmulStore from "../../shaders/lib/matmul_store.wgsl";
 import philox from "../../shaders/lib/philox.wgsl";
 import bench from "../../shaders/bench.wgsl";
 import bound from "../../shaders/bound.wgsl";
@@ -18,6 +22,7 @@ import flashAttention from "../../shaders/flash_attention.wgsl";
 import gemm from "../../shaders/gemm.wgsl";
 import groupnorm from "../../shaders/groupnorm.wgsl";
 import matmul from "../../shaders/matmul.wgsl";
+import matmulQuad from "../../shaders/matmul_quad.wgsl";
 import misc from "../../shaders/misc.wgsl";
 import optim from "../../shaders/optim.wgsl";
 import reduce from "../../shaders/reduce.wgsl";
@@ -25,7 +30,7 @@ import resample from "../../shaders/resample.wgsl";
 import rng from "../../shaders/rng.wgsl";
 import softmax from "../../shaders/softmax.wgsl";
 
-const libraries: Record<string, string> = { matmul_params: matmulParams, philox };
+const libraries: Record<string, string> = { matmul_params: matmulParams, matmul_store: matmulStore, philox };
 
 const rawSources: Record<string, string> = {
   bench,
@@ -37,6 +42,7 @@ const rawSources: Record<string, string> = {
   gemm,
   groupnorm,
   matmul,
+  matmul_quad: matmulQuad,
   misc,
   optim,
   reduce,
@@ -75,4 +81,14 @@ export function sourceLocation(file: string, line: number): string {
     if (line >= parts[i].firstLine) return `shaders/lib/${parts[i].name}.wgsl:${line - parts[i].firstLine + 1}`;
   }
   return `shaders/${file}.wgsl:${line}`;
+}
+
+/** The WGSL extensions a family enables (`enable subgroups;`): the device features it needs to compile. */
+export function requiredFeatures(source: string): string[] {
+  const feature: Record<string, string> = { f16: "shader-f16" };
+  return [...source.matchAll(/^enable\s+([\w\s,]+);/gm)]
+    .flatMap((m) => m[1].split(","))
+    .map((name) => name.trim())
+    .filter(Boolean)
+    .map((name) => feature[name] ?? name);
 }

@@ -57,11 +57,12 @@ function dispatchMatmulRegister16(A: Tensor, a: Operand, B: Tensor, b: Operand, 
 }
 
 /**
- * The packed register kernels (matmul_packed_{tm}x{tn}): A and B are first laid out as vec4 panels (matmul_pack:
- * 4 rows of A / 4 columns of B per k, padded to whole tiles and K to a multiple of 4), so the product reads
- * tm/4 + tn/4 vec4s per k for tm·tn/4 vec4 FMAs.
+ * A kernel that reads A and B as vec4 panels (matmul_pack: 4 rows of A / 4 columns of B per k, padded to whole
+ * tiles of `tm` rows / `tn` columns and K to a multiple of 4), each invocation group making one tm×tn block of C:
+ * the packed register kernels (matmul_packed_{tm}x{tn}: one invocation per block, tm/4 + tn/4 vec4 reads per k
+ * for tm·tn/4 vec4 FMAs) and the quad kernel (matmul_quad.wgsl: 4 invocations per 32×32 block, sharing loads).
  */
-function packedDispatch(tm: number, tn: number) {
+function packedDispatch(kernel: string, tm: number, tn: number, invocationsPerBlock = 1) {
   return (A: Tensor, a: Operand, B: Tensor, b: Operand, C: Tensor, batch: number, accumulate: boolean): void => {
     const engine = A.engine;
     const K = a.cols;
@@ -79,16 +80,16 @@ function packedDispatch(tm: number, tn: number) {
       );
       return [packed, strides[0] === 0 ? 0 : depth * blocks];
     };
-    const jobs = batch * Math.ceil(a.rows / tm) * Math.ceil(b.cols / tn);
+    const invocations = batch * Math.ceil(a.rows / tm) * Math.ceil(b.cols / tn) * invocationsPerBlock;
     // At least 4 workgroups when the product is big enough for it (each is one task for the adapter's threads).
-    const workgroupSize = jobs >= 256 ? 64 : 16;
+    const workgroupSize = invocations >= 256 ? 64 : 16;
     const [packedA, aBatchStride] = pack(A, a.rows, tm, [a.strides[0], a.strides[1], a.strides[2]]);
     const [packedB, bBatchStride] = pack(B, b.cols, tn, [b.strides[0], b.strides[2], b.strides[1]]);
     engine.run(
-      `matmul/matmul_packed_${tm}x${tn}`,
+      kernel,
       { packedA, packedB, C },
       { M: a.rows, N: b.cols, K: depth, batch, aStrides: [aBatchStride, 0, 0], bStrides: [bBatchStride, 0, 0], accumulate: accumulate ? 1 : 0 },
-      grid1d(jobs, workgroupSize),
+      grid1d(invocations, workgroupSize),
       { WG: workgroupSize },
     );
     packedA.dispose();
@@ -102,27 +103,34 @@ interface MatmulVariant extends Variant {
 
 /**
  * @internal The matmul family's variants: register-blocked for CPU adapters ("register" 4×4, "register16" 16×16,
- * "packed" 16×16 and "packed16x32" 16×32 from vec4 panels), "shared" (64×64 workgroup tiles) for GPUs.
+ * "packed" 16×16 and "packed16x32" 16×32 from vec4 panels, "quad" 16×16 per lane sharing loads across a quad:
+ * needs the subgroups feature), "shared" (64×64 workgroup tiles) for GPUs.
  */
 export const MATMUL_VARIANTS = {
   register: { name: "register", dispatch: dispatchMatmulRegister },
   register16: { name: "register16", dispatch: dispatchMatmulRegister16 },
-  packed: { name: "packed", dispatch: packedDispatch(16, 16) },
-  packed16x32: { name: "packed16x32", dispatch: packedDispatch(16, 32) },
+  packed: { name: "packed", dispatch: packedDispatch("matmul/matmul_packed_16x16", 16, 16) },
+  packed16x32: { name: "packed16x32", dispatch: packedDispatch("matmul/matmul_packed_16x32", 16, 32) },
+  quad: { name: "quad", dispatch: packedDispatch("matmul_quad/matmul_quad_16x16", 32, 32, 4) },
   shared: { name: "shared", dispatch: dispatchMatmulShared },
 } as const satisfies Record<string, MatmulVariant>;
 const MATMUL_CANDIDATES: readonly MatmulVariant[] = Object.values(MATMUL_VARIANTS);
+/** Without the subgroups feature matmul_quad.wgsl does not compile: the quad kernel is no candidate there. */
+const WITHOUT_QUAD: readonly MatmulVariant[] = MATMUL_CANDIDATES.filter((v) => v !== MATMUL_VARIANTS.quad);
 
 /**
- * The CPU adapters' guess before measuring (bench/matmul.ts and the bench's autotune on SwiftShader): with at
- * least 16 rows and columns, a packed kernel once K ≥ 64 (the packs pay for themselves there: [16×64]·[64×64]
- * measured faster packed than with either strided kernel; 16×32 blocks once N ≥ 128, measured 1.0–1.1× the 16×16
- * ones at 256³, where 32×32 blocks gained nothing more), else the strided 16×16 kernel while it still runs 32
- * invocations or more; otherwise (a matrix-vector product, a tiny product) the 4×4 one, which has 16 times the
- * invocations for the cores and SIMD lanes.
+ * The CPU adapters' guess before measuring (bench/matmul.ts and the bench's autotune on SwiftShader): with the
+ * subgroups feature and at least 32 rows, columns and K, the quad kernel (at 256³ 1.3–1.4× the packed ones; on
+ * the mnist-16 attention products [64×32]·[32×64] and [64×64]·[64×32] per image 1.1–1.2× the best other);
+ * otherwise, with at least 16 rows and columns, a packed kernel once K ≥ 64 (the packs pay for themselves there:
+ * [16×64]·[64×64] measured faster packed than with either strided kernel; 16×32 blocks once N ≥ 128, measured
+ * 1.0–1.1× the 16×16 ones at 256³, where 32×32 blocks gained nothing more), else the strided 16×16 kernel while
+ * it still runs 32 invocations or more; otherwise (a matrix-vector product, a tiny product) the 4×4 one, which
+ * has 16 times the invocations for the cores and SIMD lanes.
  */
-function softwareHeuristic(M: number, N: number, K: number, batch: number): MatmulVariant {
+function softwareHeuristic(M: number, N: number, K: number, batch: number, quad: boolean): MatmulVariant {
   if (M < 16 || N < 16) return MATMUL_VARIANTS.register;
+  if (quad && M >= 32 && N >= 32 && K >= 32) return MATMUL_VARIANTS.quad;
   if (K >= 64) return N >= 128 ? MATMUL_VARIANTS.packed16x32 : MATMUL_VARIANTS.packed;
   return batch * Math.ceil(M / 16) * Math.ceil(N / 16) >= 32 ? MATMUL_VARIANTS.register16 : MATMUL_VARIANTS.register;
 }
@@ -138,14 +146,16 @@ function operandExtent(o: Operand, batch: number): number {
  */
 export function dispatchMatmul(A: Tensor, a: Operand, B: Tensor, b: Operand, C: Tensor, batch: number, accumulate = false): void {
   const engine = A.engine;
+  const quad = engine.kernels.supports("matmul_quad");
   const layout = (o: Operand) => (o.strides[2] === 1 ? "" : "ᵀ") + (o.strides[0] === 0 && batch > 1 ? "*" : "");
   const variant = engine.tuner.choose({
     family: "matmul",
     key: `${batch}×[${a.rows}×${a.cols}${layout(a)}]·[${b.rows}×${b.cols}${layout(b)}]${accumulate ? "+" : ""}`,
-    candidates: MATMUL_CANDIDATES,
-    heuristic: engine.adapter.isSoftware ? softwareHeuristic(a.rows, b.cols, a.cols, batch) : MATMUL_VARIANTS.shared,
+    candidates: quad ? MATMUL_CANDIDATES : WITHOUT_QUAD,
+    heuristic: engine.adapter.isSoftware ? softwareHeuristic(a.rows, b.cols, a.cols, batch, quad) : MATMUL_VARIANTS.shared,
     // Workgroup barriers cost more than they save on a CPU adapter (shaders/gemm.wgsl): not worth timing there.
-    untimed: (v) => v === MATMUL_VARIANTS.shared && engine.adapter.isSoftware,
+    // The quad kernel relies on SwiftShader's layout of subgroups (shaders/matmul_quad.wgsl): timed only there.
+    untimed: (v) => (engine.adapter.isSoftware ? v === MATMUL_VARIANTS.shared : v === MATMUL_VARIANTS.quad),
     trial: (v) => {
       const ta = engine.randn([operandExtent(a, batch)], { seed: 1 });
       const tb = engine.randn([operandExtent(b, batch)], { seed: 2 });
