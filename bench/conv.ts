@@ -13,7 +13,8 @@
  * split weight-gradient sums with the bias gradient summed alongside) with its any-kernel tile (8 channels ×
  * 2×4 pixels) and weight-gradient kernel everywhere; current = what conv2d runs (3×3 stride-1 kernels that pad
  * as they read: 8 channels × 4×8 pixels, 4×4 on images narrower than 8; weight gradient 8 or 4 output × 4 input
- * channels × 9 taps per invocation). Tuning variants: small / tile48 (the 4×4 / 4×8 tile for every 3×3 layer),
+ * channels × 9 taps per invocation; with subgroups, the 4×8 tile in its quad form, shaders/conv2d_quad.wgsl).
+ * Tuning variants: small / tile48 / quad (the 4×4 / 4×8 / quad 4×8 tile for every 3×3 layer),
  * narrow / wide (one 3×3 weight-gradient kernel for every layer), wg16, wg32, wg128 (workgroup size of the tiled
  * and weight-gradient kernels), split8 … split1024 (weight-gradient invocations target; default 256), cs1, cs2,
  * cs4, cs8, cs16 (channel splits of the forward and input gradient forced; current = defaultChannelSplits). v1
@@ -246,6 +247,7 @@ async function main(): Promise<void> {
     tuned("current", {}),
     tuned("small", { tile: "conv3x3Small" }),
     tuned("tile48", { tile: "conv3x3" }),
+    tuned("quad", { tile: "conv3x3Quad" }),
     tuned("wg16", { workgroupSize: 16 }),
     tuned("wg32", { workgroupSize: 32 }),
     tuned("wg128", { workgroupSize: 128 }),

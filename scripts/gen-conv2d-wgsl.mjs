@@ -1,4 +1,5 @@
-// Writes the unrolled register-tile kernels of shaders/conv2d.wgsl (the text between the GENERATED markers).
+// Writes the unrolled register-tile kernels of shaders/conv2d.wgsl and conv2d_quad.wgsl (the text between each
+// file's GENERATED markers).
 //
 //   node scripts/gen-conv2d-wgsl.mjs          rewrite the file
 //   node scripts/gen-conv2d-wgsl.mjs --check  exit 1 if the file is not what this script writes
@@ -385,6 +386,127 @@ function weightGradGeneral(name, channels, oBlocks) {
   return L.join("\n");
 }
 
+/**
+ * conv3x3 with the 4 lanes of a quad sharing loads (shaders/conv2d_quad.wgsl): lane = 2·tileSel + groupSel takes
+ * tile 2·(pair) + tileSel and channel group 2·(pair) + groupSel (both clamped: a lane past the last stores
+ * nothing). It reads the weights of its block ob + tileSel (its slot 0; slot 1, block ob + 1 − tileSel, comes from
+ * the lane of the other tile, quadSwapY) and input rows (tileH + 2)/2 · groupSel .. of its window (the other half
+ * from the lane of the other channel group, quadSwapX; a select puts each row in its place).
+ */
+function conv3x3Quad(name, tileH, tileW) {
+  const blocks = 2;
+  const half = (tileH + 2) / 2;
+  const L = [
+    `// conv3x3_${tileH}x${tileW} as 2 tiles × 2 channel groups per quad, sharing the input window and the weights.`,
+    `// Grid: grid1d over 4 · ceil(tiles / 2) · ceil(channel groups / 2) · splits invocations.`,
+    "@compute @workgroup_size(WG)",
+    `fn ${name}(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(subgroup_invocation_id) lane_id: u32) {`,
+    "  let quadJob = (gid.x + gid.y * groups.x * WG) / 4u;",
+    "  let lane = lane_id & 3u;",
+    "  let tileSel = lane >> 1u;",
+    "  let groupSel = lane & 1u;",
+    "  let tilesPerImage = tp.tilesX * tp.tilesY;",
+    "  let tiles = tp.batch * tilesPerImage;",
+    "  let blockCount = (tp.outChannels + 3u) / 4u;",
+    `  let channelGroups = (blockCount + ${blocks - 1}u) / ${blocks}u;`,
+    "  let tilePairs = (tiles + 1u) / 2u;",
+    "  let groupPairs = (channelGroups + 1u) / 2u;",
+    "  let quads = tilePairs * groupPairs * tp.splits;",
+    "  // No early return before the quad operations: a quad past the last computes the last one again.",
+    "  let q = min(quadJob, quads - 1u);",
+    "  let tileRaw = q % tilePairs * 2u + tileSel;",
+    "  let groupRaw = q / tilePairs % groupPairs * 2u + groupSel;",
+    "  let split = q / tilePairs / groupPairs;",
+    "  let tile = min(tileRaw, tiles - 1u);",
+    `  let ob = min(groupRaw, channelGroups - 1u) * ${blocks}u;`,
+    "  let n = tile / tilesPerImage;",
+    `  let oy0 = ((tile % tilesPerImage) / tp.tilesX) * ${tileH}u;`,
+    `  let ox0 = (tile % tp.tilesX) * ${tileW}u;`,
+    "  let c0 = split * tp.splitChannels;",
+    "  let cEnd = min(c0 + tp.splitChannels, tp.inChannels);",
+    "  let image = split * tp.batch + n;",
+    "  let width = tp.sourceWidth;",
+    "  let plane = tp.sourceHeight * width;",
+  ];
+  for (let i = 0; i < half; i++) {
+    L.push(`  let row${i} = source_index(${plus(`oy0 + groupSel * ${half}u`, i)}, tp.top, tp.dilation, tp.sourceHeight);`);
+  }
+  for (let i = 0; i < half; i++) L.push(`  let rowAt${i} = row${i}.index * width;`);
+  for (let q = 0; q < tileW + 2; q++) {
+    L.push(`  let col${q} = source_index(${plus("ox0", q)}, tp.left, tp.dilation, tp.sourceWidth);`);
+  }
+  L.push("  let lastOut = tp.outChannels - 1u;", "  let obOwn = min(ob + tileSel, blockCount - 1u);");
+  const o = (k) => `min(${plus("obOwn * 4u", k)}, lastOut)`;
+  L.push(`  let wOut = vec4<u32>(${o(0)}, ${o(1)}, ${o(2)}, ${o(3)}) * tp.weightOutStride;`);
+  for (let t = 0; t < 9; t++) L.push(t === 4 ? "  let tap4 = 4u;" : `  let tap${t} = select(${t}u, ${8 - t}u, tp.flipTaps == 1u);`);
+  L.push(
+    "  let upper = groupSel == 0u;",
+    "  var xAt = (n * tp.inChannels + c0) * plane;",
+    "  var wAt = c0 * tp.weightInStride;",
+    `  var acc: array<vec4<f32>, ${tileH * tileW * blocks}>;`,
+    "  for (var c = c0; c < cEnd; c++) {",
+  );
+  for (let ky = 0; ky < 3; ky++) {
+    for (let kx = 0; kx < 3; kx++) {
+      const at = `a${ky}${kx}`;
+      L.push(
+        `    let ${at} = wOut + vec4<u32>(wAt + tap${ky * 3 + kx});`,
+        `    let w${ky}${kx}_0 = vec4<f32>(weight[${at}.x], weight[${at}.y], weight[${at}.z], weight[${at}.w]);`,
+        `    let w${ky}${kx}_1 = quadSwapY(w${ky}${kx}_0);`,
+      );
+    }
+  }
+  for (let i = 0; i < half; i++) {
+    L.push(`    let at${i} = xAt + rowAt${i};`);
+    for (let q = 0; q < tileW + 2; q++) {
+      L.push(`    let own${i}_${q} = select(0.0, x[at${i} + col${q}.index], row${i}.inside && col${q}.inside);`);
+    }
+  }
+  for (let i = 0; i < half; i++) {
+    const swaps = [];
+    for (let q = 0; q < tileW + 2; q++) swaps.push(`let other${i}_${q} = quadSwapX(own${i}_${q});`);
+    for (let k = 0; k < swaps.length; k += 2) L.push(`    ${swaps.slice(k, k + 2).join(" ")}`);
+  }
+  for (let r = 0; r < tileH + 2; r++) {
+    const i = r % half;
+    // The upper lane (groupSel 0) read rows 0 .. half − 1, the lower one the rest.
+    const [upperValue, lowerValue] = r < half ? [`own${i}`, `other${i}`] : [`other${i}`, `own${i}`];
+    for (let q = 0; q < tileW + 2; q++) {
+      L.push(`    let x${r}_${q} = vec4<f32>(select(${lowerValue}_${q}, ${upperValue}_${q}, upper));`);
+    }
+    for (let t = Math.max(0, r - 2); t <= Math.min(tileH - 1, r); t++) {
+      const ky = r - t;
+      for (let kx = 0; kx < 3; kx++) {
+        const fmas = [];
+        for (let j = 0; j < tileW; j++) {
+          for (let b = 0; b < blocks; b++) {
+            const a = (t * tileW + j) * blocks + b;
+            fmas.push(`acc[${a}] = fma(x${r}_${j + kx}, w${ky}${kx}_${b}, acc[${a}]);`);
+          }
+        }
+        for (let k = 0; k < fmas.length; k += 4) L.push(`    ${fmas.slice(k, k + 4).join(" ")}`);
+      }
+    }
+  }
+  L.push(
+    "    wAt += tp.weightInStride;",
+    "    xAt += plane;",
+    "  }",
+    "  if (quadJob >= quads || tileRaw >= tiles || groupRaw >= channelGroups) { return; }",
+    "  let slot0 = (ob + tileSel) * 4u;",
+    "  let slot1 = (ob + 1u - tileSel) * 4u;",
+  );
+  for (let t = 0; t < tileH; t++) {
+    for (let j = 0; j < tileW; j++) {
+      for (let b = 0; b < blocks; b++) {
+        L.push(`  store_pixel(image, ${plus("oy0", t)}, ${plus("ox0", j)}, slot${b}, acc[${(t * tileW + j) * blocks + b}]);`);
+      }
+    }
+  }
+  L.push("}");
+  return L.join("\n");
+}
+
 export function generate() {
   return [
     BEGIN,
@@ -406,3 +528,4 @@ export function generate() {
 }
 
 runGenerator(import.meta.url, "scripts/gen-conv2d-wgsl.mjs", "shaders/conv2d.wgsl", generate);
+runGenerator(import.meta.url, "scripts/gen-conv2d-wgsl.mjs", "shaders/conv2d_quad.wgsl", () => [BEGIN, conv3x3Quad("conv3x3_quad_4x8", 4, 8), END].join("\n"));

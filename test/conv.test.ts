@@ -64,11 +64,14 @@ const cases: ConvCase[] = [
 const variantCases: ConvCase[] = [
   { name: "N2 C5→O9 7×10, 3×3 pad 1", x: [2, 5, 7, 10], kernel: [9, 3, 3], padding: 1 },
   { name: "N2 C3→O5 7×6, 3×3 stride 2 pad (0,1,0,1)", x: [2, 3, 7, 6], kernel: [5, 3, 3], stride: 2, padding: [0, 1, 0, 1] },
+  // An odd number of tiles (3) and of 8-channel groups (3): the quad tile's pairs end in a clamped lane.
+  { name: "N1 C3→O20 4×17, 3×3 pad 1", x: [1, 3, 4, 17], kernel: [20, 3, 3], padding: 1, maxGradCoords: 48 },
 ];
 const tunings: [string, ConvTuning][] = [
   ["general tile", { tile: "general" }],
   ["3×3 tile 4×4", { tile: "conv3x3Small" }],
   ["3×3 tile 4×8", { tile: "conv3x3" }],
+  ["3×3 quad tile 4×8 (subgroups)", { tile: "conv3x3Quad" }],
   ["workgroups of 16", { workgroupSize: 16 }],
   ["unsplit weight gradient", { weightGradInvocations: 1 }],
   ["one split per output segment", { weightGradInvocations: 1e9 }],
@@ -155,12 +158,14 @@ describe("conv2d tuner variants through the op", () => {
     ["conv2d.forward", "conv_general", strided],
     ["conv2d.forward", "conv3x3_4x4", threeByThree],
     ["conv2d.forward", "conv3x3_4x8", threeByThree],
+    ["conv2d.forward", "conv3x3_quad_4x8", threeByThree],
     ["conv2d.forward", "conv3x3_4x4.s1", splitByDefault],
     ["conv2d.forward", "shared", strided],
     ["conv2d.forward", "shared", threeByThree],
     ["conv2d.inputGrad", "conv_general", threeByThree],
     ["conv2d.inputGrad", "conv3x3_4x4", strided],
     ["conv2d.inputGrad", "conv3x3_4x8", threeByThree],
+    ["conv2d.inputGrad", "conv3x3_quad_4x8", threeByThree],
     ["conv2d.inputGrad", "shared", strided],
     ["conv2d.weightGrad", "weight_grad_general", threeByThree],
     ["conv2d.weightGrad", "weight_grad_3x3", threeByThree],

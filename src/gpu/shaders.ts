@@ -10,12 +10,14 @@
  * A family that starts with `enable FEATURE;` (WGSL's directive; e.g. subgroups in matmul_quad.wgsl) compiles
  * only on a device with that feature: see `requiredFeatures`.
  */
+import convTile from "../../shaders/lib/conv_tile.wgsl";
 import matmulParams from "../../shaders/lib/matmul_params.wgsl";
 import matmulStore from "../../shaders/lib/matmul_store.wgsl";
 import philox from "../../shaders/lib/philox.wgsl";
 import bench from "../../shaders/bench.wgsl";
 import bound from "../../shaders/bound.wgsl";
 import conv2d from "../../shaders/conv2d.wgsl";
+import conv2dQuad from "../../shaders/conv2d_quad.wgsl";
 import diffusion from "../../shaders/diffusion.wgsl";
 import elementwise from "../../shaders/elementwise.wgsl";
 import flashAttention from "../../shaders/flash_attention.wgsl";
@@ -30,12 +32,13 @@ import resample from "../../shaders/resample.wgsl";
 import rng from "../../shaders/rng.wgsl";
 import softmax from "../../shaders/softmax.wgsl";
 
-const libraries: Record<string, string> = { matmul_params: matmulParams, matmul_store: matmulStore, philox };
+const libraries: Record<string, string> = { conv_tile: convTile, matmul_params: matmulParams, matmul_store: matmulStore, philox };
 
 const rawSources: Record<string, string> = {
   bench,
   bound,
   conv2d,
+  conv2d_quad: conv2dQuad,
   diffusion,
   elementwise,
   flash_attention: flashAttention,

@@ -1,0 +1,64 @@
+// The tiled convolutions' uniforms and helpers, shared by conv2d.wgsl and conv2d_quad.wgsl (each declares the
+// bindings tp, bias and out). Included with `//! include conv_tile` (see src/gpu/shaders.ts).
+struct TileParams {
+  batch: u32,
+  inChannels: u32,
+  sourceHeight: u32,
+  sourceWidth: u32,
+  top: i32,
+  left: i32,
+  dilation: u32,
+  outChannels: u32,
+  outHeight: u32,
+  outWidth: u32,
+  kernelHeight: u32,
+  kernelWidth: u32,
+  stride: u32,
+  // Output tiles per image along x and y.
+  tilesX: u32,
+  tilesY: u32,
+  hasBias: u32,
+  // The sum over input channels in `splits` ranges of splitChannels: split s sums channels
+  // [s·splitChannels, min(C, (s+1)·splitChannels)) into its own partial output [s, N, O, HO, WO], and only
+  // split 0 adds the bias. One split (splitChannels = C) writes out itself.
+  splits: u32,
+  splitChannels: u32,
+  // Where the 3×3 kernels read weight[b, a, tap] (b: an output channel of this convolution, a: a summed
+  // channel): weight[b · weightOutStride + a · weightInStride + tap'], tap' = 8 − tap when flipTaps = 1. The
+  // forward reads [O, C, 3, 3] as is (strides C·9 and 9); the input gradient reads it transposed and flipped
+  // (strides 9 and C·9, flipTaps = 1).
+  weightOutStride: u32,
+  weightInStride: u32,
+  flipTaps: u32,
+};
+
+// Where virtual coordinate v of a padded, dilated axis lands in a source axis of `size` values: v − before must
+// be a non-negative multiple of the dilation, below size · dilation. Outside, index is clamped (an in-bounds
+// place to read a value that select() then replaces by 0). f32 division: exact for the sizes conv2d allows.
+struct SourceIndex {
+  index: u32,
+  inside: bool,
+}
+
+fn source_index(v: u32, before: i32, dilation: u32, size: u32) -> SourceIndex {
+  let dv = i32(v) - before;
+  let sv = i32(floor(f32(dv) / f32(dilation)));
+  return SourceIndex(u32(clamp(sv, 0, i32(size) - 1)), dv >= 0 && sv * i32(dilation) == dv && sv < i32(size));
+}
+
+// out[image, o0 + i, oy, ox] = v[i] (+ bias[o0 + i]) for the channels and pixels that exist, where image =
+// split · N + n (out holds the partial sums [S, N, O, HO, WO] when the channels are split); the bias goes into
+// split 0 only. (Without a bias the bias binding holds the (packed) weight, which has at least O values, so the
+// read stays in bounds.)
+fn store_pixel(image: u32, oy: u32, ox: u32, o0: u32, v: vec4<f32>) {
+  if (oy >= tp.outHeight || ox >= tp.outWidth || o0 >= tp.outChannels) { return; }
+  let plane = tp.outHeight * tp.outWidth;
+  let at = ((image * tp.outChannels + o0) * tp.outHeight + oy) * tp.outWidth + ox;
+  let last = tp.outChannels - 1u;
+  let b = select(vec4<f32>(0.0), vec4<f32>(bias[o0], bias[min(o0 + 1u, last)], bias[min(o0 + 2u, last)], bias[min(o0 + 3u, last)]), tp.hasBias == 1u && image < tp.batch);
+  let value = v + b;
+  out[at] = value.x;
+  if (o0 + 1u < tp.outChannels) { out[at + plane] = value.y; }
+  if (o0 + 2u < tp.outChannels) { out[at + 2u * plane] = value.z; }
+  if (o0 + 3u < tp.outChannels) { out[at + 3u * plane] = value.w; }
+}
