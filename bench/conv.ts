@@ -15,7 +15,7 @@
  * as they read: 8 channels × 4×8 pixels, 4×4 on images narrower than 8; weight gradient 8 or 4 output × 4 input
  * channels × 9 taps per invocation; with subgroups, the 4×8 tile in its quad form, shaders/conv2d_quad.wgsl).
  * Tuning variants: small / tile48 / quad (the 4×4 / 4×8 / quad 4×8 tile for every 3×3 layer),
- * narrow / wide (one 3×3 weight-gradient kernel for every layer), wg16, wg32, wg128 (workgroup size of the tiled
+ * narrow / wide / quadgrad (one 3×3 weight-gradient kernel for every layer; quadgrad: weight_grad_3x3_quad), wg16, wg32, wg128 (workgroup size of the tiled
  * and weight-gradient kernels), split8 … split1024 (weight-gradient invocations target; default 256), cs1, cs2,
  * cs4, cs8, cs16 (channel splits of the forward and input gradient forced; current = defaultChannelSplits). v1
  * makes a run take about 10 minutes; `--variants current` takes about 2. `--shapes splits` times the small-map
@@ -253,6 +253,7 @@ async function main(): Promise<void> {
     tuned("wg128", { workgroupSize: 128 }),
     tuned("narrow", { weightGrad: "conv3x3" }),
     tuned("wide", { weightGrad: "conv3x3Wide" }),
+    tuned("quadgrad", { weightGrad: "conv3x3Quad" }),
     ...[8, 16, 32, 64, 128, 512, 1024].map((n) => tuned(`split${n}`, { weightGradInvocations: n })),
     ...[1, 2, 4, 8, 16].map((channelSplits) => tuned(`cs${channelSplits}`, { channelSplits })),
   ];

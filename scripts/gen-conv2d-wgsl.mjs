@@ -507,6 +507,131 @@ function conv3x3Quad(name, tileH, tileW) {
   return L.join("\n");
 }
 
+/**
+ * Weight gradient for 3×3, stride 1, as weight_grad_3x3_wide (8 output × 4 input channels, 2×4-pixel segments)
+ * with 2 output groups × 2 channel groups per quad.
+ */
+function weightGrad3x3Quad(name) {
+  const channels = 4;
+  const tileRows = 2;
+  const oBlocks = 2;
+  const cols = 4;
+  const L = [
+    "// weight_grad_3x3_wide (8 output × 4 input channels, all 9 taps, 2×4-pixel segments) as 2 output-channel groups ×",
+    "// 2 input-channel groups per quad: the two lanes of an output group share its gradOut values (each reads one of",
+    "// its two 4-channel blocks: slot 0, the other's is slot 1, quadSwapX), the two lanes of an input group share its",
+    "// input windows (each reads 2 of its 4 channels: slots 0, 1; the other's are slots 2, 3, quadSwapY).",
+    "// Grid: grid1d over 4 · ceil(output groups / 2) · ceil(input groups / 2) · splits invocations.",
+    "@compute @workgroup_size(WG)",
+    `fn ${name}(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(subgroup_invocation_id) lane_id: u32) {`,
+    "  let quadJob = (gid.x + gid.y * groups.x * WG) / 4u;",
+    "  let lane = lane_id & 3u;",
+    "  let oSel = lane >> 1u;",
+    "  let cSel = lane & 1u;",
+    `  let channelBlocks = (gp.inChannels + ${channels - 1}u) / ${channels}u;`,
+    `  let outBlocks = (gp.outChannels + ${4 * oBlocks - 1}u) / ${4 * oBlocks}u;`,
+    "  let cPairs = (channelBlocks + 1u) / 2u;",
+    "  let oPairs = (outBlocks + 1u) / 2u;",
+    "  let quads = cPairs * oPairs * gp.splits;",
+    "  // No early return before the quad operations: a quad past the last computes the last one again.",
+    "  let q = min(quadJob, quads - 1u);",
+    "  let split = q / (cPairs * oPairs);",
+    "  let cRaw = q % cPairs * 2u + cSel;",
+    "  let oRaw = q / cPairs % oPairs * 2u + oSel;",
+    `  let o0 = min(oRaw, outBlocks - 1u) * ${4 * oBlocks}u;`,
+    `  let c0 = min(cRaw, channelBlocks - 1u) * ${channels}u;`,
+    "  let lastO = gp.outChannels - 1u;",
+    "  let lastC = gp.inChannels - 1u;",
+  ];
+  for (const [b, base] of [[0, "o0 + cSel * 4u"], [1, "o0 + (1u - cSel) * 4u"]]) {
+    const o = (k) => `min(${plus(base, k)}, lastO)`;
+    L.push(`  let os${b} = vec4<u32>(${o(0)}, ${o(1)}, ${o(2)}, ${o(3)});`);
+  }
+  L.push(
+    "  let own0 = min(c0 + oSel * 2u, lastC);",
+    "  let own1 = min(c0 + oSel * 2u + 1u, lastC);",
+    `  let segmentsPerRow = gp.outWidth / ${cols}u;`,
+    `  let rowBlocks = gp.outHeight / ${tileRows}u;`,
+    "  let segments = gp.batch * rowBlocks * segmentsPerRow;",
+    "  let first = split * segments / gp.splits;",
+    "  let end = (split + 1u) * segments / gp.splits;",
+    `  var ox0 = first % segmentsPerRow * ${cols}u;`,
+    `  var oy0 = first / segmentsPerRow % rowBlocks * ${tileRows}u;`,
+    "  var n = first / (segmentsPerRow * rowBlocks);",
+    "  var biasSum0 = vec4<f32>(0.0);",
+    "  var biasSum1 = vec4<f32>(0.0);",
+    "  let width = gp.sourceWidth;",
+    "  let plane = gp.sourceHeight * width;",
+    `  var acc: array<vec4<f32>, ${9 * channels * oBlocks}>;`,
+    "  for (var segment = first; segment < end; segment++) {",
+    "    let g0 = ((n * gp.outChannels + os0) * gp.outHeight + oy0) * gp.outWidth + ox0;",
+    "    let g1 = g0 + vec4<u32>(gp.outWidth);",
+  );
+  const sums = [[], []];
+  for (let t = 0; t < tileRows; t++) {
+    for (let j = 0; j < cols; j++) {
+      const at = (c) => `gradOut[g${t}.${c}${j ? ` + ${j}u` : ""}]`;
+      L.push(`    let gv${t}${j}_0 = vec4<f32>(${at("x")}, ${at("y")}, ${at("z")}, ${at("w")});`);
+      L.push(`    let gv${t}${j}_1 = quadSwapX(gv${t}${j}_0);`);
+      sums[0].push(`gv${t}${j}_0`);
+      sums[1].push(`gv${t}${j}_1`);
+    }
+  }
+  L.push(`    biasSum0 += ${sums[0].join(" + ")};`, `    biasSum1 += ${sums[1].join(" + ")};`);
+  for (let r = 0; r < tileRows + 2; r++) {
+    L.push(`    let row${r} = source_index(${plus("oy0", r)}, gp.top, 1u, gp.sourceHeight);`);
+    L.push(`    let rowAt${r} = row${r}.index * width;`);
+  }
+  for (let q = 0; q < cols + 2; q++) L.push(`    let col${q} = source_index(${plus("ox0", q)}, gp.left, 1u, gp.sourceWidth);`);
+  for (let i = 0; i < 2; i++) {
+    L.push(`    let at${i} = (n * gp.inChannels + own${i}) * plane;`);
+    for (let r = 0; r < tileRows + 2; r++) {
+      for (let q = 0; q < cols + 2; q++) {
+        L.push(`    let x${i}_${r}_${q} = select(0.0, x[at${i} + rowAt${r} + col${q}.index], row${r}.inside && col${q}.inside);`);
+        L.push(`    let x${i + 2}_${r}_${q} = quadSwapY(x${i}_${r}_${q});`);
+      }
+    }
+  }
+  for (let i = 0; i < channels; i++) {
+    for (let ky = 0; ky < 3; ky++) {
+      for (let kx = 0; kx < 3; kx++) {
+        for (let b = 0; b < oBlocks; b++) {
+          const a = (i * 9 + ky * 3 + kx) * oBlocks + b;
+          const terms = [];
+          for (let t = 0; t < tileRows; t++) for (let j = 0; j < cols; j++) terms.push([`x${i}_${t + ky}_${j + kx}`, `gv${t}${j}_${b}`]);
+          // One FMA chain per accumulator and segment, then one add into it (as weight_grad_3x3).
+          let expr = `vec4<f32>(${terms[0][0]}) * ${terms[0][1]}`;
+          for (const [xv, gv] of terms.slice(1)) expr = `fma(vec4<f32>(${xv}), ${gv}, ${expr})`;
+          L.push(`    acc[${a}] += ${expr};`);
+        }
+      }
+    }
+  }
+  L.push(
+    `    ox0 += ${cols}u;`,
+    "    let rowDone = ox0 == gp.outWidth;",
+    "    ox0 = select(ox0, 0u, rowDone);",
+    `    oy0 = select(oy0, oy0 + ${tileRows}u, rowDone);`,
+    "    let imageDone = oy0 == gp.outHeight;",
+    "    oy0 = select(oy0, 0u, imageDone);",
+    "    n = select(n, n + 1u, imageDone);",
+    "  }",
+    "  // Quads past the last, and lanes whose groups were clamped, store nothing.",
+    "  if (quadJob >= quads || cRaw >= channelBlocks || oRaw >= outBlocks) { return; }",
+    "  let ch0 = own0;",
+    "  let ch1 = own1;",
+    "  let ch2 = min(c0 + (1u - oSel) * 2u, lastC);",
+    "  let ch3 = min(c0 + (1u - oSel) * 2u + 1u, lastC);",
+  );
+  for (let i = 0; i < channels; i++) {
+    for (let t = 0; t < 9; t++) {
+      for (let b = 0; b < oBlocks; b++) L.push(`  store_weight_grad(split, os${b}, ch${i}, ${t}u, acc[${(i * 9 + t) * oBlocks + b}]);`);
+    }
+  }
+  L.push("  if (c0 == 0u) {", "    store_bias_grad(split, os0, biasSum0);", "    store_bias_grad(split, os1, biasSum1);", "  }", "}");
+  return L.join("\n");
+}
+
 export function generate() {
   return [
     BEGIN,
@@ -528,4 +653,6 @@ export function generate() {
 }
 
 runGenerator(import.meta.url, "scripts/gen-conv2d-wgsl.mjs", "shaders/conv2d.wgsl", generate);
-runGenerator(import.meta.url, "scripts/gen-conv2d-wgsl.mjs", "shaders/conv2d_quad.wgsl", () => [BEGIN, conv3x3Quad("conv3x3_quad_4x8", 4, 8), END].join("\n"));
+runGenerator(import.meta.url, "scripts/gen-conv2d-wgsl.mjs", "shaders/conv2d_quad.wgsl", () =>
+  [BEGIN, conv3x3Quad("conv3x3_quad_4x8", 4, 8), "", weightGrad3x3Quad("weight_grad_3x3_quad"), END].join("\n"),
+);

@@ -1,6 +1,7 @@
 // The 3×3 stride-1 convolution of conv2d.wgsl's conv3x3_4x8 (forward, and the input gradient through the
-// flipped, transposed weight) with the four lanes of each quad sharing their loads: the math, layouts, TileParams
-// and the virtual padding are conv2d.wgsl's (shaders/lib/conv_tile.wgsl).
+// flipped, transposed weight) and its weight gradient weight_grad_3x3_wide, with the four lanes of each quad
+// sharing their loads: the math, layouts, uniforms and the virtual padding are conv2d.wgsl's
+// (shaders/lib/conv_tile.wgsl, conv_weight_grad.wgsl).
 //
 // Why (measured on SwiftShader, the CPU Vulkan adapter: bench/conv.ts): there a storage-buffer read is a
 // per-lane load costing 7–13 FMA times a float (bench/peak.ts), and the 4 lanes of a quad are the 4 lanes of one
@@ -9,7 +10,8 @@
 // share its window (each reads 3 of its 6 rows and gets the other 3 with quadSwapX), the two lanes of a channel
 // group share its weights (each reads one of its two 4-channel blocks and gets the other with quadSwapY): 66
 // reads instead of 132. It measured 1.15–1.3× faster than conv3x3_4x8 on the U-Nets' layers 8 pixels wide or
-// more (63–66% → 67–78% of the FMA peak on the 32×32 and 16×16 layers).
+// more (63–66% → 67–78% of the FMA peak on the 32×32 and 16×16 layers). weight_grad_3x3_quad does the same for
+// weight_grad_3x3_wide's 2×4-pixel segments: 80 reads per segment instead of 160.
 //
 // Needs the subgroups feature (src/gpu/kernels.ts skips this file on devices without it). Each quad must be the
 // invocations 4q .. 4q + 3 of a workgroup (their global index / 4 names its tiles and channel groups), as on a
@@ -21,6 +23,7 @@ enable subgroups;
 diagnostic(off, subgroup_uniformity);
 
 //! include conv_tile
+//! include conv_weight_grad
 
 @group(0) @binding(0) var<uniform> tp: TileParams;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -29,6 +32,13 @@ diagnostic(off, subgroup_uniformity);
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 // The weight [O, C, 3, 3], read through TileParams' weight strides (transposed and flipped for the input gradient).
 @group(0) @binding(6) var<storage, read> weight: array<f32>;
+
+@group(0) @binding(11) var<uniform> gp: GradParams;
+@group(0) @binding(12) var<storage, read> gradOut: array<f32>;
+// [splits, O, C, 3, 3] and [splits, O]; with one split these are gradWeight and gradBias themselves.
+@group(0) @binding(13) var<storage, read_write> partialWeight: array<f32>;
+// Written only when gp.hasBias = 1; without a bias the host binds a small scratch buffer here.
+@group(0) @binding(14) var<storage, read_write> partialBias: array<f32>;
 
 // Invocations per workgroup, a multiple of 4.
 override WG: u32 = 64u;
@@ -446,5 +456,344 @@ fn conv3x3_quad_4x8(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
   store_pixel(image, oy0 + 3u, ox0 + 6u, slot1, acc[61]);
   store_pixel(image, oy0 + 3u, ox0 + 7u, slot0, acc[62]);
   store_pixel(image, oy0 + 3u, ox0 + 7u, slot1, acc[63]);
+}
+
+// weight_grad_3x3_wide (8 output × 4 input channels, all 9 taps, 2×4-pixel segments) as 2 output-channel groups ×
+// 2 input-channel groups per quad: the two lanes of an output group share its gradOut values (each reads one of
+// its two 4-channel blocks: slot 0, the other's is slot 1, quadSwapX), the two lanes of an input group share its
+// input windows (each reads 2 of its 4 channels: slots 0, 1; the other's are slots 2, 3, quadSwapY).
+// Grid: grid1d over 4 · ceil(output groups / 2) · ceil(input groups / 2) · splits invocations.
+@compute @workgroup_size(WG)
+fn weight_grad_3x3_quad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(subgroup_invocation_id) lane_id: u32) {
+  let quadJob = (gid.x + gid.y * groups.x * WG) / 4u;
+  let lane = lane_id & 3u;
+  let oSel = lane >> 1u;
+  let cSel = lane & 1u;
+  let channelBlocks = (gp.inChannels + 3u) / 4u;
+  let outBlocks = (gp.outChannels + 7u) / 8u;
+  let cPairs = (channelBlocks + 1u) / 2u;
+  let oPairs = (outBlocks + 1u) / 2u;
+  let quads = cPairs * oPairs * gp.splits;
+  // No early return before the quad operations: a quad past the last computes the last one again.
+  let q = min(quadJob, quads - 1u);
+  let split = q / (cPairs * oPairs);
+  let cRaw = q % cPairs * 2u + cSel;
+  let oRaw = q / cPairs % oPairs * 2u + oSel;
+  let o0 = min(oRaw, outBlocks - 1u) * 8u;
+  let c0 = min(cRaw, channelBlocks - 1u) * 4u;
+  let lastO = gp.outChannels - 1u;
+  let lastC = gp.inChannels - 1u;
+  let os0 = vec4<u32>(min(o0 + cSel * 4u, lastO), min(o0 + cSel * 4u + 1u, lastO), min(o0 + cSel * 4u + 2u, lastO), min(o0 + cSel * 4u + 3u, lastO));
+  let os1 = vec4<u32>(min(o0 + (1u - cSel) * 4u, lastO), min(o0 + (1u - cSel) * 4u + 1u, lastO), min(o0 + (1u - cSel) * 4u + 2u, lastO), min(o0 + (1u - cSel) * 4u + 3u, lastO));
+  let own0 = min(c0 + oSel * 2u, lastC);
+  let own1 = min(c0 + oSel * 2u + 1u, lastC);
+  let segmentsPerRow = gp.outWidth / 4u;
+  let rowBlocks = gp.outHeight / 2u;
+  let segments = gp.batch * rowBlocks * segmentsPerRow;
+  let first = split * segments / gp.splits;
+  let end = (split + 1u) * segments / gp.splits;
+  var ox0 = first % segmentsPerRow * 4u;
+  var oy0 = first / segmentsPerRow % rowBlocks * 2u;
+  var n = first / (segmentsPerRow * rowBlocks);
+  var biasSum0 = vec4<f32>(0.0);
+  var biasSum1 = vec4<f32>(0.0);
+  let width = gp.sourceWidth;
+  let plane = gp.sourceHeight * width;
+  var acc: array<vec4<f32>, 72>;
+  for (var segment = first; segment < end; segment++) {
+    let g0 = ((n * gp.outChannels + os0) * gp.outHeight + oy0) * gp.outWidth + ox0;
+    let g1 = g0 + vec4<u32>(gp.outWidth);
+    let gv00_0 = vec4<f32>(gradOut[g0.x], gradOut[g0.y], gradOut[g0.z], gradOut[g0.w]);
+    let gv00_1 = quadSwapX(gv00_0);
+    let gv01_0 = vec4<f32>(gradOut[g0.x + 1u], gradOut[g0.y + 1u], gradOut[g0.z + 1u], gradOut[g0.w + 1u]);
+    let gv01_1 = quadSwapX(gv01_0);
+    let gv02_0 = vec4<f32>(gradOut[g0.x + 2u], gradOut[g0.y + 2u], gradOut[g0.z + 2u], gradOut[g0.w + 2u]);
+    let gv02_1 = quadSwapX(gv02_0);
+    let gv03_0 = vec4<f32>(gradOut[g0.x + 3u], gradOut[g0.y + 3u], gradOut[g0.z + 3u], gradOut[g0.w + 3u]);
+    let gv03_1 = quadSwapX(gv03_0);
+    let gv10_0 = vec4<f32>(gradOut[g1.x], gradOut[g1.y], gradOut[g1.z], gradOut[g1.w]);
+    let gv10_1 = quadSwapX(gv10_0);
+    let gv11_0 = vec4<f32>(gradOut[g1.x + 1u], gradOut[g1.y + 1u], gradOut[g1.z + 1u], gradOut[g1.w + 1u]);
+    let gv11_1 = quadSwapX(gv11_0);
+    let gv12_0 = vec4<f32>(gradOut[g1.x + 2u], gradOut[g1.y + 2u], gradOut[g1.z + 2u], gradOut[g1.w + 2u]);
+    let gv12_1 = quadSwapX(gv12_0);
+    let gv13_0 = vec4<f32>(gradOut[g1.x + 3u], gradOut[g1.y + 3u], gradOut[g1.z + 3u], gradOut[g1.w + 3u]);
+    let gv13_1 = quadSwapX(gv13_0);
+    biasSum0 += gv00_0 + gv01_0 + gv02_0 + gv03_0 + gv10_0 + gv11_0 + gv12_0 + gv13_0;
+    biasSum1 += gv00_1 + gv01_1 + gv02_1 + gv03_1 + gv10_1 + gv11_1 + gv12_1 + gv13_1;
+    let row0 = source_index(oy0, gp.top, 1u, gp.sourceHeight);
+    let rowAt0 = row0.index * width;
+    let row1 = source_index(oy0 + 1u, gp.top, 1u, gp.sourceHeight);
+    let rowAt1 = row1.index * width;
+    let row2 = source_index(oy0 + 2u, gp.top, 1u, gp.sourceHeight);
+    let rowAt2 = row2.index * width;
+    let row3 = source_index(oy0 + 3u, gp.top, 1u, gp.sourceHeight);
+    let rowAt3 = row3.index * width;
+    let col0 = source_index(ox0, gp.left, 1u, gp.sourceWidth);
+    let col1 = source_index(ox0 + 1u, gp.left, 1u, gp.sourceWidth);
+    let col2 = source_index(ox0 + 2u, gp.left, 1u, gp.sourceWidth);
+    let col3 = source_index(ox0 + 3u, gp.left, 1u, gp.sourceWidth);
+    let col4 = source_index(ox0 + 4u, gp.left, 1u, gp.sourceWidth);
+    let col5 = source_index(ox0 + 5u, gp.left, 1u, gp.sourceWidth);
+    let at0 = (n * gp.inChannels + own0) * plane;
+    let x0_0_0 = select(0.0, x[at0 + rowAt0 + col0.index], row0.inside && col0.inside);
+    let x2_0_0 = quadSwapY(x0_0_0);
+    let x0_0_1 = select(0.0, x[at0 + rowAt0 + col1.index], row0.inside && col1.inside);
+    let x2_0_1 = quadSwapY(x0_0_1);
+    let x0_0_2 = select(0.0, x[at0 + rowAt0 + col2.index], row0.inside && col2.inside);
+    let x2_0_2 = quadSwapY(x0_0_2);
+    let x0_0_3 = select(0.0, x[at0 + rowAt0 + col3.index], row0.inside && col3.inside);
+    let x2_0_3 = quadSwapY(x0_0_3);
+    let x0_0_4 = select(0.0, x[at0 + rowAt0 + col4.index], row0.inside && col4.inside);
+    let x2_0_4 = quadSwapY(x0_0_4);
+    let x0_0_5 = select(0.0, x[at0 + rowAt0 + col5.index], row0.inside && col5.inside);
+    let x2_0_5 = quadSwapY(x0_0_5);
+    let x0_1_0 = select(0.0, x[at0 + rowAt1 + col0.index], row1.inside && col0.inside);
+    let x2_1_0 = quadSwapY(x0_1_0);
+    let x0_1_1 = select(0.0, x[at0 + rowAt1 + col1.index], row1.inside && col1.inside);
+    let x2_1_1 = quadSwapY(x0_1_1);
+    let x0_1_2 = select(0.0, x[at0 + rowAt1 + col2.index], row1.inside && col2.inside);
+    let x2_1_2 = quadSwapY(x0_1_2);
+    let x0_1_3 = select(0.0, x[at0 + rowAt1 + col3.index], row1.inside && col3.inside);
+    let x2_1_3 = quadSwapY(x0_1_3);
+    let x0_1_4 = select(0.0, x[at0 + rowAt1 + col4.index], row1.inside && col4.inside);
+    let x2_1_4 = quadSwapY(x0_1_4);
+    let x0_1_5 = select(0.0, x[at0 + rowAt1 + col5.index], row1.inside && col5.inside);
+    let x2_1_5 = quadSwapY(x0_1_5);
+    let x0_2_0 = select(0.0, x[at0 + rowAt2 + col0.index], row2.inside && col0.inside);
+    let x2_2_0 = quadSwapY(x0_2_0);
+    let x0_2_1 = select(0.0, x[at0 + rowAt2 + col1.index], row2.inside && col1.inside);
+    let x2_2_1 = quadSwapY(x0_2_1);
+    let x0_2_2 = select(0.0, x[at0 + rowAt2 + col2.index], row2.inside && col2.inside);
+    let x2_2_2 = quadSwapY(x0_2_2);
+    let x0_2_3 = select(0.0, x[at0 + rowAt2 + col3.index], row2.inside && col3.inside);
+    let x2_2_3 = quadSwapY(x0_2_3);
+    let x0_2_4 = select(0.0, x[at0 + rowAt2 + col4.index], row2.inside && col4.inside);
+    let x2_2_4 = quadSwapY(x0_2_4);
+    let x0_2_5 = select(0.0, x[at0 + rowAt2 + col5.index], row2.inside && col5.inside);
+    let x2_2_5 = quadSwapY(x0_2_5);
+    let x0_3_0 = select(0.0, x[at0 + rowAt3 + col0.index], row3.inside && col0.inside);
+    let x2_3_0 = quadSwapY(x0_3_0);
+    let x0_3_1 = select(0.0, x[at0 + rowAt3 + col1.index], row3.inside && col1.inside);
+    let x2_3_1 = quadSwapY(x0_3_1);
+    let x0_3_2 = select(0.0, x[at0 + rowAt3 + col2.index], row3.inside && col2.inside);
+    let x2_3_2 = quadSwapY(x0_3_2);
+    let x0_3_3 = select(0.0, x[at0 + rowAt3 + col3.index], row3.inside && col3.inside);
+    let x2_3_3 = quadSwapY(x0_3_3);
+    let x0_3_4 = select(0.0, x[at0 + rowAt3 + col4.index], row3.inside && col4.inside);
+    let x2_3_4 = quadSwapY(x0_3_4);
+    let x0_3_5 = select(0.0, x[at0 + rowAt3 + col5.index], row3.inside && col5.inside);
+    let x2_3_5 = quadSwapY(x0_3_5);
+    let at1 = (n * gp.inChannels + own1) * plane;
+    let x1_0_0 = select(0.0, x[at1 + rowAt0 + col0.index], row0.inside && col0.inside);
+    let x3_0_0 = quadSwapY(x1_0_0);
+    let x1_0_1 = select(0.0, x[at1 + rowAt0 + col1.index], row0.inside && col1.inside);
+    let x3_0_1 = quadSwapY(x1_0_1);
+    let x1_0_2 = select(0.0, x[at1 + rowAt0 + col2.index], row0.inside && col2.inside);
+    let x3_0_2 = quadSwapY(x1_0_2);
+    let x1_0_3 = select(0.0, x[at1 + rowAt0 + col3.index], row0.inside && col3.inside);
+    let x3_0_3 = quadSwapY(x1_0_3);
+    let x1_0_4 = select(0.0, x[at1 + rowAt0 + col4.index], row0.inside && col4.inside);
+    let x3_0_4 = quadSwapY(x1_0_4);
+    let x1_0_5 = select(0.0, x[at1 + rowAt0 + col5.index], row0.inside && col5.inside);
+    let x3_0_5 = quadSwapY(x1_0_5);
+    let x1_1_0 = select(0.0, x[at1 + rowAt1 + col0.index], row1.inside && col0.inside);
+    let x3_1_0 = quadSwapY(x1_1_0);
+    let x1_1_1 = select(0.0, x[at1 + rowAt1 + col1.index], row1.inside && col1.inside);
+    let x3_1_1 = quadSwapY(x1_1_1);
+    let x1_1_2 = select(0.0, x[at1 + rowAt1 + col2.index], row1.inside && col2.inside);
+    let x3_1_2 = quadSwapY(x1_1_2);
+    let x1_1_3 = select(0.0, x[at1 + rowAt1 + col3.index], row1.inside && col3.inside);
+    let x3_1_3 = quadSwapY(x1_1_3);
+    let x1_1_4 = select(0.0, x[at1 + rowAt1 + col4.index], row1.inside && col4.inside);
+    let x3_1_4 = quadSwapY(x1_1_4);
+    let x1_1_5 = select(0.0, x[at1 + rowAt1 + col5.index], row1.inside && col5.inside);
+    let x3_1_5 = quadSwapY(x1_1_5);
+    let x1_2_0 = select(0.0, x[at1 + rowAt2 + col0.index], row2.inside && col0.inside);
+    let x3_2_0 = quadSwapY(x1_2_0);
+    let x1_2_1 = select(0.0, x[at1 + rowAt2 + col1.index], row2.inside && col1.inside);
+    let x3_2_1 = quadSwapY(x1_2_1);
+    let x1_2_2 = select(0.0, x[at1 + rowAt2 + col2.index], row2.inside && col2.inside);
+    let x3_2_2 = quadSwapY(x1_2_2);
+    let x1_2_3 = select(0.0, x[at1 + rowAt2 + col3.index], row2.inside && col3.inside);
+    let x3_2_3 = quadSwapY(x1_2_3);
+    let x1_2_4 = select(0.0, x[at1 + rowAt2 + col4.index], row2.inside && col4.inside);
+    let x3_2_4 = quadSwapY(x1_2_4);
+    let x1_2_5 = select(0.0, x[at1 + rowAt2 + col5.index], row2.inside && col5.inside);
+    let x3_2_5 = quadSwapY(x1_2_5);
+    let x1_3_0 = select(0.0, x[at1 + rowAt3 + col0.index], row3.inside && col0.inside);
+    let x3_3_0 = quadSwapY(x1_3_0);
+    let x1_3_1 = select(0.0, x[at1 + rowAt3 + col1.index], row3.inside && col1.inside);
+    let x3_3_1 = quadSwapY(x1_3_1);
+    let x1_3_2 = select(0.0, x[at1 + rowAt3 + col2.index], row3.inside && col2.inside);
+    let x3_3_2 = quadSwapY(x1_3_2);
+    let x1_3_3 = select(0.0, x[at1 + rowAt3 + col3.index], row3.inside && col3.inside);
+    let x3_3_3 = quadSwapY(x1_3_3);
+    let x1_3_4 = select(0.0, x[at1 + rowAt3 + col4.index], row3.inside && col4.inside);
+    let x3_3_4 = quadSwapY(x1_3_4);
+    let x1_3_5 = select(0.0, x[at1 + rowAt3 + col5.index], row3.inside && col5.inside);
+    let x3_3_5 = quadSwapY(x1_3_5);
+    acc[0] += fma(vec4<f32>(x0_1_3), gv13_0, fma(vec4<f32>(x0_1_2), gv12_0, fma(vec4<f32>(x0_1_1), gv11_0, fma(vec4<f32>(x0_1_0), gv10_0, fma(vec4<f32>(x0_0_3), gv03_0, fma(vec4<f32>(x0_0_2), gv02_0, fma(vec4<f32>(x0_0_1), gv01_0, vec4<f32>(x0_0_0) * gv00_0)))))));
+    acc[1] += fma(vec4<f32>(x0_1_3), gv13_1, fma(vec4<f32>(x0_1_2), gv12_1, fma(vec4<f32>(x0_1_1), gv11_1, fma(vec4<f32>(x0_1_0), gv10_1, fma(vec4<f32>(x0_0_3), gv03_1, fma(vec4<f32>(x0_0_2), gv02_1, fma(vec4<f32>(x0_0_1), gv01_1, vec4<f32>(x0_0_0) * gv00_1)))))));
+    acc[2] += fma(vec4<f32>(x0_1_4), gv13_0, fma(vec4<f32>(x0_1_3), gv12_0, fma(vec4<f32>(x0_1_2), gv11_0, fma(vec4<f32>(x0_1_1), gv10_0, fma(vec4<f32>(x0_0_4), gv03_0, fma(vec4<f32>(x0_0_3), gv02_0, fma(vec4<f32>(x0_0_2), gv01_0, vec4<f32>(x0_0_1) * gv00_0)))))));
+    acc[3] += fma(vec4<f32>(x0_1_4), gv13_1, fma(vec4<f32>(x0_1_3), gv12_1, fma(vec4<f32>(x0_1_2), gv11_1, fma(vec4<f32>(x0_1_1), gv10_1, fma(vec4<f32>(x0_0_4), gv03_1, fma(vec4<f32>(x0_0_3), gv02_1, fma(vec4<f32>(x0_0_2), gv01_1, vec4<f32>(x0_0_1) * gv00_1)))))));
+    acc[4] += fma(vec4<f32>(x0_1_5), gv13_0, fma(vec4<f32>(x0_1_4), gv12_0, fma(vec4<f32>(x0_1_3), gv11_0, fma(vec4<f32>(x0_1_2), gv10_0, fma(vec4<f32>(x0_0_5), gv03_0, fma(vec4<f32>(x0_0_4), gv02_0, fma(vec4<f32>(x0_0_3), gv01_0, vec4<f32>(x0_0_2) * gv00_0)))))));
+    acc[5] += fma(vec4<f32>(x0_1_5), gv13_1, fma(vec4<f32>(x0_1_4), gv12_1, fma(vec4<f32>(x0_1_3), gv11_1, fma(vec4<f32>(x0_1_2), gv10_1, fma(vec4<f32>(x0_0_5), gv03_1, fma(vec4<f32>(x0_0_4), gv02_1, fma(vec4<f32>(x0_0_3), gv01_1, vec4<f32>(x0_0_2) * gv00_1)))))));
+    acc[6] += fma(vec4<f32>(x0_2_3), gv13_0, fma(vec4<f32>(x0_2_2), gv12_0, fma(vec4<f32>(x0_2_1), gv11_0, fma(vec4<f32>(x0_2_0), gv10_0, fma(vec4<f32>(x0_1_3), gv03_0, fma(vec4<f32>(x0_1_2), gv02_0, fma(vec4<f32>(x0_1_1), gv01_0, vec4<f32>(x0_1_0) * gv00_0)))))));
+    acc[7] += fma(vec4<f32>(x0_2_3), gv13_1, fma(vec4<f32>(x0_2_2), gv12_1, fma(vec4<f32>(x0_2_1), gv11_1, fma(vec4<f32>(x0_2_0), gv10_1, fma(vec4<f32>(x0_1_3), gv03_1, fma(vec4<f32>(x0_1_2), gv02_1, fma(vec4<f32>(x0_1_1), gv01_1, vec4<f32>(x0_1_0) * gv00_1)))))));
+    acc[8] += fma(vec4<f32>(x0_2_4), gv13_0, fma(vec4<f32>(x0_2_3), gv12_0, fma(vec4<f32>(x0_2_2), gv11_0, fma(vec4<f32>(x0_2_1), gv10_0, fma(vec4<f32>(x0_1_4), gv03_0, fma(vec4<f32>(x0_1_3), gv02_0, fma(vec4<f32>(x0_1_2), gv01_0, vec4<f32>(x0_1_1) * gv00_0)))))));
+    acc[9] += fma(vec4<f32>(x0_2_4), gv13_1, fma(vec4<f32>(x0_2_3), gv12_1, fma(vec4<f32>(x0_2_2), gv11_1, fma(vec4<f32>(x0_2_1), gv10_1, fma(vec4<f32>(x0_1_4), gv03_1, fma(vec4<f32>(x0_1_3), gv02_1, fma(vec4<f32>(x0_1_2), gv01_1, vec4<f32>(x0_1_1) * gv00_1)))))));
+    acc[10] += fma(vec4<f32>(x0_2_5), gv13_0, fma(vec4<f32>(x0_2_4), gv12_0, fma(vec4<f32>(x0_2_3), gv11_0, fma(vec4<f32>(x0_2_2), gv10_0, fma(vec4<f32>(x0_1_5), gv03_0, fma(vec4<f32>(x0_1_4), gv02_0, fma(vec4<f32>(x0_1_3), gv01_0, vec4<f32>(x0_1_2) * gv00_0)))))));
+    acc[11] += fma(vec4<f32>(x0_2_5), gv13_1, fma(vec4<f32>(x0_2_4), gv12_1, fma(vec4<f32>(x0_2_3), gv11_1, fma(vec4<f32>(x0_2_2), gv10_1, fma(vec4<f32>(x0_1_5), gv03_1, fma(vec4<f32>(x0_1_4), gv02_1, fma(vec4<f32>(x0_1_3), gv01_1, vec4<f32>(x0_1_2) * gv00_1)))))));
+    acc[12] += fma(vec4<f32>(x0_3_3), gv13_0, fma(vec4<f32>(x0_3_2), gv12_0, fma(vec4<f32>(x0_3_1), gv11_0, fma(vec4<f32>(x0_3_0), gv10_0, fma(vec4<f32>(x0_2_3), gv03_0, fma(vec4<f32>(x0_2_2), gv02_0, fma(vec4<f32>(x0_2_1), gv01_0, vec4<f32>(x0_2_0) * gv00_0)))))));
+    acc[13] += fma(vec4<f32>(x0_3_3), gv13_1, fma(vec4<f32>(x0_3_2), gv12_1, fma(vec4<f32>(x0_3_1), gv11_1, fma(vec4<f32>(x0_3_0), gv10_1, fma(vec4<f32>(x0_2_3), gv03_1, fma(vec4<f32>(x0_2_2), gv02_1, fma(vec4<f32>(x0_2_1), gv01_1, vec4<f32>(x0_2_0) * gv00_1)))))));
+    acc[14] += fma(vec4<f32>(x0_3_4), gv13_0, fma(vec4<f32>(x0_3_3), gv12_0, fma(vec4<f32>(x0_3_2), gv11_0, fma(vec4<f32>(x0_3_1), gv10_0, fma(vec4<f32>(x0_2_4), gv03_0, fma(vec4<f32>(x0_2_3), gv02_0, fma(vec4<f32>(x0_2_2), gv01_0, vec4<f32>(x0_2_1) * gv00_0)))))));
+    acc[15] += fma(vec4<f32>(x0_3_4), gv13_1, fma(vec4<f32>(x0_3_3), gv12_1, fma(vec4<f32>(x0_3_2), gv11_1, fma(vec4<f32>(x0_3_1), gv10_1, fma(vec4<f32>(x0_2_4), gv03_1, fma(vec4<f32>(x0_2_3), gv02_1, fma(vec4<f32>(x0_2_2), gv01_1, vec4<f32>(x0_2_1) * gv00_1)))))));
+    acc[16] += fma(vec4<f32>(x0_3_5), gv13_0, fma(vec4<f32>(x0_3_4), gv12_0, fma(vec4<f32>(x0_3_3), gv11_0, fma(vec4<f32>(x0_3_2), gv10_0, fma(vec4<f32>(x0_2_5), gv03_0, fma(vec4<f32>(x0_2_4), gv02_0, fma(vec4<f32>(x0_2_3), gv01_0, vec4<f32>(x0_2_2) * gv00_0)))))));
+    acc[17] += fma(vec4<f32>(x0_3_5), gv13_1, fma(vec4<f32>(x0_3_4), gv12_1, fma(vec4<f32>(x0_3_3), gv11_1, fma(vec4<f32>(x0_3_2), gv10_1, fma(vec4<f32>(x0_2_5), gv03_1, fma(vec4<f32>(x0_2_4), gv02_1, fma(vec4<f32>(x0_2_3), gv01_1, vec4<f32>(x0_2_2) * gv00_1)))))));
+    acc[18] += fma(vec4<f32>(x1_1_3), gv13_0, fma(vec4<f32>(x1_1_2), gv12_0, fma(vec4<f32>(x1_1_1), gv11_0, fma(vec4<f32>(x1_1_0), gv10_0, fma(vec4<f32>(x1_0_3), gv03_0, fma(vec4<f32>(x1_0_2), gv02_0, fma(vec4<f32>(x1_0_1), gv01_0, vec4<f32>(x1_0_0) * gv00_0)))))));
+    acc[19] += fma(vec4<f32>(x1_1_3), gv13_1, fma(vec4<f32>(x1_1_2), gv12_1, fma(vec4<f32>(x1_1_1), gv11_1, fma(vec4<f32>(x1_1_0), gv10_1, fma(vec4<f32>(x1_0_3), gv03_1, fma(vec4<f32>(x1_0_2), gv02_1, fma(vec4<f32>(x1_0_1), gv01_1, vec4<f32>(x1_0_0) * gv00_1)))))));
+    acc[20] += fma(vec4<f32>(x1_1_4), gv13_0, fma(vec4<f32>(x1_1_3), gv12_0, fma(vec4<f32>(x1_1_2), gv11_0, fma(vec4<f32>(x1_1_1), gv10_0, fma(vec4<f32>(x1_0_4), gv03_0, fma(vec4<f32>(x1_0_3), gv02_0, fma(vec4<f32>(x1_0_2), gv01_0, vec4<f32>(x1_0_1) * gv00_0)))))));
+    acc[21] += fma(vec4<f32>(x1_1_4), gv13_1, fma(vec4<f32>(x1_1_3), gv12_1, fma(vec4<f32>(x1_1_2), gv11_1, fma(vec4<f32>(x1_1_1), gv10_1, fma(vec4<f32>(x1_0_4), gv03_1, fma(vec4<f32>(x1_0_3), gv02_1, fma(vec4<f32>(x1_0_2), gv01_1, vec4<f32>(x1_0_1) * gv00_1)))))));
+    acc[22] += fma(vec4<f32>(x1_1_5), gv13_0, fma(vec4<f32>(x1_1_4), gv12_0, fma(vec4<f32>(x1_1_3), gv11_0, fma(vec4<f32>(x1_1_2), gv10_0, fma(vec4<f32>(x1_0_5), gv03_0, fma(vec4<f32>(x1_0_4), gv02_0, fma(vec4<f32>(x1_0_3), gv01_0, vec4<f32>(x1_0_2) * gv00_0)))))));
+    acc[23] += fma(vec4<f32>(x1_1_5), gv13_1, fma(vec4<f32>(x1_1_4), gv12_1, fma(vec4<f32>(x1_1_3), gv11_1, fma(vec4<f32>(x1_1_2), gv10_1, fma(vec4<f32>(x1_0_5), gv03_1, fma(vec4<f32>(x1_0_4), gv02_1, fma(vec4<f32>(x1_0_3), gv01_1, vec4<f32>(x1_0_2) * gv00_1)))))));
+    acc[24] += fma(vec4<f32>(x1_2_3), gv13_0, fma(vec4<f32>(x1_2_2), gv12_0, fma(vec4<f32>(x1_2_1), gv11_0, fma(vec4<f32>(x1_2_0), gv10_0, fma(vec4<f32>(x1_1_3), gv03_0, fma(vec4<f32>(x1_1_2), gv02_0, fma(vec4<f32>(x1_1_1), gv01_0, vec4<f32>(x1_1_0) * gv00_0)))))));
+    acc[25] += fma(vec4<f32>(x1_2_3), gv13_1, fma(vec4<f32>(x1_2_2), gv12_1, fma(vec4<f32>(x1_2_1), gv11_1, fma(vec4<f32>(x1_2_0), gv10_1, fma(vec4<f32>(x1_1_3), gv03_1, fma(vec4<f32>(x1_1_2), gv02_1, fma(vec4<f32>(x1_1_1), gv01_1, vec4<f32>(x1_1_0) * gv00_1)))))));
+    acc[26] += fma(vec4<f32>(x1_2_4), gv13_0, fma(vec4<f32>(x1_2_3), gv12_0, fma(vec4<f32>(x1_2_2), gv11_0, fma(vec4<f32>(x1_2_1), gv10_0, fma(vec4<f32>(x1_1_4), gv03_0, fma(vec4<f32>(x1_1_3), gv02_0, fma(vec4<f32>(x1_1_2), gv01_0, vec4<f32>(x1_1_1) * gv00_0)))))));
+    acc[27] += fma(vec4<f32>(x1_2_4), gv13_1, fma(vec4<f32>(x1_2_3), gv12_1, fma(vec4<f32>(x1_2_2), gv11_1, fma(vec4<f32>(x1_2_1), gv10_1, fma(vec4<f32>(x1_1_4), gv03_1, fma(vec4<f32>(x1_1_3), gv02_1, fma(vec4<f32>(x1_1_2), gv01_1, vec4<f32>(x1_1_1) * gv00_1)))))));
+    acc[28] += fma(vec4<f32>(x1_2_5), gv13_0, fma(vec4<f32>(x1_2_4), gv12_0, fma(vec4<f32>(x1_2_3), gv11_0, fma(vec4<f32>(x1_2_2), gv10_0, fma(vec4<f32>(x1_1_5), gv03_0, fma(vec4<f32>(x1_1_4), gv02_0, fma(vec4<f32>(x1_1_3), gv01_0, vec4<f32>(x1_1_2) * gv00_0)))))));
+    acc[29] += fma(vec4<f32>(x1_2_5), gv13_1, fma(vec4<f32>(x1_2_4), gv12_1, fma(vec4<f32>(x1_2_3), gv11_1, fma(vec4<f32>(x1_2_2), gv10_1, fma(vec4<f32>(x1_1_5), gv03_1, fma(vec4<f32>(x1_1_4), gv02_1, fma(vec4<f32>(x1_1_3), gv01_1, vec4<f32>(x1_1_2) * gv00_1)))))));
+    acc[30] += fma(vec4<f32>(x1_3_3), gv13_0, fma(vec4<f32>(x1_3_2), gv12_0, fma(vec4<f32>(x1_3_1), gv11_0, fma(vec4<f32>(x1_3_0), gv10_0, fma(vec4<f32>(x1_2_3), gv03_0, fma(vec4<f32>(x1_2_2), gv02_0, fma(vec4<f32>(x1_2_1), gv01_0, vec4<f32>(x1_2_0) * gv00_0)))))));
+    acc[31] += fma(vec4<f32>(x1_3_3), gv13_1, fma(vec4<f32>(x1_3_2), gv12_1, fma(vec4<f32>(x1_3_1), gv11_1, fma(vec4<f32>(x1_3_0), gv10_1, fma(vec4<f32>(x1_2_3), gv03_1, fma(vec4<f32>(x1_2_2), gv02_1, fma(vec4<f32>(x1_2_1), gv01_1, vec4<f32>(x1_2_0) * gv00_1)))))));
+    acc[32] += fma(vec4<f32>(x1_3_4), gv13_0, fma(vec4<f32>(x1_3_3), gv12_0, fma(vec4<f32>(x1_3_2), gv11_0, fma(vec4<f32>(x1_3_1), gv10_0, fma(vec4<f32>(x1_2_4), gv03_0, fma(vec4<f32>(x1_2_3), gv02_0, fma(vec4<f32>(x1_2_2), gv01_0, vec4<f32>(x1_2_1) * gv00_0)))))));
+    acc[33] += fma(vec4<f32>(x1_3_4), gv13_1, fma(vec4<f32>(x1_3_3), gv12_1, fma(vec4<f32>(x1_3_2), gv11_1, fma(vec4<f32>(x1_3_1), gv10_1, fma(vec4<f32>(x1_2_4), gv03_1, fma(vec4<f32>(x1_2_3), gv02_1, fma(vec4<f32>(x1_2_2), gv01_1, vec4<f32>(x1_2_1) * gv00_1)))))));
+    acc[34] += fma(vec4<f32>(x1_3_5), gv13_0, fma(vec4<f32>(x1_3_4), gv12_0, fma(vec4<f32>(x1_3_3), gv11_0, fma(vec4<f32>(x1_3_2), gv10_0, fma(vec4<f32>(x1_2_5), gv03_0, fma(vec4<f32>(x1_2_4), gv02_0, fma(vec4<f32>(x1_2_3), gv01_0, vec4<f32>(x1_2_2) * gv00_0)))))));
+    acc[35] += fma(vec4<f32>(x1_3_5), gv13_1, fma(vec4<f32>(x1_3_4), gv12_1, fma(vec4<f32>(x1_3_3), gv11_1, fma(vec4<f32>(x1_3_2), gv10_1, fma(vec4<f32>(x1_2_5), gv03_1, fma(vec4<f32>(x1_2_4), gv02_1, fma(vec4<f32>(x1_2_3), gv01_1, vec4<f32>(x1_2_2) * gv00_1)))))));
+    acc[36] += fma(vec4<f32>(x2_1_3), gv13_0, fma(vec4<f32>(x2_1_2), gv12_0, fma(vec4<f32>(x2_1_1), gv11_0, fma(vec4<f32>(x2_1_0), gv10_0, fma(vec4<f32>(x2_0_3), gv03_0, fma(vec4<f32>(x2_0_2), gv02_0, fma(vec4<f32>(x2_0_1), gv01_0, vec4<f32>(x2_0_0) * gv00_0)))))));
+    acc[37] += fma(vec4<f32>(x2_1_3), gv13_1, fma(vec4<f32>(x2_1_2), gv12_1, fma(vec4<f32>(x2_1_1), gv11_1, fma(vec4<f32>(x2_1_0), gv10_1, fma(vec4<f32>(x2_0_3), gv03_1, fma(vec4<f32>(x2_0_2), gv02_1, fma(vec4<f32>(x2_0_1), gv01_1, vec4<f32>(x2_0_0) * gv00_1)))))));
+    acc[38] += fma(vec4<f32>(x2_1_4), gv13_0, fma(vec4<f32>(x2_1_3), gv12_0, fma(vec4<f32>(x2_1_2), gv11_0, fma(vec4<f32>(x2_1_1), gv10_0, fma(vec4<f32>(x2_0_4), gv03_0, fma(vec4<f32>(x2_0_3), gv02_0, fma(vec4<f32>(x2_0_2), gv01_0, vec4<f32>(x2_0_1) * gv00_0)))))));
+    acc[39] += fma(vec4<f32>(x2_1_4), gv13_1, fma(vec4<f32>(x2_1_3), gv12_1, fma(vec4<f32>(x2_1_2), gv11_1, fma(vec4<f32>(x2_1_1), gv10_1, fma(vec4<f32>(x2_0_4), gv03_1, fma(vec4<f32>(x2_0_3), gv02_1, fma(vec4<f32>(x2_0_2), gv01_1, vec4<f32>(x2_0_1) * gv00_1)))))));
+    acc[40] += fma(vec4<f32>(x2_1_5), gv13_0, fma(vec4<f32>(x2_1_4), gv12_0, fma(vec4<f32>(x2_1_3), gv11_0, fma(vec4<f32>(x2_1_2), gv10_0, fma(vec4<f32>(x2_0_5), gv03_0, fma(vec4<f32>(x2_0_4), gv02_0, fma(vec4<f32>(x2_0_3), gv01_0, vec4<f32>(x2_0_2) * gv00_0)))))));
+    acc[41] += fma(vec4<f32>(x2_1_5), gv13_1, fma(vec4<f32>(x2_1_4), gv12_1, fma(vec4<f32>(x2_1_3), gv11_1, fma(vec4<f32>(x2_1_2), gv10_1, fma(vec4<f32>(x2_0_5), gv03_1, fma(vec4<f32>(x2_0_4), gv02_1, fma(vec4<f32>(x2_0_3), gv01_1, vec4<f32>(x2_0_2) * gv00_1)))))));
+    acc[42] += fma(vec4<f32>(x2_2_3), gv13_0, fma(vec4<f32>(x2_2_2), gv12_0, fma(vec4<f32>(x2_2_1), gv11_0, fma(vec4<f32>(x2_2_0), gv10_0, fma(vec4<f32>(x2_1_3), gv03_0, fma(vec4<f32>(x2_1_2), gv02_0, fma(vec4<f32>(x2_1_1), gv01_0, vec4<f32>(x2_1_0) * gv00_0)))))));
+    acc[43] += fma(vec4<f32>(x2_2_3), gv13_1, fma(vec4<f32>(x2_2_2), gv12_1, fma(vec4<f32>(x2_2_1), gv11_1, fma(vec4<f32>(x2_2_0), gv10_1, fma(vec4<f32>(x2_1_3), gv03_1, fma(vec4<f32>(x2_1_2), gv02_1, fma(vec4<f32>(x2_1_1), gv01_1, vec4<f32>(x2_1_0) * gv00_1)))))));
+    acc[44] += fma(vec4<f32>(x2_2_4), gv13_0, fma(vec4<f32>(x2_2_3), gv12_0, fma(vec4<f32>(x2_2_2), gv11_0, fma(vec4<f32>(x2_2_1), gv10_0, fma(vec4<f32>(x2_1_4), gv03_0, fma(vec4<f32>(x2_1_3), gv02_0, fma(vec4<f32>(x2_1_2), gv01_0, vec4<f32>(x2_1_1) * gv00_0)))))));
+    acc[45] += fma(vec4<f32>(x2_2_4), gv13_1, fma(vec4<f32>(x2_2_3), gv12_1, fma(vec4<f32>(x2_2_2), gv11_1, fma(vec4<f32>(x2_2_1), gv10_1, fma(vec4<f32>(x2_1_4), gv03_1, fma(vec4<f32>(x2_1_3), gv02_1, fma(vec4<f32>(x2_1_2), gv01_1, vec4<f32>(x2_1_1) * gv00_1)))))));
+    acc[46] += fma(vec4<f32>(x2_2_5), gv13_0, fma(vec4<f32>(x2_2_4), gv12_0, fma(vec4<f32>(x2_2_3), gv11_0, fma(vec4<f32>(x2_2_2), gv10_0, fma(vec4<f32>(x2_1_5), gv03_0, fma(vec4<f32>(x2_1_4), gv02_0, fma(vec4<f32>(x2_1_3), gv01_0, vec4<f32>(x2_1_2) * gv00_0)))))));
+    acc[47] += fma(vec4<f32>(x2_2_5), gv13_1, fma(vec4<f32>(x2_2_4), gv12_1, fma(vec4<f32>(x2_2_3), gv11_1, fma(vec4<f32>(x2_2_2), gv10_1, fma(vec4<f32>(x2_1_5), gv03_1, fma(vec4<f32>(x2_1_4), gv02_1, fma(vec4<f32>(x2_1_3), gv01_1, vec4<f32>(x2_1_2) * gv00_1)))))));
+    acc[48] += fma(vec4<f32>(x2_3_3), gv13_0, fma(vec4<f32>(x2_3_2), gv12_0, fma(vec4<f32>(x2_3_1), gv11_0, fma(vec4<f32>(x2_3_0), gv10_0, fma(vec4<f32>(x2_2_3), gv03_0, fma(vec4<f32>(x2_2_2), gv02_0, fma(vec4<f32>(x2_2_1), gv01_0, vec4<f32>(x2_2_0) * gv00_0)))))));
+    acc[49] += fma(vec4<f32>(x2_3_3), gv13_1, fma(vec4<f32>(x2_3_2), gv12_1, fma(vec4<f32>(x2_3_1), gv11_1, fma(vec4<f32>(x2_3_0), gv10_1, fma(vec4<f32>(x2_2_3), gv03_1, fma(vec4<f32>(x2_2_2), gv02_1, fma(vec4<f32>(x2_2_1), gv01_1, vec4<f32>(x2_2_0) * gv00_1)))))));
+    acc[50] += fma(vec4<f32>(x2_3_4), gv13_0, fma(vec4<f32>(x2_3_3), gv12_0, fma(vec4<f32>(x2_3_2), gv11_0, fma(vec4<f32>(x2_3_1), gv10_0, fma(vec4<f32>(x2_2_4), gv03_0, fma(vec4<f32>(x2_2_3), gv02_0, fma(vec4<f32>(x2_2_2), gv01_0, vec4<f32>(x2_2_1) * gv00_0)))))));
+    acc[51] += fma(vec4<f32>(x2_3_4), gv13_1, fma(vec4<f32>(x2_3_3), gv12_1, fma(vec4<f32>(x2_3_2), gv11_1, fma(vec4<f32>(x2_3_1), gv10_1, fma(vec4<f32>(x2_2_4), gv03_1, fma(vec4<f32>(x2_2_3), gv02_1, fma(vec4<f32>(x2_2_2), gv01_1, vec4<f32>(x2_2_1) * gv00_1)))))));
+    acc[52] += fma(vec4<f32>(x2_3_5), gv13_0, fma(vec4<f32>(x2_3_4), gv12_0, fma(vec4<f32>(x2_3_3), gv11_0, fma(vec4<f32>(x2_3_2), gv10_0, fma(vec4<f32>(x2_2_5), gv03_0, fma(vec4<f32>(x2_2_4), gv02_0, fma(vec4<f32>(x2_2_3), gv01_0, vec4<f32>(x2_2_2) * gv00_0)))))));
+    acc[53] += fma(vec4<f32>(x2_3_5), gv13_1, fma(vec4<f32>(x2_3_4), gv12_1, fma(vec4<f32>(x2_3_3), gv11_1, fma(vec4<f32>(x2_3_2), gv10_1, fma(vec4<f32>(x2_2_5), gv03_1, fma(vec4<f32>(x2_2_4), gv02_1, fma(vec4<f32>(x2_2_3), gv01_1, vec4<f32>(x2_2_2) * gv00_1)))))));
+    acc[54] += fma(vec4<f32>(x3_1_3), gv13_0, fma(vec4<f32>(x3_1_2), gv12_0, fma(vec4<f32>(x3_1_1), gv11_0, fma(vec4<f32>(x3_1_0), gv10_0, fma(vec4<f32>(x3_0_3), gv03_0, fma(vec4<f32>(x3_0_2), gv02_0, fma(vec4<f32>(x3_0_1), gv01_0, vec4<f32>(x3_0_0) * gv00_0)))))));
+    acc[55] += fma(vec4<f32>(x3_1_3), gv13_1, fma(vec4<f32>(x3_1_2), gv12_1, fma(vec4<f32>(x3_1_1), gv11_1, fma(vec4<f32>(x3_1_0), gv10_1, fma(vec4<f32>(x3_0_3), gv03_1, fma(vec4<f32>(x3_0_2), gv02_1, fma(vec4<f32>(x3_0_1), gv01_1, vec4<f32>(x3_0_0) * gv00_1)))))));
+    acc[56] += fma(vec4<f32>(x3_1_4), gv13_0, fma(vec4<f32>(x3_1_3), gv12_0, fma(vec4<f32>(x3_1_2), gv11_0, fma(vec4<f32>(x3_1_1), gv10_0, fma(vec4<f32>(x3_0_4), gv03_0, fma(vec4<f32>(x3_0_3), gv02_0, fma(vec4<f32>(x3_0_2), gv01_0, vec4<f32>(x3_0_1) * gv00_0)))))));
+    acc[57] += fma(vec4<f32>(x3_1_4), gv13_1, fma(vec4<f32>(x3_1_3), gv12_1, fma(vec4<f32>(x3_1_2), gv11_1, fma(vec4<f32>(x3_1_1), gv10_1, fma(vec4<f32>(x3_0_4), gv03_1, fma(vec4<f32>(x3_0_3), gv02_1, fma(vec4<f32>(x3_0_2), gv01_1, vec4<f32>(x3_0_1) * gv00_1)))))));
+    acc[58] += fma(vec4<f32>(x3_1_5), gv13_0, fma(vec4<f32>(x3_1_4), gv12_0, fma(vec4<f32>(x3_1_3), gv11_0, fma(vec4<f32>(x3_1_2), gv10_0, fma(vec4<f32>(x3_0_5), gv03_0, fma(vec4<f32>(x3_0_4), gv02_0, fma(vec4<f32>(x3_0_3), gv01_0, vec4<f32>(x3_0_2) * gv00_0)))))));
+    acc[59] += fma(vec4<f32>(x3_1_5), gv13_1, fma(vec4<f32>(x3_1_4), gv12_1, fma(vec4<f32>(x3_1_3), gv11_1, fma(vec4<f32>(x3_1_2), gv10_1, fma(vec4<f32>(x3_0_5), gv03_1, fma(vec4<f32>(x3_0_4), gv02_1, fma(vec4<f32>(x3_0_3), gv01_1, vec4<f32>(x3_0_2) * gv00_1)))))));
+    acc[60] += fma(vec4<f32>(x3_2_3), gv13_0, fma(vec4<f32>(x3_2_2), gv12_0, fma(vec4<f32>(x3_2_1), gv11_0, fma(vec4<f32>(x3_2_0), gv10_0, fma(vec4<f32>(x3_1_3), gv03_0, fma(vec4<f32>(x3_1_2), gv02_0, fma(vec4<f32>(x3_1_1), gv01_0, vec4<f32>(x3_1_0) * gv00_0)))))));
+    acc[61] += fma(vec4<f32>(x3_2_3), gv13_1, fma(vec4<f32>(x3_2_2), gv12_1, fma(vec4<f32>(x3_2_1), gv11_1, fma(vec4<f32>(x3_2_0), gv10_1, fma(vec4<f32>(x3_1_3), gv03_1, fma(vec4<f32>(x3_1_2), gv02_1, fma(vec4<f32>(x3_1_1), gv01_1, vec4<f32>(x3_1_0) * gv00_1)))))));
+    acc[62] += fma(vec4<f32>(x3_2_4), gv13_0, fma(vec4<f32>(x3_2_3), gv12_0, fma(vec4<f32>(x3_2_2), gv11_0, fma(vec4<f32>(x3_2_1), gv10_0, fma(vec4<f32>(x3_1_4), gv03_0, fma(vec4<f32>(x3_1_3), gv02_0, fma(vec4<f32>(x3_1_2), gv01_0, vec4<f32>(x3_1_1) * gv00_0)))))));
+    acc[63] += fma(vec4<f32>(x3_2_4), gv13_1, fma(vec4<f32>(x3_2_3), gv12_1, fma(vec4<f32>(x3_2_2), gv11_1, fma(vec4<f32>(x3_2_1), gv10_1, fma(vec4<f32>(x3_1_4), gv03_1, fma(vec4<f32>(x3_1_3), gv02_1, fma(vec4<f32>(x3_1_2), gv01_1, vec4<f32>(x3_1_1) * gv00_1)))))));
+    acc[64] += fma(vec4<f32>(x3_2_5), gv13_0, fma(vec4<f32>(x3_2_4), gv12_0, fma(vec4<f32>(x3_2_3), gv11_0, fma(vec4<f32>(x3_2_2), gv10_0, fma(vec4<f32>(x3_1_5), gv03_0, fma(vec4<f32>(x3_1_4), gv02_0, fma(vec4<f32>(x3_1_3), gv01_0, vec4<f32>(x3_1_2) * gv00_0)))))));
+    acc[65] += fma(vec4<f32>(x3_2_5), gv13_1, fma(vec4<f32>(x3_2_4), gv12_1, fma(vec4<f32>(x3_2_3), gv11_1, fma(vec4<f32>(x3_2_2), gv10_1, fma(vec4<f32>(x3_1_5), gv03_1, fma(vec4<f32>(x3_1_4), gv02_1, fma(vec4<f32>(x3_1_3), gv01_1, vec4<f32>(x3_1_2) * gv00_1)))))));
+    acc[66] += fma(vec4<f32>(x3_3_3), gv13_0, fma(vec4<f32>(x3_3_2), gv12_0, fma(vec4<f32>(x3_3_1), gv11_0, fma(vec4<f32>(x3_3_0), gv10_0, fma(vec4<f32>(x3_2_3), gv03_0, fma(vec4<f32>(x3_2_2), gv02_0, fma(vec4<f32>(x3_2_1), gv01_0, vec4<f32>(x3_2_0) * gv00_0)))))));
+    acc[67] += fma(vec4<f32>(x3_3_3), gv13_1, fma(vec4<f32>(x3_3_2), gv12_1, fma(vec4<f32>(x3_3_1), gv11_1, fma(vec4<f32>(x3_3_0), gv10_1, fma(vec4<f32>(x3_2_3), gv03_1, fma(vec4<f32>(x3_2_2), gv02_1, fma(vec4<f32>(x3_2_1), gv01_1, vec4<f32>(x3_2_0) * gv00_1)))))));
+    acc[68] += fma(vec4<f32>(x3_3_4), gv13_0, fma(vec4<f32>(x3_3_3), gv12_0, fma(vec4<f32>(x3_3_2), gv11_0, fma(vec4<f32>(x3_3_1), gv10_0, fma(vec4<f32>(x3_2_4), gv03_0, fma(vec4<f32>(x3_2_3), gv02_0, fma(vec4<f32>(x3_2_2), gv01_0, vec4<f32>(x3_2_1) * gv00_0)))))));
+    acc[69] += fma(vec4<f32>(x3_3_4), gv13_1, fma(vec4<f32>(x3_3_3), gv12_1, fma(vec4<f32>(x3_3_2), gv11_1, fma(vec4<f32>(x3_3_1), gv10_1, fma(vec4<f32>(x3_2_4), gv03_1, fma(vec4<f32>(x3_2_3), gv02_1, fma(vec4<f32>(x3_2_2), gv01_1, vec4<f32>(x3_2_1) * gv00_1)))))));
+    acc[70] += fma(vec4<f32>(x3_3_5), gv13_0, fma(vec4<f32>(x3_3_4), gv12_0, fma(vec4<f32>(x3_3_3), gv11_0, fma(vec4<f32>(x3_3_2), gv10_0, fma(vec4<f32>(x3_2_5), gv03_0, fma(vec4<f32>(x3_2_4), gv02_0, fma(vec4<f32>(x3_2_3), gv01_0, vec4<f32>(x3_2_2) * gv00_0)))))));
+    acc[71] += fma(vec4<f32>(x3_3_5), gv13_1, fma(vec4<f32>(x3_3_4), gv12_1, fma(vec4<f32>(x3_3_3), gv11_1, fma(vec4<f32>(x3_3_2), gv10_1, fma(vec4<f32>(x3_2_5), gv03_1, fma(vec4<f32>(x3_2_4), gv02_1, fma(vec4<f32>(x3_2_3), gv01_1, vec4<f32>(x3_2_2) * gv00_1)))))));
+    ox0 += 4u;
+    let rowDone = ox0 == gp.outWidth;
+    ox0 = select(ox0, 0u, rowDone);
+    oy0 = select(oy0, oy0 + 2u, rowDone);
+    let imageDone = oy0 == gp.outHeight;
+    oy0 = select(oy0, 0u, imageDone);
+    n = select(n, n + 1u, imageDone);
+  }
+  // Quads past the last, and lanes whose groups were clamped, store nothing.
+  if (quadJob >= quads || cRaw >= channelBlocks || oRaw >= outBlocks) { return; }
+  let ch0 = own0;
+  let ch1 = own1;
+  let ch2 = min(c0 + (1u - oSel) * 2u, lastC);
+  let ch3 = min(c0 + (1u - oSel) * 2u + 1u, lastC);
+  store_weight_grad(split, os0, ch0, 0u, acc[0]);
+  store_weight_grad(split, os1, ch0, 0u, acc[1]);
+  store_weight_grad(split, os0, ch0, 1u, acc[2]);
+  store_weight_grad(split, os1, ch0, 1u, acc[3]);
+  store_weight_grad(split, os0, ch0, 2u, acc[4]);
+  store_weight_grad(split, os1, ch0, 2u, acc[5]);
+  store_weight_grad(split, os0, ch0, 3u, acc[6]);
+  store_weight_grad(split, os1, ch0, 3u, acc[7]);
+  store_weight_grad(split, os0, ch0, 4u, acc[8]);
+  store_weight_grad(split, os1, ch0, 4u, acc[9]);
+  store_weight_grad(split, os0, ch0, 5u, acc[10]);
+  store_weight_grad(split, os1, ch0, 5u, acc[11]);
+  store_weight_grad(split, os0, ch0, 6u, acc[12]);
+  store_weight_grad(split, os1, ch0, 6u, acc[13]);
+  store_weight_grad(split, os0, ch0, 7u, acc[14]);
+  store_weight_grad(split, os1, ch0, 7u, acc[15]);
+  store_weight_grad(split, os0, ch0, 8u, acc[16]);
+  store_weight_grad(split, os1, ch0, 8u, acc[17]);
+  store_weight_grad(split, os0, ch1, 0u, acc[18]);
+  store_weight_grad(split, os1, ch1, 0u, acc[19]);
+  store_weight_grad(split, os0, ch1, 1u, acc[20]);
+  store_weight_grad(split, os1, ch1, 1u, acc[21]);
+  store_weight_grad(split, os0, ch1, 2u, acc[22]);
+  store_weight_grad(split, os1, ch1, 2u, acc[23]);
+  store_weight_grad(split, os0, ch1, 3u, acc[24]);
+  store_weight_grad(split, os1, ch1, 3u, acc[25]);
+  store_weight_grad(split, os0, ch1, 4u, acc[26]);
+  store_weight_grad(split, os1, ch1, 4u, acc[27]);
+  store_weight_grad(split, os0, ch1, 5u, acc[28]);
+  store_weight_grad(split, os1, ch1, 5u, acc[29]);
+  store_weight_grad(split, os0, ch1, 6u, acc[30]);
+  store_weight_grad(split, os1, ch1, 6u, acc[31]);
+  store_weight_grad(split, os0, ch1, 7u, acc[32]);
+  store_weight_grad(split, os1, ch1, 7u, acc[33]);
+  store_weight_grad(split, os0, ch1, 8u, acc[34]);
+  store_weight_grad(split, os1, ch1, 8u, acc[35]);
+  store_weight_grad(split, os0, ch2, 0u, acc[36]);
+  store_weight_grad(split, os1, ch2, 0u, acc[37]);
+  store_weight_grad(split, os0, ch2, 1u, acc[38]);
+  store_weight_grad(split, os1, ch2, 1u, acc[39]);
+  store_weight_grad(split, os0, ch2, 2u, acc[40]);
+  store_weight_grad(split, os1, ch2, 2u, acc[41]);
+  store_weight_grad(split, os0, ch2, 3u, acc[42]);
+  store_weight_grad(split, os1, ch2, 3u, acc[43]);
+  store_weight_grad(split, os0, ch2, 4u, acc[44]);
+  store_weight_grad(split, os1, ch2, 4u, acc[45]);
+  store_weight_grad(split, os0, ch2, 5u, acc[46]);
+  store_weight_grad(split, os1, ch2, 5u, acc[47]);
+  store_weight_grad(split, os0, ch2, 6u, acc[48]);
+  store_weight_grad(split, os1, ch2, 6u, acc[49]);
+  store_weight_grad(split, os0, ch2, 7u, acc[50]);
+  store_weight_grad(split, os1, ch2, 7u, acc[51]);
+  store_weight_grad(split, os0, ch2, 8u, acc[52]);
+  store_weight_grad(split, os1, ch2, 8u, acc[53]);
+  store_weight_grad(split, os0, ch3, 0u, acc[54]);
+  store_weight_grad(split, os1, ch3, 0u, acc[55]);
+  store_weight_grad(split, os0, ch3, 1u, acc[56]);
+  store_weight_grad(split, os1, ch3, 1u, acc[57]);
+  store_weight_grad(split, os0, ch3, 2u, acc[58]);
+  store_weight_grad(split, os1, ch3, 2u, acc[59]);
+  store_weight_grad(split, os0, ch3, 3u, acc[60]);
+  store_weight_grad(split, os1, ch3, 3u, acc[61]);
+  store_weight_grad(split, os0, ch3, 4u, acc[62]);
+  store_weight_grad(split, os1, ch3, 4u, acc[63]);
+  store_weight_grad(split, os0, ch3, 5u, acc[64]);
+  store_weight_grad(split, os1, ch3, 5u, acc[65]);
+  store_weight_grad(split, os0, ch3, 6u, acc[66]);
+  store_weight_grad(split, os1, ch3, 6u, acc[67]);
+  store_weight_grad(split, os0, ch3, 7u, acc[68]);
+  store_weight_grad(split, os1, ch3, 7u, acc[69]);
+  store_weight_grad(split, os0, ch3, 8u, acc[70]);
+  store_weight_grad(split, os1, ch3, 8u, acc[71]);
+  if (c0 == 0u) {
+    store_bias_grad(split, os0, biasSum0);
+    store_bias_grad(split, os1, biasSum1);
+  }
 }
 // ---- END GENERATED ----

@@ -78,6 +78,7 @@ const tunings: [string, ConvTuning][] = [
   ["general weight-gradient kernel", { weightGrad: "general" }],
   ["narrow 3×3 weight-gradient kernel", { weightGrad: "conv3x3" }],
   ["wide 3×3 weight-gradient kernel", { weightGrad: "conv3x3Wide" }],
+  ["quad 3×3 weight-gradient kernel (subgroups)", { weightGrad: "conv3x3Quad" }],
   // Uneven ranges: C = 5 → 3 + 2 and 2 + 2 + 1 channels, C = 3 → 2 + 1 and 1 + 1 + 1 (the input gradients
   // split O = 9 and 5 the same way); 64 splits are clamped to one channel each.
   ["2 channel splits", { channelSplits: 2 }],
@@ -170,6 +171,7 @@ describe("conv2d tuner variants through the op", () => {
     ["conv2d.weightGrad", "weight_grad_general", threeByThree],
     ["conv2d.weightGrad", "weight_grad_3x3", threeByThree],
     ["conv2d.weightGrad", "weight_grad_3x3_wide", threeByThree],
+    ["conv2d.weightGrad", "weight_grad_3x3_quad", threeByThree],
     ["conv2d.weightGrad", "shared", strided],
   ];
   for (const [family, variant, c] of runs) {

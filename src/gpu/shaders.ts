@@ -11,6 +11,7 @@
  * only on a device with that feature: see `requiredFeatures`.
  */
 import convTile from "../../shaders/lib/conv_tile.wgsl";
+import convWeightGrad from "../../shaders/lib/conv_weight_grad.wgsl";
 import matmulParams from "../../shaders/lib/matmul_params.wgsl";
 import matmulStore from "../../shaders/lib/matmul_store.wgsl";
 import philox from "../../shaders/lib/philox.wgsl";
@@ -32,7 +33,7 @@ import resample from "../../shaders/resample.wgsl";
 import rng from "../../shaders/rng.wgsl";
 import softmax from "../../shaders/softmax.wgsl";
 
-const libraries: Record<string, string> = { conv_tile: convTile, matmul_params: matmulParams, matmul_store: matmulStore, philox };
+const libraries: Record<string, string> = { conv_tile: convTile, conv_weight_grad: convWeightGrad, matmul_params: matmulParams, matmul_store: matmulStore, philox };
 
 const rawSources: Record<string, string> = {
   bench,

@@ -80,6 +80,8 @@ interface WeightGradKernel {
   inputs: number;
   rows: number;
   perTap: boolean;
+  /** A quad kernel (shaders/conv2d_quad.wgsl: needs subgroups): one quad per 2 × 2 of the channel blocks. */
+  quad?: boolean;
 }
 
 /** @internal The weight-gradient kernels, for benchmarks. */
@@ -87,6 +89,7 @@ export const WEIGHT_GRAD_KERNELS = {
   general: { kernel: "conv2d/weight_grad_general", outputs: 8, inputs: 8, rows: 1, perTap: true },
   conv3x3: { kernel: "conv2d/weight_grad_3x3", outputs: 4, inputs: 4, rows: 2, perTap: false },
   conv3x3Wide: { kernel: "conv2d/weight_grad_3x3_wide", outputs: 8, inputs: 4, rows: 2, perTap: false },
+  conv3x3Quad: { kernel: "conv2d_quad/weight_grad_3x3_quad", outputs: 8, inputs: 4, rows: 2, perTap: false, quad: true },
 } as const satisfies Record<string, WeightGradKernel>;
 
 /** @internal Knobs that bench/conv.ts compares; the defaults are what measured best on SwiftShader. */
@@ -330,29 +333,36 @@ export function conv2dWeightGradient(x: Tensor, gradOut: Tensor, g: ConvGeometry
 /** The weight-gradient problem the tuner decides (family "conv2d.weightGrad"). */
 function weightGradProblem(engine: Engine, g: ConvGeometry, withBias: boolean): TuneProblem<WeightGradVariant> {
   const is3x3 = g.kernelHeight === 3 && g.kernelWidth === 3 && g.stride === 1;
-  const tiled = (k: WeightGradKernel) => ({ name: k.kernel.slice("conv2d/".length), kernel: k });
+  const tiled = (k: WeightGradKernel) => ({ name: k.kernel.split("/")[1], kernel: k });
+  const quad = engine.kernels.supports("conv2d_quad");
   const candidates: WeightGradVariant[] = [
     ...(is3x3 ? [tiled(WEIGHT_GRAD_KERNELS.conv3x3Wide), tiled(WEIGHT_GRAD_KERNELS.conv3x3)] : []),
+    ...(is3x3 && quad ? [tiled(WEIGHT_GRAD_KERNELS.conv3x3Quad)] : []),
     tiled(WEIGHT_GRAD_KERNELS.general),
     { name: "shared", kernel: null },
   ];
   // The wide 3×3 kernel (8 output channels instead of 4) reads less per FMA; it measured slower on 4×4 images,
   // where the split sums are short. (8 × 4 channels × 4×4-pixel segments measured another 15% faster on the
-  // big layers but takes SwiftShader 9 s to compile, against about 1 s.) GPUs: the shared-memory GEMM.
+  // big layers but takes SwiftShader 9 s to compile, against about 1 s.) Its quad form (subgroups) measured
+  // faster than both on every U-Net layer: 1.05–1.3× the wide kernel, 1.3–1.7× the narrow one on 4×4 maps at
+  // batch 1–16 (bench/conv.ts --shapes batch). GPUs: the shared-memory GEMM.
   const heuristicName = !engine.adapter.isSoftware
     ? "shared"
     : !is3x3
       ? "weight_grad_general"
-      : g.outChannels >= 8 && g.outHeight * g.outWidth >= 64
-        ? "weight_grad_3x3_wide"
-        : "weight_grad_3x3";
+      : g.outChannels >= 8 && quad
+        ? "weight_grad_3x3_quad"
+        : g.outChannels >= 8 && g.outHeight * g.outWidth >= 64
+          ? "weight_grad_3x3_wide"
+          : "weight_grad_3x3";
   return {
     family: "conv2d.weightGrad",
     key: `${geometryKey(g)}${withBias ? " +bias" : ""}`,
     candidates,
     heuristic: candidates.find((c) => c.name === heuristicName)!,
     // Workgroup barriers cost more than they save on a CPU adapter (shaders/gemm.wgsl): not worth timing there.
-    untimed: (v) => v.name === "shared" && engine.adapter.isSoftware,
+    // The quad kernel relies on a CPU adapter's layout of subgroups (shaders/conv2d_quad.wgsl): timed only there.
+    untimed: (v) => (engine.adapter.isSoftware ? v.name === "shared" : v.kernel?.quad === true),
     trial: (variant) => {
       const x = engine.randn([g.batch, g.inChannels, g.inHeight, g.inWidth], { seed: 21 });
       const gradOut = engine.randn([g.batch, g.outChannels, g.outHeight, g.outWidth], { seed: 22 });
@@ -379,7 +389,9 @@ function tiledWeightGradient(x: Tensor, gradOut: Tensor, g: ConvGeometry, withBi
   const engine = x.engine;
   const { batch, inChannels, outChannels, kernelHeight, kernelWidth, stride } = g;
   const taps = kernelHeight * kernelWidth;
-  const jobs = Math.ceil(outChannels / choice.outputs) * Math.ceil(inChannels / choice.inputs) * (choice.perTap ? taps : 1);
+  const outBlocks = Math.ceil(outChannels / choice.outputs);
+  const inBlocks = Math.ceil(inChannels / choice.inputs);
+  const jobs = outBlocks * inBlocks * (choice.perTap ? taps : 1);
   // Each loop step takes a segment of rows × 4 output pixels, so gradOut is zero-padded to whole segments.
   const segmentRows = choice.rows;
   const outHeight = Math.ceil(g.outHeight / segmentRows) * segmentRows;
@@ -417,7 +429,7 @@ function tiledWeightGradient(x: Tensor, gradOut: Tensor, g: ConvGeometry, withBi
       splits,
       hasBias: withBias ? 1 : 0,
     },
-    grid1d(jobs * splits, workgroupSize),
+    grid1d(choice.quad ? 4 * Math.ceil(outBlocks / 2) * Math.ceil(inBlocks / 2) * splits : jobs * splits, workgroupSize),
     workgroupSize === 64 ? undefined : { WG: workgroupSize },
   );
   if (splits > 1) {
