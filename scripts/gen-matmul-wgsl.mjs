@@ -103,6 +103,48 @@ function packed(TM, TN) {
   return lines.join("\n");
 }
 
+/** The quad kernels' block: quad job = invocation / 4 (clamped), lane (qr, qc) = (lane >> 1, lane & 1). */
+function quadOrigin(TM, TN) {
+  return [
+    "  let invocation = gid.x + gid.y * groups.x * WG;",
+    `  let tilesN = (p.N + ${2 * TN - 1}u) / ${2 * TN}u;`,
+    `  let tilesM = (p.M + ${2 * TM - 1}u) / ${2 * TM}u;`,
+    "  // No early return before the last quad operation (they need the quad's 4 lanes): a quad past the last block",
+    "  // computes the last one again and stores nothing.",
+    "  let jobs = tilesN * tilesM * p.batch;",
+    "  let job = min(invocation / 4u, jobs - 1u);",
+    "  let b = job / (tilesN * tilesM);",
+    `  let row0 = job / tilesN % tilesM * ${2 * TM}u;`,
+    `  let col0 = job % tilesN * ${2 * TN}u;`,
+    "  let lane = lane_id & 3u;",
+    "  let qr = lane >> 1u;",
+    "  let qc = lane & 1u;",
+  ];
+}
+
+/** The quad kernels' stores: accumulator row r < TM/2 is the lane's own row half, the rest its partner's. */
+function quadStores(TM, TN) {
+  const BN = TN / 8;
+  const lines = [
+    "  if (invocation / 4u >= jobs) { return; }",
+    "  let cBase = b * p.M * p.N;",
+    `  let rowOwn = row0 + qr * ${TM}u + qc * ${TM / 2}u;`,
+    `  let rowOther = row0 + qr * ${TM}u + (1u - qc) * ${TM / 2}u;`,
+    `  let colOwn = col0 + qc * ${TN}u + qr * ${TN / 2}u;`,
+    `  let colOther = col0 + qc * ${TN}u + (1u - qr) * ${TN / 2}u;`,
+  ];
+  for (let r = 0; r < TM; r++) {
+    const row = r < TM / 2 ? `rowOwn + ${r}u` : `rowOther + ${r - TM / 2}u`;
+    const stores = [];
+    for (let j = 0; j < TN / 4; j++) {
+      const col = j < BN ? `colOwn + ${4 * j}u` : `colOther + ${4 * (j - BN)}u`;
+      stores.push(`store_row(cBase, ${row}, ${col}, acc[${(r * TN) / 4 + j}]);`);
+    }
+    lines.push(`  ${stores.join(" ")}`);
+  }
+  return lines;
+}
+
 /**
  * matmul_quad_{TM}x{TN}: a quad (4 invocations) computes a 2TM×2TN block of C from the vec4 panels, each lane a
  * TM×TN block of it: lane (qr, qc) = (lane >> 1, lane & 1) owns rows qr·TM .. + TM and columns qc·TN .. + TN of the
@@ -118,19 +160,7 @@ function quad(TM, TN) {
   const lines = [
     "@compute @workgroup_size(WG)",
     `fn matmul_quad_${TM}x${TN}(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(subgroup_invocation_id) lane_id: u32) {`,
-    "  let invocation = gid.x + gid.y * groups.x * WG;",
-    `  let tilesN = (p.N + ${2 * TN - 1}u) / ${2 * TN}u;`,
-    `  let tilesM = (p.M + ${2 * TM - 1}u) / ${2 * TM}u;`,
-    "  // No early return before the last quad operation (they need the quad's 4 lanes): a quad past the last block",
-    "  // computes the last one again and stores nothing.",
-    "  let jobs = tilesN * tilesM * p.batch;",
-    "  let job = min(invocation / 4u, jobs - 1u);",
-    "  let b = job / (tilesN * tilesM);",
-    `  let row0 = job / tilesN % tilesM * ${2 * TM}u;`,
-    `  let col0 = job % tilesN * ${2 * TN}u;`,
-    "  let lane = lane_id & 3u;",
-    "  let qr = lane >> 1u;",
-    "  let qc = lane & 1u;",
+    ...quadOrigin(TM, TN),
     `  let blocksM = tilesM * ${TM / 2}u;`,
     `  let blocksN = tilesN * ${TN / 2}u;`,
     `  var aAt = b * p.aStrides.x + (row0 + qr * ${TM}u + qc * ${TM / 2}u) / 4u;`,
@@ -153,32 +183,54 @@ function quad(TM, TN) {
       lines.push(`    ${row.join(" ")}`);
     }
   }
-  lines.push(
-    `    aAt += ${UNROLL}u * blocksM;`,
-    `    bAt += ${UNROLL}u * blocksN;`,
-    "  }",
-    "  if (invocation / 4u >= jobs) { return; }",
-    "  let cBase = b * p.M * p.N;",
-    `  let rowOwn = row0 + qr * ${TM}u + qc * ${TM / 2}u;`,
-    `  let rowOther = row0 + qr * ${TM}u + (1u - qc) * ${TM / 2}u;`,
-    `  let colOwn = col0 + qc * ${TN}u + qr * ${TN / 2}u;`,
-    `  let colOther = col0 + qc * ${TN}u + (1u - qr) * ${TN / 2}u;`,
-  );
-  for (let r = 0; r < TM; r++) {
-    const row = r < TM / 2 ? `rowOwn + ${r}u` : `rowOther + ${r - TM / 2}u`;
-    const stores = [];
-    for (let j = 0; j < TN / 4; j++) {
-      const col = j < BN ? `colOwn + ${4 * j}u` : `colOther + ${4 * (j - BN)}u`;
-      stores.push(`store_row(cBase, ${row}, ${col}, ${accQ(r, j)});`);
-    }
-    lines.push(`  ${stores.join(" ")}`);
-  }
+  lines.push(`    aAt += ${UNROLL}u * blocksM;`, `    bAt += ${UNROLL}u * blocksN;`, "  }", ...quadStores(TM, TN));
   lines.push("}");
   return lines.join("\n");
 }
 
+/**
+ * matmul_quad_strided_{TM}x{TN}: the quad kernel reading A and B in place through their strides (no packs),
+ * UNROLL_STRIDED k per loop iteration with a remainder loop. Edge lanes clamp rows / columns (their extra results
+ * are not stored).
+ */
+function quadStrided(TM, TN) {
+  const AM = TM / 8;
+  const BN = TN / 8;
+  const accQ = (r, j) => `acc[${(r * TN) / 4 + j}]`;
+  const lines = [
+    "@compute @workgroup_size(WG)",
+    `fn matmul_quad_strided_${TM}x${TN}(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(subgroup_invocation_id) lane_id: u32) {`,
+    ...quadOrigin(TM, TN),
+    "  let aBase = b * p.aStrides.x;",
+    "  let bBase = b * p.bStrides.x;",
+  ];
+  for (let r = 0; r < TM / 2; r++) lines.push(`  let a${r} = aBase + min(row0 + qr * ${TM}u + qc * ${TM / 2}u + ${r}u, p.M - 1u) * p.aStrides.y;`);
+  for (let c = 0; c < TN / 2; c++) lines.push(`  let b${c} = bBase + min(col0 + qc * ${TN}u + qr * ${TN / 2}u + ${c}u, p.N - 1u) * p.bStrides.z;`);
+  lines.push(`  var acc: array<vec4<f32>, ${(TM * TN) / 4}>;`, "  for (var k = 0u; k < p.K; k++) {", "    let ak = k * p.aStrides.z;", "    let bk = k * p.bStrides.y;");
+  const a = [];
+  const bv = [];
+  for (let j = 0; j < AM; j++) {
+    lines.push(`    let av${j} = vec4<f32>(${[0, 1, 2, 3].map((i) => `A[a${4 * j + i} + ak]`).join(", ")});`);
+    a.push(`av${j}`);
+  }
+  for (let j = 0; j < BN; j++) {
+    lines.push(`    let bv${j} = vec4<f32>(${[0, 1, 2, 3].map((i) => `B[b${4 * j + i} + bk]`).join(", ")});`);
+    bv.push(`bv${j}`);
+  }
+  for (let j = 0; j < AM; j++) lines.push(`    let av${AM + j} = quadSwapX(av${j});`), a.push(`av${AM + j}`);
+  for (let j = 0; j < BN; j++) lines.push(`    let bv${BN + j} = quadSwapY(bv${j});`), bv.push(`bv${BN + j}`);
+  for (let r = 0; r < TM; r++) {
+    const av = `vec4<f32>(${a[r >> 2]}.${XYZW[r & 3]})`;
+    const row = [];
+    for (let j = 0; j < TN / 4; j++) row.push(`${accQ(r, j)} = fma(${av}, ${bv[j]}, ${accQ(r, j)});`);
+    lines.push(`    ${row.join(" ")}`);
+  }
+  lines.push("  }", ...quadStores(TM, TN), "}");
+  return lines.join("\n");
+}
+
 const generate = () => [BEGIN, strided(), "", packed(16, 16), "", packed(16, 32), END].join("\n");
-const generateQuad = () => [BEGIN, quad(16, 16), END].join("\n");
+const generateQuad = () => [BEGIN, quad(16, 16), "", quadStrided(16, 16), END].join("\n");
 
 runGenerator(import.meta.url, "scripts/gen-matmul-wgsl.mjs", "shaders/matmul.wgsl", generate);
 runGenerator(import.meta.url, "scripts/gen-matmul-wgsl.mjs", "shaders/matmul_quad.wgsl", generateQuad);

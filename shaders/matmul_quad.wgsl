@@ -7,6 +7,9 @@
 // matmul_packed_16x16) but makes the quad's 4 blocks one 32×32 block: per k a lane reads 8 values of A and 8 of
 // B (2 + 2 vec4) and swaps for the other 16, against 32 reads for the same 256 FMAs in matmul_packed_16x16. At
 // 256³ it measured 1.2–1.5× faster than the packed kernels (43–54% of the FMA peak against 35–43%).
+// matmul_quad_strided_16x16 is the same kernel reading A and B in place through their strides, without the packs:
+// slower at 256³ (strided index arithmetic), 1.2–1.3× faster on the short products (K = 32, 64) where the packs
+// cost more than they save.
 //
 // Needs the subgroups feature (the `enable` below; src/gpu/kernels.ts skips this file on devices without it).
 // Each quad must be the invocations 4q .. 4q + 3 of a workgroup (their global index / 4 names the block): a CPU
@@ -14,14 +17,18 @@
 // so on SwiftShader (test/matmul.test.ts runs every variant). WebGPU does not promise that layout on every
 // adapter, so the tuner times this kernel only on software adapters (src/ops/matmul.ts).
 //
-// Bindings and MatmulParams as for matmul.wgsl's packed kernels: aStrides.x / bStrides.x are the panels' batch
-// strides in vec4s (0 for a broadcast operand), K is the panels' depth (K rounded up to 4).
+// Bindings and MatmulParams as for matmul.wgsl: for matmul_quad_16x16 as for its packed kernels (aStrides.x /
+// bStrides.x are the panels' batch strides in vec4s, 0 for a broadcast operand; K is the panels' depth, K rounded
+// up to 4), for matmul_quad_strided_16x16 as for its strided ones.
 enable subgroups;
 
 //! include matmul_params
 //! include matmul_store
 
 @group(0) @binding(0) var<uniform> p: MatmulParams;
+// matmul_quad_strided reads A and B in place (through MatmulParams' strides), as matmul.wgsl's strided kernels.
+@group(0) @binding(1) var<storage, read> A: array<f32>;
+@group(0) @binding(2) var<storage, read> B: array<f32>;
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
 @group(0) @binding(4) var<storage, read> packedA: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> packedB: array<vec4<f32>>;
@@ -149,6 +156,92 @@ fn matmul_quad_16x16(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
     acc[60] = fma(vec4<f32>(a3_3.w), b3_0, acc[60]); acc[61] = fma(vec4<f32>(a3_3.w), b3_1, acc[61]); acc[62] = fma(vec4<f32>(a3_3.w), b3_2, acc[62]); acc[63] = fma(vec4<f32>(a3_3.w), b3_3, acc[63]);
     aAt += 4u * blocksM;
     bAt += 4u * blocksN;
+  }
+  if (invocation / 4u >= jobs) { return; }
+  let cBase = b * p.M * p.N;
+  let rowOwn = row0 + qr * 16u + qc * 8u;
+  let rowOther = row0 + qr * 16u + (1u - qc) * 8u;
+  let colOwn = col0 + qc * 16u + qr * 8u;
+  let colOther = col0 + qc * 16u + (1u - qr) * 8u;
+  store_row(cBase, rowOwn + 0u, colOwn + 0u, acc[0]); store_row(cBase, rowOwn + 0u, colOwn + 4u, acc[1]); store_row(cBase, rowOwn + 0u, colOther + 0u, acc[2]); store_row(cBase, rowOwn + 0u, colOther + 4u, acc[3]);
+  store_row(cBase, rowOwn + 1u, colOwn + 0u, acc[4]); store_row(cBase, rowOwn + 1u, colOwn + 4u, acc[5]); store_row(cBase, rowOwn + 1u, colOther + 0u, acc[6]); store_row(cBase, rowOwn + 1u, colOther + 4u, acc[7]);
+  store_row(cBase, rowOwn + 2u, colOwn + 0u, acc[8]); store_row(cBase, rowOwn + 2u, colOwn + 4u, acc[9]); store_row(cBase, rowOwn + 2u, colOther + 0u, acc[10]); store_row(cBase, rowOwn + 2u, colOther + 4u, acc[11]);
+  store_row(cBase, rowOwn + 3u, colOwn + 0u, acc[12]); store_row(cBase, rowOwn + 3u, colOwn + 4u, acc[13]); store_row(cBase, rowOwn + 3u, colOther + 0u, acc[14]); store_row(cBase, rowOwn + 3u, colOther + 4u, acc[15]);
+  store_row(cBase, rowOwn + 4u, colOwn + 0u, acc[16]); store_row(cBase, rowOwn + 4u, colOwn + 4u, acc[17]); store_row(cBase, rowOwn + 4u, colOther + 0u, acc[18]); store_row(cBase, rowOwn + 4u, colOther + 4u, acc[19]);
+  store_row(cBase, rowOwn + 5u, colOwn + 0u, acc[20]); store_row(cBase, rowOwn + 5u, colOwn + 4u, acc[21]); store_row(cBase, rowOwn + 5u, colOther + 0u, acc[22]); store_row(cBase, rowOwn + 5u, colOther + 4u, acc[23]);
+  store_row(cBase, rowOwn + 6u, colOwn + 0u, acc[24]); store_row(cBase, rowOwn + 6u, colOwn + 4u, acc[25]); store_row(cBase, rowOwn + 6u, colOther + 0u, acc[26]); store_row(cBase, rowOwn + 6u, colOther + 4u, acc[27]);
+  store_row(cBase, rowOwn + 7u, colOwn + 0u, acc[28]); store_row(cBase, rowOwn + 7u, colOwn + 4u, acc[29]); store_row(cBase, rowOwn + 7u, colOther + 0u, acc[30]); store_row(cBase, rowOwn + 7u, colOther + 4u, acc[31]);
+  store_row(cBase, rowOther + 0u, colOwn + 0u, acc[32]); store_row(cBase, rowOther + 0u, colOwn + 4u, acc[33]); store_row(cBase, rowOther + 0u, colOther + 0u, acc[34]); store_row(cBase, rowOther + 0u, colOther + 4u, acc[35]);
+  store_row(cBase, rowOther + 1u, colOwn + 0u, acc[36]); store_row(cBase, rowOther + 1u, colOwn + 4u, acc[37]); store_row(cBase, rowOther + 1u, colOther + 0u, acc[38]); store_row(cBase, rowOther + 1u, colOther + 4u, acc[39]);
+  store_row(cBase, rowOther + 2u, colOwn + 0u, acc[40]); store_row(cBase, rowOther + 2u, colOwn + 4u, acc[41]); store_row(cBase, rowOther + 2u, colOther + 0u, acc[42]); store_row(cBase, rowOther + 2u, colOther + 4u, acc[43]);
+  store_row(cBase, rowOther + 3u, colOwn + 0u, acc[44]); store_row(cBase, rowOther + 3u, colOwn + 4u, acc[45]); store_row(cBase, rowOther + 3u, colOther + 0u, acc[46]); store_row(cBase, rowOther + 3u, colOther + 4u, acc[47]);
+  store_row(cBase, rowOther + 4u, colOwn + 0u, acc[48]); store_row(cBase, rowOther + 4u, colOwn + 4u, acc[49]); store_row(cBase, rowOther + 4u, colOther + 0u, acc[50]); store_row(cBase, rowOther + 4u, colOther + 4u, acc[51]);
+  store_row(cBase, rowOther + 5u, colOwn + 0u, acc[52]); store_row(cBase, rowOther + 5u, colOwn + 4u, acc[53]); store_row(cBase, rowOther + 5u, colOther + 0u, acc[54]); store_row(cBase, rowOther + 5u, colOther + 4u, acc[55]);
+  store_row(cBase, rowOther + 6u, colOwn + 0u, acc[56]); store_row(cBase, rowOther + 6u, colOwn + 4u, acc[57]); store_row(cBase, rowOther + 6u, colOther + 0u, acc[58]); store_row(cBase, rowOther + 6u, colOther + 4u, acc[59]);
+  store_row(cBase, rowOther + 7u, colOwn + 0u, acc[60]); store_row(cBase, rowOther + 7u, colOwn + 4u, acc[61]); store_row(cBase, rowOther + 7u, colOther + 0u, acc[62]); store_row(cBase, rowOther + 7u, colOther + 4u, acc[63]);
+}
+
+@compute @workgroup_size(WG)
+fn matmul_quad_strided_16x16(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(subgroup_invocation_id) lane_id: u32) {
+  let invocation = gid.x + gid.y * groups.x * WG;
+  let tilesN = (p.N + 31u) / 32u;
+  let tilesM = (p.M + 31u) / 32u;
+  // No early return before the last quad operation (they need the quad's 4 lanes): a quad past the last block
+  // computes the last one again and stores nothing.
+  let jobs = tilesN * tilesM * p.batch;
+  let job = min(invocation / 4u, jobs - 1u);
+  let b = job / (tilesN * tilesM);
+  let row0 = job / tilesN % tilesM * 32u;
+  let col0 = job % tilesN * 32u;
+  let lane = lane_id & 3u;
+  let qr = lane >> 1u;
+  let qc = lane & 1u;
+  let aBase = b * p.aStrides.x;
+  let bBase = b * p.bStrides.x;
+  let a0 = aBase + min(row0 + qr * 16u + qc * 8u + 0u, p.M - 1u) * p.aStrides.y;
+  let a1 = aBase + min(row0 + qr * 16u + qc * 8u + 1u, p.M - 1u) * p.aStrides.y;
+  let a2 = aBase + min(row0 + qr * 16u + qc * 8u + 2u, p.M - 1u) * p.aStrides.y;
+  let a3 = aBase + min(row0 + qr * 16u + qc * 8u + 3u, p.M - 1u) * p.aStrides.y;
+  let a4 = aBase + min(row0 + qr * 16u + qc * 8u + 4u, p.M - 1u) * p.aStrides.y;
+  let a5 = aBase + min(row0 + qr * 16u + qc * 8u + 5u, p.M - 1u) * p.aStrides.y;
+  let a6 = aBase + min(row0 + qr * 16u + qc * 8u + 6u, p.M - 1u) * p.aStrides.y;
+  let a7 = aBase + min(row0 + qr * 16u + qc * 8u + 7u, p.M - 1u) * p.aStrides.y;
+  let b0 = bBase + min(col0 + qc * 16u + qr * 8u + 0u, p.N - 1u) * p.bStrides.z;
+  let b1 = bBase + min(col0 + qc * 16u + qr * 8u + 1u, p.N - 1u) * p.bStrides.z;
+  let b2 = bBase + min(col0 + qc * 16u + qr * 8u + 2u, p.N - 1u) * p.bStrides.z;
+  let b3 = bBase + min(col0 + qc * 16u + qr * 8u + 3u, p.N - 1u) * p.bStrides.z;
+  let b4 = bBase + min(col0 + qc * 16u + qr * 8u + 4u, p.N - 1u) * p.bStrides.z;
+  let b5 = bBase + min(col0 + qc * 16u + qr * 8u + 5u, p.N - 1u) * p.bStrides.z;
+  let b6 = bBase + min(col0 + qc * 16u + qr * 8u + 6u, p.N - 1u) * p.bStrides.z;
+  let b7 = bBase + min(col0 + qc * 16u + qr * 8u + 7u, p.N - 1u) * p.bStrides.z;
+  var acc: array<vec4<f32>, 64>;
+  for (var k = 0u; k < p.K; k++) {
+    let ak = k * p.aStrides.z;
+    let bk = k * p.bStrides.y;
+    let av0 = vec4<f32>(A[a0 + ak], A[a1 + ak], A[a2 + ak], A[a3 + ak]);
+    let av1 = vec4<f32>(A[a4 + ak], A[a5 + ak], A[a6 + ak], A[a7 + ak]);
+    let bv0 = vec4<f32>(B[b0 + bk], B[b1 + bk], B[b2 + bk], B[b3 + bk]);
+    let bv1 = vec4<f32>(B[b4 + bk], B[b5 + bk], B[b6 + bk], B[b7 + bk]);
+    let av2 = quadSwapX(av0);
+    let av3 = quadSwapX(av1);
+    let bv2 = quadSwapY(bv0);
+    let bv3 = quadSwapY(bv1);
+    acc[0] = fma(vec4<f32>(av0.x), bv0, acc[0]); acc[1] = fma(vec4<f32>(av0.x), bv1, acc[1]); acc[2] = fma(vec4<f32>(av0.x), bv2, acc[2]); acc[3] = fma(vec4<f32>(av0.x), bv3, acc[3]);
+    acc[4] = fma(vec4<f32>(av0.y), bv0, acc[4]); acc[5] = fma(vec4<f32>(av0.y), bv1, acc[5]); acc[6] = fma(vec4<f32>(av0.y), bv2, acc[6]); acc[7] = fma(vec4<f32>(av0.y), bv3, acc[7]);
+    acc[8] = fma(vec4<f32>(av0.z), bv0, acc[8]); acc[9] = fma(vec4<f32>(av0.z), bv1, acc[9]); acc[10] = fma(vec4<f32>(av0.z), bv2, acc[10]); acc[11] = fma(vec4<f32>(av0.z), bv3, acc[11]);
+    acc[12] = fma(vec4<f32>(av0.w), bv0, acc[12]); acc[13] = fma(vec4<f32>(av0.w), bv1, acc[13]); acc[14] = fma(vec4<f32>(av0.w), bv2, acc[14]); acc[15] = fma(vec4<f32>(av0.w), bv3, acc[15]);
+    acc[16] = fma(vec4<f32>(av1.x), bv0, acc[16]); acc[17] = fma(vec4<f32>(av1.x), bv1, acc[17]); acc[18] = fma(vec4<f32>(av1.x), bv2, acc[18]); acc[19] = fma(vec4<f32>(av1.x), bv3, acc[19]);
+    acc[20] = fma(vec4<f32>(av1.y), bv0, acc[20]); acc[21] = fma(vec4<f32>(av1.y), bv1, acc[21]); acc[22] = fma(vec4<f32>(av1.y), bv2, acc[22]); acc[23] = fma(vec4<f32>(av1.y), bv3, acc[23]);
+    acc[24] = fma(vec4<f32>(av1.z), bv0, acc[24]); acc[25] = fma(vec4<f32>(av1.z), bv1, acc[25]); acc[26] = fma(vec4<f32>(av1.z), bv2, acc[26]); acc[27] = fma(vec4<f32>(av1.z), bv3, acc[27]);
+    acc[28] = fma(vec4<f32>(av1.w), bv0, acc[28]); acc[29] = fma(vec4<f32>(av1.w), bv1, acc[29]); acc[30] = fma(vec4<f32>(av1.w), bv2, acc[30]); acc[31] = fma(vec4<f32>(av1.w), bv3, acc[31]);
+    acc[32] = fma(vec4<f32>(av2.x), bv0, acc[32]); acc[33] = fma(vec4<f32>(av2.x), bv1, acc[33]); acc[34] = fma(vec4<f32>(av2.x), bv2, acc[34]); acc[35] = fma(vec4<f32>(av2.x), bv3, acc[35]);
+    acc[36] = fma(vec4<f32>(av2.y), bv0, acc[36]); acc[37] = fma(vec4<f32>(av2.y), bv1, acc[37]); acc[38] = fma(vec4<f32>(av2.y), bv2, acc[38]); acc[39] = fma(vec4<f32>(av2.y), bv3, acc[39]);
+    acc[40] = fma(vec4<f32>(av2.z), bv0, acc[40]); acc[41] = fma(vec4<f32>(av2.z), bv1, acc[41]); acc[42] = fma(vec4<f32>(av2.z), bv2, acc[42]); acc[43] = fma(vec4<f32>(av2.z), bv3, acc[43]);
+    acc[44] = fma(vec4<f32>(av2.w), bv0, acc[44]); acc[45] = fma(vec4<f32>(av2.w), bv1, acc[45]); acc[46] = fma(vec4<f32>(av2.w), bv2, acc[46]); acc[47] = fma(vec4<f32>(av2.w), bv3, acc[47]);
+    acc[48] = fma(vec4<f32>(av3.x), bv0, acc[48]); acc[49] = fma(vec4<f32>(av3.x), bv1, acc[49]); acc[50] = fma(vec4<f32>(av3.x), bv2, acc[50]); acc[51] = fma(vec4<f32>(av3.x), bv3, acc[51]);
+    acc[52] = fma(vec4<f32>(av3.y), bv0, acc[52]); acc[53] = fma(vec4<f32>(av3.y), bv1, acc[53]); acc[54] = fma(vec4<f32>(av3.y), bv2, acc[54]); acc[55] = fma(vec4<f32>(av3.y), bv3, acc[55]);
+    acc[56] = fma(vec4<f32>(av3.z), bv0, acc[56]); acc[57] = fma(vec4<f32>(av3.z), bv1, acc[57]); acc[58] = fma(vec4<f32>(av3.z), bv2, acc[58]); acc[59] = fma(vec4<f32>(av3.z), bv3, acc[59]);
+    acc[60] = fma(vec4<f32>(av3.w), bv0, acc[60]); acc[61] = fma(vec4<f32>(av3.w), bv1, acc[61]); acc[62] = fma(vec4<f32>(av3.w), bv2, acc[62]); acc[63] = fma(vec4<f32>(av3.w), bv3, acc[63]);
   }
   if (invocation / 4u >= jobs) { return; }
   let cBase = b * p.M * p.N;

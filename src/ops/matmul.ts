@@ -57,6 +57,22 @@ function dispatchMatmulRegister16(A: Tensor, a: Operand, B: Tensor, b: Operand, 
 }
 
 /**
+ * The quad kernel reading A and B in place (matmul_quad_strided_16x16): 4 invocations per 32×32 block of C, no
+ * packs (which cost as much as a sixth of a 256³ product and more of a short one).
+ */
+function dispatchMatmulQuadStrided(A: Tensor, a: Operand, B: Tensor, b: Operand, C: Tensor, batch: number, accumulate: boolean): void {
+  const invocations = 4 * batch * Math.ceil(a.rows / 32) * Math.ceil(b.cols / 32);
+  const workgroupSize = invocations >= 256 ? 64 : 16;
+  A.engine.run(
+    "matmul_quad/matmul_quad_strided_16x16",
+    { A, B, C },
+    stridedParams(a, b, batch, accumulate),
+    grid1d(invocations, workgroupSize),
+    { WG: workgroupSize },
+  );
+}
+
+/**
  * A kernel that reads A and B as vec4 panels (matmul_pack: 4 rows of A / 4 columns of B per k, padded to whole
  * tiles of `tm` rows / `tn` columns and K to a multiple of 4), each invocation group making one tm×tn block of C:
  * the packed register kernels (matmul_packed_{tm}x{tn}: one invocation per block, tm/4 + tn/4 vec4 reads per k
@@ -103,8 +119,9 @@ interface MatmulVariant extends Variant {
 
 /**
  * @internal The matmul family's variants: register-blocked for CPU adapters ("register" 4×4, "register16" 16×16,
- * "packed" 16×16 and "packed16x32" 16×32 from vec4 panels, "quad" 16×16 per lane sharing loads across a quad:
- * needs the subgroups feature), "shared" (64×64 workgroup tiles) for GPUs.
+ * "packed" 16×16 and "packed16x32" 16×32 from vec4 panels, "quad" / "quadStrided" 16×16 per lane sharing loads
+ * across a quad, from panels / in place: they need the subgroups feature), "shared" (64×64 workgroup tiles) for
+ * GPUs.
  */
 export const MATMUL_VARIANTS = {
   register: { name: "register", dispatch: dispatchMatmulRegister },
@@ -112,25 +129,30 @@ export const MATMUL_VARIANTS = {
   packed: { name: "packed", dispatch: packedDispatch("matmul/matmul_packed_16x16", 16, 16) },
   packed16x32: { name: "packed16x32", dispatch: packedDispatch("matmul/matmul_packed_16x32", 16, 32) },
   quad: { name: "quad", dispatch: packedDispatch("matmul_quad/matmul_quad_16x16", 32, 32, 4) },
+  quadStrided: { name: "quadStrided", dispatch: dispatchMatmulQuadStrided },
   shared: { name: "shared", dispatch: dispatchMatmulShared },
 } as const satisfies Record<string, MatmulVariant>;
 const MATMUL_CANDIDATES: readonly MatmulVariant[] = Object.values(MATMUL_VARIANTS);
+function isQuad(v: MatmulVariant): boolean {
+  return v === MATMUL_VARIANTS.quad || v === MATMUL_VARIANTS.quadStrided;
+}
 /** Without the subgroups feature matmul_quad.wgsl does not compile: the quad kernel is no candidate there. */
-const WITHOUT_QUAD: readonly MatmulVariant[] = MATMUL_CANDIDATES.filter((v) => v !== MATMUL_VARIANTS.quad);
+const WITHOUT_QUAD: readonly MatmulVariant[] = MATMUL_CANDIDATES.filter((v) => !isQuad(v));
 
 /**
  * The CPU adapters' guess before measuring (bench/matmul.ts and the bench's autotune on SwiftShader): with the
- * subgroups feature and at least 32 rows, columns and K, the quad kernel (at 256³ 1.3–1.4× the packed ones; on
- * the mnist-16 attention products [64×32]·[32×64] and [64×64]·[64×32] per image 1.1–1.2× the best other);
- * otherwise, with at least 16 rows and columns, a packed kernel once K ≥ 64 (the packs pay for themselves there:
- * [16×64]·[64×64] measured faster packed than with either strided kernel; 16×32 blocks once N ≥ 128, measured
- * 1.0–1.1× the 16×16 ones at 256³, where 32×32 blocks gained nothing more), else the strided 16×16 kernel while
- * it still runs 32 invocations or more; otherwise (a matrix-vector product, a tiny product) the 4×4 one, which
- * has 16 times the invocations for the cores and SIMD lanes.
+ * subgroups feature and at least 32 rows and columns, a quad kernel: from packs once K ≥ 128 (at 256³ 1.2–1.5×
+ * the packed kernels), else in place (on the mnist-16 attention products, K = 32 and 64, 1.2–1.3× the packed quad
+ * kernel, whose packs cost more there than they save); otherwise, with at least 16 rows and columns, a packed
+ * kernel once K ≥ 64 (the packs pay for themselves there: [16×64]·[64×64] measured faster packed than with either
+ * strided kernel; 16×32 blocks once N ≥ 128, measured 1.0–1.1× the 16×16 ones at 256³, where 32×32 blocks gained
+ * nothing more), else the strided 16×16 kernel while it still runs 32 invocations or more; otherwise (a
+ * matrix-vector product, a tiny product) the 4×4 one, which has 16 times the invocations for the cores and SIMD
+ * lanes.
  */
 function softwareHeuristic(M: number, N: number, K: number, batch: number, quad: boolean): MatmulVariant {
   if (M < 16 || N < 16) return MATMUL_VARIANTS.register;
-  if (quad && M >= 32 && N >= 32 && K >= 32) return MATMUL_VARIANTS.quad;
+  if (quad && M >= 32 && N >= 32) return K >= 128 ? MATMUL_VARIANTS.quad : MATMUL_VARIANTS.quadStrided;
   if (K >= 64) return N >= 128 ? MATMUL_VARIANTS.packed16x32 : MATMUL_VARIANTS.packed;
   return batch * Math.ceil(M / 16) * Math.ceil(N / 16) >= 32 ? MATMUL_VARIANTS.register16 : MATMUL_VARIANTS.register;
 }
@@ -155,7 +177,7 @@ export function dispatchMatmul(A: Tensor, a: Operand, B: Tensor, b: Operand, C: 
     heuristic: engine.adapter.isSoftware ? softwareHeuristic(a.rows, b.cols, a.cols, batch, quad) : MATMUL_VARIANTS.shared,
     // Workgroup barriers cost more than they save on a CPU adapter (shaders/gemm.wgsl): not worth timing there.
     // The quad kernel relies on SwiftShader's layout of subgroups (shaders/matmul_quad.wgsl): timed only there.
-    untimed: (v) => (engine.adapter.isSoftware ? v === MATMUL_VARIANTS.shared : v === MATMUL_VARIANTS.quad),
+    untimed: (v) => (engine.adapter.isSoftware ? v === MATMUL_VARIANTS.shared : isQuad(v)),
     trial: (v) => {
       const ta = engine.randn([operandExtent(a, batch)], { seed: 1 });
       const tb = engine.randn([operandExtent(b, batch)], { seed: 2 });
