@@ -121,6 +121,45 @@ function convGeneral(name, tileH, tileW, blocks) {
 }
 
 /**
+ * The 3×3 tiles' taps (reversed when flipped), the input and weight offsets of the first channel, the
+ * accumulators, and the head of the loop over the input channels.
+ */
+function channelLoopHead(accumulators) {
+  const L = [];
+  for (let t = 0; t < 9; t++) L.push(t === 4 ? "  let tap4 = 4u;" : `  let tap${t} = select(${t}u, ${8 - t}u, tp.flipTaps == 1u);`);
+  L.push(
+    "  var xAt = (n * tp.inChannels + c0) * plane;",
+    "  var wAt = c0 * tp.weightInStride;",
+    `  var acc: array<vec4<f32>, ${accumulators}>;`,
+    "  for (var c = c0; c < cEnd; c++) {",
+  );
+  return L;
+}
+
+/**
+ * The 3×3 tiles' FMAs for input row r of the window (x{r}_{q}, with weights w{ky}{kx}_{b}): row r feeds output
+ * rows t = r − ky. Independent accumulators side by side (measured faster than one FMA chain per output, and than
+ * separate variables instead of the array).
+ */
+function rowFmas(r, tileH, tileW, blocks) {
+  const L = [];
+  for (let t = Math.max(0, r - 2); t <= Math.min(tileH - 1, r); t++) {
+    const ky = r - t;
+    for (let kx = 0; kx < 3; kx++) {
+      const fmas = [];
+      for (let j = 0; j < tileW; j++) {
+        for (let b = 0; b < blocks; b++) {
+          const a = (t * tileW + j) * blocks + b;
+          fmas.push(`acc[${a}] = fma(x${r}_${j + kx}, w${ky}${kx}_${b}, acc[${a}]);`);
+        }
+      }
+      for (let i = 0; i < fmas.length; i += 4) L.push(`    ${fmas.slice(i, i + 4).join(" ")}`);
+    }
+  }
+  return L;
+}
+
+/**
  * 3×3, stride 1: per input channel, loads the 9·blocks weight vec4s and the (tileH+2)×(tileW+2) input window
  * once; input row r feeds output rows t = r − ky for ky = 0..2.
  */
@@ -151,13 +190,7 @@ function conv3x3(name, tileH, tileW, blocks) {
     const o = (k) => `min(${plus(`ob${b} * 4u`, k)}, lastOut)`;
     L.push(`  let wOut${b} = vec4<u32>(${o(0)}, ${o(1)}, ${o(2)}, ${o(3)}) * tp.weightOutStride;`);
   }
-  for (let t = 0; t < 9; t++) L.push(t === 4 ? "  let tap4 = 4u;" : `  let tap${t} = select(${t}u, ${8 - t}u, tp.flipTaps == 1u);`);
-  L.push(
-    "  var xAt = (n * tp.inChannels + c0) * plane;",
-    "  var wAt = c0 * tp.weightInStride;",
-    `  var acc: array<vec4<f32>, ${tileH * tileW * blocks}>;`,
-    "  for (var c = c0; c < cEnd; c++) {",
-  );
+  L.push(...channelLoopHead(tileH * tileW * blocks));
   for (let ky = 0; ky < 3; ky++) {
     for (let kx = 0; kx < 3; kx++) {
       const row = ky * 3 + kx;
@@ -175,24 +208,24 @@ function conv3x3(name, tileH, tileW, blocks) {
     for (let q = 0; q < tileW + 2; q++) {
       L.push(`    let x${r}_${q} = vec4<f32>(select(0.0, x[at${r} + col${q}.index], row${r}.inside && col${q}.inside));`);
     }
-    // Input row r feeds output rows t = r − ky. Independent accumulators side by side (measured faster than
-    // one FMA chain per output, and than separate variables instead of the array).
-    for (let t = Math.max(0, r - 2); t <= Math.min(tileH - 1, r); t++) {
-      const ky = r - t;
-      for (let kx = 0; kx < 3; kx++) {
-        const fmas = [];
-        for (let j = 0; j < tileW; j++) {
-          for (let b = 0; b < blocks; b++) {
-            const a = (t * tileW + j) * blocks + b;
-            fmas.push(`acc[${a}] = fma(x${r}_${j + kx}, w${ky}${kx}_${b}, acc[${a}]);`);
-          }
-        }
-        for (let i = 0; i < fmas.length; i += 4) L.push(`    ${fmas.slice(i, i + 4).join(" ")}`);
-      }
-    }
+    L.push(...rowFmas(r, tileH, tileW, blocks));
   }
   L.push("    wAt += tp.weightInStride;", "    xAt += plane;", "  }", ...storeTile(tileH, tileW, blocks), "}");
   return L.join("\n");
+}
+
+/** The split's range of output segments (tileRows × cols pixels) and the position (n, oy0, ox0) of its first. */
+function segmentRange(tileRows, cols) {
+  return [
+    `  let segmentsPerRow = gp.outWidth / ${cols}u;`,
+    `  let rowBlocks = gp.outHeight / ${tileRows}u;`,
+    "  let segments = gp.batch * rowBlocks * segmentsPerRow;",
+    "  let first = split * segments / gp.splits;",
+    "  let end = (split + 1u) * segments / gp.splits;",
+    `  var ox0 = first % segmentsPerRow * ${cols}u;`,
+    `  var oy0 = first / segmentsPerRow % rowBlocks * ${tileRows}u;`,
+    "  var n = first / (segmentsPerRow * rowBlocks);",
+  ];
 }
 
 /**
@@ -221,14 +254,7 @@ function gradHead(channels, tileRows, oBlocks, jobLines, cols = 4) {
   L.push(`  let c0 = job % channelBlocks * ${channels}u;`, "  let lastC = gp.inChannels - 1u;");
   for (let i = 0; i < channels; i++) L.push(`  let ch${i} = min(${plus("c0", i)}, lastC);`);
   L.push(
-    `  let segmentsPerRow = gp.outWidth / ${cols}u;`,
-    `  let rowBlocks = gp.outHeight / ${tileRows}u;`,
-    "  let segments = gp.batch * rowBlocks * segmentsPerRow;",
-    "  let first = split * segments / gp.splits;",
-    "  let end = (split + 1u) * segments / gp.splits;",
-    `  var ox0 = first % segmentsPerRow * ${cols}u;`,
-    `  var oy0 = first / segmentsPerRow % rowBlocks * ${tileRows}u;`,
-    "  var n = first / (segmentsPerRow * rowBlocks);",
+    ...segmentRange(tileRows, cols),
   );
   for (let b = 0; b < oBlocks; b++) L.push(`  var biasSum${b} = vec4<f32>(0.0);`);
   return L;
@@ -438,14 +464,7 @@ function conv3x3Quad(name, tileH, tileW) {
   L.push("  let lastOut = tp.outChannels - 1u;", "  let obOwn = min(ob + tileSel, blockCount - 1u);");
   const o = (k) => `min(${plus("obOwn * 4u", k)}, lastOut)`;
   L.push(`  let wOut = vec4<u32>(${o(0)}, ${o(1)}, ${o(2)}, ${o(3)}) * tp.weightOutStride;`);
-  for (let t = 0; t < 9; t++) L.push(t === 4 ? "  let tap4 = 4u;" : `  let tap${t} = select(${t}u, ${8 - t}u, tp.flipTaps == 1u);`);
-  L.push(
-    "  let upper = groupSel == 0u;",
-    "  var xAt = (n * tp.inChannels + c0) * plane;",
-    "  var wAt = c0 * tp.weightInStride;",
-    `  var acc: array<vec4<f32>, ${tileH * tileW * blocks}>;`,
-    "  for (var c = c0; c < cEnd; c++) {",
-  );
+  L.push("  let upper = groupSel == 0u;", ...channelLoopHead(tileH * tileW * blocks));
   for (let ky = 0; ky < 3; ky++) {
     for (let kx = 0; kx < 3; kx++) {
       const at = `a${ky}${kx}`;
@@ -474,19 +493,7 @@ function conv3x3Quad(name, tileH, tileW) {
     for (let q = 0; q < tileW + 2; q++) {
       L.push(`    let x${r}_${q} = vec4<f32>(select(${lowerValue}_${q}, ${upperValue}_${q}, upper));`);
     }
-    for (let t = Math.max(0, r - 2); t <= Math.min(tileH - 1, r); t++) {
-      const ky = r - t;
-      for (let kx = 0; kx < 3; kx++) {
-        const fmas = [];
-        for (let j = 0; j < tileW; j++) {
-          for (let b = 0; b < blocks; b++) {
-            const a = (t * tileW + j) * blocks + b;
-            fmas.push(`acc[${a}] = fma(x${r}_${j + kx}, w${ky}${kx}_${b}, acc[${a}]);`);
-          }
-        }
-        for (let k = 0; k < fmas.length; k += 4) L.push(`    ${fmas.slice(k, k + 4).join(" ")}`);
-      }
-    }
+    L.push(...rowFmas(r, tileH, tileW, blocks));
   }
   L.push(
     "    wAt += tp.weightInStride;",
@@ -550,14 +557,7 @@ function weightGrad3x3Quad(name) {
   L.push(
     "  let own0 = min(c0 + oSel * 2u, lastC);",
     "  let own1 = min(c0 + oSel * 2u + 1u, lastC);",
-    `  let segmentsPerRow = gp.outWidth / ${cols}u;`,
-    `  let rowBlocks = gp.outHeight / ${tileRows}u;`,
-    "  let segments = gp.batch * rowBlocks * segmentsPerRow;",
-    "  let first = split * segments / gp.splits;",
-    "  let end = (split + 1u) * segments / gp.splits;",
-    `  var ox0 = first % segmentsPerRow * ${cols}u;`,
-    `  var oy0 = first / segmentsPerRow % rowBlocks * ${tileRows}u;`,
-    "  var n = first / (segmentsPerRow * rowBlocks);",
+    ...segmentRange(tileRows, cols),
     "  var biasSum0 = vec4<f32>(0.0);",
     "  var biasSum1 = vec4<f32>(0.0);",
     "  let width = gp.sourceWidth;",
@@ -608,13 +608,7 @@ function weightGrad3x3Quad(name) {
     }
   }
   L.push(
-    `    ox0 += ${cols}u;`,
-    "    let rowDone = ox0 == gp.outWidth;",
-    "    ox0 = select(ox0, 0u, rowDone);",
-    `    oy0 = select(oy0, oy0 + ${tileRows}u, rowDone);`,
-    "    let imageDone = oy0 == gp.outHeight;",
-    "    oy0 = select(oy0, 0u, imageDone);",
-    "    n = select(n, n + 1u, imageDone);",
+    ...gradAdvance(tileRows, cols),
     "  }",
     "  // Quads past the last, and lanes whose groups were clamped, store nothing.",
     "  if (quadJob >= quads || cRaw >= channelBlocks || oRaw >= outBlocks) { return; }",

@@ -38,7 +38,9 @@
 // the tiled kernels number their jobs tiles first, then output-channel groups: a 4×4 map at batch 1 (one tile)
 // fills the lanes with channel groups (with the groups on a grid axis of their own, 3 of 4 lanes idled: 2–2.5×
 // slower). Its few invocations then fit one workgroup, one CPU thread: splitting the sum over input channels
-// into partial sums makes more of them.
+// into partial sums makes more of them. Where the device has subgroups, conv2d_quad.wgsl's forms of the 4×8 tile
+// and the wide weight gradient let the 4 lanes of a quad share their loads (a quad swap is a register shuffle
+// there): half the reads, and the software adapters' choice.
 
 // Tiled convolutions. The input they read is x [N, C, sourceHeight, sourceWidth] seen through a virtual zero
 // padding (top rows above, left columns to the left, more below and right) and dilation: virtual coordinate

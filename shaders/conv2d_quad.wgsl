@@ -93,6 +93,7 @@ fn conv3x3_quad_4x8(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
   let lastOut = tp.outChannels - 1u;
   let obOwn = min(ob + tileSel, blockCount - 1u);
   let wOut = vec4<u32>(min(obOwn * 4u, lastOut), min(obOwn * 4u + 1u, lastOut), min(obOwn * 4u + 2u, lastOut), min(obOwn * 4u + 3u, lastOut)) * tp.weightOutStride;
+  let upper = groupSel == 0u;
   let tap0 = select(0u, 8u, tp.flipTaps == 1u);
   let tap1 = select(1u, 7u, tp.flipTaps == 1u);
   let tap2 = select(2u, 6u, tp.flipTaps == 1u);
@@ -102,7 +103,6 @@ fn conv3x3_quad_4x8(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
   let tap6 = select(6u, 2u, tp.flipTaps == 1u);
   let tap7 = select(7u, 1u, tp.flipTaps == 1u);
   let tap8 = select(8u, 0u, tp.flipTaps == 1u);
-  let upper = groupSel == 0u;
   var xAt = (n * tp.inChannels + c0) * plane;
   var wAt = c0 * tp.weightInStride;
   var acc: array<vec4<f32>, 64>;
