@@ -45,12 +45,13 @@ function tileOrigin(tileH, tileW, blocks) {
   return lines;
 }
 
-function storeTile(tileH, tileW, blocks) {
+/** Stores of the tile's accumulators; `channel(b)` is the first output channel of accumulator block b. */
+function storeTile(tileH, tileW, blocks, channel = (b) => `${b ? `(ob + ${b}u)` : "ob"} * 4u`) {
   const lines = [];
   for (let t = 0; t < tileH; t++) {
     for (let j = 0; j < tileW; j++) {
       for (let b = 0; b < blocks; b++) {
-        lines.push(`  store_pixel(image, ${plus("oy0", t)}, ${plus("ox0", j)}, ${b ? `(ob + ${b}u)` : "ob"} * 4u, acc[${(t * tileW + j) * blocks + b}]);`);
+        lines.push(`  store_pixel(image, ${plus("oy0", t)}, ${plus("ox0", j)}, ${channel(b)}, acc[${(t * tileW + j) * blocks + b}]);`);
       }
     }
   }
@@ -309,6 +310,42 @@ function gradStores(channels, oBlocks, tapOf, biasCondition) {
   return L;
 }
 
+/** The 9 taps of a 3×3 kernel for gradStores: [WGSL tap index, accumulator tap]. */
+const ALL_TAPS = Array.from({ length: 9 }, (_, t) => [`${t}u`, t]);
+
+/** A segment's input window: the clamped offsets and inside-flags of its rows and columns. */
+function segmentWindow(tileRows, cols) {
+  const L = [];
+  for (let r = 0; r < tileRows + 2; r++) {
+    L.push(`    let row${r} = source_index(${plus("oy0", r)}, gp.top, 1u, gp.sourceHeight);`);
+    L.push(`    let rowAt${r} = row${r}.index * width;`);
+  }
+  for (let q = 0; q < cols + 2; q++) L.push(`    let col${q} = source_index(${plus("ox0", q)}, gp.left, 1u, gp.sourceWidth);`);
+  return L;
+}
+
+/**
+ * The 3×3 weight gradient's FMAs for input channel i of a segment: acc[(i·9 + tap)·oBlocks + b] += Σ over the
+ * segment's pixels of x{i}_{r}_{q} (as `value` gives it) × gv{t}{j}_{b}. One FMA chain per accumulator and
+ * segment, then one add into it.
+ */
+function channelGradFmas(i, tileRows, oBlocks, cols, value = (v) => v) {
+  const L = [];
+  for (let ky = 0; ky < 3; ky++) {
+    for (let kx = 0; kx < 3; kx++) {
+      for (let b = 0; b < oBlocks; b++) {
+        const a = (i * 9 + ky * 3 + kx) * oBlocks + b;
+        const terms = [];
+        for (let t = 0; t < tileRows; t++) for (let j = 0; j < cols; j++) terms.push([value(`x${i}_${t + ky}_${j + kx}`), `gv${t}${j}_${b}`]);
+        let expr = `${terms[0][0]} * ${terms[0][1]}`;
+        for (const [xv, gv] of terms.slice(1)) expr = `fma(${xv}, ${gv}, ${expr})`;
+        L.push(`    acc[${a}] += ${expr};`);
+      }
+    }
+  }
+  return L;
+}
+
 /**
  * Weight gradient for 3×3, stride 1: 4·oBlocks output × `channels` input channels × all 9 taps. Each loop
  * step takes a segment of tileRows × 4 output pixels: its gradOut values, and per input channel the
@@ -342,11 +379,7 @@ function weightGrad3x3(name, channels, tileRows, oBlocks, cols = 4) {
     "  for (var segment = first; segment < end; segment++) {",
     ...gradLoads(tileRows, oBlocks, cols),
   ];
-  for (let r = 0; r < tileRows + 2; r++) {
-    L.push(`    let row${r} = source_index(${plus("oy0", r)}, gp.top, 1u, gp.sourceHeight);`);
-    L.push(`    let rowAt${r} = row${r}.index * width;`);
-  }
-  for (let q = 0; q < cols + 2; q++) L.push(`    let col${q} = source_index(${plus("ox0", q)}, gp.left, 1u, gp.sourceWidth);`);
+  L.push(...segmentWindow(tileRows, cols));
   for (let i = 0; i < channels; i++) {
     L.push(`    let at${i} = (n * gp.inChannels + ch${i}) * plane;`);
     for (let r = 0; r < tileRows + 2; r++) {
@@ -354,22 +387,9 @@ function weightGrad3x3(name, channels, tileRows, oBlocks, cols = 4) {
         L.push(`    let x${i}_${r}_${q} = vec4<f32>(select(0.0, x[at${i} + rowAt${r} + col${q}.index], row${r}.inside && col${q}.inside));`);
       }
     }
-    for (let ky = 0; ky < 3; ky++) {
-      for (let kx = 0; kx < 3; kx++) {
-        for (let b = 0; b < oBlocks; b++) {
-          const a = (i * 9 + ky * 3 + kx) * oBlocks + b;
-          const terms = [];
-          for (let t = 0; t < tileRows; t++) for (let j = 0; j < cols; j++) terms.push([`x${i}_${t + ky}_${j + kx}`, `gv${t}${j}_${b}`]);
-          // One FMA chain per accumulator and segment, then one add into it.
-          let expr = `${terms[0][0]} * ${terms[0][1]}`;
-          for (const [xv, gv] of terms.slice(1)) expr = `fma(${xv}, ${gv}, ${expr})`;
-          L.push(`    acc[${a}] += ${expr};`);
-        }
-      }
-    }
+    L.push(...channelGradFmas(i, tileRows, oBlocks, cols));
   }
-  const taps = Array.from({ length: 9 }, (_, t) => [`${t}u`, t]);
-  L.push(...gradAdvance(tileRows, cols), "  }", ...gradStores(channels, oBlocks, taps, "c0 == 0u"), "}");
+  L.push(...gradAdvance(tileRows, cols), "  }", ...gradStores(channels, oBlocks, ALL_TAPS, "c0 == 0u"), "}");
   return L.join("\n");
 }
 
@@ -502,15 +522,9 @@ function conv3x3Quad(name, tileH, tileW) {
     "  if (quadJob >= quads || tileRaw >= tiles || groupRaw >= channelGroups) { return; }",
     "  let slot0 = (ob + tileSel) * 4u;",
     "  let slot1 = (ob + 1u - tileSel) * 4u;",
+    ...storeTile(tileH, tileW, blocks, (b) => `slot${b}`),
+    "}",
   );
-  for (let t = 0; t < tileH; t++) {
-    for (let j = 0; j < tileW; j++) {
-      for (let b = 0; b < blocks; b++) {
-        L.push(`  store_pixel(image, ${plus("oy0", t)}, ${plus("ox0", j)}, slot${b}, acc[${(t * tileW + j) * blocks + b}]);`);
-      }
-    }
-  }
-  L.push("}");
   return L.join("\n");
 }
 
@@ -578,11 +592,7 @@ function weightGrad3x3Quad(name) {
     }
   }
   L.push(`    biasSum0 += ${sums[0].join(" + ")};`, `    biasSum1 += ${sums[1].join(" + ")};`);
-  for (let r = 0; r < tileRows + 2; r++) {
-    L.push(`    let row${r} = source_index(${plus("oy0", r)}, gp.top, 1u, gp.sourceHeight);`);
-    L.push(`    let rowAt${r} = row${r}.index * width;`);
-  }
-  for (let q = 0; q < cols + 2; q++) L.push(`    let col${q} = source_index(${plus("ox0", q)}, gp.left, 1u, gp.sourceWidth);`);
+  L.push(...segmentWindow(tileRows, cols));
   for (let i = 0; i < 2; i++) {
     L.push(`    let at${i} = (n * gp.inChannels + own${i}) * plane;`);
     for (let r = 0; r < tileRows + 2; r++) {
@@ -592,21 +602,8 @@ function weightGrad3x3Quad(name) {
       }
     }
   }
-  for (let i = 0; i < channels; i++) {
-    for (let ky = 0; ky < 3; ky++) {
-      for (let kx = 0; kx < 3; kx++) {
-        for (let b = 0; b < oBlocks; b++) {
-          const a = (i * 9 + ky * 3 + kx) * oBlocks + b;
-          const terms = [];
-          for (let t = 0; t < tileRows; t++) for (let j = 0; j < cols; j++) terms.push([`x${i}_${t + ky}_${j + kx}`, `gv${t}${j}_${b}`]);
-          // One FMA chain per accumulator and segment, then one add into it (as weight_grad_3x3).
-          let expr = `vec4<f32>(${terms[0][0]}) * ${terms[0][1]}`;
-          for (const [xv, gv] of terms.slice(1)) expr = `fma(vec4<f32>(${xv}), ${gv}, ${expr})`;
-          L.push(`    acc[${a}] += ${expr};`);
-        }
-      }
-    }
-  }
+  // The input values are scalars here (a quad swap moves one float each): splat them as they are used.
+  for (let i = 0; i < channels; i++) L.push(...channelGradFmas(i, tileRows, oBlocks, cols, (v) => `vec4<f32>(${v})`));
   L.push(
     ...gradAdvance(tileRows, cols),
     "  }",
@@ -616,13 +613,9 @@ function weightGrad3x3Quad(name) {
     "  let ch1 = own1;",
     "  let ch2 = min(c0 + (1u - oSel) * 2u, lastC);",
     "  let ch3 = min(c0 + (1u - oSel) * 2u + 1u, lastC);",
+    ...gradStores(channels, oBlocks, ALL_TAPS, "c0 == 0u"),
+    "}",
   );
-  for (let i = 0; i < channels; i++) {
-    for (let t = 0; t < 9; t++) {
-      for (let b = 0; b < oBlocks; b++) L.push(`  store_weight_grad(split, os${b}, ch${i}, ${t}u, acc[${(i * 9 + t) * oBlocks + b}]);`);
-    }
-  }
-  L.push("  if (c0 == 0u) {", "    store_bias_grad(split, os0, biasSum0);", "    store_bias_grad(split, os1, biasSum1);", "  }", "}");
   return L.join("\n");
 }
 

@@ -70,11 +70,39 @@ function strided() {
   return lines.join("\n");
 }
 
+/**
+ * The FMAs of one k for a block: acc[r·TN/4 + j] += (row r of A: component r & 3 of the vec4 a[r >> 2], splat) ×
+ * (the vec4 b[j] of 4 columns of B), for TM rows and b.length column vectors.
+ */
+function blockFmas(a, b, TM) {
+  const lines = [];
+  for (let r = 0; r < TM; r++) {
+    const av = `vec4<f32>(${a[r >> 2]}.${XYZW[r & 3]})`;
+    const row = [];
+    for (let j = 0; j < b.length; j++) row.push(`acc[${r * b.length + j}] = fma(${av}, ${b[j]}, acc[${r * b.length + j}]);`);
+    lines.push(`    ${row.join(" ")}`);
+  }
+  return lines;
+}
+
+/**
+ * A quad lane's k step once it has read its own vectors a(0 .. TM/8 − 1) of A and b(0 .. TN/8 − 1) of B: it gets
+ * the other halves from its partners as a(TM/8 ..) (quadSwapX) and b(TN/8 ..) (quadSwapY), then the block's FMAs.
+ */
+function quadShared(a, b, TM, TN) {
+  const AM = TM / 8;
+  const BN = TN / 8;
+  const lines = [];
+  for (let j = 0; j < AM; j++) lines.push(`    let ${a(AM + j)} = quadSwapX(${a(j)});`);
+  for (let j = 0; j < BN; j++) lines.push(`    let ${b(BN + j)} = quadSwapY(${b(j)});`);
+  const all = (name, count) => Array.from({ length: count }, (_, j) => name(j));
+  return [...lines, ...blockFmas(all(a, 2 * AM), all(b, 2 * BN), TM)];
+}
+
 /** matmul_packed_{TM}x{TN}: A and B as vec4 panels (matmul_pack), UNROLL k per loop iteration. */
 function packed(TM, TN) {
   const BM = TM / 4;
   const BN = TN / 4;
-  const accP = (r, j) => `acc[${r * BN + j}]`;
   const lines = [
     "@compute @workgroup_size(WG)",
     `fn matmul_packed_${TM}x${TN}(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {`,
@@ -92,12 +120,8 @@ function packed(TM, TN) {
     const at = (base, stride, j) => [base, u ? `${u}u * ${stride}` : "", j ? `${j}u` : ""].filter(Boolean).join(" + ");
     for (let j = 0; j < BN; j++) lines.push(`    let b${u}_${j} = packedB[${at("bAt", "blocksN", j)}];`);
     for (let j = 0; j < BM; j++) lines.push(`    let a${u}_${j} = packedA[${at("aAt", "blocksM", j)}];`);
-    for (let r = 0; r < TM; r++) {
-      const a = `vec4<f32>(a${u}_${r >> 2}.${XYZW[r & 3]})`;
-      const row = [];
-      for (let j = 0; j < BN; j++) row.push(`${accP(r, j)} = fma(${a}, b${u}_${j}, ${accP(r, j)});`);
-      lines.push(`    ${row.join(" ")}`);
-    }
+    const names = (prefix, count) => Array.from({ length: count }, (_, j) => `${prefix}${u}_${j}`);
+    lines.push(...blockFmas(names("a", BM), names("b", BN), TM));
   }
   lines.push(`    aAt += ${UNROLL}u * blocksM;`, `    bAt += ${UNROLL}u * blocksN;`, "  }", ...storeTile(TM, TN), "}");
   return lines.join("\n");
@@ -156,7 +180,6 @@ function quadStores(TM, TN) {
 function quad(TM, TN) {
   const AM = TM / 8;
   const BN = TN / 8;
-  const accQ = (r, j) => `acc[${(r * TN) / 4 + j}]`;
   const lines = [
     "@compute @workgroup_size(WG)",
     `fn matmul_quad_${TM}x${TN}(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(subgroup_invocation_id) lane_id: u32) {`,
@@ -170,33 +193,21 @@ function quad(TM, TN) {
   ];
   for (let u = 0; u < UNROLL; u++) {
     const at = (base, stride, j) => [base, u ? `${u}u * ${stride}` : "", j ? `${j}u` : ""].filter(Boolean).join(" + ");
-    const a = [];
-    const bv = [];
-    for (let j = 0; j < AM; j++) lines.push(`    let a${u}_${j} = packedA[${at("aAt", "blocksM", j)}];`), a.push(`a${u}_${j}`);
-    for (let j = 0; j < BN; j++) lines.push(`    let b${u}_${j} = packedB[${at("bAt", "blocksN", j)}];`), bv.push(`b${u}_${j}`);
-    for (let j = 0; j < AM; j++) lines.push(`    let a${u}_${AM + j} = quadSwapX(a${u}_${j});`), a.push(`a${u}_${AM + j}`);
-    for (let j = 0; j < BN; j++) lines.push(`    let b${u}_${BN + j} = quadSwapY(b${u}_${j});`), bv.push(`b${u}_${BN + j}`);
-    for (let r = 0; r < TM; r++) {
-      const av = `vec4<f32>(${a[r >> 2]}.${XYZW[r & 3]})`;
-      const row = [];
-      for (let j = 0; j < TN / 4; j++) row.push(`${accQ(r, j)} = fma(${av}, ${bv[j]}, ${accQ(r, j)});`);
-      lines.push(`    ${row.join(" ")}`);
-    }
+    for (let j = 0; j < AM; j++) lines.push(`    let a${u}_${j} = packedA[${at("aAt", "blocksM", j)}];`);
+    for (let j = 0; j < BN; j++) lines.push(`    let b${u}_${j} = packedB[${at("bAt", "blocksN", j)}];`);
+    lines.push(...quadShared((j) => `a${u}_${j}`, (j) => `b${u}_${j}`, TM, TN));
   }
-  lines.push(`    aAt += ${UNROLL}u * blocksM;`, `    bAt += ${UNROLL}u * blocksN;`, "  }", ...quadStores(TM, TN));
-  lines.push("}");
+  lines.push(`    aAt += ${UNROLL}u * blocksM;`, `    bAt += ${UNROLL}u * blocksN;`, "  }", ...quadStores(TM, TN), "}");
   return lines.join("\n");
 }
 
 /**
- * matmul_quad_strided_{TM}x{TN}: the quad kernel reading A and B in place through their strides (no packs),
- * UNROLL_STRIDED k per loop iteration with a remainder loop. Edge lanes clamp rows / columns (their extra results
- * are not stored).
+ * matmul_quad_strided_{TM}x{TN}: the quad kernel reading A and B in place through their strides (no packs), one k
+ * per loop iteration. Edge lanes clamp rows / columns (their extra results are not stored).
  */
 function quadStrided(TM, TN) {
   const AM = TM / 8;
   const BN = TN / 8;
-  const accQ = (r, j) => `acc[${(r * TN) / 4 + j}]`;
   const lines = [
     "@compute @workgroup_size(WG)",
     `fn matmul_quad_strided_${TM}x${TN}(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(subgroup_invocation_id) lane_id: u32) {`,
@@ -207,25 +218,13 @@ function quadStrided(TM, TN) {
   for (let r = 0; r < TM / 2; r++) lines.push(`  let a${r} = aBase + min(row0 + qr * ${TM}u + qc * ${TM / 2}u + ${r}u, p.M - 1u) * p.aStrides.y;`);
   for (let c = 0; c < TN / 2; c++) lines.push(`  let b${c} = bBase + min(col0 + qc * ${TN}u + qr * ${TN / 2}u + ${c}u, p.N - 1u) * p.bStrides.z;`);
   lines.push(`  var acc: array<vec4<f32>, ${(TM * TN) / 4}>;`, "  for (var k = 0u; k < p.K; k++) {", "    let ak = k * p.aStrides.z;", "    let bk = k * p.bStrides.y;");
-  const a = [];
-  const bv = [];
   for (let j = 0; j < AM; j++) {
     lines.push(`    let av${j} = vec4<f32>(${[0, 1, 2, 3].map((i) => `A[a${4 * j + i} + ak]`).join(", ")});`);
-    a.push(`av${j}`);
   }
   for (let j = 0; j < BN; j++) {
     lines.push(`    let bv${j} = vec4<f32>(${[0, 1, 2, 3].map((i) => `B[b${4 * j + i} + bk]`).join(", ")});`);
-    bv.push(`bv${j}`);
   }
-  for (let j = 0; j < AM; j++) lines.push(`    let av${AM + j} = quadSwapX(av${j});`), a.push(`av${AM + j}`);
-  for (let j = 0; j < BN; j++) lines.push(`    let bv${BN + j} = quadSwapY(bv${j});`), bv.push(`bv${BN + j}`);
-  for (let r = 0; r < TM; r++) {
-    const av = `vec4<f32>(${a[r >> 2]}.${XYZW[r & 3]})`;
-    const row = [];
-    for (let j = 0; j < TN / 4; j++) row.push(`${accQ(r, j)} = fma(${av}, ${bv[j]}, ${accQ(r, j)});`);
-    lines.push(`    ${row.join(" ")}`);
-  }
-  lines.push("  }", ...quadStores(TM, TN), "}");
+  lines.push(...quadShared((j) => `av${j}`, (j) => `bv${j}`, TM, TN), "  }", ...quadStores(TM, TN), "}");
   return lines.join("\n");
 }
 

@@ -79,6 +79,8 @@ export class KernelRegistry {
   private readonly kernels = new Map<string, KernelInfo>();
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
+  /** missingFeatures' answers by file. */
+  private readonly missing = new Map<string, string[]>();
   /** Validation errors found so far (messages naming the kernel or file), thrown at the next sync point. */
   private readonly errors: string[] = [];
   /** Error scopes not yet resolved. */
@@ -132,9 +134,17 @@ export class KernelRegistry {
       .join("\n");
   }
 
-  /** The device features shaders/FILE.wgsl needs (its `enable` directives) that this device lacks. */
+  /**
+   * The device features shaders/FILE.wgsl needs (its `enable` directives) that this device lacks. Found once per
+   * file: ops ask `supports` each time they choose a kernel.
+   */
   missingFeatures(file: string): string[] {
-    return requiredFeatures(this.sources[file] ?? "").filter((f) => !this.device.features.has(f));
+    let missing = this.missing.get(file);
+    if (!missing) {
+      missing = requiredFeatures(this.sources[file] ?? "").filter((f) => !this.device.features.has(f));
+      this.missing.set(file, missing);
+    }
+    return missing;
   }
 
   private requireFeatures(file: string): void {

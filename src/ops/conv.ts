@@ -203,8 +203,11 @@ function chooseTile(engine: Engine, kernelHeight: number, kernelWidth: number, s
   return engine.kernels.supports("conv2d_quad") ? CONV_TILES.conv3x3Quad : CONV_TILES.conv3x3;
 }
 
-/** A tile's variant name for the tuner: its kernel's entry point ("conv3x3_4x8"). */
-const tileName = (tile: ConvTile): string => tile.kernel.split("/")[1];
+/** A kernel's variant name for the tuner: its entry point ("conv2d/conv3x3_4x8" → "conv3x3_4x8"). */
+const entryPoint = (kernel: string): string => kernel.split("/")[1];
+
+/** Invocations of a quad kernel over a × b jobs: one quad (4 invocations) per 2 × 2 of them. */
+const quadInvocations = (a: number, b: number): number => 4 * Math.ceil(a / 2) * Math.ceil(b / 2);
 
 /**
  * Input channels each split sums at least: a shorter sum does not pay for its partial output, its stores and the
@@ -270,8 +273,8 @@ function tiledConv(
     ? padInput(input, conv.top, conv.left, conv.dilation, (tilesY * tile.height - 1) * stride + kernelHeight, (tilesX * tile.width - 1) * stride + kernelWidth)
     : input;
   const workgroupSize = tuning.workgroupSize ?? 64;
+  const tiles = batch * tilesX * tilesY;
   const channelGroups = Math.ceil(outChannels / tile.channels);
-  const pairs = (n: number) => Math.ceil(n / 2);
   const target = splits === 1 ? out : engine.empty([splits, ...out.shape], "conv2d channel-split partial sums");
   const taps = kernelHeight * kernelWidth;
   // The weight [B, A, kh, kw] (forward: B = O output channels, A = C summed channels) or, flipped, [A, B, kh, kw].
@@ -304,7 +307,7 @@ function tiledConv(
       weightInStride: flip ? outChannels * taps : taps,
       flipTaps: flip ? 1 : 0,
     },
-    grid1d(tile.quad ? 4 * pairs(batch * tilesX * tilesY) * pairs(channelGroups) * splits : batch * tilesX * tilesY * channelGroups * splits, workgroupSize),
+    grid1d((tile.quad ? quadInvocations(tiles, channelGroups) : tiles * channelGroups) * splits, workgroupSize),
     workgroupSize === 64 ? undefined : { WG: workgroupSize },
   );
   if (splits > 1) {
@@ -333,7 +336,7 @@ export function conv2dWeightGradient(x: Tensor, gradOut: Tensor, g: ConvGeometry
 /** The weight-gradient problem the tuner decides (family "conv2d.weightGrad"). */
 function weightGradProblem(engine: Engine, g: ConvGeometry, withBias: boolean): TuneProblem<WeightGradVariant> {
   const is3x3 = g.kernelHeight === 3 && g.kernelWidth === 3 && g.stride === 1;
-  const tiled = (k: WeightGradKernel) => ({ name: k.kernel.split("/")[1], kernel: k });
+  const tiled = (k: WeightGradKernel) => ({ name: entryPoint(k.kernel), kernel: k });
   const quad = engine.kernels.supports("conv2d_quad");
   const candidates: WeightGradVariant[] = [
     ...(is3x3 ? [tiled(WEIGHT_GRAD_KERNELS.conv3x3Wide), tiled(WEIGHT_GRAD_KERNELS.conv3x3)] : []),
@@ -429,7 +432,7 @@ function tiledWeightGradient(x: Tensor, gradOut: Tensor, g: ConvGeometry, withBi
       splits,
       hasBias: withBias ? 1 : 0,
     },
-    grid1d(choice.quad ? 4 * Math.ceil(outBlocks / 2) * Math.ceil(inBlocks / 2) * splits : jobs * splits, workgroupSize),
+    grid1d((choice.quad ? quadInvocations(outBlocks, inBlocks) : jobs) * splits, workgroupSize),
     workgroupSize === 64 ? undefined : { WG: workgroupSize },
   );
   if (splits > 1) {
@@ -473,14 +476,14 @@ function tiledProblem(engine: Engine, pass: "forward" | "inputGrad", g: ConvGeom
   const quad = engine.kernels.supports("conv2d_quad");
   for (const tile of Object.values(CONV_TILES) as ConvTile[]) {
     if ((tile.only3x3 && !is3x3) || (tile.quad && !quad)) continue;
-    const name = tileName(tile);
+    const name = entryPoint(tile.kernel);
     const splits = defaultChannelSplits(dims, tile, engine.adapter.isSoftware);
     candidates.push({ name, tiled: { tile, splits } });
     if (splits > 1) candidates.push({ name: `${name}.s1`, tiled: { tile, splits: 1 } });
   }
   candidates.push({ name: "shared", tiled: null });
   const heuristicName = engine.adapter.isSoftware
-    ? tileName(chooseTile(engine, g.kernelHeight, g.kernelWidth, stride, dims.outWidth))
+    ? entryPoint(chooseTile(engine, g.kernelHeight, g.kernelWidth, stride, dims.outWidth).kernel)
     : "shared";
   return {
     family: forward ? "conv2d.forward" : "conv2d.inputGrad",
