@@ -155,7 +155,20 @@ describe("conv2d tuner variants through the op", () => {
   const strided: ConvCase = { name: "N2 C3→O5 7×6, 3×3 stride 2 pad (0,1,0,1)", x: [2, 3, 7, 6], kernel: [5, 3, 3], stride: 2, padding: [0, 1, 0, 1] };
   // Default split 2 here (one 4×4 tile, one channel group): ".s1" is a candidate.
   const splitByDefault: ConvCase = { name: "N1 C64→O8 4×4, 3×3 pad 1", x: [1, 64, 4, 4], kernel: [8, 3, 3], padding: 1, maxGradCoords: 24 };
+  // 1×1 convolutions as matrix products (the "matmul" variant of each family): batch 3 with a bias (the forward
+  // accumulates onto it; the weight gradient sums per-image products), one channel without a bias, and one big
+  // enough (M, N ≥ 32) for the matmul heuristic's quad kernel.
+  const pointwise: ConvCase[] = [
+    { name: "N3 C5→O7 3×5, 1×1", x: [3, 5, 3, 5], kernel: [7, 1, 1] },
+    { name: "N1 C1→O2 1×6, 1×1, no bias", x: [1, 1, 1, 6], kernel: [2, 1, 1], bias: false },
+    { name: "N1 C40→O36 6×7, 1×1", x: [1, 40, 6, 7], kernel: [36, 1, 1], maxGradCoords: 48 },
+  ];
   const runs: [string, string, ConvCase][] = [
+    ...pointwise.flatMap((c): [string, string, ConvCase][] => [
+      ["conv2d.forward", "matmul", c],
+      ["conv2d.inputGrad", "matmul", c],
+      ["conv2d.weightGrad", "matmul", c],
+    ]),
     ["conv2d.forward", "conv_general", strided],
     ["conv2d.forward", "conv3x3_4x4", threeByThree],
     ["conv2d.forward", "conv3x3_4x8", threeByThree],
@@ -190,7 +203,7 @@ describe("conv2d tuner variants through the op", () => {
     try {
       engine.tidy(() => {
         expect(() => ops.conv2d(engine.zeros([1, 2, 5, 5]), engine.zeros([3, 2, 1, 1]))).toThrow(
-          /variant override conv2d.forward = 'conv3x3_4x8' does not apply to N1 C2→O3 5×5 k1×1 s1 p0,0; its variants there: conv_general, shared/,
+          /variant override conv2d.forward = 'conv3x3_4x8' does not apply to N1 C2→O3 5×5 k1×1 s1 p0,0; its variants there: conv_general, matmul, shared/,
         );
       });
     } finally {

@@ -60,6 +60,32 @@ describe("Tuner", () => {
     }
   });
 
+  it("times a short problem's candidates more often than a long one's (at least 3 and at most 7 timed runs)", async () => {
+    const counting = (cost: number) => {
+      const runs = { slow: 0, fast: 0 };
+      const p: TuneProblem<V> = {
+        ...problem(`cost ${cost}`),
+        candidates: [
+          { name: "slow", cost },
+          { name: "fast", cost },
+        ],
+        trial: (v) => ({ run: () => (runs[v.name as "slow" | "fast"]++, busy(v.cost)), dispose: () => {} }),
+      };
+      p.heuristic = p.candidates[0];
+      return { p, runs };
+    };
+    const tuner = new Tuner("adapter", "hash");
+    // Free runs: every extra round fits the budget (a warm-up run + 7 timed runs each).
+    const cheap = counting(0);
+    // 2 × 150 ms a round: no extra round fits the 120 ms budget (a warm-up run + 3 timed runs each).
+    const dear = counting(150);
+    tuner.choose(cheap.p);
+    tuner.choose(dear.p);
+    await tuner.tune(sync);
+    expect(cheap.runs).toEqual({ slow: 8, fast: 8 });
+    expect(dear.runs).toEqual({ slow: 4, fast: 4 });
+  });
+
   it("a corrupt store is ignored; mode off never queues", async () => {
     const store = memoryStore();
     store.text = "{not json";

@@ -5,11 +5,14 @@
  * flipped weight; the weight gradient (and the bias gradient with it) as sums split across invocations and
  * reduced. 3×3 stride-1 convolutions have their own kernels, which pad as they read, read the weight in place and
  * reuse each loaded input value for all the taps it feeds; other shapes read a padded copy of the input and a
- * packed copy of the weight. bench/conv.ts times them.
+ * packed copy of the weight. bench/conv.ts times them. A 1×1 convolution at stride 1 without padding (the U-Net's
+ * shortcuts) can also run as one matrix product per image through the matmul kernels (the "matmul" variants).
  */
 import { record } from "../autograd.js";
 import type { Engine } from "../engine.js";
 import { type Tensor, shapeString } from "../tensor.js";
+import { broadcastInto } from "./elementwise.js";
+import { type Operand, dispatchMatmul } from "./matmul.js";
 import { sum } from "./reduce.js";
 import { grid1d } from "./shape.js";
 import { conv2dForwardShared, conv2dInputGradientShared, conv2dWeightGradientShared } from "./gemm.js";
@@ -210,6 +213,73 @@ const entryPoint = (kernel: string): string => kernel.split("/")[1];
 const quadInvocations = (a: number, b: number): number => 4 * Math.ceil(a / 2) * Math.ceil(b / 2);
 
 /**
+ * A 1×1 convolution at stride 1 without padding: per image a matrix product over channels, which the "matmul"
+ * variant of each family runs through the matmul kernels (src/ops/matmul.ts, tuned as family "matmul").
+ */
+const isPointwise = (g: ConvGeometry): boolean =>
+  g.kernelHeight === 1 && g.kernelWidth === 1 && g.stride === 1 && g.outHeight === g.inHeight && g.outWidth === g.inWidth;
+
+/**
+ * Whether a 1×1 convolution's default on a software adapter is the matmul variant: at ≥ 64 channels in and out
+ * (the ddpm-cifar10-32 shortcuts) the matmul kernels measured 1.2–2.2× conv_general's tile on SwiftShader
+ * (forward, input and weight gradient); on all of mnist-16's 16–64-channel shortcuts at batch 16 they measured
+ * slower (forward 1.9–2.8× the tile's time, gradients 1.0–1.7×), so there they are not even timed.
+ */
+const pointwiseByDefault = (g: ConvGeometry): boolean => Math.min(g.inChannels, g.outChannels) >= 64;
+
+/** The 1×1 weight [O, C, 1, 1] as a matrix operand: [O × C], or transposed [C × O]; one for every image. */
+function weightOperand(g: ConvGeometry, transpose: boolean): Operand {
+  const { inChannels: C, outChannels: O } = g;
+  return transpose ? { batch: 1, rows: C, cols: O, strides: [0, 1, C] } : { batch: 1, rows: O, cols: C, strides: [0, C, 1] };
+}
+
+/** An NCHW activation as N matrices [channels × H·W], or transposed [H·W × channels]. */
+function imageOperand(batch: number, channels: number, pixels: number, transpose: boolean): Operand {
+  const batchStride = batch === 1 ? 0 : channels * pixels;
+  return transpose
+    ? { batch, rows: pixels, cols: channels, strides: [batchStride, 1, pixels] }
+    : { batch, rows: channels, cols: pixels, strides: [batchStride, pixels, 1] };
+}
+
+/** A 1×1 convolution's forward as out[n] = W · x[n] (+ bias: written first, then the product accumulated). */
+function pointwiseForward(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
+  const engine = x.engine;
+  const pixels = g.outHeight * g.outWidth;
+  const out = engine.empty([g.batch, g.outChannels, g.outHeight, g.outWidth], "conv2d");
+  if (bias) {
+    const column = engine.view(bias, [g.outChannels, 1, 1], "conv2d bias");
+    broadcastInto(column, out);
+    column.dispose();
+  }
+  dispatchMatmul(weight, weightOperand(g, false), x, imageOperand(g.batch, g.inChannels, pixels, false), out, g.batch, bias !== null);
+  return out;
+}
+
+/** A 1×1 convolution's input gradient: gradInput[n] = Wᵀ · gradOut[n]. */
+function pointwiseInputGradient(gradOut: Tensor, weight: Tensor, g: ConvGeometry): Tensor {
+  const pixels = g.inHeight * g.inWidth;
+  const gradInput = gradOut.engine.empty([g.batch, g.inChannels, g.inHeight, g.inWidth], "conv2d input gradient");
+  dispatchMatmul(weight, weightOperand(g, true), gradOut, imageOperand(g.batch, g.outChannels, pixels, false), gradInput, g.batch);
+  return gradInput;
+}
+
+/** A 1×1 convolution's weight gradient Σₙ gradOut[n] · x[n]ᵀ (one product per image, then summed), and the bias's. */
+function pointwiseWeightGradient(x: Tensor, gradOut: Tensor, g: ConvGeometry, withBias: boolean): [Tensor, Tensor | null] {
+  const engine = x.engine;
+  const pixels = g.outHeight * g.outWidth;
+  const weightShape = [g.outChannels, g.inChannels, 1, 1];
+  const products = engine.empty(g.batch === 1 ? weightShape : [g.batch, ...weightShape], "conv2d weight gradient");
+  const a = imageOperand(g.batch, g.outChannels, pixels, false);
+  dispatchMatmul(gradOut, a, x, imageOperand(g.batch, g.inChannels, pixels, true), products, g.batch);
+  let gradWeight = products;
+  if (g.batch > 1) {
+    gradWeight = sum(products, 0);
+    products.dispose();
+  }
+  return [gradWeight, withBias ? sum(gradOut, [0, 2, 3]) : null];
+}
+
+/**
  * Input channels each split sums at least: a shorter sum does not pay for its partial output, its stores and the
  * reduce (measured on SwiftShader: 16-channel splits of a 32-channel 8×8 layer at batch 16 were slower).
  */
@@ -329,7 +399,11 @@ export function conv2dWeightGradient(x: Tensor, gradOut: Tensor, g: ConvGeometry
   if (tuning.weightGrad && (is3x3 || WEIGHT_GRAD_KERNELS[tuning.weightGrad].perTap)) {
     return tiledWeightGradient(x, gradOut, g, withBias, WEIGHT_GRAD_KERNELS[tuning.weightGrad]);
   }
-  const variant = engine.tuner.choose(weightGradProblem(engine, g, withBias));
+  return weightGradientWith(engine.tuner.choose(weightGradProblem(engine, g, withBias)), x, gradOut, g, withBias);
+}
+
+function weightGradientWith(variant: WeightGradVariant, x: Tensor, gradOut: Tensor, g: ConvGeometry, withBias: boolean): [Tensor, Tensor | null] {
+  if (variant.pointwise) return pointwiseWeightGradient(x, gradOut, g, withBias);
   return variant.kernel ? tiledWeightGradient(x, gradOut, g, withBias, variant.kernel) : conv2dWeightGradientShared(x, gradOut, g, withBias);
 }
 
@@ -342,6 +416,7 @@ function weightGradProblem(engine: Engine, g: ConvGeometry, withBias: boolean): 
     ...(is3x3 ? [tiled(WEIGHT_GRAD_KERNELS.conv3x3Wide), tiled(WEIGHT_GRAD_KERNELS.conv3x3)] : []),
     ...(is3x3 && quad ? [tiled(WEIGHT_GRAD_KERNELS.conv3x3Quad)] : []),
     tiled(WEIGHT_GRAD_KERNELS.general),
+    ...(isPointwise(g) ? [{ name: "matmul", kernel: null, pointwise: true }] : []),
     { name: "shared", kernel: null },
   ];
   // The wide 3×3 kernel (8 output channels instead of 4) reads less per FMA; it measured slower on 4×4 images,
@@ -349,15 +424,13 @@ function weightGradProblem(engine: Engine, g: ConvGeometry, withBias: boolean): 
   // big layers but takes SwiftShader 9 s to compile, against about 1 s.) Its quad form (subgroups) measured
   // faster than both on every U-Net layer: 1.05–1.3× the wide kernel, 1.3–1.7× the narrow one on 4×4 maps at
   // batch 1–16 (bench/conv.ts --shapes batch). GPUs: the shared-memory GEMM.
-  const heuristicName = !engine.adapter.isSoftware
-    ? "shared"
-    : !is3x3
-      ? "weight_grad_general"
-      : g.outChannels >= 8 && quad
-        ? "weight_grad_3x3_quad"
-        : g.outChannels >= 8 && g.outHeight * g.outWidth >= 64
-          ? "weight_grad_3x3_wide"
-          : "weight_grad_3x3";
+  const softwareChoice = (): string => {
+    if (isPointwise(g) && pointwiseByDefault(g)) return "matmul";
+    if (!is3x3) return "weight_grad_general";
+    if (g.outChannels >= 8 && quad) return "weight_grad_3x3_quad";
+    return g.outChannels >= 8 && g.outHeight * g.outWidth >= 64 ? "weight_grad_3x3_wide" : "weight_grad_3x3";
+  };
+  const heuristicName = engine.adapter.isSoftware ? softwareChoice() : "shared";
   return {
     family: "conv2d.weightGrad",
     key: `${geometryKey(g)}${withBias ? " +bias" : ""}`,
@@ -365,15 +438,16 @@ function weightGradProblem(engine: Engine, g: ConvGeometry, withBias: boolean): 
     heuristic: candidates.find((c) => c.name === heuristicName)!,
     // Workgroup barriers cost more than they save on a CPU adapter (shaders/gemm.wgsl): not worth timing there.
     // The quad kernel relies on a CPU adapter's layout of subgroups (shaders/conv2d_quad.wgsl): timed only there.
-    untimed: (v) => (engine.adapter.isSoftware ? v.name === "shared" : v.kernel?.quad === true),
+    // The matmul form of a 1×1 convolution with few channels lost to the tile on every such layer measured there.
+    untimed: (v) =>
+      engine.adapter.isSoftware ? v.name === "shared" || (v.pointwise === true && !pointwiseByDefault(g)) : v.kernel?.quad === true,
     trial: (variant) => {
       const x = engine.randn([g.batch, g.inChannels, g.inHeight, g.inWidth], { seed: 21 });
       const gradOut = engine.randn([g.batch, g.outChannels, g.outHeight, g.outWidth], { seed: 22 });
       return {
         run: () =>
           engine.tidy(() => {
-            const grads = variant.kernel ? tiledWeightGradient(x, gradOut, g, withBias, variant.kernel) : conv2dWeightGradientShared(x, gradOut, g, withBias);
-            grads.forEach((t) => t?.dispose());
+            weightGradientWith(variant, x, gradOut, g, withBias).forEach((t) => t?.dispose());
           }),
         dispose: () => [x, gradOut].forEach((t) => t.dispose()),
       };
@@ -382,8 +456,10 @@ function weightGradProblem(engine: Engine, g: ConvGeometry, withBias: boolean): 
 }
 
 interface WeightGradVariant extends Variant {
-  /** The register-tiled kernel, or null for the shared-memory GEMM (src/ops/gemm.ts). */
+  /** The register-tiled kernel, or null for the shared-memory GEMM (src/ops/gemm.ts) or the matmul kernels. */
   kernel: WeightGradKernel | null;
+  /** A 1×1 convolution's gradient through the matmul kernels. */
+  pointwise?: boolean;
 }
 
 /** The weight gradient with one of the register-tiled kernels of shaders/conv2d.wgsl. */
@@ -453,16 +529,21 @@ function geometryKey(g: ConvGeometry): string {
   return `N${g.batch} C${g.inChannels}→O${g.outChannels} ${g.inHeight}×${g.inWidth} k${g.kernelHeight}×${g.kernelWidth} s${g.stride} p${g.padTop},${g.padLeft}`;
 }
 
-/** A variant of the forward / input-gradient families: a register tile and a channel split, or the shared GEMM. */
+/**
+ * A variant of the forward / input-gradient families: a register tile and a channel split, or (tiled null) the
+ * shared GEMM, or for a 1×1 convolution the matmul kernels (pointwise).
+ */
 interface ConvVariant extends Variant {
   tiled: { tile: ConvTile; splits: number } | null;
+  pointwise?: boolean;
 }
 
 /**
  * The forward ("forward") or input-gradient ("inputGrad") problem for the tuner. Candidates: every register tile
  * that applies (the 3×3 ones for 3×3 kernels at stride 1; the input gradient is a stride-1 convolution) with
- * defaultChannelSplits' split, the same tile unsplit when that split is > 1 (name suffix ".s1"), and "shared".
- * Heuristic: the register tile chooseTile picks with its default split on CPU adapters, "shared" on GPUs.
+ * defaultChannelSplits' split, the same tile unsplit when that split is > 1 (name suffix ".s1"), "matmul" for a
+ * 1×1 convolution (isPointwise), and "shared". Heuristic on CPU adapters: "matmul" where pointwiseByDefault, else
+ * the register tile chooseTile picks with its default split; "shared" on GPUs.
  */
 function tiledProblem(engine: Engine, pass: "forward" | "inputGrad", g: ConvGeometry, withBias: boolean): TuneProblem<ConvVariant> {
   const forward = pass === "forward";
@@ -481,10 +562,13 @@ function tiledProblem(engine: Engine, pass: "forward" | "inputGrad", g: ConvGeom
     candidates.push({ name, tiled: { tile, splits } });
     if (splits > 1) candidates.push({ name: `${name}.s1`, tiled: { tile, splits: 1 } });
   }
+  if (isPointwise(g)) candidates.push({ name: "matmul", tiled: null, pointwise: true });
   candidates.push({ name: "shared", tiled: null });
-  const heuristicName = engine.adapter.isSoftware
-    ? entryPoint(chooseTile(engine, g.kernelHeight, g.kernelWidth, stride, dims.outWidth).kernel)
-    : "shared";
+  const heuristicName = !engine.adapter.isSoftware
+    ? "shared"
+    : isPointwise(g) && pointwiseByDefault(g)
+      ? "matmul"
+      : entryPoint(chooseTile(engine, g.kernelHeight, g.kernelWidth, stride, dims.outWidth).kernel);
   return {
     family: forward ? "conv2d.forward" : "conv2d.inputGrad",
     key: `${geometryKey(g)}${forward && withBias ? " +bias" : ""}`,
@@ -492,7 +576,9 @@ function tiledProblem(engine: Engine, pass: "forward" | "inputGrad", g: ConvGeom
     heuristic: candidates.find((c) => c.name === heuristicName)!,
     // Workgroup barriers cost more than they save on a CPU adapter (shaders/gemm.wgsl): not worth timing there.
     // The quad kernel relies on a CPU adapter's layout of subgroups (shaders/conv2d_quad.wgsl): timed only there.
-    untimed: (v) => (engine.adapter.isSoftware ? v.name === "shared" : v.tiled?.tile.quad === true),
+    // The matmul form of a 1×1 convolution with few channels lost to the tile on every such layer measured there.
+    untimed: (v) =>
+      engine.adapter.isSoftware ? v.name === "shared" || (v.pointwise === true && !pointwiseByDefault(g)) : v.tiled?.tile.quad === true,
     trial: (variant) => {
       const weight = engine.randn([g.outChannels, g.inChannels, g.kernelHeight, g.kernelWidth], { seed: 31 });
       const bias = forward && withBias ? engine.randn([g.outChannels], { seed: 32 }) : null;
@@ -518,6 +604,7 @@ function forcedTiled(engine: Engine, g: ConvGeometry, stride: number, outWidth: 
 }
 
 function forwardWith(variant: ConvVariant, x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
+  if (variant.pointwise) return pointwiseForward(x, weight, bias, g);
   if (!variant.tiled) return conv2dForwardShared(x, weight, bias, g);
   const out = x.engine.empty([g.batch, g.outChannels, g.outHeight, g.outWidth], "conv2d");
   const conv = { kernelHeight: g.kernelHeight, kernelWidth: g.kernelWidth, stride: g.stride, top: g.padTop, left: g.padLeft, dilation: 1 };
@@ -526,6 +613,7 @@ function forwardWith(variant: ConvVariant, x: Tensor, weight: Tensor, bias: Tens
 }
 
 function inputGradientWith(variant: ConvVariant, gradOut: Tensor, weight: Tensor, g: ConvGeometry): Tensor {
+  if (variant.pointwise) return pointwiseInputGradient(gradOut, weight, g);
   if (!variant.tiled) return conv2dInputGradientShared(gradOut, weight, g);
   const gradInput = gradOut.engine.empty([g.batch, g.inChannels, g.inHeight, g.inWidth], "conv2d input gradient");
   const conv = {

@@ -171,7 +171,13 @@ export function broadcastTo(a: Tensor, shape: Shape): Tensor {
   }
   checkRank("broadcastTo", shape);
   const out = a.engine.empty(shape, "broadcastTo");
-  const packed = coalesce(shape, [broadcastStrides(a.shape, shape)]);
+  broadcastInto(a, out);
+  return record("broadcastTo", out, [a], (g) => [sumTo(g, a.shape)]);
+}
+
+/** @internal Write `a` broadcast to out's shape into `out` (no autograd record): broadcastTo's kernel. */
+export function broadcastInto(a: Tensor, out: Tensor): void {
+  const packed = coalesce(out.shape, [broadcastStrides(a.shape, out.shape)]);
   // The kernel shares its indexing with `binary`, which also binds b: bind a there too (it is not read).
   a.engine.run(
     "elementwise/broadcast",
@@ -179,7 +185,6 @@ export function broadcastTo(a: Tensor, shape: Shape): Tensor {
     { n: out.size, rank: packed.shape.length, outShape: packed.shape, aStrides: packed.strides[0], bStrides: [] },
     grid1d(Math.ceil(out.size / 4)),
   );
-  return record("broadcastTo", out, [a], (g) => [sumTo(g, a.shape)]);
 }
 
 /** The same data seen with another shape (no copy). One dimension may be −1. */
