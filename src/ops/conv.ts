@@ -221,9 +221,10 @@ const isPointwise = (g: ConvGeometry): boolean =>
 
 /**
  * Whether a 1×1 convolution's default on a software adapter is the matmul variant: at ≥ 64 channels in and out
- * (the ddpm-cifar10-32 shortcuts) the matmul kernels measured 1.2–2.2× conv_general's tile on SwiftShader
- * (forward, input and weight gradient); on all of mnist-16's 16–64-channel shortcuts at batch 16 they measured
- * slower (forward 1.9–2.8× the tile's time, gradients 1.0–1.7×), so there they are not even timed.
+ * (the ddpm-cifar10-32 shortcuts) the autotune measured the matmul forms on SwiftShader 0.9–1.2× as fast as
+ * conv_general's tile forward, 1.0–1.4× for the input gradient and 1.1–2.0× for the weight gradient; on
+ * mnist-16's 16–64-channel shortcuts at batch 16 they lost or tied on every layer (forward 1.9–2.8× the tile's
+ * time, gradients 1.0–1.7×), so there they are not even timed.
  */
 const pointwiseByDefault = (g: ConvGeometry): boolean => Math.min(g.inChannels, g.outChannels) >= 64;
 
