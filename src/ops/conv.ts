@@ -12,7 +12,7 @@ import { record } from "../autograd.js";
 import type { Engine } from "../engine.js";
 import { type Tensor, shapeString } from "../tensor.js";
 import { broadcastInto } from "./elementwise.js";
-import { type Operand, dispatchMatmul } from "./matmul.js";
+import { denseOperand, dispatchMatmul } from "./matmul.js";
 import { sum } from "./reduce.js";
 import { grid1d } from "./shape.js";
 import { conv2dForwardShared, conv2dInputGradientShared, conv2dWeightGradientShared } from "./gemm.js";
@@ -228,19 +228,16 @@ const isPointwise = (g: ConvGeometry): boolean =>
  */
 const pointwiseByDefault = (g: ConvGeometry): boolean => Math.min(g.inChannels, g.outChannels) >= 64;
 
-/** The 1×1 weight [O, C, 1, 1] as a matrix operand: [O × C], or transposed [C × O]; one for every image. */
-function weightOperand(g: ConvGeometry, transpose: boolean): Operand {
-  const { inChannels: C, outChannels: O } = g;
-  return transpose ? { batch: 1, rows: C, cols: O, strides: [0, 1, C] } : { batch: 1, rows: O, cols: C, strides: [0, C, 1] };
-}
+/**
+ * The conv families' candidates not worth timing on a software adapter: "shared" (workgroup barriers cost more than
+ * they save on a CPU adapter: shaders/gemm.wgsl) and the matmul form of a 1×1 convolution where it lost to the
+ * tile on every layer measured (pointwiseByDefault).
+ */
+const untimedOnSoftware = (v: { name: string; pointwise?: boolean }, g: ConvGeometry): boolean =>
+  v.name === "shared" || (v.pointwise === true && !pointwiseByDefault(g));
 
-/** An NCHW activation as N matrices [channels × H·W], or transposed [H·W × channels]. */
-function imageOperand(batch: number, channels: number, pixels: number, transpose: boolean): Operand {
-  const batchStride = batch === 1 ? 0 : channels * pixels;
-  return transpose
-    ? { batch, rows: pixels, cols: channels, strides: [batchStride, 1, pixels] }
-    : { batch, rows: channels, cols: pixels, strides: [batchStride, pixels, 1] };
-}
+// As matrix operands (denseOperand), the 1×1 weight [O, C, 1, 1] is one [O × C] matrix for every image and an
+// NCHW activation is N matrices [channels × H·W].
 
 /** A 1×1 convolution's forward as out[n] = W · x[n] (+ bias: written first, then the product accumulated). */
 function pointwiseForward(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
@@ -252,7 +249,8 @@ function pointwiseForward(x: Tensor, weight: Tensor, bias: Tensor | null, g: Con
     broadcastInto(column, out);
     column.dispose();
   }
-  dispatchMatmul(weight, weightOperand(g, false), x, imageOperand(g.batch, g.inChannels, pixels, false), out, g.batch, bias !== null);
+  const w = denseOperand(1, g.outChannels, g.inChannels, false);
+  dispatchMatmul(weight, w, x, denseOperand(g.batch, g.inChannels, pixels, false), out, g.batch, bias !== null);
   return out;
 }
 
@@ -260,7 +258,8 @@ function pointwiseForward(x: Tensor, weight: Tensor, bias: Tensor | null, g: Con
 function pointwiseInputGradient(gradOut: Tensor, weight: Tensor, g: ConvGeometry): Tensor {
   const pixels = g.inHeight * g.inWidth;
   const gradInput = gradOut.engine.empty([g.batch, g.inChannels, g.inHeight, g.inWidth], "conv2d input gradient");
-  dispatchMatmul(weight, weightOperand(g, true), gradOut, imageOperand(g.batch, g.outChannels, pixels, false), gradInput, g.batch);
+  const wT = denseOperand(1, g.outChannels, g.inChannels, true);
+  dispatchMatmul(weight, wT, gradOut, denseOperand(g.batch, g.outChannels, pixels, false), gradInput, g.batch);
   return gradInput;
 }
 
@@ -270,8 +269,8 @@ function pointwiseWeightGradient(x: Tensor, gradOut: Tensor, g: ConvGeometry, wi
   const pixels = g.outHeight * g.outWidth;
   const weightShape = [g.outChannels, g.inChannels, 1, 1];
   const products = engine.empty(g.batch === 1 ? weightShape : [g.batch, ...weightShape], "conv2d weight gradient");
-  const a = imageOperand(g.batch, g.outChannels, pixels, false);
-  dispatchMatmul(gradOut, a, x, imageOperand(g.batch, g.inChannels, pixels, true), products, g.batch);
+  const xT = denseOperand(g.batch, g.inChannels, pixels, true);
+  dispatchMatmul(gradOut, denseOperand(g.batch, g.outChannels, pixels, false), x, xT, products, g.batch);
   let gradWeight = products;
   if (g.batch > 1) {
     gradWeight = sum(products, 0);
@@ -437,11 +436,8 @@ function weightGradProblem(engine: Engine, g: ConvGeometry, withBias: boolean): 
     key: `${geometryKey(g)}${withBias ? " +bias" : ""}`,
     candidates,
     heuristic: candidates.find((c) => c.name === heuristicName)!,
-    // Workgroup barriers cost more than they save on a CPU adapter (shaders/gemm.wgsl): not worth timing there.
     // The quad kernel relies on a CPU adapter's layout of subgroups (shaders/conv2d_quad.wgsl): timed only there.
-    // The matmul form of a 1×1 convolution with few channels lost to the tile on every such layer measured there.
-    untimed: (v) =>
-      engine.adapter.isSoftware ? v.name === "shared" || (v.pointwise === true && !pointwiseByDefault(g)) : v.kernel?.quad === true,
+    untimed: (v) => (engine.adapter.isSoftware ? untimedOnSoftware(v, g) : v.kernel?.quad === true),
     trial: (variant) => {
       const x = engine.randn([g.batch, g.inChannels, g.inHeight, g.inWidth], { seed: 21 });
       const gradOut = engine.randn([g.batch, g.outChannels, g.outHeight, g.outWidth], { seed: 22 });
@@ -575,11 +571,8 @@ function tiledProblem(engine: Engine, pass: "forward" | "inputGrad", g: ConvGeom
     key: `${geometryKey(g)}${forward && withBias ? " +bias" : ""}`,
     candidates,
     heuristic: candidates.find((c) => c.name === heuristicName)!,
-    // Workgroup barriers cost more than they save on a CPU adapter (shaders/gemm.wgsl): not worth timing there.
     // The quad kernel relies on a CPU adapter's layout of subgroups (shaders/conv2d_quad.wgsl): timed only there.
-    // The matmul form of a 1×1 convolution with few channels lost to the tile on every such layer measured there.
-    untimed: (v) =>
-      engine.adapter.isSoftware ? v.name === "shared" || (v.pointwise === true && !pointwiseByDefault(g)) : v.tiled?.tile.quad === true,
+    untimed: (v) => (engine.adapter.isSoftware ? untimedOnSoftware(v, g) : v.tiled?.tile.quad === true),
     trial: (variant) => {
       const weight = engine.randn([g.outChannels, g.inChannels, g.kernelHeight, g.kernelWidth], { seed: 31 });
       const bias = forward && withBias ? engine.randn([g.outChannels], { seed: 32 }) : null;

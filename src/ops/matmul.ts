@@ -30,9 +30,16 @@ function operand(op: string, t: Tensor, transpose: boolean, which: string): Oper
   if (t.rank < 2) throw new Error(`${op}: ${which} must have at least 2 dimensions, got ${shapeString(t.shape)}`);
   const r = t.shape[t.rank - 2];
   const c = t.shape[t.rank - 1];
-  const batch = t.size / (r * c || 1);
-  const batchStride = batch === 1 ? 0 : r * c;
-  return transposeOperand({ batch, rows: r, cols: c, strides: [batchStride, c, 1] }, transpose);
+  return denseOperand(t.size / (r * c || 1), r, c, transpose);
+}
+
+/**
+ * @internal `batch` dense row-major [rows × cols] matrices one after another (one matrix: batch stride 0, shared
+ * by every batch of the product), used as they are or transposed.
+ */
+export function denseOperand(batch: number, rows: number, cols: number, transpose: boolean): Operand {
+  const batchStride = batch === 1 ? 0 : rows * cols;
+  return transposeOperand({ batch, rows, cols, strides: [batchStride, cols, 1] }, transpose);
 }
 
 function transposeOperand(o: Operand, transpose: boolean): Operand {
