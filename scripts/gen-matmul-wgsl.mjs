@@ -170,12 +170,18 @@ function quadStores(TM, TN) {
 }
 
 /**
- * matmul_quad_{TM}x{TN}: a quad (4 invocations) computes a 2TM×2TN block of C from the vec4 panels, each lane a
- * TM×TN block of it: lane (qr, qc) = (lane >> 1, lane & 1) owns rows qr·TM .. + TM and columns qc·TN .. + TN of the
- * block. Per k it reads half of its rows of A (the half qc) and half of its columns of B (the half qr) and gets the
- * other halves from the lane beside it (quadSwapX: same qr, other qc) and the lane below it (quadSwapY: same qc,
- * other qr). Its accumulator row r < TM/2 is then block row qr·TM + qc·TM/2 + r and row TM/2 + r is
- * qr·TM + (1 − qc)·TM/2 + r (likewise for columns), which the stores undo.
+ * matmul_quad_{TM}x{TN}: a quad (4 invocations) computes a 2TM×2TN block of C, each lane a TM×TN block of it: lane
+ * (qr, qc) = (lane >> 1, lane & 1) owns rows qr·TM .. + TM and columns qc·TN .. + TN of the block. Per k it reads
+ * half of its rows of A (the half qc) and half of its columns of B (the half qr) and gets the other halves from the
+ * lane beside it (quadSwapX: same qr, other qc) and the lane below it (quadSwapY: same qc, other qr). Its
+ * accumulator row r < TM/2 is then block row qr·TM + qc·TM/2 + r and row TM/2 + r is qr·TM + (1 − qc)·TM/2 + r
+ * (likewise for columns), which the stores undo.
+ *
+ * Each operand comes as vec4 panels (4 rows of A / columns of B per k: matmul_pack's layout, or a matrix stored
+ * so), or, with A_ROWS / B_ROWS, as rows of vec4s along k (A stored [M, K], B stored [N, K]; K a multiple of 4):
+ * the lane reads one vec4 (4 k) from each of its own rows / columns per loop iteration and regroups them into
+ * the panels' vec4s (4 rows / columns per k) in registers, which costs nothing on a CPU adapter (a vec4 is 4
+ * separate SIMD registers there). Either way a lane reads the same number of vec4s per k.
  */
 function quad(TM, TN) {
   const AM = TM / 8;
@@ -184,19 +190,46 @@ function quad(TM, TN) {
     "@compute @workgroup_size(WG)",
     `fn matmul_quad_${TM}x${TN}(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(subgroup_invocation_id) lane_id: u32) {`,
     ...quadOrigin(TM, TN),
+    "  // Panels: where the lane's own vec4s of k = 0 are (aStrides.x / bStrides.x: the panels' batch strides in vec4s).",
     `  let blocksM = tilesM * ${TM / 2}u;`,
     `  let blocksN = tilesN * ${TN / 2}u;`,
     `  var aAt = b * p.aStrides.x + (row0 + qr * ${TM}u + qc * ${TM / 2}u) / 4u;`,
     `  var bAt = b * p.bStrides.x + (col0 + qc * ${TN}u + qr * ${TN / 2}u) / 4u;`,
-    `  var acc: array<vec4<f32>, ${(TM * TN) / 4}>;`,
-    `  for (var k = 0u; k < p.K; k += ${UNROLL}u) {`,
+    "  // Rows: where the lane's own rows of A and columns of B start, in vec4s (strides as the strided kernels', in",
+    "  // floats, all multiples of 4); edge lanes clamp them (their extra results are not stored).",
   ];
-  for (let u = 0; u < UNROLL; u++) {
-    const at = (base, stride, j) => [base, u ? `${u}u * ${stride}` : "", j ? `${j}u` : ""].filter(Boolean).join(" + ");
-    for (let j = 0; j < AM; j++) lines.push(`    let a${u}_${j} = packedA[${at("aAt", "blocksM", j)}];`);
-    for (let j = 0; j < BN; j++) lines.push(`    let b${u}_${j} = packedB[${at("bAt", "blocksN", j)}];`);
-    lines.push(...quadShared((j) => `a${u}_${j}`, (j) => `b${u}_${j}`, TM, TN));
+  for (let r = 0; r < TM / 2; r++) {
+    lines.push(`  let aRow${r} = (b * p.aStrides.x + min(row0 + qr * ${TM}u + qc * ${TM / 2}u + ${r}u, p.M - 1u) * p.aStrides.y) / 4u;`);
   }
+  for (let c = 0; c < TN / 2; c++) {
+    lines.push(`  let bCol${c} = (b * p.bStrides.x + min(col0 + qc * ${TN}u + qr * ${TN / 2}u + ${c}u, p.N - 1u) * p.bStrides.z) / 4u;`);
+  }
+  lines.push(`  var acc: array<vec4<f32>, ${(TM * TN) / 4}>;`, `  for (var k = 0u; k < p.K; k += ${UNROLL}u) {`);
+  // The operand's own vec4s a{u}_{j} (k + u, 4 lines from 4j), read as panels or regrouped from rows.
+  const load = (name, count, flag, panels, at, stride, rowAt) => {
+    const vars = [];
+    for (let u = 0; u < UNROLL; u++) for (let j = 0; j < count; j++) vars.push(`${name}${u}_${j}`);
+    const out = [`    var ${vars.map((v) => `${v}: vec4<f32>`).join("; var ")};`, `    if (${flag}) {`];
+    for (let l = 0; l < 4 * count; l++) out.push(`      let ${name}r${l} = ${panels}[${rowAt}${l} + k / 4u];`);
+    for (let u = 0; u < UNROLL; u++) {
+      for (let j = 0; j < count; j++) {
+        const parts = [0, 1, 2, 3].map((i) => `${name}r${4 * j + i}.${XYZW[u]}`).join(", ");
+        out.push(`      ${name}${u}_${j} = vec4<f32>(${parts});`);
+      }
+    }
+    out.push("    } else {");
+    for (let u = 0; u < UNROLL; u++) {
+      for (let j = 0; j < count; j++) {
+        const index = [at, u ? `${u}u * ${stride}` : "", j ? `${j}u` : ""].filter(Boolean).join(" + ");
+        out.push(`      ${name}${u}_${j} = ${panels}[${index}];`);
+      }
+    }
+    out.push("    }");
+    return out;
+  };
+  lines.push(...load("a", AM, "A_ROWS", "packedA", "aAt", "blocksM", "aRow"));
+  lines.push(...load("b", BN, "B_ROWS", "packedB", "bAt", "blocksN", "bCol"));
+  for (let u = 0; u < UNROLL; u++) lines.push(...quadShared((j) => `a${u}_${j}`, (j) => `b${u}_${j}`, TM, TN));
   lines.push(`    aAt += ${UNROLL}u * blocksM;`, `    bAt += ${UNROLL}u * blocksN;`, "  }", ...quadStores(TM, TN), "}");
   return lines.join("\n");
 }

@@ -9,6 +9,7 @@ import { checkOp } from "./helpers/check-op.js";
 import { testEngine } from "./helpers/engine.js";
 import * as R from "./reference/ops.js";
 import { MATMUL_VARIANTS } from "../src/ops/matmul.js";
+import { ref, rng, uniformData } from "./reference/tensor.js";
 
 let engine: Engine;
 beforeAll(async () => {
@@ -140,6 +141,12 @@ describe("matmul variants through the op", () => {
       { a: [2, 70, 37], b: [37, 65] },
       // 256 or more blocks: the packed kernels' 64-invocation workgroups
       { a: [64, 20, 3], b: [64, 3, 33] },
+      // operands already in panel layout, read in place by the packed kernels: b (forward), aᵀ and the gradient
+      // (the gradient of b), and aᵀ stored [K, M] (forward)
+      { a: [2, 32, 64], b: [64, 32] },
+      { a: [48, 32], b: [48, 36], ta: true },
+      // both read in place as rows of vec4s along k by the quad kernel, with edge rows and columns
+      { a: [3, 36, 20], b: [45, 20], tb: true },
     ];
     for (const c of cases) {
       it(`${variant}: ${JSON.stringify(c.a)}${c.ta ? "ᵀ" : ""} · ${JSON.stringify(c.b)}${c.tb ? "ᵀ" : ""}`, async () => {
@@ -159,5 +166,44 @@ describe("matmul variants through the op", () => {
         }
       });
     }
+  }
+});
+
+// The packed kernels read an operand in place when it is already laid out as their panels, and the quad kernel
+// also one stored as rows of vec4s along k (src/ops/matmul.ts isPanels, isRows): one pack dispatch fewer per such
+// operand, the same values (the cases above check gradients through these paths too).
+describe("matmul panels read in place", () => {
+  const cases: { variant: string; a: number[]; b: number[]; ta?: boolean; tb?: boolean; packs: number }[] = [
+    { variant: "quad", a: [2, 32, 64], b: [64, 32], packs: 0 }, // a as rows along k, b as panels ([K, N])
+    { variant: "quad", a: [64, 32], b: [64, 64], ta: true, packs: 0 }, // aᵀ stored [K, M]: panels
+    { variant: "quad", a: [2, 33, 64], b: [40, 64], tb: true, packs: 0 }, // bᵀ stored [N, K]: rows, edge lines
+    { variant: "quad", a: [2, 32, 62], b: [62, 32], packs: 2 }, // K not a multiple of 4: padded, so packed
+    { variant: "quad", a: [2, 32, 64], b: [64, 48], packs: 1 }, // b [K, N] but 48 columns: not whole tiles
+    { variant: "packed16x32", a: [48, 16], b: [48, 64], ta: true, packs: 0 },
+    { variant: "packed", a: [48, 24], b: [48, 16], ta: true, packs: 1 }, // 24 rows: not whole 16-row tiles
+  ];
+  for (const c of cases) {
+    it(`${c.variant}: ${JSON.stringify(c.a)}${c.ta ? "ᵀ" : ""} · ${JSON.stringify(c.b)}${c.tb ? "ᵀ" : ""} packs ${c.packs} operand(s)`, async () => {
+      const previous = engine.tuner.override("matmul", c.variant);
+      try {
+        const random = rng(3);
+        const aData = uniformData(c.a.reduce((x, y) => x * y), random);
+        const bData = uniformData(c.b.reduce((x, y) => x * y), random);
+        const a = engine.tensor(Float32Array.from(aData), c.a);
+        const b = engine.tensor(Float32Array.from(bData), c.b);
+        const before = engine.stats.dispatches;
+        const product = ops.matmul(a, b, { transposeA: c.ta, transposeB: c.tb });
+        expect(engine.stats.dispatches - before).toBe(c.packs + 1);
+        const expected = R.matmul(ref(aData, c.a), ref(bData, c.b), c.ta, c.tb);
+        const got = await product.data();
+        let worst = 0;
+        for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - expected.data[i]));
+        // f32 sums of K terms of size ≤ 1: rounding ~K · 6e-8.
+        expect(worst).toBeLessThan(1e-6 * (c.ta ? c.a[0] : c.a[c.a.length - 1]));
+        [a, b, product].forEach((t) => t.dispose());
+      } finally {
+        engine.tuner.override("matmul", previous);
+      }
+    });
   }
 });

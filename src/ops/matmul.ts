@@ -64,8 +64,9 @@ function dispatchMatmulRegister16(A: Tensor, a: Operand, B: Tensor, b: Operand, 
 }
 
 /**
- * The quad kernel reading A and B in place (matmul_quad_strided_16x16): 4 invocations per 32×32 block of C, no
- * packs (which cost as much as a sixth of a 256³ product and more of a short one).
+ * The quad kernel reading A and B in place through their strides (matmul_quad_strided_16x16): 4 invocations per
+ * 32×32 block of C, no packs, any layout, one float per read (the vec4 quad kernel needs K a multiple of 4 to read
+ * in place; otherwise it packs, which costs more than it saves on a short product).
  */
 function dispatchMatmulQuadStrided(A: Tensor, a: Operand, B: Tensor, b: Operand, C: Tensor, batch: number, accumulate: boolean): void {
   const invocations = 4 * batch * Math.ceil(a.rows / 32) * Math.ceil(b.cols / 32);
@@ -84,15 +85,22 @@ function dispatchMatmulQuadStrided(A: Tensor, a: Operand, B: Tensor, b: Operand,
  * tiles of `tm` rows / `tn` columns and K to a multiple of 4), each invocation group making one tm×tn block of C:
  * the packed register kernels (matmul_packed_{tm}x{tn}: one invocation per block, tm/4 + tn/4 vec4 reads per k
  * for tm·tn/4 vec4 FMAs) and the quad kernel (matmul_quad.wgsl: 4 invocations per 32×32 block, sharing loads).
+ * An operand already laid out as panels is read in place; the quad kernel (`rows`) also reads in place an
+ * operand stored as rows of vec4s along k (A stored [M, K], B stored [N, K]). Only the others are packed.
  */
-function packedDispatch(kernel: string, tm: number, tn: number, invocationsPerBlock = 1) {
+function packedDispatch(kernel: string, tm: number, tn: number, invocationsPerBlock = 1, rows = false) {
   return (A: Tensor, a: Operand, B: Tensor, b: Operand, C: Tensor, batch: number, accumulate: boolean): void => {
     const engine = A.engine;
     const K = a.cols;
     const depth = Math.ceil(K / 4) * 4;
-    // An operand as panels of 4 "lines" (rows of A, columns of B) per k, read through strides (batch, line, k).
-    const pack = (X: Tensor, lines: number, tile: number, strides: [number, number, number]): [Tensor, number] => {
+    const owned: Tensor[] = [];
+    // How the kernel reads an operand whose strides are (batch, line, k), lines being rows of A / columns of B:
+    // the tensor or its pack, the strides the kernel takes (panels: the batch stride in vec4s) and whether as rows.
+    const prepare = (X: Tensor, lines: number, tile: number, strides: [number, number, number]) => {
       const blocks = (Math.ceil(lines / tile) * tile) / 4;
+      const panelStrides: [number, number, number] = [strides[0] === 0 ? 0 : depth * blocks, 0, 0];
+      if (isPanels(lines, tile, K, strides)) return { tensor: X, strides: panelStrides, rows: false };
+      if (rows && isRows(K, strides)) return { tensor: X, strides, rows: true };
       const packedBatch = strides[0] === 0 ? 1 : batch;
       const packed = engine.empty([packedBatch * depth * blocks * 4], "matmul packed operand");
       engine.run(
@@ -101,23 +109,38 @@ function packedDispatch(kernel: string, tm: number, tn: number, invocationsPerBl
         { rows: lines, depth, blocks, batch: packedBatch, strides, filled: K },
         grid1d(packedBatch * depth * blocks),
       );
-      return [packed, strides[0] === 0 ? 0 : depth * blocks];
+      owned.push(packed);
+      return { tensor: packed, strides: panelStrides, rows: false };
     };
     const invocations = batch * Math.ceil(a.rows / tm) * Math.ceil(b.cols / tn) * invocationsPerBlock;
     // At least 4 workgroups when the product is big enough for it (each is one task for the adapter's threads).
     const workgroupSize = invocations >= 256 ? 64 : 16;
-    const [packedA, aBatchStride] = pack(A, a.rows, tm, [a.strides[0], a.strides[1], a.strides[2]]);
-    const [packedB, bBatchStride] = pack(B, b.cols, tn, [b.strides[0], b.strides[2], b.strides[1]]);
+    const pa = prepare(A, a.rows, tm, [a.strides[0], a.strides[1], a.strides[2]]);
+    const pb = prepare(B, b.cols, tn, [b.strides[0], b.strides[2], b.strides[1]]);
+    const [s0, sLine, sK] = pb.strides;
     engine.run(
       kernel,
-      { packedA, packedB, C },
-      { M: a.rows, N: b.cols, K: depth, batch, aStrides: [aBatchStride, 0, 0], bStrides: [bBatchStride, 0, 0], accumulate: accumulate ? 1 : 0 },
+      { packedA: pa.tensor, packedB: pb.tensor, C },
+      // B's strides back in MatmulParams' order (batch, k, n).
+      { M: a.rows, N: b.cols, K: depth, batch, aStrides: pa.strides, bStrides: [s0, sK, sLine], accumulate: accumulate ? 1 : 0 },
       grid1d(invocations, workgroupSize),
-      { WG: workgroupSize },
+      rows ? { WG: workgroupSize, A_ROWS: pa.rows ? 1 : 0, B_ROWS: pb.rows ? 1 : 0 } : { WG: workgroupSize },
     );
-    packedA.dispose();
-    packedB.dispose();
+    owned.forEach((t) => t.dispose());
   };
+}
+
+/**
+ * Whether an operand read through strides (batch, line, k) is already in matmul_pack's panel layout, lines of one k
+ * contiguous and k after k, so the packed kernels can read it in place: X[b, line, k] at (b·K + k)·lines + line.
+ */
+function isPanels(lines: number, tile: number, K: number, strides: readonly [number, number, number]): boolean {
+  return strides[1] === 1 && strides[2] === lines && lines % tile === 0 && K % 4 === 0 && (strides[0] === 0 || strides[0] === K * lines);
+}
+
+/** Whether an operand read through strides (batch, line, k) is stored as lines of whole vec4s along k. */
+function isRows(K: number, strides: readonly [number, number, number]): boolean {
+  return strides[2] === 1 && K % 4 === 0 && strides[1] % 4 === 0 && strides[0] % 4 === 0;
 }
 
 interface MatmulVariant extends Variant {
@@ -127,15 +150,15 @@ interface MatmulVariant extends Variant {
 /**
  * @internal The matmul family's variants: register-blocked for CPU adapters ("register" 4×4, "register16" 16×16,
  * "packed" 16×16 and "packed16x32" 16×32 from vec4 panels, "quad" / "quadStrided" 16×16 per lane sharing loads
- * across a quad, from panels / in place: they need the subgroups feature), "shared" (64×64 workgroup tiles) for
- * GPUs.
+ * across a quad, from vec4 panels or rows / through the strides: they need the subgroups feature), "shared" (64×64
+ * workgroup tiles) for GPUs.
  */
 export const MATMUL_VARIANTS = {
   register: { name: "register", dispatch: dispatchMatmulRegister },
   register16: { name: "register16", dispatch: dispatchMatmulRegister16 },
   packed: { name: "packed", dispatch: packedDispatch("matmul/matmul_packed_16x16", 16, 16) },
   packed16x32: { name: "packed16x32", dispatch: packedDispatch("matmul/matmul_packed_16x32", 16, 32) },
-  quad: { name: "quad", dispatch: packedDispatch("matmul_quad/matmul_quad_16x16", 32, 32, 4) },
+  quad: { name: "quad", dispatch: packedDispatch("matmul_quad/matmul_quad_16x16", 32, 32, 4, true) },
   quadStrided: { name: "quadStrided", dispatch: dispatchMatmulQuadStrided },
   shared: { name: "shared", dispatch: dispatchMatmulShared },
 } as const satisfies Record<string, MatmulVariant>;
@@ -148,11 +171,12 @@ const WITHOUT_QUAD: readonly MatmulVariant[] = MATMUL_CANDIDATES.filter((v) => !
 
 /**
  * The CPU adapters' guess before measuring (bench/matmul.ts and the bench's autotune on SwiftShader): with the
- * subgroups feature and at least 32 rows and columns, a quad kernel: from packs once K ≥ 128 (at 256³ 1.2–1.5×
- * the packed kernels), else in place (on the mnist-16 attention products, K = 32 and 64, 1.2–1.3× the packed quad
- * kernel, whose packs cost more there than they save); otherwise, with at least 16 rows and columns, a packed
- * kernel once K ≥ 64 (the packs pay for themselves there: [16×64]·[64×64] measured faster packed than with either
- * strided kernel; 16×32 blocks once N ≥ 128, measured 1.0–1.1× the 16×16 ones at 256³, where 32×32 blocks gained
+ * subgroups feature and at least 32 rows and columns, a quad kernel: the vec4 one once K ≥ 128 (at 256³, with
+ * both operands read in place, typically 1.15× itself with both packed and 1.3–1.4× packed16x32), else
+ * quadStrided (on the mnist-16 attention products, K = 32 and 64, it ties the vec4 kernel reading in place and
+ * runs 1.1–1.3× that kernel when it packs); otherwise, with at least 16 rows and columns, a packed kernel once
+ * K ≥ 64 (the packs pay for themselves there: [16×64]·[64×64] measured faster packed than with either strided
+ * kernel; 16×32 blocks once N ≥ 128, measured 1.0–1.1× the 16×16 ones at 256³, where 32×32 blocks gained
  * nothing more), else the strided 16×16 kernel while it still runs 32 invocations or more; otherwise (a
  * matrix-vector product, a tiny product) the 4×4 one, which has 16 times the invocations for the cores and SIMD
  * lanes.
