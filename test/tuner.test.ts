@@ -122,6 +122,29 @@ describe("Tuner", () => {
     expect(tuner.pendingCount).toBe(0);
   });
 
+  it("measures a problem met inside a trial (a nested op) only when the variant that met it is chosen", async () => {
+    for (const nestingWins of [false, true]) {
+      const tuner = new Tuner("a", "h");
+      const inner = problem("inner");
+      // "nesting" runs an inner op (asking the tuner about it) and costs 8 ms or nothing; "plain" the other.
+      const nesting: V = { name: "nesting", cost: nestingWins ? 0 : 8 };
+      const plain: V = { name: "plain", cost: nestingWins ? 8 : 0 };
+      const outer: TuneProblem<V> = {
+        family: "outer",
+        key: "o",
+        candidates: [plain, nesting],
+        heuristic: plain,
+        trial: (v) => ({ run: () => (v === nesting && tuner.choose(inner), busy(v.cost)), dispose: () => {} }),
+      };
+      tuner.choose(outer);
+      const results = await tuner.tune(sync);
+      expect(results.map((r) => `${r.family}@${r.key}: ${r.chosen}`)).toEqual(
+        nestingWins ? ["outer@o: nesting", "fam@inner: fast"] : ["outer@o: plain"],
+      );
+      expect(tuner.pendingCount).toBe(0);
+    }
+  });
+
   it("parses DDPM_WEBGPU_VARIANTS and names a malformed item", () => {
     expect(parseOverrides("matmul=shared, conv2d.forward@1×2=conv3x3_4x4")).toEqual({ matmul: "shared", "conv2d.forward@1×2": "conv3x3_4x4" });
     expect(parseOverrides(undefined)).toEqual({});
@@ -145,8 +168,9 @@ describe("engine.autotune()", () => {
     const results = await e.autotune();
     const mine = results.filter((r) => r.family === "attention");
     expect(mine).toHaveLength(1);
-    // The composed variant's trial met two matmul shapes (q·kᵀ and p·v): measured in a second round.
-    expect(results.filter((r) => r.family === "matmul").map((r) => r.key)).toHaveLength(2);
+    // The composed variant's trial met two matmul shapes (q·kᵀ and p·v): measured in a second round when the
+    // composed variant won, else not at all.
+    expect(results.filter((r) => r.family === "matmul").map((r) => r.key)).toHaveLength(mine[0].chosen === "composed" ? 2 : 0);
     expect(mine[0].key).toBe("2×33×33 d8 dv8");
     // The heuristic is always timed; the other may be dropped after a warm-up run 4× slower than the best.
     expect(mine[0].times[mine[0].heuristic]).toBeGreaterThan(0);

@@ -100,7 +100,10 @@ const DROP_FACTOR = 4;
 /** How much faster than the heuristic a variant must measure to replace it (measurements on a shared machine are noisy). */
 const MARGIN = 0.05;
 
-/** Rounds of tune(): problems met by the trials of the previous round (nested ops) get measured in the next. */
+/**
+ * Rounds of tune(): problems met by the trials of the previous round (nested ops, e.g. the matmuls of a 1×1
+ * convolution's matmul variant) get measured in the next, those of the chosen variant only.
+ */
 const MAX_ROUNDS = 3;
 
 export class Tuner {
@@ -108,6 +111,8 @@ export class Tuner {
   private readonly overrides: Record<string, string>;
   private readonly choices = new Map<string, string>();
   private readonly pending = new Map<string, TuneProblem<Variant>>();
+  /** While a trial's first run records (measure()), the problems it asks about. */
+  private asked: Set<string> | null = null;
   /** Every measurement made by this engine, in order. */
   readonly results: TuneResult[] = [];
 
@@ -140,6 +145,7 @@ export class Tuner {
       const v = problem.candidates.find((c) => c.name === known);
       if (v) return v;
     }
+    this.asked?.add(id);
     const timed = problem.candidates.filter((c) => c === problem.heuristic || !problem.untimed?.(c));
     if (this.mode === "auto" && timed.length > 1 && !this.pending.has(id)) {
       this.pending.set(id, problem as unknown as TuneProblem<Variant>);
@@ -186,12 +192,16 @@ export class Tuner {
     this.pending.clear();
     const measured: TuneResult[] = [];
     for (const [id, problem] of problems) {
-      const times = await this.measure(problem, sync);
+      const pendingBefore = new Set(this.pending.keys());
+      const { times, nested } = await this.measure(problem, sync);
       const fastest = Object.entries(times).reduce((a, b) => (b[1] < a[1] ? b : a))[0];
       // Noise must not move a choice: the heuristic stays unless another variant beats it by MARGIN.
       const heuristicTime = times[problem.heuristic.name];
       const chosen = heuristicTime !== undefined && heuristicTime <= (1 + MARGIN) * times[fastest] ? problem.heuristic.name : fastest;
       this.choices.set(id, chosen);
+      // Problems that only the trials of variants not chosen met are never run: not worth measuring.
+      const keep = nested.get(chosen) ?? new Set<string>();
+      for (const other of this.pending.keys()) if (!pendingBefore.has(other) && !keep.has(other)) this.pending.delete(other);
       const result = { family: problem.family, key: problem.key, times, chosen, heuristic: problem.heuristic.name };
       measured.push(result);
       this.results.push(result);
@@ -205,18 +215,28 @@ export class Tuner {
    * other than the heuristic that takes DROP_FACTOR times the fastest so far is not timed further); then RUNS − 1
    * rounds (more for a short problem: MAX_RUNS, EXTRA_ROUNDS_MS) run every remaining candidate once, in turn, so
    * that a change of load falls on all of them. Each candidate's time is its fastest run (load only ever adds
-   * time). Milliseconds per variant name.
+   * time). Milliseconds per variant name, and the problems each variant's trial asked the tuner about (nested).
    */
-  private async measure(problem: TuneProblem<Variant>, sync: () => Promise<void>): Promise<Record<string, number>> {
+  private async measure(
+    problem: TuneProblem<Variant>,
+    sync: () => Promise<void>,
+  ): Promise<{ times: Record<string, number>; nested: Map<string, Set<string>> }> {
     const trials = new Map<Variant, Trial>();
     const times: Record<string, number> = {};
+    const nested = new Map<string, Set<string>>();
     try {
       let best = Infinity;
       for (const variant of problem.candidates) {
         if (variant !== problem.heuristic && problem.untimed?.(variant)) continue;
         const trial = problem.trial(variant);
         trials.set(variant, trial);
-        trial.run(); // compiles the pipelines on first use
+        this.asked = new Set();
+        try {
+          trial.run(); // compiles the pipelines on first use
+        } finally {
+          nested.set(variant.name, this.asked);
+          this.asked = null;
+        }
         await sync();
         const start = now();
         trial.run();
@@ -250,7 +270,7 @@ export class Tuner {
     } finally {
       for (const trial of trials.values()) trial.dispose();
     }
-    return times;
+    return { times, nested };
   }
 
   /** The measured choices, "family@key" → variant name. */
