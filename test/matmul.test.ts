@@ -3,7 +3,7 @@
  * operands (and the bias) against finite differences. Sizes straddle the kernel's 4×4 register block and
  * 32×32 workgroup tile (1, 3, 17, 63, 65), with transposes, batches and batch broadcasting.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { type Engine, ops } from "../src/index.js";
 import { checkOp } from "./helpers/check-op.js";
 import { testEngine } from "./helpers/engine.js";
@@ -206,4 +206,26 @@ describe("matmul panels read in place", () => {
       }
     });
   }
+});
+
+describe("matmul's guess on a software adapter before measuring", () => {
+  it("picks the vec4 quad kernel from K = 64 when it reads both operands in place, from K = 128 otherwise", () => {
+    // The rule is the software adapters' (the test engine runs the guesses: autotune "off").
+    if (!engine.adapter.isSoftware || !engine.kernels.supports("matmul_quad")) return;
+    const cases: { a: number[]; b: number[]; tb?: boolean; guess: string }[] = [
+      { a: [32, 64], b: [40, 64], tb: true, guess: "quad" }, // both stored as rows along k
+      { a: [32, 64], b: [64, 32], guess: "quad" }, // b [K, N] in whole 32-column tiles: panels
+      { a: [32, 64], b: [64, 48], guess: "quadStrided" }, // b would need a pack
+      { a: [32, 32], b: [36, 32], tb: true, guess: "quadStrided" }, // K = 32
+      { a: [32, 128], b: [128, 48], guess: "quad" }, // K ≥ 128: the pack pays for itself
+    ];
+    const choose = vi.spyOn(engine.tuner, "choose");
+    try {
+      for (const c of cases) engine.tidy(() => ops.matmul(engine.randn(c.a, { seed: 1 }), engine.randn(c.b, { seed: 2 }), { transposeB: c.tb }));
+      const chosen = choose.mock.results.map((r) => (r.value as { name: string }).name);
+      expect(chosen).toEqual(cases.map((c) => c.guess));
+    } finally {
+      choose.mockRestore();
+    }
+  });
 });

@@ -171,21 +171,28 @@ const WITHOUT_QUAD: readonly MatmulVariant[] = MATMUL_CANDIDATES.filter((v) => !
 
 /**
  * The CPU adapters' guess before measuring (bench/matmul.ts and the bench's autotune on SwiftShader): with the
- * subgroups feature and at least 32 rows and columns, a quad kernel: the vec4 one once K ≥ 128 (at 256³, with
- * both operands read in place, typically 1.15× itself with both packed and 1.3–1.4× packed16x32), else
- * quadStrided (on the mnist-16 attention products, K = 32 and 64, it ties the vec4 kernel reading in place and
- * runs 1.1–1.3× that kernel when it packs); otherwise, with at least 16 rows and columns, a packed kernel once
- * K ≥ 64 (the packs pay for themselves there: [16×64]·[64×64] measured faster packed than with either strided
- * kernel; 16×32 blocks once N ≥ 128, measured 1.0–1.1× the 16×16 ones at 256³, where 32×32 blocks gained
- * nothing more), else the strided 16×16 kernel while it still runs 32 invocations or more; otherwise (a
- * matrix-vector product, a tiny product) the 4×4 one, which has 16 times the invocations for the cores and SIMD
- * lanes.
+ * subgroups feature and at least 32 rows and columns, a quad kernel: the vec4 one once K ≥ 128, or once K ≥ 64
+ * when it reads both operands in place (`inPlace`; at 256³ typically 1.15× itself with both packed and 1.3–1.4×
+ * packed16x32; at K = 64 and 96, in place, 1.07–1.3× quadStrided in one interleaved run on four shapes), else
+ * quadStrided (at K = 32 it ties or beats the vec4 kernel even reading in place, and runs 1.1–1.3× that kernel
+ * when it packs); otherwise, with at least 16 rows and columns, a packed kernel once K ≥ 64 (the packs pay for
+ * themselves there: [16×64]·[64×64] measured faster packed than with either strided kernel; 16×32 blocks once
+ * N ≥ 128, measured 1.0–1.1× the 16×16 ones at 256³, where 32×32 blocks gained nothing more), else the strided
+ * 16×16 kernel while it still runs 32 invocations or more; otherwise (a matrix-vector product, a tiny product)
+ * the 4×4 one, which has 16 times the invocations for the cores and SIMD lanes.
  */
-function softwareHeuristic(M: number, N: number, K: number, batch: number, quad: boolean): MatmulVariant {
+function softwareHeuristic(M: number, N: number, K: number, batch: number, quad: boolean, inPlace: boolean): MatmulVariant {
   if (M < 16 || N < 16) return MATMUL_VARIANTS.register;
-  if (quad && M >= 32 && N >= 32) return K >= 128 ? MATMUL_VARIANTS.quad : MATMUL_VARIANTS.quadStrided;
+  if (quad && M >= 32 && N >= 32) return K >= 128 || (K >= 64 && inPlace) ? MATMUL_VARIANTS.quad : MATMUL_VARIANTS.quadStrided;
   if (K >= 64) return N >= 128 ? MATMUL_VARIANTS.packed16x32 : MATMUL_VARIANTS.packed;
   return batch * Math.ceil(M / 16) * Math.ceil(N / 16) >= 32 ? MATMUL_VARIANTS.register16 : MATMUL_VARIANTS.register;
+}
+
+/** Whether the vec4 quad kernel reads both operands in place, packing neither (see packedDispatch). */
+function quadReadsInPlace(a: Operand, b: Operand): boolean {
+  const K = a.cols;
+  const readable = (lines: number, strides: [number, number, number]) => isPanels(lines, 32, K, strides) || isRows(K, strides);
+  return readable(a.rows, [a.strides[0], a.strides[1], a.strides[2]]) && readable(b.cols, [b.strides[0], b.strides[2], b.strides[1]]);
 }
 
 /** Elements an operand's strides reach: the buffer a trial needs for it. */
@@ -205,7 +212,9 @@ export function dispatchMatmul(A: Tensor, a: Operand, B: Tensor, b: Operand, C: 
     family: "matmul",
     key: `${batch}×[${a.rows}×${a.cols}${layout(a)}]·[${b.rows}×${b.cols}${layout(b)}]${accumulate ? "+" : ""}`,
     candidates: quad ? MATMUL_CANDIDATES : WITHOUT_QUAD,
-    heuristic: engine.adapter.isSoftware ? softwareHeuristic(a.rows, b.cols, a.cols, batch, quad) : MATMUL_VARIANTS.shared,
+    heuristic: engine.adapter.isSoftware
+      ? softwareHeuristic(a.rows, b.cols, a.cols, batch, quad, quadReadsInPlace(a, b))
+      : MATMUL_VARIANTS.shared,
     // Workgroup barriers cost more than they save on a CPU adapter (shaders/gemm.wgsl): not worth timing there.
     // The quad kernel relies on SwiftShader's layout of subgroups (shaders/matmul_quad.wgsl): timed only there.
     untimed: (v) => (engine.adapter.isSoftware ? v === MATMUL_VARIANTS.shared : isQuad(v)),
