@@ -12,9 +12,9 @@
 // 256³ it measured 1.2–1.5× faster than the packed kernels with both operands packed (43–54% of the FMA peak
 // against 35–43%); reading them in place instead (as rows or panels) measured 1.04–1.35× itself with both packed
 // (five interleaved runs, typically 1.15×) and 1.3–1.4× packed16x32 (48–65% of the peak). Regrouping 4 rows'
-// vec4s along k into 4 vec4s along the rows is free there: a vec4 is 4 separate SIMD registers on a CPU adapter. matmul_quad_strided_16x16 is the same kernel for any
-// strides and K: slower at 256³ (index arithmetic per float), 1.2–1.3× faster than the packed quad kernel on the
-// short products (K = 32, 64) when packs are needed.
+// vec4s along k into 4 vec4s along the rows is free there: a vec4 is 4 separate SIMD registers on a CPU adapter.
+// matmul_quad_strided_16x16 is the same kernel for any strides and K: slower at 256³ (index arithmetic per
+// float), 1.2–1.3× faster than the packed quad kernel on the short products (K = 32, 64) when packs are needed.
 //
 // Needs the subgroups feature (the `enable` below; src/gpu/kernels.ts skips this file on devices without it).
 // Each quad must be the invocations 4q .. 4q + 3 of a workgroup (their global index / 4 names the block): a CPU

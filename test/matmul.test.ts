@@ -170,7 +170,7 @@ describe("matmul variants through the op", () => {
 });
 
 // The packed kernels read an operand in place when it is already laid out as their panels, and the quad kernel
-// also one stored as rows of vec4s along k (src/ops/matmul.ts isPanels, isRows): one pack dispatch fewer per such
+// also one stored as rows of vec4s along k (src/ops/matmul.ts inPlaceLayout): one pack dispatch fewer per such
 // operand, the same values (the cases above check gradients through these paths too).
 describe("matmul panels read in place", () => {
   const cases: { variant: string; a: number[]; b: number[]; ta?: boolean; tb?: boolean; packs: number }[] = [

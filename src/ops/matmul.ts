@@ -99,8 +99,9 @@ function packedDispatch(kernel: string, tm: number, tn: number, invocationsPerBl
     const prepare = (X: Tensor, lines: number, tile: number, strides: [number, number, number]) => {
       const blocks = (Math.ceil(lines / tile) * tile) / 4;
       const panelStrides: [number, number, number] = [strides[0] === 0 ? 0 : depth * blocks, 0, 0];
-      if (isPanels(lines, tile, K, strides)) return { tensor: X, strides: panelStrides, rows: false };
-      if (rows && isRows(K, strides)) return { tensor: X, strides, rows: true };
+      const layout = inPlaceLayout(lines, tile, K, strides, rows);
+      if (layout === "panels") return { tensor: X, strides: panelStrides, rows: false };
+      if (layout === "rows") return { tensor: X, strides, rows: true };
       const packedBatch = strides[0] === 0 ? 1 : batch;
       const packed = engine.empty([packedBatch * depth * blocks * 4], "matmul packed operand");
       engine.run(
@@ -115,8 +116,8 @@ function packedDispatch(kernel: string, tm: number, tn: number, invocationsPerBl
     const invocations = batch * Math.ceil(a.rows / tm) * Math.ceil(b.cols / tn) * invocationsPerBlock;
     // At least 4 workgroups when the product is big enough for it (each is one task for the adapter's threads).
     const workgroupSize = invocations >= 256 ? 64 : 16;
-    const pa = prepare(A, a.rows, tm, [a.strides[0], a.strides[1], a.strides[2]]);
-    const pb = prepare(B, b.cols, tn, [b.strides[0], b.strides[2], b.strides[1]]);
+    const pa = prepare(A, a.rows, tm, lineStrides(a, "a"));
+    const pb = prepare(B, b.cols, tn, lineStrides(b, "b"));
     const [s0, sLine, sK] = pb.strides;
     engine.run(
       kernel,
@@ -130,18 +131,26 @@ function packedDispatch(kernel: string, tm: number, tn: number, invocationsPerBl
   };
 }
 
-/**
- * Whether an operand read through strides (batch, line, k) is already in matmul_pack's panel layout, lines of one k
- * contiguous and k after k, so the packed kernels can read it in place: X[b, line, k] at (b·K + k)·lines + line.
- */
-function isPanels(lines: number, tile: number, K: number, strides: readonly [number, number, number]): boolean {
-  return strides[1] === 1 && strides[2] === lines && lines % tile === 0 && K % 4 === 0 && (strides[0] === 0 || strides[0] === K * lines);
+/** An operand's strides as (batch, line, k), its lines being the rows of A (`a`) or the columns of B (`b`). */
+function lineStrides(o: Operand, side: "a" | "b"): [number, number, number] {
+  return side === "a" ? [o.strides[0], o.strides[1], o.strides[2]] : [o.strides[0], o.strides[2], o.strides[1]];
 }
 
-/** Whether an operand read through strides (batch, line, k) is stored as lines of whole vec4s along k. */
-function isRows(K: number, strides: readonly [number, number, number]): boolean {
-  return strides[2] === 1 && K % 4 === 0 && strides[1] % 4 === 0 && strides[0] % 4 === 0;
+/**
+ * How a vec4 kernel with `tile`-line tiles can read an operand in place, from its strides (batch, line, k):
+ * "panels" when it is already in matmul_pack's layout (lines of one k contiguous, k after k: X[b, line, k] at
+ * (b·K + k)·lines + line), "rows" when it is stored as lines of whole vec4s along k and the kernel reads rows
+ * (`rows`: the quad kernel), null when it needs a pack.
+ */
+function inPlaceLayout(lines: number, tile: number, K: number, strides: readonly [number, number, number], rows: boolean): "panels" | "rows" | null {
+  if (K % 4 !== 0) return null;
+  if (strides[1] === 1 && strides[2] === lines && lines % tile === 0 && (strides[0] === 0 || strides[0] === K * lines)) return "panels";
+  if (rows && strides[2] === 1 && strides[1] % 4 === 0 && strides[0] % 4 === 0) return "rows";
+  return null;
 }
+
+/** The rows and columns of C one quad of the quad kernels computes (4 lanes, 16×16 each). */
+const QUAD_TILE = 32;
 
 interface MatmulVariant extends Variant {
   dispatch: (A: Tensor, a: Operand, B: Tensor, b: Operand, C: Tensor, batch: number, accumulate: boolean) => void;
@@ -158,7 +167,7 @@ export const MATMUL_VARIANTS = {
   register16: { name: "register16", dispatch: dispatchMatmulRegister16 },
   packed: { name: "packed", dispatch: packedDispatch("matmul/matmul_packed_16x16", 16, 16) },
   packed16x32: { name: "packed16x32", dispatch: packedDispatch("matmul/matmul_packed_16x32", 16, 32) },
-  quad: { name: "quad", dispatch: packedDispatch("matmul_quad/matmul_quad_16x16", 32, 32, 4, true) },
+  quad: { name: "quad", dispatch: packedDispatch("matmul_quad/matmul_quad_16x16", QUAD_TILE, QUAD_TILE, 4, true) },
   quadStrided: { name: "quadStrided", dispatch: dispatchMatmulQuadStrided },
   shared: { name: "shared", dispatch: dispatchMatmulShared },
 } as const satisfies Record<string, MatmulVariant>;
@@ -191,8 +200,10 @@ function softwareHeuristic(M: number, N: number, K: number, batch: number, quad:
 /** Whether the vec4 quad kernel reads both operands in place, packing neither (see packedDispatch). */
 function quadReadsInPlace(a: Operand, b: Operand): boolean {
   const K = a.cols;
-  const readable = (lines: number, strides: [number, number, number]) => isPanels(lines, 32, K, strides) || isRows(K, strides);
-  return readable(a.rows, [a.strides[0], a.strides[1], a.strides[2]]) && readable(b.cols, [b.strides[0], b.strides[2], b.strides[1]]);
+  return (
+    inPlaceLayout(a.rows, QUAD_TILE, K, lineStrides(a, "a"), true) !== null &&
+    inPlaceLayout(b.cols, QUAD_TILE, K, lineStrides(b, "b"), true) !== null
+  );
 }
 
 /** Elements an operand's strides reach: the buffer a trial needs for it. */
