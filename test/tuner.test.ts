@@ -7,10 +7,13 @@ import { afterAll, describe, expect, it } from "vitest";
 import { Engine, ops } from "../src/index.js";
 import { type TuneProblem, type TuneStore, Tuner, parseOverrides } from "../src/gpu/tuner.js";
 
-const busy = (ms: number) => {
-  const end = performance.now() + ms;
-  while (performance.now() < end);
-};
+/**
+ * A simulated clock: a trial's run advances it by the candidate's cost, so what the tuner measures (and so how
+ * many rounds fit its budget, which candidate a 4× first run drops) does not depend on this machine's load.
+ */
+let clockMs = 0;
+const clock = () => clockMs;
+const busy = (ms: number) => void (clockMs += ms);
 
 type V = { name: string; cost: number };
 const fast: V = { name: "fast", cost: 0 };
@@ -36,7 +39,7 @@ const sync = async () => {};
 describe("Tuner", () => {
   it("uses the heuristic until measured, then the fastest; a measured choice persists per adapter and source hash", async () => {
     const store = memoryStore();
-    const tuner = new Tuner("adapter-a", "hash-1", { store });
+    const tuner = new Tuner("adapter-a", "hash-1", { store, clock });
     expect(tuner.choose(problem()).name).toBe("slow");
     expect(tuner.choose(problem()).name).toBe("slow");
     expect(tuner.pendingCount).toBe(1);
@@ -50,7 +53,7 @@ describe("Tuner", () => {
     expect(tuner.table()).toEqual({ "fam@k": "fast" });
 
     // Same adapter and sources: the stored choice is used without measuring again.
-    const again = new Tuner("adapter-a", "hash-1", { store });
+    const again = new Tuner("adapter-a", "hash-1", { store, clock });
     expect(again.choose(problem()).name).toBe("fast");
     expect(again.pendingCount).toBe(0);
     // Another adapter, or changed kernel sources: stale, measured afresh.
@@ -74,7 +77,7 @@ describe("Tuner", () => {
       p.heuristic = p.candidates[0];
       return { p, runs };
     };
-    const tuner = new Tuner("adapter", "hash");
+    const tuner = new Tuner("adapter", "hash", { clock });
     // Free runs: every extra round fits the budget (a warm-up run + 7 timed runs each).
     const cheap = counting(0);
     // 2 × 150 ms a round: no extra round fits the 120 ms budget (a warm-up run + 3 timed runs each).
@@ -84,6 +87,22 @@ describe("Tuner", () => {
     await tuner.tune(sync);
     expect(cheap.runs).toEqual({ slow: 8, fast: 8 });
     expect(dear.runs).toEqual({ slow: 4, fast: 4 });
+  });
+
+  it("stops timing a candidate whose first timed run takes over 4× the fastest so far; never the heuristic", async () => {
+    const timed = async (heuristicCost: number, otherCost: number) => {
+      const tuner = new Tuner("a", "h", { clock });
+      const h: V = { name: "h", cost: heuristicCost };
+      const other: V = { name: "other", cost: otherCost };
+      // Timed in the order of the candidates: the heuristic first, unless it is the slow one.
+      const candidates = heuristicCost <= otherCost ? [h, other] : [other, h];
+      tuner.choose({ ...problem(`${heuristicCost}/${otherCost}`), candidates, heuristic: h });
+      const [result] = await tuner.tune(sync);
+      return Object.keys(result.times).sort().join(",");
+    };
+    expect(await timed(1, 4)).toBe("h,other"); // 4× is kept
+    expect(await timed(1, 4.5)).toBe("h"); // dropped
+    expect(await timed(4.5, 1)).toBe("h,other"); // the heuristic timed second is kept however slow
   });
 
   it("a corrupt store is ignored; mode off never queues", async () => {
@@ -110,7 +129,7 @@ describe("Tuner", () => {
 
   it("untimed candidates are never measured, and a problem with one timed candidate is not queued", async () => {
     const third: V = { name: "third", cost: 0 };
-    const tuner = new Tuner("a", "h");
+    const tuner = new Tuner("a", "h", { clock });
     const base = problem("k", slow);
     const twoTimed: TuneProblem<V> = { ...base, candidates: [slow, fast, third], untimed: (v) => v === fast };
     tuner.choose(twoTimed);
@@ -124,7 +143,7 @@ describe("Tuner", () => {
 
   it("measures a problem met inside a trial (a nested op) only when the variant that met it is chosen", async () => {
     for (const nestingWins of [false, true]) {
-      const tuner = new Tuner("a", "h");
+      const tuner = new Tuner("a", "h", { clock });
       const inner = problem("inner");
       // "nesting" runs an inner op (asking the tuner about it) and costs 8 ms or nothing; "plain" the other.
       const nesting: V = { name: "nesting", cost: nestingWins ? 0 : 8 };

@@ -65,6 +65,8 @@ export interface TunerOptions {
   overrides?: Record<string, string>;
   /** Persist measured choices (per adapter and kernel-source hash). */
   store?: TuneStore;
+  /** Milliseconds for timing the trials (default `performance.now`); tests pass a simulated clock. */
+  clock?: () => number;
 }
 
 /** What autotune() measured for one problem. */
@@ -221,6 +223,7 @@ export class Tuner {
     problem: TuneProblem<Variant>,
     sync: () => Promise<void>,
   ): Promise<{ times: Record<string, number>; nested: Map<string, Set<string>> }> {
+    const now = this.options.clock ?? defaultClock;
     const trials = new Map<Variant, Trial>();
     const times: Record<string, number> = {};
     const nested = new Map<string, Set<string>>();
@@ -375,6 +378,6 @@ export function hashText(text: string): string {
   return (h >>> 0).toString(16).padStart(8, "0");
 }
 
-function now(): number {
+function defaultClock(): number {
   return globalThis.performance?.now() ?? Date.now();
 }
