@@ -1,7 +1,8 @@
 /**
  * The variant tuner (src/gpu/tuner.ts): precedence (override > measured/stored > heuristic), the measurement
- * picking the faster candidate, the store (kept per adapter and kernel-source hash, a corrupt one ignored), and
- * engine.autotune() measuring a real matmul's variants.
+ * picking the faster candidate (timed on a simulated clock), the store (kept per adapter and kernel-source hash, a
+ * corrupt one ignored), and engine.autotune() measuring a real op's variants (attention, and the matmuls nested in
+ * its composed variant) on the real clock.
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { Engine, ops } from "../src/index.js";
