@@ -12,8 +12,14 @@ import { Engine, type Tensor } from "../src/index.js";
 import { markdownTable } from "./stats.js";
 
 /**
- * Median and best time (ms) of each variant; each repeat runs every variant once, each ended by sync(). `time`
- * times one run: wall time by default (bench/conv.ts passes GPU timestamps or process CPU time).
+ * Median and best time (ms) of each variant; each repeat runs every variant once, each ended by sync(), starting
+ * one variant further along the list each repeat. `time` times one run: wall time by default (bench/conv.ts
+ * passes GPU timestamps or process CPU time).
+ *
+ * Why the rotation: in a fixed order a variant's place biased it. Two names for one kernel (bench/conv.ts's
+ * "current" and "small" on a 4×4 map run the same pipeline) measured 1.1–1.4× apart, the one listed first (run
+ * right after the peak kernel) slower, in 11 of 12 rows over two runs with the order swapped; rotated, the faster
+ * of the two was the first-listed in 3 of 6 rows (they still differed by 6–20%: compare variants over several runs).
  */
 export async function interleavedTimes(
   engine: Engine,
@@ -35,7 +41,10 @@ export async function interleavedTimes(
   }
   const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   for (let r = 0; r < repeats; r++) {
-    for (const name of names) times[name].push(await time(variants[name]));
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(r + i) % names.length];
+      times[name].push(await time(variants[name]));
+    }
   }
   const result: Record<string, { median: number; min: number }> = {};
   for (const name of names) {
