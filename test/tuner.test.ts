@@ -14,7 +14,7 @@ import { type TuneProblem, type TuneStore, Tuner, parseOverrides } from "../src/
  */
 let clockMs = 0;
 const clock = () => clockMs;
-const busy = (ms: number) => void (clockMs += ms);
+const spend = (ms: number) => void (clockMs += ms);
 
 type V = { name: string; cost: number };
 const fast: V = { name: "fast", cost: 0 };
@@ -26,7 +26,7 @@ function problem(key = "k", heuristic: V = slow): TuneProblem<V> {
     key,
     candidates: [slow, fast],
     heuristic,
-    trial: (v) => ({ run: () => busy(v.cost), dispose: () => {} }),
+    trial: (v) => ({ run: () => spend(v.cost), dispose: () => {} }),
   };
 }
 
@@ -73,7 +73,7 @@ describe("Tuner", () => {
           { name: "slow", cost },
           { name: "fast", cost },
         ],
-        trial: (v) => ({ run: () => (runs[v.name as "slow" | "fast"]++, busy(v.cost)), dispose: () => {} }),
+        trial: (v) => ({ run: () => (runs[v.name as "slow" | "fast"]++, spend(v.cost)), dispose: () => {} }),
       };
       p.heuristic = p.candidates[0];
       return { p, runs };
@@ -154,7 +154,7 @@ describe("Tuner", () => {
         key: "o",
         candidates: [plain, nesting],
         heuristic: plain,
-        trial: (v) => ({ run: () => (v === nesting && tuner.choose(inner), busy(v.cost)), dispose: () => {} }),
+        trial: (v) => ({ run: () => (v === nesting && tuner.choose(inner), spend(v.cost)), dispose: () => {} }),
       };
       tuner.choose(outer);
       const results = await tuner.tune(sync);
