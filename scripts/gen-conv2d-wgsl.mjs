@@ -47,11 +47,15 @@ function tileOrigin(tileH, tileW, blocks) {
 
 /** Stores of the tile's accumulators; `channel(b)` is the first output channel of accumulator block b. */
 function storeTile(tileH, tileW, blocks, channel = (b) => `${b ? `(ob + ${b}u)` : "ob"} * 4u`) {
+  // The bias is read once per channel block, not per pixel: on SwiftShader a read skipped by a branch or a
+  // select still runs (every block of a shader runs, masked), so a read per store_pixel cost tileH·tileW·4
+  // reads per block.
   const lines = [];
+  for (let b = 0; b < blocks; b++) lines.push(`  let bias${b} = tile_bias(image, ${channel(b)});`);
   for (let t = 0; t < tileH; t++) {
     for (let j = 0; j < tileW; j++) {
       for (let b = 0; b < blocks; b++) {
-        lines.push(`  store_pixel(image, ${plus("oy0", t)}, ${plus("ox0", j)}, ${channel(b)}, acc[${(t * tileW + j) * blocks + b}]);`);
+        lines.push(`  store_pixel(image, ${plus("oy0", t)}, ${plus("ox0", j)}, ${channel(b)}, acc[${(t * tileW + j) * blocks + b}] + bias${b});`);
       }
     }
   }

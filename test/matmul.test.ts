@@ -8,7 +8,7 @@ import { type Engine, ops } from "../src/index.js";
 import { checkOp } from "./helpers/check-op.js";
 import { testEngine } from "./helpers/engine.js";
 import * as R from "./reference/ops.js";
-import { MATMUL_VARIANTS } from "../src/ops/matmul.js";
+import { MATMUL_VARIANTS, denseOperand, dispatchMatmul } from "../src/ops/matmul.js";
 import { ref, rng, uniformData } from "./reference/tensor.js";
 
 let engine: Engine;
@@ -161,6 +161,52 @@ describe("matmul variants through the op", () => {
             gradTol,
             maxGradCoords: 64,
           });
+        } finally {
+          engine.tuner.override("matmul", previous);
+        }
+      });
+    }
+  }
+});
+
+// C += A·B (the 1×1 convolutions' bias-first products): each register kernel takes it as the pipeline constant
+// ACCUMULATE (shaders/lib/matmul_store.wgsl), the shared kernel as the uniform; C's values outside the product's
+// rows and columns must survive, and a product that does not accumulate must not read C.
+describe("matmul variants accumulating into C", () => {
+  const cases: { M: number; K: number; N: number; batch: number; tb?: boolean }[] = [
+    { M: 65, K: 17, N: 3, batch: 1 }, // edge rows and columns of every block size
+    { M: 1, K: 3, N: 70, batch: 1 },
+    { M: 33, K: 36, N: 45, batch: 2, tb: true }, // the quad kernel reads A and Bᵀ in place as rows
+  ];
+  for (const variant of Object.keys(MATMUL_VARIANTS)) {
+    for (const c of cases) {
+      it(`${variant}: ${c.batch}×[${c.M}×${c.K}]·[${c.K}×${c.N}]${c.tb ? " (Bᵀ stored)" : ""} + C, then overwriting C`, async () => {
+        const previous = engine.tuner.override("matmul", variant);
+        try {
+          const random = rng(11);
+          const aShape = [c.batch, c.M, c.K];
+          const bShape = [c.batch, ...(c.tb ? [c.N, c.K] : [c.K, c.N])];
+          const aData = uniformData(c.batch * c.M * c.K, random);
+          const bData = uniformData(c.batch * c.K * c.N, random);
+          const cData = uniformData(c.batch * c.M * c.N, random);
+          const product = R.matmul(ref(aData, aShape), ref(bData, bShape), false, c.tb ?? false).data;
+          const a = engine.tensor(Float32Array.from(aData), aShape);
+          const b = engine.tensor(Float32Array.from(bData), bShape);
+          const a0 = denseOperand(c.batch, c.M, c.K, false);
+          const b0 = c.tb ? denseOperand(c.batch, c.N, c.K, true) : denseOperand(c.batch, c.K, c.N, false);
+          for (const accumulate of [true, false]) {
+            const out = engine.tensor(Float32Array.from(cData), [c.batch, c.M, c.N]);
+            dispatchMatmul(a, a0, b, b0, out, c.batch, accumulate);
+            const got = await out.data();
+            let worst = 0;
+            for (let i = 0; i < got.length; i++) {
+              worst = Math.max(worst, Math.abs(got[i] - (product[i] + (accumulate ? cData[i] : 0))));
+            }
+            // f32 sums of K + 1 terms of size ≤ 1: rounding ~(K + 1) · 6e-8.
+            expect(worst, accumulate ? "C + A·B" : "A·B").toBeLessThan(1e-6 * (c.K + 1));
+            out.dispose();
+          }
+          [a, b].forEach((t) => t.dispose());
         } finally {
           engine.tuner.override("matmul", previous);
         }

@@ -46,19 +46,25 @@ fn source_index(v: u32, before: i32, dilation: u32, size: u32) -> SourceIndex {
   return SourceIndex(u32(clamp(sv, 0, i32(size) - 1)), dv >= 0 && sv * i32(dilation) == dv && sv < i32(size));
 }
 
-// out[image, o0 + i, oy, ox] = v[i] (+ bias[o0 + i]) for the channels and pixels that exist, where image =
-// split · N + n (out holds the partial sums [S, N, O, HO, WO] when the channels are split); the bias goes into
-// split 0 only. (Without a bias the bias binding holds the (packed) weight, which has at least O values, so the
-// read stays in bounds.)
+// The bias of output channels o0 .. o0 + 3 for a result of `image` (split · N + n): bias[o0 + i] in split 0 when
+// tp.hasBias = 1, else 0 (the bias goes into split 0 only). Channels past the last read the last one (their
+// results are not stored). Without a bias the bias binding holds the (packed) weight, which has at least O
+// values, so the read stays in bounds. Read once per channel block, not per pixel: see storeTile in
+// scripts/gen-conv2d-wgsl.mjs.
+fn tile_bias(image: u32, o0: u32) -> vec4<f32> {
+  let last = tp.outChannels - 1u;
+  let b = vec4<f32>(bias[min(o0, last)], bias[min(o0 + 1u, last)], bias[min(o0 + 2u, last)], bias[min(o0 + 3u, last)]);
+  return select(vec4<f32>(0.0), b, tp.hasBias == 1u && image < tp.batch);
+}
+
+// out[image, o0 + i, oy, ox] = v[i] for the channels and pixels that exist, where image = split · N + n (out holds
+// the partial sums [S, N, O, HO, WO] when the channels are split).
 fn store_pixel(image: u32, oy: u32, ox: u32, o0: u32, v: vec4<f32>) {
   if (oy >= tp.outHeight || ox >= tp.outWidth || o0 >= tp.outChannels) { return; }
   let plane = tp.outHeight * tp.outWidth;
   let at = ((image * tp.outChannels + o0) * tp.outHeight + oy) * tp.outWidth + ox;
-  let last = tp.outChannels - 1u;
-  let b = select(vec4<f32>(0.0), vec4<f32>(bias[o0], bias[min(o0 + 1u, last)], bias[min(o0 + 2u, last)], bias[min(o0 + 3u, last)]), tp.hasBias == 1u && image < tp.batch);
-  let value = v + b;
-  out[at] = value.x;
-  if (o0 + 1u < tp.outChannels) { out[at + plane] = value.y; }
-  if (o0 + 2u < tp.outChannels) { out[at + 2u * plane] = value.z; }
-  if (o0 + 3u < tp.outChannels) { out[at + 3u * plane] = value.w; }
+  out[at] = v.x;
+  if (o0 + 1u < tp.outChannels) { out[at + plane] = v.y; }
+  if (o0 + 2u < tp.outChannels) { out[at + 2u * plane] = v.z; }
+  if (o0 + 3u < tp.outChannels) { out[at + 3u * plane] = v.w; }
 }

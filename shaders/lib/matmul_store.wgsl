@@ -1,13 +1,23 @@
 // store_row: one row of a kernel's output block, 4 values, stored where they fall inside C (added to C's values
-// when p.accumulate = 1). For the files that declare `p: MatmulParams` and `C` (matmul.wgsl, matmul_quad.wgsl);
+// when ACCUMULATE). For the files that declare `p: MatmulParams` and `C` (matmul.wgsl, matmul_quad.wgsl);
 // included with `//! include matmul_store`.
+//
+// Accumulating is a pipeline constant, not a uniform, and the row has no loop: on SwiftShader every block of a
+// shader runs, masked, whatever a runtime branch decides, and a loop runs its body at least once, so a read of C
+// behind `if (p.accumulate == 1u)` cost nearly a full read on every stored value (bench/README.md, "Branches").
+// The host sets ACCUMULATE and p.accumulate alike (src/ops/matmul.ts); gemm.wgsl reads the uniform.
+override ACCUMULATE: bool = false;
+
 fn store_row(cBase: u32, row: u32, col0: u32, values: vec4<f32>) {
   if (row >= p.M) { return; }
   let at = cBase + row * p.N + col0;
-  for (var j = 0u; j < 4u; j++) {
-    if (col0 + j >= p.N) { return; }
-    var value = values[j];
-    if (p.accumulate == 1u) { value += C[at + j]; }
-    C[at + j] = value;
+  var v = values;
+  if (ACCUMULATE) {
+    let last = cBase + p.M * p.N - 1u;
+    v += vec4<f32>(C[min(at, last)], C[min(at + 1u, last)], C[min(at + 2u, last)], C[min(at + 3u, last)]);
   }
+  if (col0 < p.N) { C[at] = v.x; }
+  if (col0 + 1u < p.N) { C[at + 1u] = v.y; }
+  if (col0 + 2u < p.N) { C[at + 2u] = v.z; }
+  if (col0 + 3u < p.N) { C[at + 3u] = v.w; }
 }
