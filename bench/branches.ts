@@ -14,12 +14,13 @@
  *   override   – behind `if (FLAG)` with the override constant FLAG false
  *   if(1)      – behind the branch with flag 1 (taken)
  *   none       – absent
- * Medians over interleaved repeats (the order rotates each repeat), wall time of the 4 dispatches.
+ * Medians over interleaved repeats (bench/peak.ts's interleavedTimes: the order rotates each repeat), wall time of
+ * the 4 dispatches.
  *
  *   node scripts/run.mjs bench/branches.ts [--repeats 15]
  */
 import { Engine } from "../src/index.js";
-import { median } from "./stats.js";
+import { interleavedTimes } from "./peak.js";
 
 const args = process.argv.slice(2);
 const repeatsAt = args.indexOf("--repeats");
@@ -32,10 +33,11 @@ const WORKGROUPS = 256;
 const INVOCATIONS = WORKGROUPS * 64;
 const N = 256;
 
+// Each body by its row label.
 const bodies: Record<string, string> = {
-  fma: Array.from({ length: 1024 }, (_, i) => `    acc = fma(acc, scale, vec4<f32>(${((i % 7) + 1) * 0.001}));`).join("\n"),
-  read: Array.from({ length: N }, (_, i) => `    acc.x += src[gid.x * ${N}u + ${(i * 37) % N}u];`).join("\n"),
-  write: Array.from({ length: N }, (_, i) => `    dst[gid.x * ${N}u + ${(i * 37) % N}u] = acc.x + ${i}.0;`).join("\n"),
+  "1024 vec4 FMAs": Array.from({ length: 1024 }, (_, i) => `    acc = fma(acc, scale, vec4<f32>(${((i % 7) + 1) * 0.001}));`).join("\n"),
+  [`${N} float reads`]: Array.from({ length: N }, (_, i) => `    acc.x += src[gid.x * ${N}u + ${(i * 37) % N}u];`).join("\n"),
+  [`${N} float writes`]: Array.from({ length: N }, (_, i) => `    dst[gid.x * ${N}u + ${(i * 37) % N}u] = acc.x + ${i}.0;`).join("\n"),
 };
 const guards: Record<string, (body: string) => string> = {
   run: (b) => `{\n${b}\n  }`,
@@ -70,12 +72,8 @@ const flagBuffers = [0, 1].map((flag) => {
   return buffer;
 });
 
-interface Kernel {
-  body: string;
-  guard: string;
-  run: () => Promise<number>;
-}
-const kernels: Kernel[] = [];
+// "body/guard" → record and submit its 4 dispatches (interleavedTimes waits for them with engine.sync()).
+const variants: Record<string, () => void> = {};
 device.pushErrorScope("validation");
 for (const body of Object.keys(bodies)) {
   for (const guard of Object.keys(guards)) {
@@ -90,8 +88,7 @@ for (const body of Object.keys(bodies)) {
         { binding: 3, resource: { buffer: dstBuffer } },
       ],
     });
-    const run = async () => {
-      const start = performance.now();
+    variants[`${body}/${guard}`] = () => {
       const encoder = device.createCommandEncoder();
       const pass = encoder.beginComputePass();
       pass.setPipeline(pipeline);
@@ -99,32 +96,23 @@ for (const body of Object.keys(bodies)) {
       for (let i = 0; i < 4; i++) pass.dispatchWorkgroups(WORKGROUPS);
       pass.end();
       device.queue.submit([encoder.finish()]);
-      await device.queue.onSubmittedWorkDone();
-      return performance.now() - start;
     };
-    kernels.push({ body, guard, run });
   }
 }
 const error = await device.popErrorScope();
 if (error) throw new Error(`bench/branches.ts: a kernel did not compile: ${error.message}`);
 
-const samples = kernels.map(() => [] as number[]);
-for (let warmup = 0; warmup < 2; warmup++) for (const k of kernels) await k.run();
-for (let r = 0; r < repeats; r++) {
-  for (let i = 0; i < kernels.length; i++) {
-    const k = (r + i) % kernels.length;
-    samples[k].push(await kernels[k].run());
-  }
-}
+const times = await interleavedTimes(engine, variants, repeats);
 
 console.log(`adapter: ${engine.adapter.description}; ${repeats} interleaved repeats; ms for 4 × ${INVOCATIONS} invocations`);
 console.log(`| body | ${Object.keys(guards).join(" | ")} |`);
 console.log(`| --- | ${Object.keys(guards).map(() => "---").join(" | ")} |`);
 for (const body of Object.keys(bodies)) {
-  const row = kernels.map((k, i) => ({ k, ms: median(samples[i]) })).filter(({ k }) => k.body === body);
-  const run = row.find(({ k }) => k.guard === "run")!.ms;
-  const cells = row.map(({ ms }) => `${ms.toFixed(2)} (${((100 * ms) / run).toFixed(0)}%)`);
-  const what = body === "fma" ? "1024 vec4 FMAs" : body === "read" ? `${N} float reads` : `${N} float writes`;
-  console.log(`| ${what} | ${cells.join(" | ")} |`);
+  const run = times[`${body}/run`].median;
+  const cells = Object.keys(guards).map((guard) => {
+    const ms = times[`${body}/${guard}`].median;
+    return `${ms.toFixed(2)} (${((100 * ms) / run).toFixed(0)}%)`;
+  });
+  console.log(`| ${body} | ${cells.join(" | ")} |`);
 }
 engine.destroy();
