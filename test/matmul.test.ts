@@ -25,6 +25,13 @@ function stored(batch: number[], rows: number, cols: number, transpose: boolean)
   return [...batch, ...(transpose ? [cols, rows] : [rows, cols])];
 }
 
+/** The largest |got[i] − expected[i]| (NaN when any is NaN, which fails every bound). */
+function maxAbsError(got: ArrayLike<number>, expected: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - expected[i]));
+  return worst;
+}
+
 describe("matmul, 2-D", () => {
   // [M, K, N]: a representative non-square set over {1, 3, 17, 63, 65}.
   const sizes: [number, number, number][] = [
@@ -197,11 +204,8 @@ describe("matmul variants accumulating into C", () => {
           for (const accumulate of [true, false]) {
             const out = engine.tensor(Float32Array.from(cData), [c.batch, c.M, c.N]);
             dispatchMatmul(a, a0, b, b0, out, c.batch, accumulate);
-            const got = await out.data();
-            let worst = 0;
-            for (let i = 0; i < got.length; i++) {
-              worst = Math.max(worst, Math.abs(got[i] - (product[i] + (accumulate ? cData[i] : 0))));
-            }
+            const expected = product.map((v, i) => v + (accumulate ? cData[i] : 0));
+            const worst = maxAbsError(await out.data(), expected);
             // f32 sums of K + 1 terms of size ≤ 1: rounding ~(K + 1) · 6e-8.
             expect(worst, accumulate ? "C + A·B" : "A·B").toBeLessThan(1e-6 * (c.K + 1));
             out.dispose();
@@ -241,9 +245,7 @@ describe("matmul panels read in place", () => {
         const product = ops.matmul(a, b, { transposeA: c.ta, transposeB: c.tb });
         expect(engine.stats.dispatches - before).toBe(c.packs + 1);
         const expected = R.matmul(ref(aData, c.a), ref(bData, c.b), c.ta, c.tb);
-        const got = await product.data();
-        let worst = 0;
-        for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - expected.data[i]));
+        const worst = maxAbsError(await product.data(), expected.data);
         // f32 sums of K terms of size ≤ 1: rounding ~K · 6e-8.
         expect(worst).toBeLessThan(1e-6 * (c.ta ? c.a[0] : c.a[c.a.length - 1]));
         [a, b, product].forEach((t) => t.dispose());
