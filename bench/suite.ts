@@ -758,9 +758,12 @@ async function e2eRows(context: SuiteContext, timer: EngineTimer, name: SuiteCon
     timer.takeTuned();
     if (!results.length) return;
     const changed = results.filter((r) => r.chosen !== r.heuristic);
+    // Variants that measured faster than the heuristic first, but not when both were timed again (tuner.ts RECHECK_RUNS).
+    const undone = results.filter((r) => r.recheck && r.chosen === r.heuristic);
     const line =
       `Autotune, ${what}: ${results.length} kernel shapes measured; ${changed.length} faster than the heuristic choice` +
-      (changed.length ? ` (${changed.map((r) => `${r.family} ${r.key}: ${r.chosen} instead of ${r.heuristic}`).join("; ")})` : "");
+      (changed.length ? ` (${changed.map((r) => `${r.family} ${r.key}: ${r.chosen} instead of ${r.heuristic}`).join("; ")})` : "") +
+      `; ${undone.length} other${undone.length === 1 ? "" : "s"} faster at first but not when timed again`;
     notes.push(line);
     log(`[e2e] ${line}`);
   };

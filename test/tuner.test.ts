@@ -106,6 +106,38 @@ describe("Tuner", () => {
     expect(await timed(4.5, 1)).toBe("h,other"); // the heuristic timed second is kept however slow
   });
 
+  it("times a variant that beat the heuristic again after the round's other problems; a burst of load is undone", async () => {
+    // "h" (the heuristic) costs 4 ms, but 10 ms while `busy`; "other" always 6 ms. Problem "a" is measured while
+    // busy; the first run of problem "b" ends the burst, so a's recheck comes after it.
+    for (const burstEnds of [true, false]) {
+      let busy = true;
+      const h: V = { name: "h", cost: 4 };
+      const other: V = { name: "other", cost: 6 };
+      const runs: string[] = [];
+      const a: TuneProblem<V> = {
+        family: "fam",
+        key: "a",
+        candidates: [h, other],
+        heuristic: h,
+        trial: (v) => ({ run: () => (runs.push(v.name), spend(v === h && busy ? 10 : v.cost)), dispose: () => {} }),
+      };
+      const b: TuneProblem<V> = { ...problem("b", fast), trial: (v) => ({ run: () => ((busy &&= !burstEnds), spend(v.cost)), dispose: () => {} }) };
+      const tuner = new Tuner("a", "h", { clock });
+      tuner.choose(a);
+      tuner.choose(b);
+      const [ra, rb] = await tuner.tune(sync);
+      // a: an untimed + 7 timed runs of each (16 ms rounds fit 120 ms of extra rounds), then as many for the recheck.
+      expect(runs.length).toBe(16 + 16);
+      expect(ra.times).toEqual({ h: 10, other: 6 });
+      expect(ra.recheck).toEqual({ h: burstEnds ? 4 : 10, other: 6 });
+      expect(ra.chosen).toBe(burstEnds ? "h" : "other");
+      expect(tuner.choose(a).name).toBe(ra.chosen);
+      // b's heuristic won: no recheck.
+      expect(rb.chosen).toBe("fast");
+      expect(rb.recheck).toBeUndefined();
+    }
+  });
+
   it("a corrupt store is ignored; mode off never queues", async () => {
     const store = memoryStore();
     store.text = "{not json";
