@@ -97,7 +97,7 @@ fn block_row(acc: Block, i: u32) -> vec4<f32> {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// matmul_shared: C[b] = A[b] · B[b] (+ C[b] when accumulate = 1), the contract of matmul.wgsl's matmul.
+// matmul_shared: C[b] = A[b] · B[b] (+ C[b] when ACCUMULATE), the contract of matmul.wgsl's matmul.
 // A is read through strides (batch, row m, column k), B through (batch, row k, column n): a transposed operand
 // is the same kernel with two strides swapped, a broadcast batch has batch stride 0. C is dense [batch, M, N].
 // Grid: (ceil(N / 64), ceil(M / 64), batch).
@@ -173,7 +173,7 @@ fn matmul_shared(
       if (n >= gp.N) { break; }
       let at = cBase + m * gp.N + n;
       var value = values[j];
-      if (gp.accumulate == 1u) { value += C[at]; }
+      if (ACCUMULATE) { value += C[at]; }
       C[at] = value;
     }
   }

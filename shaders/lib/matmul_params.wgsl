@@ -1,4 +1,4 @@
-// The uniforms of a batched product C[b] = A[b] · B[b] (+ C[b] when accumulate = 1) with strided operands: the
+// The uniforms of a batched product C[b] = A[b] · B[b] (+ C[b] when ACCUMULATE) with strided operands: the
 // contract that every matmul kernel keeps (matmul.wgsl's register tiles, gemm.wgsl's matmul_shared), so that the
 // host fills them the same way (src/ops/matmul.ts). A is read through strides (batch, row m, column k), B through
 // (batch, row k, column n); a transposed operand swaps two strides, a broadcast batch has batch stride 0.
@@ -11,5 +11,9 @@ struct MatmulParams {
   // strides of A: batch, m, k; of B: batch, k, n
   aStrides: vec3<u32>,
   bStrides: vec3<u32>,
-  accumulate: u32,
 };
+
+// Whether the product is added to C's values: a pipeline constant, not a uniform. On SwiftShader every block of a
+// shader runs, masked, whatever a runtime branch decides, so a read of C behind a uniform's `if` cost nearly a
+// full read of C in every product (bench/README.md, "Branches"); a branch on a constant is compiled away.
+override ACCUMULATE: bool = false;

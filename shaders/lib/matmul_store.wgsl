@@ -1,12 +1,9 @@
 // store_row: one row of a kernel's output block, 4 values, stored where they fall inside C (added to C's values
-// when ACCUMULATE). For the files that declare `p: MatmulParams` and `C` (matmul.wgsl, matmul_quad.wgsl);
-// included with `//! include matmul_store`.
+// when ACCUMULATE, matmul_params.wgsl). For the files that declare `p: MatmulParams` and `C` (matmul.wgsl,
+// matmul_quad.wgsl); included with `//! include matmul_store` after `matmul_params`.
 //
-// Accumulating is a pipeline constant, not a uniform, and the row has no loop: on SwiftShader every block of a
-// shader runs, masked, whatever a runtime branch decides, and a loop runs its body at least once, so a read of C
-// behind `if (p.accumulate == 1u)` cost nearly a full read on every stored value (bench/README.md, "Branches").
-// The host sets ACCUMULATE and p.accumulate alike (src/ops/matmul.ts); gemm.wgsl reads the uniform.
-override ACCUMULATE: bool = false;
+// The row has no loop: on SwiftShader a loop runs its body at least once, whatever its trip count
+// (bench/README.md, "Branches").
 
 fn store_row(cBase: u32, row: u32, col0: u32, values: vec4<f32>) {
   if (row >= p.M) { return; }

@@ -52,8 +52,9 @@ export function dispatchMatmulShared(A: Tensor, a: Operand, B: Tensor, b: Operan
   A.engine.run(
     "gemm/matmul_shared",
     { A, B, C },
-    { M, N, K: a.cols, batch, aStrides: a.strides, bStrides: b.strides, accumulate: accumulate ? 1 : 0 },
+    { M, N, K: a.cols, batch, aStrides: a.strides, bStrides: b.strides },
     grid("dispatchMatmulShared", Math.ceil(N / TILE), Math.ceil(M / TILE), batch, what),
+    accumulate ? { ACCUMULATE: 1 } : undefined, // shaders/lib/matmul_params.wgsl
   );
 }
 

@@ -47,13 +47,13 @@ function transposeOperand(o: Operand, transpose: boolean): Operand {
 }
 
 /** MatmulParams of shaders/matmul.wgsl for C = A·B read through the operands' strides. */
-function stridedParams(a: Operand, b: Operand, batch: number, accumulate: boolean) {
-  return { M: a.rows, N: b.cols, K: a.cols, batch, aStrides: a.strides, bStrides: b.strides, accumulate: accumulate ? 1 : 0 };
+function stridedParams(a: Operand, b: Operand, batch: number) {
+  return { M: a.rows, N: b.cols, K: a.cols, batch, aStrides: a.strides, bStrides: b.strides };
 }
 
 /**
  * The pipeline constants of a matmul.wgsl / matmul_quad.wgsl kernel: `constants` plus ACCUMULATE when the product
- * is added to C (shaders/lib/matmul_store.wgsl: a constant, so a product that overwrites C reads nothing of it).
+ * is added to C (shaders/lib/matmul_params.wgsl: a constant, so a product that overwrites C reads nothing of it).
  */
 function storeConstants(accumulate: boolean, constants?: Record<string, number>): Record<string, number> | undefined {
   return accumulate ? { ...constants, ACCUMULATE: 1 } : constants;
@@ -62,13 +62,13 @@ function storeConstants(accumulate: boolean, constants?: Record<string, number>)
 /** The register-tiled kernel (shaders/matmul.wgsl): barrier-free 4×4 blocks, the most invocations. */
 function dispatchMatmulRegister(A: Tensor, a: Operand, B: Tensor, b: Operand, C: Tensor, batch: number, accumulate: boolean): void {
   const grid: [number, number, number] = [Math.ceil(b.cols / 32), Math.ceil(a.rows / 32), batch];
-  A.engine.run("matmul/matmul", { A, B, C }, stridedParams(a, b, batch, accumulate), grid, storeConstants(accumulate));
+  A.engine.run("matmul/matmul", { A, B, C }, stridedParams(a, b, batch), grid, storeConstants(accumulate));
 }
 
 /** The 16×16-block register kernel (matmul_16x16): fewer reads per FMA than 4×4, a sixteenth of the invocations. */
 function dispatchMatmulRegister16(A: Tensor, a: Operand, B: Tensor, b: Operand, C: Tensor, batch: number, accumulate: boolean): void {
   const grid = grid1d(batch * Math.ceil(a.rows / 16) * Math.ceil(b.cols / 16), 64);
-  A.engine.run("matmul/matmul_16x16", { A, B, C }, stridedParams(a, b, batch, accumulate), grid, storeConstants(accumulate));
+  A.engine.run("matmul/matmul_16x16", { A, B, C }, stridedParams(a, b, batch), grid, storeConstants(accumulate));
 }
 
 /**
@@ -82,7 +82,7 @@ function dispatchMatmulQuadStrided(A: Tensor, a: Operand, B: Tensor, b: Operand,
   A.engine.run(
     "matmul_quad/matmul_quad_strided_16x16",
     { A, B, C },
-    stridedParams(a, b, batch, accumulate),
+    stridedParams(a, b, batch),
     grid1d(invocations, workgroupSize),
     storeConstants(accumulate, { WG: workgroupSize }),
   );
@@ -131,7 +131,7 @@ function packedDispatch(kernel: string, tm: number, tn: number, invocationsPerBl
       kernel,
       { packedA: pa.tensor, packedB: pb.tensor, C },
       // B's strides back in MatmulParams' order (batch, k, n).
-      { M: a.rows, N: b.cols, K: depth, batch, aStrides: pa.strides, bStrides: [s0, sK, sLine], accumulate: accumulate ? 1 : 0 },
+      { M: a.rows, N: b.cols, K: depth, batch, aStrides: pa.strides, bStrides: [s0, sK, sLine] },
       grid1d(invocations, workgroupSize),
       storeConstants(accumulate, rows ? { WG: workgroupSize, A_ROWS: pa.rows ? 1 : 0, B_ROWS: pb.rows ? 1 : 0 } : { WG: workgroupSize }),
     );
