@@ -8,8 +8,11 @@
  *   (`engine.sync()`), recording included. Without timestamp queries this is the only clock, so callers pack
  *   many dispatches into one measured run for small kernels.
  *
+ * profileDispatches() instead gives every dispatch a pass of its own, for each kernel's GPU time.
+ *
  * The timestamps need a hook the engine does not expose: this file wraps the recorder's private `ensurePass`
- * (src/gpu/recorder.ts). If that method is renamed the timer says so and falls back to wall time.
+ * (and, per dispatch, `dispatch` and `endPass`; src/gpu/recorder.ts). If those are renamed the timer says so and
+ * falls back to wall time.
  */
 import type { TuneResult } from "../src/gpu/tuner.js";
 import type { Engine } from "../src/index.js";
@@ -37,7 +40,15 @@ export function timingOf(wallSamples: number[], gpuSamples: number[], runs: numb
 interface RecorderInternals {
   ensurePass?: () => GPUComputePassEncoder;
   ensureEncoder?: () => GPUCommandEncoder;
+  endPass?: () => void;
+  dispatch?: (info: { name: string }, ...rest: unknown[]) => void;
   pass?: GPUComputePassEncoder | null;
+}
+
+/** One dispatch's GPU time (profileDispatches()). */
+export interface DispatchTime {
+  kernel: string;
+  ms: number;
 }
 
 const QUERY_CAPACITY = 4096; // timestamps per measured run: 2 per compute pass
@@ -56,12 +67,12 @@ export class EngineTimer {
   constructor(private readonly engine: Engine) {
     const recorder = engine.recorder as unknown as RecorderInternals;
     const hasFeature = engine.device.features.has("timestamp-query");
-    const hookable = typeof recorder.ensurePass === "function" && typeof recorder.ensureEncoder === "function";
+    const hookable = (["ensurePass", "ensureEncoder", "endPass", "dispatch"] as const).every((m) => typeof recorder[m] === "function");
     this.timestamps = hasFeature && hookable;
     this.note = !hasFeature
       ? "the adapter has no timestamp-query feature: wall time (submit → onSubmittedWorkDone) only"
       : !hookable
-        ? "the engine's recorder has no ensurePass/ensureEncoder to hook: wall time only"
+        ? "the engine's recorder has no ensurePass/ensureEncoder/endPass/dispatch to hook: wall time only"
         : "GPU time from timestamp queries (beginning/end of each compute pass, summed)";
     if (this.timestamps) {
       const device = engine.device;
@@ -79,36 +90,50 @@ export class EngineTimer {
     }
   }
 
-  /** Run `fn` with timestamp writes on every compute pass the recorder opens meanwhile. */
-  private armed<T>(fn: () => T): T {
+  /**
+   * Run `fn` with timestamp writes on every compute pass the recorder opens meanwhile. With `passKernels`, every
+   * dispatch is recorded in a pass of its own, and each pass's kernel name is appended to it.
+   */
+  private armed<T>(fn: () => T, passKernels?: string[]): T {
     if (!this.timestamps) return fn();
     const recorder = this.engine.recorder as unknown as Required<RecorderInternals>;
-    const original = recorder.ensurePass;
+    const { ensurePass, dispatch } = recorder;
     const timer = this;
+    let kernel = "";
     recorder.ensurePass = function (this: Required<RecorderInternals>) {
       if (!this.pass) {
         if (timer.used + 2 > QUERY_CAPACITY) {
           timer.overflow = true;
-          return original.call(this);
+          return ensurePass.call(this);
         }
         this.pass = this.ensureEncoder().beginComputePass({
           timestampWrites: { querySet: timer.querySet!, beginningOfPassWriteIndex: timer.used, endOfPassWriteIndex: timer.used + 1 },
         });
         timer.used += 2;
+        passKernels?.push(kernel);
       }
       return this.pass;
     };
+    if (passKernels) {
+      recorder.dispatch = function (this: Required<RecorderInternals>, info, ...rest) {
+        this.endPass();
+        kernel = info.name;
+        dispatch.call(this, info, ...rest);
+        this.endPass();
+      };
+    }
     try {
       return fn();
     } finally {
-      recorder.ensurePass = original;
+      recorder.ensurePass = ensurePass;
+      recorder.dispatch = dispatch;
     }
   }
 
-  /** Sum of the pass durations written since the last reset (ms); the GPU must be idle. */
-  private async collect(): Promise<number | null> {
-    if (!this.timestamps || this.used === 0) return this.timestamps ? 0 : null;
+  /** The durations of the passes written since the last reset (ms each), then reset; the GPU must be idle. */
+  private async passTimes(): Promise<number[]> {
     if (this.overflow) throw new Error(`bench/timing.ts: more than ${QUERY_CAPACITY / 2} compute passes in one measured run`);
+    if (this.used === 0) return [];
     const device = this.engine.device;
     const encoder = device.createCommandEncoder({ label: "bench timestamps" });
     encoder.resolveQuerySet(this.querySet!, 0, this.used, this.resolveBuffer!, 0);
@@ -117,10 +142,34 @@ export class EngineTimer {
     await this.readBuffer!.mapAsync(GPUMapMode.READ, 0, this.used * 8);
     const stamps = new BigUint64Array(this.readBuffer!.getMappedRange(0, this.used * 8).slice(0));
     this.readBuffer!.unmap();
-    let ns = 0n;
-    for (let i = 0; i < this.used; i += 2) if (stamps[i + 1] > stamps[i]) ns += stamps[i + 1] - stamps[i];
+    const times: number[] = [];
+    for (let i = 0; i < this.used; i += 2) times.push(stamps[i + 1] > stamps[i] ? Number(stamps[i + 1] - stamps[i]) / 1e6 : 0);
     this.used = 0;
-    return Number(ns) / 1e6;
+    return times;
+  }
+
+  /** Sum of the pass durations written since the last reset (ms), or null without timestamps. */
+  private async collect(): Promise<number | null> {
+    if (!this.timestamps) return null;
+    return (await this.passTimes()).reduce((a, b) => a + b, 0);
+  }
+
+  /**
+   * The GPU time of each dispatch of one run of `run` (recorded work; the timer syncs), in order: every dispatch
+   * gets a compute pass of its own with timestamps at its beginning and end, so the sum exceeds a normal run's
+   * time a little (no overlap between kernels, a pass each). Null without timestamp queries: timing dispatches
+   * from the CPU cannot work, as Dawn's completion callbacks run only once the synchronous recording of the
+   * whole run has returned.
+   */
+  async profileDispatches(run: () => void): Promise<DispatchTime[] | null> {
+    if (!this.timestamps) return null;
+    await this.engine.sync();
+    this.used = 0;
+    this.overflow = false;
+    const kernels: string[] = [];
+    this.armed(run, kernels);
+    await this.engine.sync();
+    return (await this.passTimes()).map((ms, i) => ({ kernel: kernels[i], ms }));
   }
 
   /** What autotune() measured since the last takeTuned(). */
