@@ -257,15 +257,15 @@ describe("matmul panels read in place", () => {
 });
 
 describe("matmul's guess on a software adapter before measuring", () => {
-  it("picks the vec4 quad kernel from K = 64 when it reads both operands in place, from K = 128 otherwise", () => {
+  it("picks the vec4 quad kernel from K = 32 on at least 32 rows and columns, quadStrided below", () => {
     // The rule is the software adapters' (the test engine runs the guesses: autotune "off").
     if (!engine.adapter.isSoftware || !engine.kernels.supports("matmul_quad")) return;
     const cases: { a: number[]; b: number[]; tb?: boolean; guess: string }[] = [
       { a: [32, 64], b: [40, 64], tb: true, guess: "quad" }, // both stored as rows along k
-      { a: [32, 64], b: [64, 32], guess: "quad" }, // b [K, N] in whole 32-column tiles: panels
-      { a: [32, 64], b: [64, 48], guess: "quadStrided" }, // b would need a pack
-      { a: [32, 32], b: [36, 32], tb: true, guess: "quadStrided" }, // K = 32
-      { a: [32, 128], b: [128, 48], guess: "quad" }, // K ≥ 128: the pack pays for itself
+      { a: [32, 64], b: [64, 48], guess: "quad" }, // b needs a pack
+      { a: [32, 32], b: [36, 32], tb: true, guess: "quad" }, // K = 32
+      { a: [32, 31], b: [31, 48], guess: "quadStrided" }, // K < 32
+      { a: [31, 64], b: [64, 48], guess: "packed" }, // fewer than 32 rows: no quad kernel
     ];
     const choose = vi.spyOn(engine.tuner, "choose");
     try {

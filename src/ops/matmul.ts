@@ -188,30 +188,21 @@ const WITHOUT_QUAD: readonly MatmulVariant[] = MATMUL_CANDIDATES.filter((v) => !
 
 /**
  * The CPU adapters' guess before measuring (bench/matmul.ts and the bench's autotune on SwiftShader): with the
- * subgroups feature and at least 32 rows and columns, a quad kernel: the vec4 one once K ≥ 128, or once K ≥ 64
- * when it reads both operands in place (`inPlace`; at 256³ typically 1.15× itself with both packed and 1.3–1.4×
- * packed16x32; at K = 64 and 96, in place, 1.07–1.3× quadStrided in one interleaved run on four shapes), else
- * quadStrided (at K = 32 it ties or beats the vec4 kernel even reading in place, and runs 1.1–1.3× that kernel
- * when it packs); otherwise, with at least 16 rows and columns, a packed kernel once K ≥ 64 (the packs pay for
+ * subgroups feature and at least 32 rows and columns, a quad kernel: the vec4 one once K ≥ 32 (at 256³ typically
+ * 1.15× itself with both operands packed and 1.3–1.4× packed16x32; since its store stopped reading C behind a
+ * runtime branch, at K = 32–64, in place or packed, 0.71–0.89× quadStrided's GPU time on five shapes, 31 paired
+ * repeats each), else quadStrided (at K = 16 the vec4 kernel measured 0.88–1.05× its time: no clear gain for the
+ * packs); otherwise, with at least 16 rows and columns, a packed kernel once K ≥ 64 (the packs pay for
  * themselves there: [16×64]·[64×64] measured faster packed than with either strided kernel; 16×32 blocks once
  * N ≥ 128, measured 1.0–1.1× the 16×16 ones at 256³, where 32×32 blocks gained nothing more), else the strided
  * 16×16 kernel while it still runs 32 invocations or more; otherwise (a matrix-vector product, a tiny product)
  * the 4×4 one, which has 16 times the invocations for the cores and SIMD lanes.
  */
-function softwareHeuristic(M: number, N: number, K: number, batch: number, quad: boolean, inPlace: boolean): MatmulVariant {
+function softwareHeuristic(M: number, N: number, K: number, batch: number, quad: boolean): MatmulVariant {
   if (M < 16 || N < 16) return MATMUL_VARIANTS.register;
-  if (quad && M >= 32 && N >= 32) return K >= 128 || (K >= 64 && inPlace) ? MATMUL_VARIANTS.quad : MATMUL_VARIANTS.quadStrided;
+  if (quad && M >= 32 && N >= 32) return K >= 32 ? MATMUL_VARIANTS.quad : MATMUL_VARIANTS.quadStrided;
   if (K >= 64) return N >= 128 ? MATMUL_VARIANTS.packed16x32 : MATMUL_VARIANTS.packed;
   return batch * Math.ceil(M / 16) * Math.ceil(N / 16) >= 32 ? MATMUL_VARIANTS.register16 : MATMUL_VARIANTS.register;
-}
-
-/** Whether the vec4 quad kernel reads both operands in place, packing neither (see packedDispatch). */
-function quadReadsInPlace(a: Operand, b: Operand): boolean {
-  const K = a.cols;
-  return (
-    inPlaceLayout(a.rows, QUAD_TILE, K, lineStrides(a, "a"), true) !== null &&
-    inPlaceLayout(b.cols, QUAD_TILE, K, lineStrides(b, "b"), true) !== null
-  );
 }
 
 /** Elements an operand's strides reach: the buffer a trial needs for it. */
@@ -232,7 +223,7 @@ export function dispatchMatmul(A: Tensor, a: Operand, B: Tensor, b: Operand, C: 
     key: `${batch}×[${a.rows}×${a.cols}${layout(a)}]·[${b.rows}×${b.cols}${layout(b)}]${accumulate ? "+" : ""}`,
     candidates: quad ? MATMUL_CANDIDATES : WITHOUT_QUAD,
     heuristic: engine.adapter.isSoftware
-      ? softwareHeuristic(a.rows, b.cols, a.cols, batch, quad, quadReadsInPlace(a, b))
+      ? softwareHeuristic(a.rows, b.cols, a.cols, batch, quad)
       : MATMUL_VARIANTS.shared,
     // Workgroup barriers cost more than they save on a CPU adapter (shaders/gemm.wgsl): not worth timing there.
     // The quad kernel relies on SwiftShader's layout of subgroups (shaders/matmul_quad.wgsl): timed only there.
