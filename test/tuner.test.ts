@@ -125,7 +125,11 @@ describe("Tuner", () => {
       const tuner = new Tuner("a", "h", { clock });
       tuner.choose(a);
       tuner.choose(b);
-      const [ra, rb] = await tuner.tune(sync);
+      const progress: string[] = [];
+      const results = await tuner.tune(sync, (done, total, r) => progress.push(`${done}/${total} ${r.key}`));
+      // b's heuristic won its timing: settled at once; a waits for its recheck at the end of the round.
+      expect(progress).toEqual(["1/2 b", "2/2 a"]);
+      const [rb, ra] = results;
       // a: an untimed + 7 timed runs of each (16 ms rounds fit 120 ms of extra rounds), then as many for the recheck.
       expect(runs.length).toBe(16 + 16);
       expect(ra.times).toEqual({ h: 10, other: 6 });

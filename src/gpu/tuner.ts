@@ -182,7 +182,8 @@ export class Tuner {
 
   /**
    * Time every pending problem's candidates and remember the fastest. `sync` submits and waits for the GPU.
-   * `onProgress` is told after each problem. Returns what was measured.
+   * `onProgress` is told as each problem's choice is made (a problem whose heuristic lost its first timing: after
+   * the recheck, at the end of its round). Returns what was measured, in that order.
    */
   async tune(sync: () => Promise<void>, onProgress?: (done: number, total: number, result: TuneResult) => void): Promise<TuneResult[]> {
     const measured: TuneResult[] = [];
@@ -201,28 +202,31 @@ export class Tuner {
   ): Promise<TuneResult[]> {
     const problems = [...this.pending.entries()];
     this.pending.clear();
-    const measurements: { id: string; problem: TuneProblem<Variant>; times: Record<string, number>; nested: Map<string, Set<string>> }[] = [];
-    for (const [id, problem] of problems) measurements.push({ id, problem, ...(await this.measure(problem, sync)) });
     const measured: TuneResult[] = [];
     const keep = new Set<string>();
-    for (const { id, problem, times, nested } of measurements) {
-      // A variant that beat the heuristic is timed again against it, now that the round's other problems have run
-      // (seconds later, so a burst of load that slowed the heuristic's runs has passed), and must win again.
-      let recheck: Record<string, number> | undefined;
-      let chosen = decide(problem, times);
-      if (chosen !== problem.heuristic.name) {
-        recheck = await this.retime(problem, [chosen, problem.heuristic.name], sync);
-        chosen = decide(problem, recheck);
-      }
+    const settle = (id: string, problem: TuneProblem<Variant>, chosen: string, times: Record<string, number>, nested: Map<string, Set<string>>, recheck?: Record<string, number>) => {
       this.choices.set(id, chosen);
       for (const other of nested.get(chosen) ?? []) keep.add(other);
       const result: TuneResult = { family: problem.family, key: problem.key, times, chosen, heuristic: problem.heuristic.name, ...(recheck ? { recheck } : {}) };
       measured.push(result);
       this.results.push(result);
+      onProgress?.(donePreviously + measured.length, donePreviously + problems.length + this.pending.size, result);
+    };
+    // A variant that beats the heuristic is timed again against it once the round's other problems have run
+    // (seconds later, so a burst of load that slowed the heuristic's runs has passed), and must win again.
+    const contested: { id: string; problem: TuneProblem<Variant>; winner: string; times: Record<string, number>; nested: Map<string, Set<string>> }[] = [];
+    for (const [id, problem] of problems) {
+      const { times, nested } = await this.measure(problem, sync);
+      const winner = decide(problem, times);
+      if (winner === problem.heuristic.name) settle(id, problem, winner, times, nested);
+      else contested.push({ id, problem, winner, times, nested });
+    }
+    for (const { id, problem, winner, times, nested } of contested) {
+      const recheck = await this.retime(problem, [winner, problem.heuristic.name], sync);
+      settle(id, problem, decide(problem, recheck), times, nested, recheck);
     }
     // Problems that only the trials of variants not chosen met are never run: not worth measuring.
     for (const other of [...this.pending.keys()]) if (!keep.has(other)) this.pending.delete(other);
-    measured.forEach((result, i) => onProgress?.(donePreviously + i + 1, donePreviously + problems.length + this.pending.size, result));
     return measured;
   }
 
