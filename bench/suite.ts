@@ -758,7 +758,7 @@ async function e2eRows(context: SuiteContext, timer: EngineTimer, name: SuiteCon
     timer.takeTuned();
     if (!results.length) return;
     const changed = results.filter((r) => r.chosen !== r.heuristic);
-    // Variants that measured faster than the heuristic first, but not when both were timed again (tuner.ts RECHECK_RUNS).
+    // Variants that measured faster than the heuristic first, but not when both were timed again (tuner.ts retime()).
     const undone = results.filter((r) => r.recheck && r.chosen === r.heuristic);
     const line =
       `Autotune, ${what}: ${results.length} kernel shapes measured; ${changed.length} faster than the heuristic choice` +

@@ -126,6 +126,8 @@ export class Tuner {
   private asked: Set<string> | null = null;
   /** Every measurement made by this engine, in order. */
   readonly results: TuneResult[] = [];
+  /** The clock the trials are timed on (TunerOptions.clock). */
+  private readonly now: () => number;
 
   constructor(
     private readonly adapterKey: string,
@@ -133,6 +135,7 @@ export class Tuner {
     private readonly options: TunerOptions = {},
   ) {
     this.mode = options.mode ?? "auto";
+    this.now = options.clock ?? defaultClock;
     this.overrides = { ...parseOverrides(envVariants()), ...(options.overrides ?? {}) };
     this.loadStore();
   }
@@ -269,7 +272,6 @@ export class Tuner {
     problem: TuneProblem<Variant>,
     sync: () => Promise<void>,
   ): Promise<{ times: Record<string, number>; nested: Map<string, Set<string>> }> {
-    const now = this.options.clock ?? defaultClock;
     const trials = new Map<string, Trial>();
     const times: Record<string, number> = {};
     const nested = new Map<string, Set<string>>();
@@ -287,10 +289,10 @@ export class Tuner {
           this.asked = null;
         }
         await sync();
-        const start = now();
+        const start = this.now();
         trial.run();
         await sync();
-        const first = now() - start;
+        const first = this.now() - start;
         if (variant !== problem.heuristic && first > DROP_FACTOR * best) {
           trials.delete(variant.name);
           trial.dispose();
@@ -312,7 +314,6 @@ export class Tuner {
    * EXTRA_ROUNDS_MS together.
    */
   private async rounds(trials: Map<string, Trial>, times: Record<string, number>, firstRound: number, sync: () => Promise<void>): Promise<void> {
-    const now = this.options.clock ?? defaultClock;
     let lastRoundMs = 0;
     let extraMs = 0;
     for (let round = firstRound; round < MAX_RUNS; round++) {
@@ -321,10 +322,10 @@ export class Tuner {
       if (extra && extraMs + lastRoundMs > EXTRA_ROUNDS_MS) break;
       lastRoundMs = 0;
       for (const [name, trial] of trials) {
-        const start = now();
+        const start = this.now();
         trial.run();
         await sync();
-        const ms = now() - start;
+        const ms = this.now() - start;
         lastRoundMs += ms;
         times[name] = Math.min(times[name], ms);
       }

@@ -222,9 +222,7 @@ export function dispatchMatmul(A: Tensor, a: Operand, B: Tensor, b: Operand, C: 
     family: "matmul",
     key: `${batch}×[${a.rows}×${a.cols}${layout(a)}]·[${b.rows}×${b.cols}${layout(b)}]${accumulate ? "+" : ""}`,
     candidates: quad ? MATMUL_CANDIDATES : WITHOUT_QUAD,
-    heuristic: engine.adapter.isSoftware
-      ? softwareHeuristic(a.rows, b.cols, a.cols, batch, quad)
-      : MATMUL_VARIANTS.shared,
+    heuristic: engine.adapter.isSoftware ? softwareHeuristic(a.rows, b.cols, a.cols, batch, quad) : MATMUL_VARIANTS.shared,
     // Workgroup barriers cost more than they save on a CPU adapter (shaders/gemm.wgsl): not worth timing there.
     // The quad kernel relies on SwiftShader's layout of subgroups (shaders/matmul_quad.wgsl): timed only there.
     untimed: (v) => (engine.adapter.isSoftware ? v === MATMUL_VARIANTS.shared : isQuad(v)),
