@@ -8,7 +8,7 @@
  *   node scripts/run.mjs bench/conv.ts [--repeats 5] [--variants v1,general,current] [--only 16x16]
  *     [--shapes step|splits|kernels|batch] [--passes forward,input] [--stat median|min] [--clock gpu|cpu]
  *
- * Variants: v1 = the first kernels (shaders/bench.wgsl conv_v1_*: 4×4 register blocks, bounds checks in the
+ * Variants: v1 = the first kernels (bench/bench.wgsl conv_v1_*: 4×4 register blocks, bounds checks in the
  * inner loop; bias gradient by ops.sum); general = the current pipeline (packed weight, padded input copy,
  * split weight-gradient sums with the bias gradient summed alongside) with its any-kernel tile (8 channels ×
  * 2×4 pixels) and weight-gradient kernel everywhere; current = what conv2d runs (3×3 stride-1 kernels that pad
@@ -28,18 +28,20 @@
  * repeat (the least disturbed); `--clock cpu` measures the process's CPU time instead of the device's.
  */
 import { Engine, type Tensor, ops } from "../src/index.js";
+import { type ConvGeometry, conv2dGeometry, is3x3 } from "../src/ops/conv/geometry.js";
 import {
-  type ConvGeometry,
-  type ConvTuning,
-  conv2dForward,
-  conv2dGeometry,
-  conv2dInputGradient,
-  conv2dWeightGradient,
-  setConvTuning,
-} from "../src/ops/conv.js";
+  CONV_TILES,
+  type TileChoice,
+  WEIGHT_GRAD_KERNELS,
+  defaultChannelSplits,
+  tiledForward,
+  tiledInputGradient,
+  tiledWeightGradient,
+} from "../src/ops/conv/tiled.js";
+import { conv2dForward, conv2dInputGradient, conv2dWeightGradient, defaultTile, defaultWeightGradKernel } from "../src/ops/conv/variants.js";
 import { type Ref, rng, uniformData } from "../test/reference/tensor.js";
 import * as R from "../test/reference/conv.js";
-import { INVOCATIONS, PEAK_KERNEL, interleavedTimes, peakVariant } from "./peak.js";
+import { INVOCATIONS, PEAK_KERNEL, benchKernel, interleavedTimes, peakVariant } from "./peak.js";
 import { violation } from "./reference.js";
 import { markdownTable } from "./stats.js";
 import { EngineTimer } from "./timing.js";
@@ -150,25 +152,50 @@ interface Variant {
   weight(x: Tensor, gradOut: Tensor, g: ConvGeometry): [Tensor, Tensor];
 }
 
-/** The current pipeline under a tuning. */
-function tuned(name: string, t: ConvTuning): Variant {
-  const withTuning = <T>(fn: () => T): T => {
-    const previous = setConvTuning(t);
-    try {
-      return fn();
-    } finally {
-      setConvTuning(previous);
-    }
+/** Choices a variant forces; the rest are conv2d's defaults (the heuristics: this bench runs with autotune off). */
+interface Knobs {
+  /** The tile of every forward and input gradient (where it applies: the 3×3 tiles take 3×3 stride-1 passes). */
+  tile?: keyof typeof CONV_TILES;
+  /** Invocations per workgroup of the register kernels. */
+  workgroupSize?: number;
+  /** The weight gradient's sum is split until about this many invocations run (default 256). */
+  weightGradInvocations?: number;
+  /** The weight-gradient kernel (the 3×3 ones apply to 3×3 stride-1 convolutions only). */
+  weightGrad?: keyof typeof WEIGHT_GRAD_KERNELS;
+  /** Channel splits of every forward and input gradient (default: defaultChannelSplits). */
+  channelSplits?: number;
+}
+
+/**
+ * conv2d's passes with some choices forced: a pass any knob touches runs a register kernel directly (its tile or
+ * kernel the forced one where it applies, else the default), the others run as conv2d does.
+ */
+function tuned(name: string, k: Knobs): Variant {
+  const tiledKnobs = k.tile !== undefined || k.channelSplits !== undefined || k.workgroupSize !== undefined;
+  const gradKnobs = k.weightGrad !== undefined || k.weightGradInvocations !== undefined || k.workgroupSize !== undefined;
+  const choice = (engine: Engine, g: ConvGeometry, forward: boolean): TileChoice => {
+    const stride = forward ? g.stride : 1;
+    const dims = forward
+      ? { batch: g.batch, inChannels: g.inChannels, outChannels: g.outChannels, outHeight: g.outHeight, outWidth: g.outWidth }
+      : { batch: g.batch, inChannels: g.outChannels, outChannels: g.inChannels, outHeight: g.inHeight, outWidth: g.inWidth };
+    const forced = k.tile ? CONV_TILES[k.tile] : undefined;
+    const tile = forced && (!forced.only3x3 || is3x3(g, stride)) ? forced : defaultTile(engine, g, stride, dims.outWidth);
+    return { tile, splits: k.channelSplits ?? defaultChannelSplits(dims, tile, engine.adapter.isSoftware), workgroupSize: k.workgroupSize };
   };
   return {
     name,
-    forward: (x, w, b, g) => withTuning(() => conv2dForward(x, w, b, g)),
-    input: (gradOut, w, g) => withTuning(() => conv2dInputGradient(gradOut, w, g)),
-    weight: (x, gradOut, g) => withTuning(() => conv2dWeightGradient(x, gradOut, g, true) as [Tensor, Tensor]),
+    forward: (x, w, b, g) => (tiledKnobs ? tiledForward(x, w, b, g, choice(x.engine, g, true)) : conv2dForward(x, w, b, g)),
+    input: (gradOut, w, g) => (tiledKnobs ? tiledInputGradient(gradOut, w, g, choice(gradOut.engine, g, false)) : conv2dInputGradient(gradOut, w, g)),
+    weight: (x, gradOut, g) => {
+      if (!gradKnobs) return conv2dWeightGradient(x, gradOut, g, true) as [Tensor, Tensor];
+      const forced = k.weightGrad ? WEIGHT_GRAD_KERNELS[k.weightGrad] : undefined;
+      const kernel = forced && (forced.perTap || is3x3(g)) ? forced : defaultWeightGradKernel(x.engine, g);
+      return tiledWeightGradient(x, gradOut, g, true, { kernel, invocations: k.weightGradInvocations, workgroupSize: k.workgroupSize }) as [Tensor, Tensor];
+    },
   };
 }
 
-/** The first kernels (shaders/bench.wgsl conv_v1_*), dispatched as the first conv2d did. */
+/** The first kernels (bench/bench.wgsl conv_v1_*), dispatched as the first conv2d did. */
 function v1(engine: Engine): Variant {
   const uniforms = (g: ConvGeometry, hasBias: boolean) => ({
     batch: g.batch,
@@ -190,7 +217,7 @@ function v1(engine: Engine): Variant {
     forward: (x, weight, bias, g) => {
       const out = engine.empty([g.batch, g.outChannels, g.outHeight, g.outWidth]);
       const rowBlocks = g.outHeight * Math.ceil(g.outWidth / 4);
-      engine.run("bench/conv_v1_forward", { x, weight, bias, out }, uniforms(g, true), [
+      engine.run(benchKernel(engine, "conv_v1_forward"), { x, weight, bias, out }, uniforms(g, true), [
         Math.ceil(rowBlocks / 64),
         Math.ceil(g.outChannels / 4),
         g.batch,
@@ -200,7 +227,7 @@ function v1(engine: Engine): Variant {
     input: (gradOut, weight, g) => {
       const gradInput = engine.empty([g.batch, g.inChannels, g.inHeight, g.inWidth]);
       const inputBlocks = g.inHeight * Math.ceil(g.inWidth / 4);
-      engine.run("bench/conv_v1_backward_input", { weight, gradOut, gradInput }, uniforms(g, false), [
+      engine.run(benchKernel(engine, "conv_v1_backward_input"), { weight, gradOut, gradInput }, uniforms(g, false), [
         Math.ceil(inputBlocks / 64),
         Math.ceil(g.inChannels / 4),
         g.batch,
@@ -210,7 +237,7 @@ function v1(engine: Engine): Variant {
     weight: (x, gradOut, g) => {
       const gradWeight = engine.empty([g.outChannels, g.inChannels, g.kernelHeight, g.kernelWidth]);
       const columns = Math.ceil(g.inChannels / 4) * g.kernelHeight * g.kernelWidth;
-      engine.run("bench/conv_v1_backward_weight", { x, gradOut, gradWeight }, uniforms(g, false), [
+      engine.run(benchKernel(engine, "conv_v1_backward_weight"), { x, gradOut, gradWeight }, uniforms(g, false), [
         Math.ceil(columns / 64),
         Math.ceil(g.outChannels / 4),
         1,

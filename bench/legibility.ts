@@ -13,7 +13,7 @@ import { dirname, join } from "node:path";
 import { DDIMScheduler, Engine, guidedDenoiser, sampleLoop } from "../src/index.js";
 import { imageGrid, writePng } from "../src/io/images.js";
 import { loadMnist } from "../src/io/mnist.js";
-import { loadModelForSampling } from "../src/pipeline.js";
+import { loadModelForSampling } from "../src/jobs/sample.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -10,7 +10,7 @@
  *   node scripts/run.mjs bench/matmul.ts [--repeats 7] [--variants register,register16,packed]
  */
 import { Engine, ops } from "../src/index.js";
-import { MATMUL_VARIANTS } from "../src/ops/matmul.js";
+import { MATMUL_VARIANTS } from "../src/ops/matmul/variants.js";
 import { rng, uniformData, ref } from "../test/reference/tensor.js";
 import * as R from "../test/reference/ops.js";
 import { interleavedTimes, peakVariant, INVOCATIONS } from "./peak.js";

@@ -1,5 +1,5 @@
 /**
- * What the adapter can do: fp32 FMA throughput (shaders/bench.wgsl peak_fma_N / peak_muladd_N: N independent
+ * What the adapter can do: fp32 FMA throughput (bench/bench.wgsl peak_fma_N / peak_muladd_N: N independent
  * vec4 accumulator chains per invocation) and gather-load throughput. bench/conv.ts reports its kernels'
  * GFLOP/s as a % of the best arithmetic rate measured here, in the same run.
  *
@@ -9,7 +9,22 @@
  * variants alike, and the tables give the median and the best (min) time of each.
  */
 import { Engine, type Tensor } from "../src/index.js";
+import benchShaders from "./bench.wgsl";
 import { markdownTable } from "./stats.js";
+
+const withBenchKernels = new WeakSet<Engine>();
+
+/**
+ * "bench/ENTRY", a kernel of bench/bench.wgsl: the bench's own kernels are added to an engine on first use, never
+ * compiled by Engine.create.
+ */
+export function benchKernel(engine: Engine, entry: string): string {
+  if (!withBenchKernels.has(engine)) {
+    engine.kernels.addFamily("bench", benchShaders, "bench/bench.wgsl");
+    withBenchKernels.add(engine);
+  }
+  return `bench/${entry}`;
+}
 
 /**
  * Median and best time (ms) of each variant; each repeat runs every variant once, each ended by sync(), starting
@@ -65,7 +80,7 @@ export const PEAK_KERNEL = "peak_fma_16";
 export function peakVariant(engine: Engine, sink: Tensor, kernel = PEAK_KERNEL, iterations = 64): { run: () => void; flops: number } {
   const chains = Number(kernel.split("_").at(-1));
   return {
-    run: () => engine.run(`bench/${kernel}`, { sink }, { iterations, a: 0.999, b: 0.001, mask: 0 }, [WORKGROUPS]),
+    run: () => engine.run(benchKernel(engine, kernel), { sink }, { iterations, a: 0.999, b: 0.001, mask: 0 }, [WORKGROUPS]),
     flops: INVOCATIONS * iterations * chains * 8,
   };
 }
@@ -94,13 +109,13 @@ async function main(): Promise<void> {
   // Loads: 16 floats per invocation and step, as 16 f32 or 4 vec4 reads, from a 1 MiB buffer.
   for (const kernel of ["load_scalar", "load_vec4"]) {
     const buffers: Record<string, Tensor> = kernel === "load_scalar" ? { sink, src } : { sink, src4: src };
-    variants[kernel] = () => engine.run(`bench/${kernel}`, buffers, { iterations, a: 0, b: 0, mask: floats - 1 }, [WORKGROUPS]);
+    variants[kernel] = () => engine.run(benchKernel(engine, kernel), buffers, { iterations, a: 0, b: 0, mask: floats - 1 }, [WORKGROUPS]);
   }
   // Stores: 16 floats per invocation and step, as 16 f32 or 4 vec4 writes, into a 1 MiB buffer.
   const dst = engine.empty([floats], "store target");
   for (const kernel of ["store_scalar", "store_vec4"]) {
     const buffers: Record<string, Tensor> = kernel === "store_scalar" ? { dst } : { dst4: dst };
-    variants[kernel] = () => engine.run(`bench/${kernel}`, buffers, { iterations, a: 0, b: 0, mask: floats - 1 }, [WORKGROUPS]);
+    variants[kernel] = () => engine.run(benchKernel(engine, kernel), buffers, { iterations, a: 0, b: 0, mask: floats - 1 }, [WORKGROUPS]);
   }
   const times = await interleavedTimes(engine, variants, repeats);
   const bestFma = Math.max(...Object.keys(flops).map((name) => flops[name] / times[name].min / 1e6));

@@ -42,5 +42,4 @@ console.log(`step: ${dispatches.length} dispatches, ${sum.toFixed(1)} ms of kern
 for (const [name, { ms, count: n }] of [...totals].sort((a, b) => b[1].ms - a[1].ms)) {
   console.log(`${name.padEnd(40)} ${ms.toFixed(1).padStart(9)} ms ${((100 * ms) / sum).toFixed(1).padStart(5)}%  ${String(n).padStart(4)}×`);
 }
-timer.destroy();
 engine.destroy();

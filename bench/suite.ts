@@ -17,7 +17,8 @@ import { AdamW, DDPMScheduler, type Engine, type Tensor, UNet2DModel, ops } from
 import { EMA, clipFactor } from "../src/optim/ema.js";
 import type { TuneResult } from "../src/gpu/tuner.js";
 import { resolveUNetConfig } from "../src/nn/unet.js";
-import { type ConvGeometry, conv2dForward, conv2dGeometry, conv2dInputGradient, conv2dWeightGradient } from "../src/ops/conv.js";
+import { conv2dGeometry, type ConvGeometry } from "../src/ops/conv/geometry.js";
+import { conv2dForward, conv2dInputGradient, conv2dWeightGradient } from "../src/ops/conv/variants.js";
 import { stepReference } from "../src/diffusion/schedulers.js";
 import * as RC from "../test/reference/conv.js";
 import * as RN from "../test/reference/nn.js";
@@ -247,8 +248,7 @@ export async function runSuite(context: SuiteContext): Promise<BenchReport> {
       report.e2e.push(...(await e2eRows(context, timer, config, report.notes)));
     }
   }
-  timer.destroy();
-  report.seconds = (performance.now() - started) / 1000;
+    report.seconds = (performance.now() - started) / 1000;
   return report;
 }
 

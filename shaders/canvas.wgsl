@@ -6,7 +6,7 @@
 // Layout on the canvas: image i sits in column i mod columns, row ⌊i / columns⌋; each image pixel is a
 //   scale×scale block; images are `gap` pixels apart; everything else is the background colour.
 //
-// Not a compute kernel: a render pipeline (src/demo/grid-view.ts). One triangle covers the viewport and each
+// Not a compute kernel: a render pipeline (src/gpu/canvas.ts). One triangle covers the viewport and each
 // fragment (one canvas pixel) reads the one value it shows, so the cost is one load per channel per pixel.
 
 struct GridParams {

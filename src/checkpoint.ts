@@ -15,11 +15,11 @@
  * `resolveCheckpointDir` finds DIR.old.
  */
 import { readDiffusersUNet, writeDiffusersUNet, writeModelIndex, writeSchedulerConfig } from "./io/diffusers.js";
+import type { TrainConfig, TrainState } from "./train.js";
 import { nodeModules, pathExists, readBytes, readJson, writeFilesAtomic } from "./io/fs.js";
 import { parseSafetensors, serializeSafetensors } from "./io/safetensors.js";
 import type { DDPMScheduler } from "./diffusion/schedulers.js";
 import type { UNet2DModel } from "./nn/unet.js";
-import type { TrainConfig, TrainState } from "./train.js";
 
 /** What training_state.json holds. */
 export interface TrainingStateFile {

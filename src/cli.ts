@@ -5,7 +5,10 @@ import { parseArgs } from "node:util";
 import { Engine } from "./engine.js";
 import { loadImageFolder } from "./io/images.js";
 import { loadMnist } from "./io/mnist.js";
-import { PRESETS, evalJob, loadModelForSampling, sampleJob, trainJob } from "./pipeline.js";
+import { PRESETS } from "./presets.js";
+import { evalJob } from "./jobs/eval.js";
+import { loadModelForSampling, sampleJob } from "./jobs/sample.js";
+import { trainJob } from "./jobs/train.js";
 
 type OptionSpec = { type: "string" | "boolean"; help: string; default?: string | boolean };
 

@@ -11,21 +11,21 @@
  * console.log(await loss.item(), await w.grad!.data());
  * ```
  */
-export { Engine, type EngineOptions, type MemoryInfo } from "./engine.js";
-export { Tensor, type Shape } from "./tensor.js";
+export { Engine, Tensor, type EngineOptions, type MemoryInfo, type Shape } from "./engine.js";
 export type { AdapterReport, DeviceOptions } from "./gpu/device.js";
 export { AdamW, type AdamWOptions } from "./optim/adamw.js";
 export { EMA, clipFactor } from "./optim/ema.js";
 export * as ops from "./ops/index.js";
-export { Module, type StateDict } from "./nn/module.js";
+export { Module, checkStateDict, type Denoiser, type StateDict } from "./nn/module.js";
 export { Linear, Conv2d, GroupNorm, Embedding } from "./nn/layers.js";
 export { UNet2DModel, UNET_DEFAULTS, resolveUNetConfig, type UNet2DConfig, type UNetInput } from "./nn/unet.js";
 export { NoiseSchedule, makeBetas, type BetaSchedule } from "./diffusion/schedule.js";
 export { DDPMScheduler, DDIMScheduler, type StepCoefficients } from "./diffusion/schedulers.js";
 export type { DDPMSchedulerConfig, DDIMSchedulerConfig, PredictionType, VarianceType, TimestepSpacing } from "./diffusion/config.js";
 export { variationalBound, type VariationalBoundOptions, type VariationalBoundResult } from "./diffusion/bound.js";
-export { trainLoop, createTrainState, TRAIN_DEFAULTS, type TrainConfig, type TrainState, type Dataset, type Denoiser } from "./train.js";
+export { trainLoop, createTrainState, TRAIN_DEFAULTS, type TrainConfig, type TrainState } from "./train.js";
+export type { Dataset } from "./io/dataset.js";
 export { sampleLoop, guidedDenoiser, parseTrainedClasses, type TrainedClasses, type SampleOptions, type SampleResult } from "./sample.js";
 export { parseSafetensors, serializeSafetensors } from "./io/safetensors.js";
-export { parseUNetCheckpoint, renameLegacyAttentionKeys, checkStateDict } from "./io/diffusers.js";
+export { parseUNetCheckpoint, renameLegacyAttentionKeys } from "./io/diffusers.js";
 export { unetFromCheckpoint } from "./nn/pretrained.js";

@@ -2,9 +2,8 @@
  * Sampling (Ho et al. 2020, Algorithm 2; DDIM with fewer steps): x_T ~ N(0, I), then for each timestep of the
  * scheduler one model call and one fused step dispatch. Model-agnostic: the denoiser is a function.
  */
-import type { Engine } from "./engine.js";
 import type { DDIMScheduler, DDPMScheduler } from "./diffusion/schedulers.js";
-import type { Tensor } from "./tensor.js";
+import type { Engine, Tensor } from "./engine.js";
 import type { TuneResult } from "./gpu/tuner.js";
 import type { UNet2DModel } from "./nn/unet.js";
 import { add, scale as scaleBy, sub } from "./ops/index.js";
@@ -60,11 +59,11 @@ export async function sampleLoop(options: SampleOptions): Promise<SampleResult> 
     x.dispose();
     x = next.keep();
     engine.flush();
-    if (i === 0 && engine.tuner.pendingCount > 0) {
+    if (i === 0) {
       // Every shape of the sampler has been met: measure the kernel variants of those not tuned before.
       const begun = performance.now();
       const results = await engine.autotune();
-      options.onAutotune?.(results, (performance.now() - begun) / 1000);
+      if (results.length) options.onAutotune?.(results, (performance.now() - begun) / 1000);
     }
     options.onStep?.(i + 1, timesteps.length);
   }

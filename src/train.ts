@@ -2,17 +2,18 @@
  * Training (Ho et al. 2020, Algorithm 1) as a loop:
  *   batch → t ~ U{0..T−1} → fused q_sample (x_t and the target) → U-Net → L_simple → backward
  *   → global-norm clipping → AdamW (linear warmup) → EMA → (checkpoint)
- * The model-agnostic core, `trainLoop`, takes any denoiser; `trainUNet` wires the U-Net, the data and the
- * checkpoints together. Every random choice is counter-based on (seed, step), so a resumed run continues exactly
- * as an uninterrupted one would.
+ * `trainLoop` takes any denoiser; the CLI's training job (src/pipeline.ts) wires the U-Net, the data and the
+ * checkpoints to it. Every random choice is counter-based on (seed, step), so a resumed run continues exactly as
+ * an uninterrupted one would.
  */
-import type { Engine } from "./engine.js";
 import type { DDPMScheduler } from "./diffusion/schedulers.js";
+import type { Dataset } from "./io/dataset.js";
+import type { Denoiser } from "./nn/module.js";
 import { clipFactor, EMA } from "./optim/ema.js";
 import type { TuneResult } from "./gpu/tuner.js";
 import { AdamW } from "./optim/adamw.js";
 import { mseLoss } from "./ops/index.js";
-import type { Tensor } from "./tensor.js";
+import type { Engine, Tensor } from "./engine.js";
 
 /** Every number a user can set for training, with defaults. Saved with each checkpoint. */
 export interface TrainConfig {
@@ -54,26 +55,6 @@ export const TRAIN_DEFAULTS: TrainConfig = {
   checkpointEvery: 0,
   labelDropout: 0,
 };
-
-/** A dataset in memory: images [count, channels, height, width] in [−1, 1], optional labels. */
-export interface Dataset {
-  /** [count, channels, height, width], row-major (NCHW), values in [-1, 1]. */
-  images: Float32Array;
-  /** One class label per image, or null when the data has none. */
-  labels: Int32Array | null;
-  /** Labels lie in 0..numClasses−1; label dropout uses numClasses as the "no class" label. */
-  numClasses?: number | null;
-  count: number;
-  channels: number;
-  height: number;
-  width: number;
-}
-
-/** What the loop needs from a denoiser: a forward pass and its parameters. */
-export interface Denoiser {
-  forward(noisy: Tensor, timesteps: number[], labels: number[] | undefined, dropoutSeed: number): Tensor;
-  parameters(): Tensor[];
-}
 
 /** The optimiser side of training, kept across resumes. */
 export interface TrainState {
@@ -231,11 +212,9 @@ export async function trainLoop(options: {
     if (!tuned) {
       // After the first step every shape has been met: measure the kernel variants of those not tuned before.
       tuned = true;
-      if (engine.tuner.pendingCount > 0) {
-        const begun = performance.now();
-        const results = await engine.autotune();
-        options.onAutotune?.(results, (performance.now() - begun) / 1000);
-      }
+      const begun = performance.now();
+      const results = await engine.autotune();
+      if (results.length) options.onAutotune?.(results, (performance.now() - begun) / 1000);
     }
     if (options.onCheckpoint && config.checkpointEvery > 0 && state.step % config.checkpointEvery === 0 && state.step < config.steps) {
       await options.onCheckpoint(state);

@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Engine, ops } from "../src/index.js";
-import { ATTENTION_VARIANTS } from "../src/ops/attention.js";
+import { ATTENTION_VARIANTS } from "../src/ops/attention/variants.js";
 import { checkOp } from "./helpers/check-op.js";
 import { attentionBookkeeping } from "./helpers/attention-bookkeeping.js";
 import { testEngine } from "./helpers/engine.js";

@@ -4,20 +4,34 @@
  * (images narrower and wider than 8, padding applied as they read), the general tile (strides, 1×1 and 2×3
  * kernels, on a padded copy), the input gradient through dilation (stride 2) and through a crop (padding ≥
  * kernel size), and the weight gradient with its sum split and unsplit, with output sizes that are and are not
- * whole segments; the forward and input-gradient sums over channels split by default on a small map; a second
- * block forces each tile, workgroup size, split count, weight-gradient kernel and channel-split count (uneven,
- * and more than the channels) on the same cases.
+ * whole segments; the forward and input-gradient sums over channels split by default on a small map. A second
+ * block calls every register kernel directly (./src/ops/conv/tiled.ts) with each tile, workgroup size,
+ * channel-split count (uneven, and more than the channels), weight-gradient kernel and weight-gradient split,
+ * against the reference's forward and its exact gradients; a third forces each tuner variant through the op.
  *
  * Tolerances (f32 accumulation over C·kh·kw terms forward, N·Ho·Wo terms for the weight gradient):
- *   forward   |gpu − ref| ≤ 1e-5 · max(1, max|ref|) + 1e-4 · |ref|
- *   gradients |gpu − fd|  ≤ 1e-4 · max(1, max|fd|)  + 1e-3 · |fd|
+ *   forward            |gpu − ref| ≤ 1e-5 · max(1, max|ref|) + 1e-4 · |ref|
+ *   gradients          |gpu − fd|  ≤ 1e-4 · max(1, max|fd|)  + 1e-3 · |fd|
+ *   exact gradients    |gpu − ref| ≤ 1e-5 · max(1, max|ref|) + 1e-4 · |ref| (as the forward: the same f32 sums)
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Engine, type Tensor, ops } from "../src/index.js";
-import { CONV_TILES, type ConvTuning, defaultChannelSplits, setConvTuning } from "../src/ops/conv.js";
-import { checkOp } from "./helpers/check-op.js";
+import { conv2dGeometry } from "../src/ops/conv/geometry.js";
+import {
+  CONV_TILES,
+  type ConvTile,
+  type TileChoice,
+  WEIGHT_GRAD_KERNELS,
+  type WeightGradChoice,
+  defaultChannelSplits,
+  tiledForward,
+  tiledInputGradient,
+  tiledWeightGradient,
+} from "../src/ops/conv/tiled.js";
+import { checkOp, expectClose } from "./helpers/check-op.js";
 import { testEngine } from "./helpers/engine.js";
 import * as R from "./reference/conv.js";
+import { type Ref, rng, uniformData } from "./reference/tensor.js";
 
 let engine: Engine;
 beforeAll(async () => {
@@ -60,34 +74,62 @@ const cases: ConvCase[] = [
   { name: "channel sums split by default, N1 C64→O64 3×2, 3×3 pad 1", x: [1, 64, 3, 2], kernel: [64, 3, 3], padding: 1, maxGradCoords: 32 },
 ];
 
-/** A few cases run again under every tuning bench/conv.ts compares (they must all stay correct). */
+/** Cases run on every register kernel called directly. */
 const variantCases: ConvCase[] = [
   { name: "N2 C5→O9 7×10, 3×3 pad 1", x: [2, 5, 7, 10], kernel: [9, 3, 3], padding: 1 },
   { name: "N2 C3→O5 7×6, 3×3 stride 2 pad (0,1,0,1)", x: [2, 3, 7, 6], kernel: [5, 3, 3], stride: 2, padding: [0, 1, 0, 1] },
   // An odd number of tiles (3) and of 8-channel groups (3): the quad tile's pairs end in a clamped lane.
-  { name: "N1 C3→O20 4×17, 3×3 pad 1", x: [1, 3, 4, 17], kernel: [20, 3, 3], padding: 1, maxGradCoords: 48 },
+  { name: "N1 C3→O20 4×17, 3×3 pad 1", x: [1, 3, 4, 17], kernel: [20, 3, 3], padding: 1 },
+  // The 4×4 tile, without a bias, under the channel splits.
+  { name: "no bias, N1 C6→O4 4×4, 3×3 pad 1", x: [1, 6, 4, 4], kernel: [4, 3, 3], padding: 1, bias: false },
 ];
-const tunings: [string, ConvTuning][] = [
-  ["general tile", { tile: "general" }],
-  ["3×3 tile 4×4", { tile: "conv3x3Small" }],
-  ["3×3 tile 4×8", { tile: "conv3x3" }],
-  ["3×3 quad tile 4×8 (subgroups)", { tile: "conv3x3Quad" }],
-  ["workgroups of 16", { workgroupSize: 16 }],
-  ["unsplit weight gradient", { weightGradInvocations: 1 }],
-  ["one split per output segment", { weightGradInvocations: 1e9 }],
-  ["general weight-gradient kernel", { weightGrad: "general" }],
-  ["narrow 3×3 weight-gradient kernel", { weightGrad: "conv3x3" }],
-  ["wide 3×3 weight-gradient kernel", { weightGrad: "conv3x3Wide" }],
-  ["quad 3×3 weight-gradient kernel (subgroups)", { weightGrad: "conv3x3Quad" }],
-  // Uneven ranges: C = 5 → 3 + 2 and 2 + 2 + 1 channels, C = 3 → 2 + 1 and 1 + 1 + 1 (the input gradients
-  // split O = 9 and 5 the same way); 64 splits are clamped to one channel each.
-  ["2 channel splits", { channelSplits: 2 }],
-  ["3 channel splits", { channelSplits: 3 }],
-  ["64 channel splits (clamped to C)", { channelSplits: 64 }],
-];
-/** Run as well under the channel-split tunings: the 4×4 tile, without a bias. */
-const splitCases: ConvCase[] = [{ name: "no bias, N1 C6→O4 4×4, 3×3 pad 1", x: [1, 6, 4, 4], kernel: [4, 3, 3], padding: 1, bias: false }];
 
+/**
+ * Forward / input-gradient choices: each tile (the 3×3 ones where the pass is a 3×3 stride-1 convolution), a
+ * smaller workgroup, and channel splits — uneven ranges (C = 5 → 3 + 2 and 2 + 2 + 1 channels, C = 3 → 2 + 1 and
+ * 1 + 1 + 1; the input gradients split O = 9 and 5 the same way), and 64 splits clamped to one channel each.
+ */
+const tileChoices: [string, ConvTile, Omit<TileChoice, "tile">][] = [
+  ["general tile", CONV_TILES.general, { splits: 1 }],
+  ["3×3 tile 4×4", CONV_TILES.conv3x3Small, { splits: 1 }],
+  ["3×3 tile 4×8", CONV_TILES.conv3x3, { splits: 1 }],
+  ["3×3 quad tile 4×8 (subgroups)", CONV_TILES.conv3x3Quad, { splits: 1 }],
+  ["4×8 tile, workgroups of 16", CONV_TILES.conv3x3, { splits: 1, workgroupSize: 16 }],
+  ["general tile, workgroups of 16", CONV_TILES.general, { splits: 1, workgroupSize: 16 }],
+  ["4×4 tile, 2 channel splits", CONV_TILES.conv3x3Small, { splits: 2 }],
+  ["4×8 tile, 3 channel splits", CONV_TILES.conv3x3, { splits: 3 }],
+  ["quad tile, 3 channel splits", CONV_TILES.conv3x3Quad, { splits: 3 }],
+  ["general tile, 3 channel splits", CONV_TILES.general, { splits: 3 }],
+  ["4×4 tile, 64 channel splits (clamped to C)", CONV_TILES.conv3x3Small, { splits: 64 }],
+];
+
+/** Weight-gradient choices: each kernel (the 3×3 ones for 3×3 stride-1 convolutions), unsplit, split per segment, small workgroups. */
+const weightGradChoices: [string, WeightGradChoice][] = [
+  ["general weight-gradient kernel", { kernel: WEIGHT_GRAD_KERNELS.general }],
+  ["narrow 3×3 weight-gradient kernel", { kernel: WEIGHT_GRAD_KERNELS.conv3x3 }],
+  ["wide 3×3 weight-gradient kernel", { kernel: WEIGHT_GRAD_KERNELS.conv3x3Wide }],
+  ["quad 3×3 weight-gradient kernel (subgroups)", { kernel: WEIGHT_GRAD_KERNELS.conv3x3Quad }],
+  ["unsplit wide 3×3 weight gradient", { kernel: WEIGHT_GRAD_KERNELS.conv3x3Wide, invocations: 1 }],
+  ["quad 3×3 weight gradient, one split per output segment", { kernel: WEIGHT_GRAD_KERNELS.conv3x3Quad, invocations: 1e9 }],
+  ["unsplit general weight gradient", { kernel: WEIGHT_GRAD_KERNELS.general, invocations: 1 }],
+  ["general weight gradient, workgroups of 16", { kernel: WEIGHT_GRAD_KERNELS.general, workgroupSize: 16 }],
+];
+
+/** A case's inputs, its reference forward and exact gradients (for an output gradient drawn alongside). */
+function convReference(c: ConvCase) {
+  const [o, kh, kw] = c.kernel;
+  const random = rng(c.x.reduce((p, d) => p * d, 1) + o);
+  const ref = (shape: number[]): Ref => ({ data: uniformData(shape.reduce((p, d) => p * d, 1), random), shape });
+  const x = ref(c.x);
+  const w = ref([o, c.x[1], kh, kw]);
+  const b = (c.bias ?? true) ? ref([o]) : null;
+  const out = R.conv2d(x, w, b, c.stride ?? 1, c.padding ?? 0);
+  const gradOut = ref(out.shape);
+  const padding = c.padding ?? 0;
+  const [top, , left] = typeof padding === "number" ? [padding, padding, padding] : padding;
+  const grads = R.conv2dGradients(x, w, gradOut, c.stride ?? 1, top, left);
+  return { x, w, b, out, gradOut, grads };
+}
 function checkConv(c: ConvCase): Promise<void> {
   const [o, kh, kw] = c.kernel;
   const withBias = c.bias ?? true;
@@ -130,24 +172,48 @@ describe("conv2d", () => {
   });
 });
 
-describe("conv2d kernel variants", () => {
-  for (const [label, tuning] of tunings) {
-    // Another workgroup size recompiles every kernel (seconds on SwiftShader): one case is enough there.
-    const chosen = tuning.workgroupSize ? variantCases.slice(0, 1) : tuning.channelSplits ? [...variantCases, ...splitCases] : variantCases;
-    for (const c of chosen) {
+describe("conv2d register kernels called directly", () => {
+  const tensor = (r: Ref) => engine.tensor(Float32Array.from(r.data), r.shape);
+  for (const c of variantCases) {
+    const padding = c.padding ?? 0;
+    const options = { stride: c.stride, padding: typeof padding === "number" ? padding : (padding as [number, number, number, number]) };
+    // Another workgroup size compiles every pipeline again (seconds on SwiftShader): one case is enough there.
+    const once = c === variantCases[0];
+    for (const [label, tile, rest] of tileChoices) {
+      if (rest.workgroupSize && !once) continue;
       it(`${label}: ${c.name}`, async () => {
-        const previous = setConvTuning(tuning);
-        try {
-          await checkConv(c);
-        } finally {
-          setConvTuning(previous);
-        }
+        if (tile.quad && !engine.kernels.supports("conv2d_quad")) return;
+        const r = convReference(c);
+        const [x, w, gradOut] = [tensor(r.x), tensor(r.w), tensor(r.gradOut)];
+        const b = r.b ? tensor(r.b) : null;
+        const g = conv2dGeometry(x, w, b, options);
+        // The 3×3 tiles take 3×3 stride-1 convolutions: every input gradient here, the forward unless strided.
+        const forward = !tile.only3x3 || (c.stride ?? 1) === 1 ? tiledForward(x, w, b, g, { tile, ...rest }) : null;
+        const input = tiledInputGradient(gradOut, w, g, { tile, ...rest });
+        if (forward) expectClose(await forward.data(), r.out.data, FORWARD_TOL, `${label} forward`);
+        expectClose(await input.data(), r.grads.input.data, FORWARD_TOL, `${label} input gradient`);
+        for (const t of [x, w, gradOut, b, forward, input]) t?.dispose();
+      });
+    }
+    for (const [label, choice] of weightGradChoices) {
+      if (choice.workgroupSize && !once) continue;
+      it(`${label}: ${c.name}`, async () => {
+        if (choice.kernel.quad && !engine.kernels.supports("conv2d_quad")) return;
+        if (!choice.kernel.perTap && (c.stride ?? 1) !== 1) return;
+        const r = convReference(c);
+        const [x, w, gradOut] = [tensor(r.x), tensor(r.w), tensor(r.gradOut)];
+        const g = conv2dGeometry(x, w, null, options);
+        const [gradWeight, gradBias] = tiledWeightGradient(x, gradOut, g, r.b !== null, choice);
+        expect(gradBias === null).toBe(r.b === null);
+        expectClose(await gradWeight.data(), r.grads.weight.data, FORWARD_TOL, `${label} weight gradient`);
+        if (gradBias) expectClose(await gradBias.data(), r.grads.bias.data, FORWARD_TOL, `${label} bias gradient`);
+        for (const t of [x, w, gradOut, gradWeight, gradBias]) t?.dispose();
       });
     }
   }
 });
 
-// The tuner's variants (src/ops/conv.ts tiledProblem / weightGradProblem), each forced through conv2d by a family
+// The tuner's variants (src/ops/conv/variants.ts), each forced through conv2d by a family
 // override, forward and every gradient: whichever the autotune picks on some adapter is tested. A family's
 // override also forces the other passes' defaults, so each family is forced on its own.
 describe("conv2d tuner variants through the op", () => {
@@ -231,16 +297,16 @@ describe("defaultChannelSplits", () => {
     expect(defaultChannelSplits(g(1, 128, 128, 32), CONV_TILES.conv3x3Small, false)).toBe(4);
     expect(defaultChannelSplits(g(1, 256, 256, 32), CONV_TILES.conv3x3Small, false)).toBe(8);
   });
-  it("a forced split count must be a positive integer", () => {
-    for (const channelSplits of [0, 1.5]) {
-      const previous = setConvTuning({ channelSplits });
-      try {
-        expect(() => engine.tidy(() => ops.conv2d(engine.zeros([1, 2, 3, 3]), engine.zeros([1, 2, 3, 3])))).toThrow(
-          new RegExp(`conv2d: channelSplits must be a positive integer, got ${channelSplits}`),
+  it("a split count must be a positive integer", () => {
+    for (const splits of [0, 1.5]) {
+      engine.tidy(() => {
+        const x = engine.zeros([1, 2, 3, 3]);
+        const w = engine.zeros([1, 2, 3, 3]);
+        const g = conv2dGeometry(x, w, null, {});
+        expect(() => tiledForward(x, w, null, g, { tile: CONV_TILES.conv3x3Small, splits })).toThrow(
+          new RegExp(`conv2d: channelSplits must be a positive integer, got ${splits}`),
         );
-      } finally {
-        setConvTuning(previous);
-      }
+      });
     }
   });
 });

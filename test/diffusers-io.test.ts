@@ -2,16 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import {
-  checkStateDict,
-  parseUNetCheckpoint,
-  readDiffusersUNet,
-  readSchedulerConfig,
-  renameLegacyAttentionKeys,
-  writeDiffusersUNet,
-  writeModelIndex,
-  writeSchedulerConfig,
-} from "../src/io/diffusers.js";
+import { checkStateDict } from "../src/nn/module.js";
+import { parseUNetCheckpoint, readDiffusersUNet, readSchedulerConfig, renameLegacyAttentionKeys, writeDiffusersUNet, writeModelIndex, writeSchedulerConfig } from "../src/io/diffusers.js";
 import { parseSafetensors, serializeSafetensors, type TensorData } from "../src/io/safetensors.js";
 
 // Fault injection for the crash tests: node:fs/promises as it is, except where a test arms a fault.

@@ -1,5 +1,5 @@
 /**
- * The shared-memory tiled kernels of shaders/gemm.wgsl (src/ops/gemm.ts) against float64 references: the
+ * The shared-memory tiled kernels of shaders/gemm.wgsl (src/ops/matmul/kernels.ts, src/ops/conv/shared.ts) against float64 references: the
  * batched matmul (transposes, broadcast batches, accumulate) and the implicit-GEMM convolution's forward, input
  * gradient and weight/bias gradient. The gradients are compared with exact float64 gradients computed by plain
  * loops below (not finite differences). Sizes straddle the 64×64 output tile and the 16-deep k-slice (1, 3,
@@ -11,14 +11,10 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Engine, Tensor } from "../src/index.js";
-import { type ConvGeometry, conv2dGeometry } from "../src/ops/conv.js";
-import {
-  conv2dForwardShared,
-  conv2dInputGradientShared,
-  conv2dWeightGradientShared,
-  dispatchMatmulShared,
-} from "../src/ops/gemm.js";
-import type { Operand } from "../src/ops/matmul.js";
+import { conv2dGeometry, type ConvGeometry } from "../src/ops/conv/geometry.js";
+import { conv2dForwardShared, conv2dInputGradientShared, conv2dWeightGradientShared } from "../src/ops/conv/shared.js";
+import { shared as matmulShared } from "../src/ops/matmul/kernels.js";
+import type { Operand } from "../src/ops/matmul/operand.js";
 import { expectClose } from "./helpers/check-op.js";
 import { testEngine } from "./helpers/engine.js";
 import * as C from "./reference/conv.js";
@@ -88,14 +84,14 @@ async function checkMatmul(c: MatmulCase): Promise<void> {
   if (initial) for (let i = 0; i < expected.length; i++) expected[i] += initial.data[i];
   const [result] = await onGpu([a, b, initial], (A, B, C0) => {
     const out = C0 ?? engine.empty([batch, M, N]);
-    dispatchMatmulShared(A!, operand(aShape, ta), B!, operand(bShape, tb), out, batch, c.accumulate);
+    matmulShared(A!, operand(aShape, ta), B!, operand(bShape, tb), out, batch, c.accumulate);
     // onGpu disposes its inputs; the accumulated C is one of them, so read it through a view.
     return [C0 ? engine.view(C0, C0.shape) : out];
   });
   expectClose(result!, expected, MATMUL_TOL, "matmul_shared");
 }
 
-describe("dispatchMatmulShared", () => {
+describe("matmul shared (gemm/matmul_shared)", () => {
   const sizes: [number, number, number][] = [
     [1, 1, 1],
     [1, 65, 70], // M = 1, two column tiles
@@ -126,7 +122,7 @@ describe("dispatchMatmulShared", () => {
   it("throws naming the kernel when a grid dimension exceeds 65535", () => {
     const a = engine.tensor([1], [1, 1]);
     const op = operand([1, 1], false);
-    expect(() => dispatchMatmulShared(a, op, a, op, a, 70_000)).toThrow(/dispatchMatmulShared: .*65535/);
+    expect(() => matmulShared(a, op, a, op, a, 70_000, false)).toThrow(/gemm\/matmul_shared: .*65535/);
     a.dispose();
   });
 });

@@ -9,9 +9,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DDPMScheduler, type Engine, UNet2DModel } from "../src/index.js";
 import { encodePng } from "../src/io/images.js";
-import { sampleJob, trainJob } from "../src/pipeline.js";
+import { sampleJob } from "../src/jobs/sample.js";
+import { trainJob } from "../src/jobs/train.js";
 import { guidedDenoiser } from "../src/sample.js";
-import { type Dataset, TRAIN_DEFAULTS, hashUniform, makeBatch } from "../src/train.js";
+import type { Dataset } from "../src/io/dataset.js";
+import { hashUniform, makeBatch, TRAIN_DEFAULTS } from "../src/train.js";
 import { testEngine } from "./helpers/engine.js";
 import { rng } from "./reference/tensor.js";
 

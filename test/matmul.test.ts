@@ -8,7 +8,8 @@ import { type Engine, ops } from "../src/index.js";
 import { checkOp } from "./helpers/check-op.js";
 import { testEngine } from "./helpers/engine.js";
 import * as R from "./reference/ops.js";
-import { MATMUL_VARIANTS, denseOperand, dispatchMatmul } from "../src/ops/matmul.js";
+import { dispatchMatmul, MATMUL_VARIANTS } from "../src/ops/matmul/variants.js";
+import { denseOperand } from "../src/ops/matmul/operand.js";
 import { ref, rng, uniformData } from "./reference/tensor.js";
 
 let engine: Engine;

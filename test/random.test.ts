@@ -5,7 +5,6 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Engine, Tensor } from "../src/index.js";
-import { rawBits, normal, uniform } from "../src/ops/random.js";
 import { testEngine } from "./helpers/engine.js";
 import { philox4x32_10, philoxNormals, philoxWords, unitInterval } from "./reference/philox.js";
 
@@ -56,7 +55,7 @@ describe("CPU Philox4x32-10 reference", () => {
 
 describe("GPU raw Philox words", () => {
   it("equal the Random123 known answer for counter 0, key 0", async () => {
-    const words = await takeWords(rawBits(engine, [4], 0, 0));
+    const words = await takeWords(engine.draw("raw_bits", [4], 0, 0));
     expect(hex(words)).toEqual(["6627e8d5", "e169c58d", "bc57ac4c", "9b00dbd8"]);
   });
 
@@ -70,7 +69,7 @@ describe("GPU raw Philox words", () => {
   ];
   for (const [n, seed, stream] of cases) {
     it(`n=${n} seed=${seed} stream=${stream}: every word equals the CPU's exactly`, async () => {
-      const words = await takeWords(rawBits(engine, [n], seed, stream));
+      const words = await takeWords(engine.draw("raw_bits", [n], seed, stream));
       const expected = philoxWords(n, seed, stream);
       let mismatches = 0;
       for (let i = 0; i < n; i++) if (words[i] !== expected[i]) mismatches++;
@@ -100,7 +99,7 @@ describe("normal", () => {
     [4097, 2 ** 33 + 1, 9],
   ] as const) {
     it(`n=${n}: values are the Box–Muller transform of the CPU's words within ${BOX_MULLER_TOL}`, async () => {
-      const values = await take(normal(engine, [n], seed, stream, 0, 1));
+      const values = await take(engine.draw("normal", [n], seed, stream, 0, 1));
       const expected = philoxNormals(n, seed, stream);
       let worst = 0;
       for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(values[i] - expected[i]));
@@ -145,7 +144,7 @@ describe("normal", () => {
     const a = await take(engine.randn([1001], { seed: 31 }));
     const b = await take(engine.randn([1001], { seed: 31 }));
     const c = await take(engine.randn([1001], { seed: 32 }));
-    const d = await take(normal(engine, [1001], 31, 1, 0, 1));
+    const d = await take(engine.draw("normal", [1001], 31, 1, 0, 1));
     expect(Array.from(a)).toEqual(Array.from(b));
     const differing = (x: Float32Array, y: Float32Array) => x.filter((v, i) => v !== y[i]).length;
     expect(differing(a, c)).toBeGreaterThan(990);
@@ -167,7 +166,7 @@ describe("uniform", () => {
     [4099, -2, -1],
   ] as const) {
     it(`n=${n} in [${low}, ${high}): equals low + (high − low)·u of the CPU's words`, async () => {
-      const values = await take(uniform(engine, [n], 99, 4, low, high - low));
+      const values = await take(engine.draw("uniform01", [n], 99, 4, low, high - low));
       const words = philoxWords(n, 99, 4);
       let worst = 0;
       for (let i = 0; i < n; i++) {

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Engine } from "../src/index.js";
 import { encodePng } from "../src/io/images.js";
 import { parseSafetensors } from "../src/io/safetensors.js";
-import { type Preset, trainJob } from "../src/pipeline.js";
+import type { Preset } from "../src/presets.js";
+import { trainJob } from "../src/jobs/train.js";
 import { testEngine } from "./helpers/engine.js";
 import { rng } from "./reference/tensor.js";
 

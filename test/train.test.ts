@@ -9,7 +9,8 @@ import { DDPMScheduler } from "../src/diffusion/schedulers.js";
 import { InitRandom, Module } from "../src/nn/module.js";
 import { Linear } from "../src/nn/layers.js";
 import { sampleLoop } from "../src/sample.js";
-import { type Dataset, TRAIN_DEFAULTS, createTrainState, trainLoop } from "../src/train.js";
+import type { Dataset } from "../src/io/dataset.js";
+import { createTrainState, TRAIN_DEFAULTS, trainLoop } from "../src/train.js";
 import { testEngine } from "./helpers/engine.js";
 import { rng } from "./reference/tensor.js";
 

@@ -147,7 +147,7 @@ async function drawSamples(engine: Engine, view: ImageGridView, source: Sampling
       show();
       ui.caption.textContent = `${source.name}: ${scheduler instanceof DDIMScheduler ? "DDIM" : "DDPM"} step ${i + 1}/${timesteps.length} (t = ${t})`;
       // Let the page paint this frame, and keep the GPU queue short.
-      await engine.device.queue.onSubmittedWorkDone();
+      await engine.sync();
     }
     return true;
   } finally {

@@ -16,10 +16,9 @@
  * The per-element terms come from one kernel (shaders/bound.wgsl); each image's sum comes from ops.sum, so only
  * N numbers per timestep are read back. Schedule coefficients are float64 on the CPU (uploaded as float32).
  */
-import type { Engine } from "../engine.js";
-import { grid1d } from "../ops/shape.js";
+import { grid1d, shapeString } from "../shape.js";
+import type { Engine, Tensor } from "../engine.js";
 import { sum } from "../ops/reduce.js";
-import { type Tensor, shapeString } from "../tensor.js";
 import type { DDPMScheduler } from "./schedulers.js";
 
 /** "exact" evaluates all T timesteps; "estimate" samples `samples` timesteps per image. */

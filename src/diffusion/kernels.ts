@@ -2,10 +2,26 @@
  * The fused DDPM kernels (shaders/diffusion.wgsl) behind the schedulers: q_sample for training and the
  * one-dispatch denoising step for sampling. No tape: these sit outside the differentiated graph.
  */
-import type { Engine } from "../engine.js";
-import { grid1d } from "../ops/shape.js";
-import { type Tensor, shapeString } from "../tensor.js";
-import type { StepCoefficients } from "./schedulers.js";
+import { grid1d, shapeString } from "../shape.js";
+import type { Engine, Tensor } from "../engine.js";
+
+/**
+ * One denoising step as coefficients of the fused kernel:
+ *   x̂₀ = clip(x0FromSample·x_t + x0FromModel·m),  ε̂ = epsFromSample·x_t + epsFromModel·m,
+ *   x_{t−1} = outFromX0·x̂₀ + outFromSample·x_t + outFromEps·ε̂ + sigma·z.
+ */
+export interface StepCoefficients {
+  x0FromSample: number;
+  x0FromModel: number;
+  epsFromSample: number;
+  epsFromModel: number;
+  clip: boolean;
+  clipRange: number;
+  outFromX0: number;
+  outFromSample: number;
+  outFromEps: number;
+  sigma: number;
+}
 
 function splitSeed(seed: number): { seedLo: number; seedHi: number } {
   if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`seed must be an integer in [0, 2^53), got ${seed}`);

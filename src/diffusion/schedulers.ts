@@ -13,27 +13,11 @@ import {
   resolveSchedulerConfig,
 } from "./config.js";
 import { NoiseSchedule } from "./schedule.js";
-import { denoiseStep, qSample } from "./kernels.js";
-import type { Tensor } from "../tensor.js";
-import { add, mul, reshape } from "../ops/elementwise.js";
+import { type StepCoefficients, denoiseStep, qSample } from "./kernels.js";
 
-/**
- * One denoising step as coefficients of the fused kernel:
- *   x̂₀ = clip(x0FromSample·x_t + x0FromModel·m),  ε̂ = epsFromSample·x_t + epsFromModel·m,
- *   x_{t−1} = outFromX0·x̂₀ + outFromSample·x_t + outFromEps·ε̂ + sigma·z.
- */
-export interface StepCoefficients {
-  x0FromSample: number;
-  x0FromModel: number;
-  epsFromSample: number;
-  epsFromModel: number;
-  clip: boolean;
-  clipRange: number;
-  outFromX0: number;
-  outFromSample: number;
-  outFromEps: number;
-  sigma: number;
-}
+export type { StepCoefficients } from "./kernels.js";
+import type { Tensor } from "../engine.js";
+import { add, mul, reshape } from "../ops/elementwise.js";
 
 /** x̂₀ and ε̂ as linear functions of (x_t, model output), for each prediction type. */
 function predictionCoefficients(type: PredictionType, alphaProd: number) {

@@ -70,9 +70,9 @@ function componentOffsets(type: ReflectType, base: number): { scalar: FieldLayou
   return { scalar: scalarOf(type), offsets: Array.from({ length: n }, (_, i) => base + 4 * i) };
 }
 
-/** A line number in an error message from wgsl_reflect, or from Dawn's compilation info. */
-function wgslError(file: string, message: string): Error {
-  return new Error(`WGSL error in shaders/${file}.wgsl: ${message}`);
+/** A WGSL error naming the file (`path`) the message's line numbers refer to. */
+function wgslError(path: string, message: string): Error {
+  return new Error(`WGSL error in ${path}: ${message}`);
 }
 
 export class KernelRegistry {
@@ -85,6 +85,8 @@ export class KernelRegistry {
   private readonly errors: string[] = [];
   /** Error scopes not yet resolved. */
   private readonly openScopes = new Set<Promise<void>>();
+  /** Families added after creation (addFamily): not compiled by compileAll, not part of sourceText. */
+  private readonly added = new Map<string, { source: string; path: string }>();
 
   /**
    * @param sources WGSL text by family name (default: every file in shaders/); tests pass their own to check
@@ -95,6 +97,30 @@ export class KernelRegistry {
     private readonly validate: boolean,
     private readonly sources: Record<string, string> = shaderSources,
   ) {}
+
+  /**
+   * Add a kernel family from outside shaders/ (the benchmarks' own kernels), compiled on first use. `path` names
+   * its file in error messages. Its kernels are not part of the tuner's fingerprint (sourceText).
+   */
+  addFamily(name: string, source: string, path: string): void {
+    if (name in this.sources || this.added.has(name)) throw new Error(`kernel family '${name}' already exists`);
+    this.added.set(name, { source, path });
+  }
+
+  private source(file: string): string | undefined {
+    return this.sources[file] ?? this.added.get(file)?.source;
+  }
+
+  /** The file a family's WGSL comes from, for messages. */
+  private path(file: string): string {
+    return this.added.get(file)?.path ?? `shaders/${file}.wgsl`;
+  }
+
+  /** A line of a family's text as "FILE:LINE" (a line of an included library names the library's file). */
+  private location(file: string, line: number): string {
+    const added = this.added.get(file);
+    return added ? `${added.path}:${line}` : sourceLocation(file, line);
+  }
 
   /** Whether bind groups and pipelines are checked with error scopes (EngineOptions.validate). */
   get validating(): boolean {
@@ -141,7 +167,7 @@ export class KernelRegistry {
   missingFeatures(file: string): string[] {
     let missing = this.missing.get(file);
     if (!missing) {
-      missing = requiredFeatures(this.sources[file] ?? "").filter((f) => !this.device.features.has(f));
+      missing = requiredFeatures(this.source(file) ?? "").filter((f) => !this.device.features.has(f));
       this.missing.set(file, missing);
     }
     return missing;
@@ -149,7 +175,7 @@ export class KernelRegistry {
 
   private requireFeatures(file: string): void {
     const missing = this.missingFeatures(file);
-    if (missing.length) throw new Error(`shaders/${file}.wgsl needs the device feature(s) ${missing.join(", ")}, which this adapter does not offer`);
+    if (missing.length) throw new Error(`${this.path(file)} needs the device feature(s) ${missing.join(", ")}, which this adapter does not offer`);
   }
 
   /** Whether every kernel of shaders/FILE.wgsl can run on this device (it has the features the file enables). */
@@ -167,7 +193,7 @@ export class KernelRegistry {
       if (errors.length) {
         // Reported here with file and line; drop the scope's copy of the same error.
         await this.takeErrors();
-        throw wgslError(file, errors.map((m) => `${sourceLocation(file, m.lineNum)}:${m.linePos}: ${m.message}`).join("\n"));
+        throw wgslError(this.path(file), errors.map((m) => `${this.location(file, m.lineNum)}:${m.linePos}: ${m.message}`).join("\n"));
       }
     }
   }
@@ -175,13 +201,12 @@ export class KernelRegistry {
   private module(file: string): GPUShaderModule {
     let module = this.modules.get(file);
     if (!module) {
-      const code = this.sources[file];
-      if (code === undefined) throw new Error(`no shader file shaders/${file}.wgsl`);
+      const code = this.source(file);
+      if (code === undefined) throw new Error(`no shader file ${this.path(file)}`);
       this.requireFeatures(file);
       // Scoped, so a bad module is reported once, by file, instead of as an uncaptured device error.
-      module = this.scoped(`shaders/${file}.wgsl`, () =>
-        this.device.createShaderModule({ code, label: `shaders/${file}.wgsl` }),
-      );
+      const path = this.path(file);
+      module = this.scoped(path, () => this.device.createShaderModule({ code, label: path }));
       this.modules.set(file, module);
     }
     return module;
@@ -192,29 +217,29 @@ export class KernelRegistry {
     const cached = this.kernels.get(name);
     if (cached) return cached;
     const [file, entry] = name.split("/");
-    const code = this.sources[file];
-    if (code === undefined) throw new Error(`unknown kernel '${name}': no shaders/${file}.wgsl`);
+    const code = this.source(file);
+    if (code === undefined) throw new Error(`unknown kernel '${name}': no ${this.path(file)}`);
     this.requireFeatures(file);
     let reflect: WgslReflect;
     try {
       reflect = new WgslReflect(code);
     } catch (error) {
-      const message = (error as Error).message.replace(/Line: (\d+)/, (_, line) => `at ${sourceLocation(file, Number(line))}`);
-      throw wgslError(file, message);
+      const message = (error as Error).message.replace(/Line: (\d+)/, (_, line) => `at ${this.location(file, Number(line))}`);
+      throw wgslError(this.path(file), message);
     }
     // Two variables on one binding are legal WGSL when no entry point uses both, but SwiftShader crashes
     // the process on such modules (seen with Dawn 0.6 + SwiftShader 5): refuse them with a clear message.
     const seen = new Map<number, string>();
     for (const v of [...reflect.uniforms, ...reflect.storage]) {
       const other = seen.get(v.binding);
-      if (other !== undefined) throw wgslError(file, `'${v.name}' and '${other}' share @binding(${v.binding}); give each its own`);
+      if (other !== undefined) throw wgslError(this.path(file), `'${v.name}' and '${other}' share @binding(${v.binding}); give each its own`);
       seen.set(v.binding, v.name);
     }
     for (const fn of reflect.entry.compute) {
       const bindings: BindingInfo[] = [];
       let uniform: KernelInfo["uniform"];
       for (const r of fn.resources) {
-        if (r.group !== 0) throw wgslError(file, `${fn.name}: only @group(0) is supported, '${r.name}' uses ${r.group}`);
+        if (r.group !== 0) throw wgslError(this.path(file), `${fn.name}: only @group(0) is supported, '${r.name}' uses ${r.group}`);
         // resourceType 0 = uniform buffer, 1 = storage buffer (wgsl_reflect's ResourceType enum).
         if (r.resourceType === 0) {
           const type = r.type as unknown as ReflectType;
@@ -228,7 +253,7 @@ export class KernelRegistry {
         } else if (r.resourceType === 1) {
           bindings.push({ name: r.name, binding: r.binding, kind: r.access === "read" ? "read-only-storage" : "storage" });
         } else {
-          throw wgslError(file, `${fn.name}: resource '${r.name}' is not a buffer`);
+          throw wgslError(this.path(file), `${fn.name}: resource '${r.name}' is not a buffer`);
         }
       }
       bindings.sort((a, b) => a.binding - b.binding);
@@ -252,14 +277,14 @@ export class KernelRegistry {
       });
     }
     const info = this.kernels.get(name);
-    if (!info) throw new Error(`unknown kernel '${name}': shaders/${file}.wgsl has no @compute fn ${entry}`);
+    if (!info) throw new Error(`unknown kernel '${name}': ${this.path(file)} has no @compute fn ${entry}`);
     return info;
   }
 
   private pipelineKey(info: KernelInfo, constants: Record<string, number>): string {
     const keys = Object.keys(constants).sort();
     for (const k of keys) {
-      if (!info.overrides.has(k)) throw new Error(`kernel ${info.name}: no override constant '${k}' in shaders/${info.file}.wgsl`);
+      if (!info.overrides.has(k)) throw new Error(`kernel ${info.name}: no override constant '${k}' in ${this.path(info.file)}`);
     }
     return `${info.name}|${keys.map((k) => `${k}=${constants[k]}`).join(",")}`;
   }
@@ -274,7 +299,7 @@ export class KernelRegistry {
     let pipeline = this.pipelines.get(key);
     if (!pipeline) {
       const create = () => this.device.createComputePipeline(this.pipelineDescriptor(info, constants, key));
-      pipeline = this.validate ? this.scoped(`pipeline ${key} (shaders/${info.file}.wgsl)`, create) : create();
+      pipeline = this.validate ? this.scoped(`pipeline ${key} (${this.path(info.file)})`, create) : create();
       this.pipelines.set(key, pipeline);
     }
     return pipeline;
@@ -296,7 +321,7 @@ export class KernelRegistry {
             this.pipelines.set(key, pipeline);
           },
           (error: unknown) => {
-            throw new Error(`pipeline ${key} (shaders/${info.file}.wgsl): ${error instanceof Error ? error.message : String(error)}`);
+            throw new Error(`pipeline ${key} (${this.path(info.file)}): ${error instanceof Error ? error.message : String(error)}`);
           },
         ),
       );

@@ -5,6 +5,7 @@
  */
 import { type KernelInfo, type KernelRegistry, type UniformValues, packUniforms } from "./kernels.js";
 import { BufferPool } from "./pool.js";
+import type { Profiler } from "./profiler.js";
 
 const UNIFORM_CHUNK_BYTES = 64 * 1024;
 const UNIFORM_USAGE = 0x0040 | 0x0008; // UNIFORM | COPY_DST
@@ -52,11 +53,14 @@ export class Recorder {
   private readonly readPool: BufferPool;
   /** While set (Engine.precompile), dispatches are only collected here, not recorded. */
   collecting: [KernelInfo, Record<string, number>][] | null = null;
+  /** While set, every compute pass gets timestamps from the profiler (with perDispatch, one pass per dispatch). */
+  private profiling: { perDispatch: boolean } | null = null;
 
   constructor(
     private readonly device: GPUDevice,
     private readonly kernels: KernelRegistry,
     private readonly storagePool: BufferPool,
+    private readonly profiler: Profiler,
   ) {
     this.alignment = device.limits.minUniformBufferOffsetAlignment;
     this.readPool = new BufferPool(device, MAP_READ_USAGE, "readback");
@@ -67,9 +71,21 @@ export class Recorder {
     return this.encoder;
   }
 
-  private ensurePass(): GPUComputePassEncoder {
-    if (!this.pass) this.pass = this.ensureEncoder().beginComputePass();
+  private ensurePass(kernel: string): GPUComputePassEncoder {
+    if (!this.pass) {
+      const timestampWrites = this.profiling ? this.profiler.nextPass(this.profiling.perDispatch ? kernel : null) : undefined;
+      this.pass = this.ensureEncoder().beginComputePass(timestampWrites ? { timestampWrites } : undefined);
+    }
     return this.pass;
+  }
+
+  /**
+   * Profile the passes recorded from now on (null: stop). The current pass ends either way, so a profiled pass
+   * holds only profiled work.
+   */
+  setProfiling(mode: { perDispatch: boolean } | null): void {
+    this.endPass();
+    this.profiling = mode;
   }
 
   private endPass(): void {
@@ -144,10 +160,12 @@ export class Recorder {
     const createBindGroup = () => this.device.createBindGroup({ layout: info.layout, entries, label: info.name });
     // Scoped in validate mode, so a bad binding (wrong usage, zero size, ...) is reported naming the kernel.
     const bindGroup = this.kernels.validating ? this.kernels.scoped(`kernel ${info.name}`, createBindGroup) : createBindGroup();
-    const pass = this.ensurePass();
+    if (this.profiling?.perDispatch) this.endPass();
+    const pass = this.ensurePass(info.name);
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
+    if (this.profiling?.perDispatch) this.endPass();
     this.stats.dispatches++;
   }
 

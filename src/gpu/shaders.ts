@@ -15,7 +15,6 @@ import convWeightGrad from "../../shaders/lib/conv_weight_grad.wgsl";
 import matmulParams from "../../shaders/lib/matmul_params.wgsl";
 import matmulStore from "../../shaders/lib/matmul_store.wgsl";
 import philox from "../../shaders/lib/philox.wgsl";
-import bench from "../../shaders/bench.wgsl";
 import bound from "../../shaders/bound.wgsl";
 import conv2d from "../../shaders/conv2d.wgsl";
 import conv2dQuad from "../../shaders/conv2d_quad.wgsl";
@@ -36,7 +35,6 @@ import softmax from "../../shaders/softmax.wgsl";
 const libraries: Record<string, string> = { conv_tile: convTile, conv_weight_grad: convWeightGrad, matmul_params: matmulParams, matmul_store: matmulStore, philox };
 
 const rawSources: Record<string, string> = {
-  bench,
   bound,
   conv2d,
   conv2d_quad: conv2dQuad,

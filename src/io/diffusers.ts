@@ -101,36 +101,6 @@ export function formatSchedulerConfig(config: Record<string, unknown>): string {
   return sortedJson({ _class_name: "DDPMScheduler", _diffusers_version: DIFFUSERS_VERSION, ...config });
 }
 
-/**
- * Checks a state dict against the shapes a model expects. Throws one Error listing every missing key, every
- * unexpected key and every key whose shape differs (with both shapes), so one run shows the whole mismatch.
- */
-export function checkStateDict(expected: Map<string, readonly number[]>, got: Map<string, { shape: readonly number[] }>): void {
-  const shape = (s: readonly number[]) => `[${s.join(", ")}]`;
-  const missing: string[] = [];
-  const unexpected: string[] = [];
-  const wrongShape: string[] = [];
-  for (const [key, want] of expected) {
-    const have = got.get(key);
-    if (!have) missing.push(`${key} ${shape(want)}`);
-    else if (have.shape.length !== want.length || have.shape.some((d, i) => d !== want[i])) {
-      wrongShape.push(`${key}: expected ${shape(want)}, got ${shape(have.shape)}`);
-    }
-  }
-  for (const [key, have] of got) if (!expected.has(key)) unexpected.push(`${key} ${shape(have.shape)}`);
-  if (missing.length + unexpected.length + wrongShape.length === 0) return;
-  const section = (title: string, lines: string[]) =>
-    lines.length ? [`  ${title} (${lines.length}):`, ...lines.sort().map((l) => `    ${l}`)] : [];
-  throw new Error(
-    [
-      `state dict does not match the model: ${missing.length} missing, ${unexpected.length} unexpected, ${wrongShape.length} wrongly shaped`,
-      ...section("missing keys", missing),
-      ...section("unexpected keys", unexpected),
-      ...section("wrongly shaped keys", wrongShape),
-    ].join("\n"),
-  );
-}
-
 /** dir/unet when it holds a config.json, else dir itself when it does; otherwise an error naming both. */
 async function findUNetFolder(dir: string): Promise<string> {
   const { path } = await nodeModules();

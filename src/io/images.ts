@@ -11,7 +11,7 @@
  */
 import { PNG } from "pngjs";
 import { nodeModules, readBytes, writeFilesAtomic } from "./fs.js";
-import type { Dataset } from "../train.js";
+import type { Dataset } from "./dataset.js";
 
 /** A dataset loaded from files: the training loop's Dataset plus what the files say about it. */
 export interface ImageDataset extends Dataset {

@@ -1,8 +1,8 @@
 /**
  * The layers the U-Net is built from, with PyTorch's parameter names, shapes and default initialisation.
  */
-import type { Engine } from "../engine.js";
-import { type Tensor, shapeString } from "../tensor.js";
+import type { Engine, Tensor } from "../engine.js";
+import { shapeString } from "../shape.js";
 import { conv2d, groupNorm, linear, matmul } from "../ops/index.js";
 import { InitRandom, Module } from "./module.js";
 

@@ -2,9 +2,14 @@
  * Modules and parameters, PyTorch-style: a module registers its parameters and child modules by name, so
  * `namedParameters()` yields exactly the keys of the equivalent PyTorch state dict ("down_blocks.0.resnets.0.conv1.weight").
  */
-import type { Engine } from "../engine.js";
-import { checkStateDict } from "../io/diffusers.js";
-import { type Tensor, shapeSize, shapeString } from "../tensor.js";
+import type { Engine, Tensor } from "../engine.js";
+import { shapeSize, shapeString } from "../shape.js";
+
+/** What a training loop needs from a denoiser: a forward pass and its parameters. */
+export interface Denoiser {
+  forward(noisy: Tensor, timesteps: number[], labels: number[] | undefined, dropoutSeed: number): Tensor;
+  parameters(): Tensor[];
+}
 
 /** Parameter values on the CPU, keyed like a PyTorch state dict. */
 export type StateDict = Map<string, { shape: number[]; data: Float32Array }>;
@@ -110,4 +115,34 @@ export class InitRandom {
     }
     return out;
   }
+}
+
+/**
+ * Checks a state dict against the shapes a model expects. Throws one Error listing every missing key, every
+ * unexpected key and every key whose shape differs (with both shapes), so one run shows the whole mismatch.
+ */
+export function checkStateDict(expected: Map<string, readonly number[]>, got: Map<string, { shape: readonly number[] }>): void {
+  const shape = (s: readonly number[]) => `[${s.join(", ")}]`;
+  const missing: string[] = [];
+  const unexpected: string[] = [];
+  const wrongShape: string[] = [];
+  for (const [key, want] of expected) {
+    const have = got.get(key);
+    if (!have) missing.push(`${key} ${shape(want)}`);
+    else if (have.shape.length !== want.length || have.shape.some((d, i) => d !== want[i])) {
+      wrongShape.push(`${key}: expected ${shape(want)}, got ${shape(have.shape)}`);
+    }
+  }
+  for (const [key, have] of got) if (!expected.has(key)) unexpected.push(`${key} ${shape(have.shape)}`);
+  if (missing.length + unexpected.length + wrongShape.length === 0) return;
+  const section = (title: string, lines: string[]) =>
+    lines.length ? [`  ${title} (${lines.length}):`, ...lines.sort().map((l) => `    ${l}`)] : [];
+  throw new Error(
+    [
+      `state dict does not match the model: ${missing.length} missing, ${unexpected.length} unexpected, ${wrongShape.length} wrongly shaped`,
+      ...section("missing keys", missing),
+      ...section("unexpected keys", unexpected),
+      ...section("wrongly shaped keys", wrongShape),
+    ].join("\n"),
+  );
 }

@@ -3,9 +3,9 @@
  * between PyTorch/diffusers and this engine both ways. The order of operations in every block follows
  * diffusers (unet_2d.py, unet_2d_blocks.py, resnet.py, attention_processor.py); the comments name the piece.
  */
-import type { Engine } from "../engine.js";
-import type { Denoiser } from "../train.js";
-import { type Tensor, shapeString } from "../tensor.js";
+import { type Denoiser, InitRandom, Module } from "./module.js";
+import type { Engine, Tensor } from "../engine.js";
+import { shapeString } from "../shape.js";
 import {
   add,
   affine,
@@ -20,7 +20,6 @@ import {
   upsampleNearest2x,
 } from "../ops/index.js";
 import { Conv2d, Embedding, GroupNorm, Linear, checkNCHW } from "./layers.js";
-import { InitRandom, Module } from "./module.js";
 
 export type DownBlockType = "DownBlock2D" | "AttnDownBlock2D";
 export type UpBlockType = "UpBlock2D" | "AttnUpBlock2D";

@@ -2,12 +2,10 @@
  * Small ops of the DDPM U-Net (shaders/misc.wgsl): permute, the sinusoidal timestep embedding, inverted
  * dropout with an in-kernel Philox mask, and the mean-squared-error loss.
  */
-import { record } from "../autograd.js";
-import type { Engine } from "../engine.js";
-import { type Tensor, shapeString } from "../tensor.js";
+import { type Engine, record, type Tensor } from "../engine.js";
+import { coalesce, grid1d, MAX_RANK, sameShape, shapeString, stridesOf } from "../shape.js";
 import { square, sub } from "./elementwise.js";
 import { mean } from "./reduce.js";
-import { MAX_RANK, coalesce, grid1d, sameShape, stridesOf } from "./shape.js";
 
 // ---------------------------------------------------------------- permute
 

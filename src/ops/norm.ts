@@ -2,9 +2,8 @@
  * Normalisation (shaders/groupnorm.wgsl): GroupNorm with PyTorch's semantics, optional affine and an
  * optional fused SiLU (the `GroupNorm → SiLU` pair every diffusers ResnetBlock2D starts with).
  */
-import { record } from "../autograd.js";
-import { type Tensor, shapeString } from "../tensor.js";
-import { grid1d } from "./shape.js";
+import { record, type Tensor } from "../engine.js";
+import { grid1d, shapeString } from "../shape.js";
 
 export interface GroupNormOptions {
   /** Added to the variance before the square root. Default 1e-5 (torch.nn.GroupNorm's default). */

@@ -1,10 +1,9 @@
 /**
  * Reductions (shaders/reduce.wgsl): sum and mean over any axes, and sumTo (the backward of broadcasting).
  */
-import { record } from "../autograd.js";
-import { type Shape, type Tensor, shapeString } from "../tensor.js";
-import { broadcastTo, scale } from "./elementwise.js";
-import { MAX_RANK, grid1d, sameShape, stridesOf } from "./shape.js";
+import { record, type Tensor } from "../engine.js";
+import { grid1d, MAX_RANK, sameShape, type Shape, shapeString, stridesOf } from "../shape.js";
+import { broadcastInto, unaryKernel } from "./elementwise-kernels.js";
 
 /** Above this many terms per output, one workgroup cooperates on each output element. */
 const SERIAL_MAX_TERMS = 256;
@@ -81,10 +80,11 @@ function reduceOp(op: "sum" | "mean", x: Tensor, axes: number | readonly number[
   if (!keepDims) kept.dispose();
   return record(op, out, [x], (g) => {
     const gKept = g.engine.view(g, x.shape.map((d, i) => (list.includes(i) ? 1 : d)), `${op} backward`);
-    const broadcast = broadcastTo(gKept, x.shape);
+    const broadcast = g.engine.empty(x.shape, "broadcastTo");
+    broadcastInto(gKept, broadcast);
     gKept.dispose();
     if (scaleBy === 1) return [broadcast];
-    const gx = scale(broadcast, scaleBy);
+    const gx = unaryKernel("affine", broadcast, scaleBy, 0);
     broadcast.dispose();
     return [gx];
   });

@@ -3,10 +3,8 @@
  * (F.interpolate(scale_factor=2, mode="nearest")), and concatenation along any axis, as the U-Net's skip
  * connections (torch.cat along channels). Each op's backward sits right below its forward.
  */
-import { record } from "../autograd.js";
-import type { Engine } from "../engine.js";
-import { type Tensor, shapeString } from "../tensor.js";
-import { grid1d } from "./shape.js";
+import { type Engine, record, type Tensor } from "../engine.js";
+import { grid1d, shapeString } from "../shape.js";
 
 /** x [N, C, H, W] → [N, C, 2H, 2W], each value copied to a 2×2 block. The gradient sums each block. */
 export function upsampleNearest2x(x: Tensor): Tensor {

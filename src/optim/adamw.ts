@@ -3,9 +3,8 @@
  * allow: 2.0–2.3× faster than one on SwiftShader, measured on 656,795 parameters in 5 tensors), with optional
  * global-norm clipping.
  */
-import type { Engine } from "../engine.js";
-import type { Tensor } from "../tensor.js";
-import { grid1d } from "../ops/shape.js";
+import type { Engine, Tensor } from "../engine.js";
+import { grid1d } from "../shape.js";
 import type { EMA } from "./ema.js";
 
 export interface AdamWOptions {

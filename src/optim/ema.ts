@@ -1,7 +1,6 @@
 /** Exponential moving average of parameters (fused kernel in shaders/optim.wgsl). */
-import type { Engine } from "../engine.js";
-import { grid1d } from "../ops/shape.js";
-import type { Tensor } from "../tensor.js";
+import { grid1d } from "../shape.js";
+import type { Engine, Tensor } from "../engine.js";
 
 export class EMA {
   /** The averaged copies, in the order of `params`. */
@@ -15,7 +14,7 @@ export class EMA {
     if (!(decay >= 0 && decay < 1)) throw new Error(`EMA: decay must be in [0, 1), got ${decay}`);
     this.shadows = params.map((p) => {
       const shadow = engine.empty(p.shape, "ema").keep();
-      engine.recorder.copy(p.buffer, 0, shadow.buffer, 0, p.byteLength);
+      engine.copyInto(p, shadow);
       return shadow;
     });
   }
@@ -37,7 +36,7 @@ export class EMA {
     if (targets.length !== this.shadows.length) throw new Error(`EMA.copyTo: ${targets.length} targets for ${this.shadows.length} parameters`);
     targets.forEach((t, i) => {
       if (t.shape.join() !== this.shadows[i].shape.join()) throw new Error(`EMA.copyTo: target ${t} does not match ${this.shadows[i]}`);
-      this.engine.recorder.copy(this.shadows[i].buffer, 0, t.buffer, 0, t.byteLength);
+      this.engine.copyInto(this.shadows[i], t);
     });
   }
 
@@ -46,7 +45,7 @@ export class EMA {
     if (sources.length !== this.shadows.length) throw new Error(`EMA.loadFrom: ${sources.length} sources for ${this.shadows.length} parameters`);
     sources.forEach((s, i) => {
       if (s.shape.join() !== this.shadows[i].shape.join()) throw new Error(`EMA.loadFrom: source ${s} does not match ${this.shadows[i]}`);
-      this.engine.recorder.copy(s.buffer, 0, this.shadows[i].buffer, 0, s.byteLength);
+      this.engine.copyInto(s, this.shadows[i]);
     });
   }
 

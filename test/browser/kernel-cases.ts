@@ -7,7 +7,6 @@
  */
 import { AdamW, DDIMScheduler, DDPMScheduler, type Engine, type Tensor, ops } from "../../src/index.js";
 import { stepReference } from "../../src/diffusion/schedulers.js";
-import { normal, rawBits, uniform } from "../../src/ops/random.js";
 import { EMA } from "../../src/optim/ema.js";
 import { type OpCase, assertClose, check, checkOpCase } from "../helpers/op-check.js";
 import * as C from "../reference/conv.js";
@@ -264,17 +263,17 @@ async function takeWords(t: Tensor): Promise<Uint32Array> {
   return new Uint32Array(data.buffer, data.byteOffset, data.length);
 }
 custom("rng", "Philox4x32-10 equals Random123's known answer for counter 0, key 0", async (engine) => {
-  const words = hex(await takeWords(rawBits(engine, [4], 0, 0)));
+  const words = hex(await takeWords(engine.draw("raw_bits", [4], 0, 0)));
   check(words === "6627e8d5 e169c58d bc57ac4c 9b00dbd8", `got ${words}`);
 });
 custom("rng", "raw Philox words equal the CPU's bit for bit (n = 65, seed 2^32 + 12345, stream 1)", async (engine) => {
-  const words = await takeWords(rawBits(engine, [65], 2 ** 32 + 12345, 1));
+  const words = await takeWords(engine.draw("raw_bits", [65], 2 ** 32 + 12345, 1));
   const expected = philoxWords(65, 2 ** 32 + 12345, 1);
   const mismatches = words.filter((w, i) => w !== expected[i]).length;
   check(mismatches === 0, `${mismatches} words differ; first got ${hex(words.slice(0, 4))}, expected ${hex(expected.slice(0, 4))}`);
 });
 custom("rng", "normals are the Box–Muller transform of the CPU's words within 1e-5 (n = 4097)", async (engine) => {
-  const got = await take(normal(engine, [4097], 2 ** 33 + 1, 9, 0, 1));
+  const got = await take(engine.draw("normal", [4097], 2 ** 33 + 1, 9, 0, 1));
   assertClose(got, philoxNormals(4097, 2 ** 33 + 1, 9), { atol: 1e-5, rtol: 0 }, "normal");
 });
 custom("rng", "randn: 100k samples have mean 0 ± 0.015, std 1 ± 0.01 and ~0.27% beyond 3σ", async (engine) => {
@@ -293,7 +292,7 @@ custom("rng", "randn: 100k samples have mean 0 ± 0.015, std 1 ± 0.01 and ~0.27
   check(beyond3 > 200 && beyond3 < 340, `${beyond3} of 100k beyond 3σ (expected ~270)`);
 });
 custom("rng", "uniform equals low + (high − low)·u of the CPU's words (n = 65, [0.25, 0.5))", async (engine) => {
-  const got = await take(uniform(engine, [65], 99, 4, 0.25, 0.25));
+  const got = await take(engine.draw("uniform01", [65], 99, 4, 0.25, 0.25));
   const words = philoxWords(65, 99, 4);
   assertClose(got, Array.from(words, (w) => 0.25 + 0.25 * unitInterval(w)), { atol: 2 * 2 ** -24 * 0.5, rtol: 0 }, "uniform");
 });

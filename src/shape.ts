@@ -1,5 +1,23 @@
-/** Shape arithmetic shared by the ops: broadcasting, strides, dispatch grids. */
-import { type Shape, shapeString } from "../tensor.js";
+/** Shape arithmetic shared by the engine and the ops: sizes, broadcasting, strides, dispatch grids. */
+
+/** A tensor shape: dimension sizes, outermost first. */
+export type Shape = readonly number[];
+
+export function shapeSize(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function shapeString(shape: Shape): string {
+  return `[${shape.join(", ")}]`;
+}
+
+export function assertShape(shape: Shape, what: string): void {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new Error(`${what}: invalid shape ${shapeString(shape)} (sizes must be integers ≥ 0)`);
+  }
+}
 
 /** Kernels take up to this many dimensions (two vec4<u32> in their uniforms). */
 export const MAX_RANK = 8;

@@ -1,12 +1,11 @@
 /**
- * Fused scaled dot-product attention (shaders/flash_attention.wgsl): the same contract as `attention()` in
- * ./attention.ts, computed with an online softmax so no [B, Lq, Lk] score or probability matrix is ever
- * stored; the backward recomputes the probabilities from each query row's saved logsumexp.
+ * Fused scaled dot-product attention (shaders/flash_attention.wgsl): the same contract as `attention()`, computed
+ * with an online softmax so no [B, Lq, Lk] score or probability matrix is ever stored; the backward recomputes
+ * the probabilities from each query row's saved logsumexp (FlashAttention-2, Dao 2023).
  */
-import { record } from "../autograd.js";
-import type { Tensor } from "../tensor.js";
-import { type AttentionOptions, checkAttentionInputs } from "./attention.js";
-import { grid1d } from "./shape.js";
+import { record, type Tensor } from "../../engine.js";
+import { grid1d } from "../../shape.js";
+import { type AttentionOptions, checkAttentionInputs } from "./checks.js";
 
 /** Output columns one invocation accumulates (CHUNK4 vec4s in the WGSL); wider rows use the grid's z. */
 const CHUNK_COLUMNS = 256;

@@ -1,0 +1,13 @@
+/** A dataset in memory, as training reads it whatever it was loaded from: images in [−1, 1], optional labels. */
+export interface Dataset {
+  /** [count, channels, height, width], row-major (NCHW), values in [-1, 1]. */
+  images: Float32Array;
+  /** One class label per image, or null when the data has none. */
+  labels: Int32Array | null;
+  /** Labels lie in 0..numClasses−1; label dropout uses numClasses as the "no class" label. */
+  numClasses?: number | null;
+  count: number;
+  channels: number;
+  height: number;
+  width: number;
+}
