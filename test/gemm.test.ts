@@ -84,7 +84,7 @@ async function checkMatmul(c: MatmulCase): Promise<void> {
   if (initial) for (let i = 0; i < expected.length; i++) expected[i] += initial.data[i];
   const [result] = await onGpu([a, b, initial], (A, B, C0) => {
     const out = C0 ?? engine.empty([batch, M, N]);
-    matmulShared(A!, operand(aShape, ta), B!, operand(bShape, tb), out, batch, c.accumulate);
+    matmulShared(A!, operand(aShape, ta), B!, operand(bShape, tb), out, batch, c.accumulate ?? false);
     // onGpu disposes its inputs; the accumulated C is one of them, so read it through a view.
     return [C0 ? engine.view(C0, C0.shape) : out];
   });

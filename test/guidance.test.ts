@@ -7,7 +7,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DDPMScheduler, type Engine, UNet2DModel } from "../src/index.js";
+import { DDPMScheduler, type Engine, type Tensor, UNet2DModel } from "../src/index.js";
+import type { Preset } from "../src/presets.js";
 import { encodePng } from "../src/io/images.js";
 import { sampleJob } from "../src/jobs/sample.js";
 import { trainJob } from "../src/jobs/train.js";
@@ -70,7 +71,7 @@ describe("guided sampling", () => {
     const model = new UNet2DModel(engine, config, 5);
     const x = engine.randn([2, 1, 8, 8], { seed: 9 }).keep();
     const t = [5, 40];
-    const run = async (f: (x: typeof x, t: number[]) => typeof x) => {
+    const run = async (f: (x: Tensor, t: number[]) => Tensor) => {
       const out = engine.noGrad(() => f(x, t));
       const data = await out.data();
       out.dispose();
@@ -108,7 +109,7 @@ describe("guided sampling", () => {
     mkdirSync(dataDir);
     const random = rng(4);
     for (let i = 0; i < 3; i++) writeFileSync(join(dataDir, `i${i}.png`), encodePng(new Uint8Array(64).map(() => Math.floor(random() * 256)), 8, 8, 1));
-    const preset = {
+    const preset: Preset = {
       size: 8,
       model: { block_out_channels: [8, 8], layers_per_block: 1, down_block_types: ["DownBlock2D", "DownBlock2D"], up_block_types: ["UpBlock2D", "UpBlock2D"], norm_num_groups: 4 },
       train: { batchSize: 2, logEvery: 1 },
