@@ -14,12 +14,13 @@
  * replaces DIR (DIR → DIR.old, DIR.tmp → DIR, DIR.old removed). If the process dies between the two renames,
  * `resolveCheckpointDir` finds DIR.old.
  */
+
+import type { DDPMScheduler } from "./diffusion/schedulers.js";
 import { readDiffusersUNet, writeDiffusersUNet, writeModelIndex, writeSchedulerConfig } from "./io/diffusers.js";
-import type { TrainConfig, TrainState } from "./train.js";
 import { nodeModules, pathExists, readBytes, readJson, writeFilesAtomic } from "./io/fs.js";
 import { parseSafetensors, serializeSafetensors } from "./io/safetensors.js";
-import type { DDPMScheduler } from "./diffusion/schedulers.js";
 import type { UNet2DModel } from "./nn/unet.js";
+import type { TrainConfig, TrainState } from "./train.js";
 
 /** What training_state.json holds. */
 export interface TrainingStateFile {
@@ -39,7 +40,13 @@ export async function resolveCheckpointDir(dir: string): Promise<string | null> 
 
 export async function saveCheckpoint(
   dir: string,
-  parts: { model: UNet2DModel; emaModel: UNet2DModel; scheduler: DDPMScheduler; state: TrainState; meta: Omit<TrainingStateFile, "step" | "optimizerSteps"> },
+  parts: {
+    model: UNet2DModel;
+    emaModel: UNet2DModel;
+    scheduler: DDPMScheduler;
+    state: TrainState;
+    meta: Omit<TrainingStateFile, "step" | "optimizerSteps">;
+  },
 ): Promise<void> {
   const { fs } = await nodeModules();
   const tmp = `${dir}.tmp-${process.pid}`;

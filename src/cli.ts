@@ -5,24 +5,34 @@ import { parseArgs } from "node:util";
 import { Engine } from "./engine.js";
 import { loadImageFolder } from "./io/images.js";
 import { loadMnist } from "./io/mnist.js";
-import { PRESETS } from "./presets.js";
 import { evalJob } from "./jobs/eval.js";
 import { loadModelForSampling, sampleJob } from "./jobs/sample.js";
 import { trainJob } from "./jobs/train.js";
+import { PRESETS } from "./presets.js";
 
 type OptionSpec = { type: "string" | "boolean"; help: string; default?: string | boolean };
 
-const COMMANDS: Record<string, { summary: string; options: Record<string, OptionSpec>; run: (v: Record<string, string | boolean | undefined>) => Promise<void> }> = {
+const COMMANDS: Record<
+  string,
+  { summary: string; options: Record<string, OptionSpec>; run: (v: Record<string, string | boolean | undefined>) => Promise<void> }
+> = {
   train: {
     summary: "train a DDPM U-Net (Algorithm 1), checkpoint it, then write samples.png, trajectory.png, loss.csv and loss.png",
     options: {
       data: { type: "string", default: "mnist", help: "'mnist' (the built-in 10,000 digits) or a folder of PNG images" },
       out: { type: "string", default: "runs/mnist", help: "output folder (checkpoint/ and the images)" },
-      preset: { type: "string", help: `model and training preset: ${Object.keys(PRESETS).join(", ")} (default: mnist-16 on a software adapter, mnist-32 on a GPU)` },
+      preset: {
+        type: "string",
+        help: `model and training preset: ${Object.keys(PRESETS).join(", ")} (default: mnist-16 on a software adapter, mnist-32 on a GPU)`,
+      },
       size: { type: "string", help: "image size (default: the preset's)" },
       channels: { type: "string", default: "3", help: "channels for a PNG folder: 1 or 3" },
       steps: { type: "string", help: "training steps (default 20000: the time budget usually ends training first)" },
-      minutes: { type: "string", default: "14", help: "time budget of the whole job in minutes (0 = none): training stops early enough for the sampling that follows" },
+      minutes: {
+        type: "string",
+        default: "14",
+        help: "time budget of the whole job in minutes (0 = none): training stops early enough for the sampling that follows",
+      },
       batch: { type: "string", help: "batch size" },
       lr: { type: "string", help: "peak learning rate (linear warmup)" },
       "warmup-steps": { type: "string", help: "learning-rate warmup steps" },
@@ -31,10 +41,19 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
       dropout: { type: "string", help: "U-Net dropout (default 0)" },
       flip: { type: "boolean", default: false, help: "random horizontal flips (not for digits)" },
       unconditional: { type: "boolean", default: false, help: "ignore class labels" },
-      "label-dropout": { type: "string", help: "probability of training on the 'no class' label, for classifier-free guidance (default: the preset's)" },
-      guidance: { type: "string", help: "classifier-free guidance scale for the samples (1 = none, plain conditional; default: the preset's)" },
+      "label-dropout": {
+        type: "string",
+        help: "probability of training on the 'no class' label, for classifier-free guidance (default: the preset's)",
+      },
+      guidance: {
+        type: "string",
+        help: "classifier-free guidance scale for the samples (1 = none, plain conditional; default: the preset's)",
+      },
       timesteps: { type: "string", help: "T, the number of diffusion steps (default 1000)" },
-      schedule: { type: "string", help: "beta schedule: linear, scaled_linear, squaredcos_cap_v2, sigmoid, exponential (default: the preset's)" },
+      schedule: {
+        type: "string",
+        help: "beta schedule: linear, scaled_linear, squaredcos_cap_v2, sigmoid, exponential (default: the preset's)",
+      },
       prediction: { type: "string", help: "prediction type: epsilon, sample, v_prediction (default: the preset's)" },
       "checkpoint-every": { type: "string", default: "500", help: "steps between checkpoints" },
       resume: { type: "boolean", default: false, help: "continue the checkpoint in --out exactly where it stopped" },
@@ -91,7 +110,9 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
       const last = result.history.at(-1);
       console.log(
         `done: ${result.steps} steps` +
-          (last ? `, final loss ${last.loss.toFixed(4)}, ${(result.history.length > 1 ? last.step / last.seconds : 0).toFixed(2)} steps/s` : ""),
+          (last
+            ? `, final loss ${last.loss.toFixed(4)}, ${(result.history.length > 1 ? last.step / last.seconds : 0).toFixed(2)} steps/s`
+            : ""),
       );
       engine.destroy();
     },
@@ -108,8 +129,14 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
       seed: { type: "string", default: "0", help: "seed (same seed, same images on the same adapter)" },
       label: { type: "string", help: "class label for every sample (class-conditional models; default: cycle through the classes)" },
       trajectory: { type: "boolean", default: false, help: "also write trajectory.png (x_T … x₀)" },
-      guidance: { type: "string", help: "classifier-free guidance scale (1 = none, plain conditional; 0 = unconditional; default: the checkpoint's)" },
-      "unconditional-label": { type: "string", help: "the model's 'no class' label for guidance (default: from the checkpoint's training_state.json)" },
+      guidance: {
+        type: "string",
+        help: "classifier-free guidance scale (1 = none, plain conditional; 0 = unconditional; default: the checkpoint's)",
+      },
+      "unconditional-label": {
+        type: "string",
+        help: "the model's 'no class' label for guidance (default: from the checkpoint's training_state.json)",
+      },
     },
     run: async (v) => {
       if (!v.model) throw new Error("sample: --model DIR is required");
@@ -117,7 +144,9 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
       const { model, scheduler, source, classes } = await loadModelForSampling(engine, v.model as string);
       console.log(`model: ${source} (${model.parameterCount().toLocaleString("en")} parameters)`);
       const unconditionalLabel =
-        v["unconditional-label"] !== undefined ? toNumber("unconditional-label", v["unconditional-label"] as string) : classes?.unconditionalLabel ?? null;
+        v["unconditional-label"] !== undefined
+          ? toNumber("unconditional-label", v["unconditional-label"] as string)
+          : (classes?.unconditionalLabel ?? null);
       await sampleJob({
         engine,
         model,
@@ -127,9 +156,10 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
         steps: toNumber("ddim", v.ddim as string),
         eta: toNumber("eta", v.eta as string),
         seed: toNumber("seed", v.seed as string),
-        numClasses: classes?.numClasses ?? (unconditionalLabel !== null ? model.config.num_class_embeds! - 1 : model.config.num_class_embeds),
+        numClasses:
+          classes?.numClasses ?? (unconditionalLabel !== null ? model.config.num_class_embeds! - 1 : model.config.num_class_embeds),
         label: v.label === undefined ? undefined : toNumber("label", v.label as string),
-        guidance: v.guidance !== undefined ? toNumber("guidance", v.guidance as string) : classes?.guidance ?? 1,
+        guidance: v.guidance !== undefined ? toNumber("guidance", v.guidance as string) : (classes?.guidance ?? 1),
         unconditionalLabel,
         samplesName: v.name as string,
         trajectoryName: v.trajectory ? "trajectory.png" : null,
@@ -158,7 +188,9 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
           ? await loadMnist({ size: size as 16 | 28 | 32, split: "test" })
           : await loadImageFolder(v.data as string, { size, channels: model.config.in_channels as 1 | 3 });
       const mode = v.exact ? "exact" : "estimate";
-      console.log(`model: ${source}; data: ${data.name}; ${mode === "exact" ? `exact, all ${scheduler.T} timesteps` : `estimate, ${v.samples} sampled timesteps per image`}`);
+      console.log(
+        `model: ${source}; data: ${data.name}; ${mode === "exact" ? `exact, all ${scheduler.T} timesteps` : `estimate, ${v.samples} sampled timesteps per image`}`,
+      );
       const result = await evalJob({
         engine,
         model,
@@ -225,7 +257,10 @@ async function main(argv: string[]): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
   try {
     const options = Object.fromEntries(
-      Object.entries(command.options).map(([key, o]) => [key, o.default === undefined ? { type: o.type } : { type: o.type, default: o.default }]),
+      Object.entries(command.options).map(([key, o]) => [
+        key,
+        o.default === undefined ? { type: o.type } : { type: o.type, default: o.default },
+      ]),
     );
     values = parseArgs({ args: rest, options: options as never, strict: true, allowPositionals: false }).values as never;
   } catch (error) {

@@ -15,8 +15,8 @@ import type { AdapterReport, DeviceOptions } from "./gpu/device.js";
 import type { KernelInfo, KernelRegistry, UniformValues } from "./gpu/kernels.js";
 import type { Profiler } from "./gpu/profiler.js";
 import type { RecorderStats } from "./gpu/recorder.js";
-import type { TuneResult, TuneStore, Tuner } from "./gpu/tuner.js";
-import { type Shape, assertShape, grid1d, sameShape, shapeSize, shapeString } from "./shape.js";
+import type { TuneResult, Tuner, TuneStore } from "./gpu/tuner.js";
+import { assertShape, grid1d, type Shape, sameShape, shapeSize, shapeString } from "./shape.js";
 
 export type { Shape } from "./shape.js";
 
@@ -473,7 +473,8 @@ export class Engine {
           this.accumulate(input.grad, gi);
         } else {
           // Take ownership unless the tensor is shared (aliased to g, another input's gradient, or the map).
-          const shared = gi === g || refs.has(gi) || this.sharesBuffer(gi) || inputGrads.indexOf(gi) !== i || inputGrads.lastIndexOf(gi) !== i;
+          const shared =
+            gi === g || refs.has(gi) || this.sharesBuffer(gi) || inputGrads.indexOf(gi) !== i || inputGrads.lastIndexOf(gi) !== i;
           input.grad = (shared ? this.copyOf(gi) : gi).keep();
         }
       });

@@ -11,21 +11,22 @@
  * console.log(await loss.item(), await w.grad!.data());
  * ```
  */
-export { Engine, Tensor, type EngineOptions, type MemoryInfo, type Shape } from "./engine.js";
+
+export { type VariationalBoundOptions, type VariationalBoundResult, variationalBound } from "./diffusion/bound.js";
+export type { DDIMSchedulerConfig, DDPMSchedulerConfig, PredictionType, TimestepSpacing, VarianceType } from "./diffusion/config.js";
+export { type BetaSchedule, makeBetas, NoiseSchedule } from "./diffusion/schedule.js";
+export { DDIMScheduler, DDPMScheduler, type StepCoefficients } from "./diffusion/schedulers.js";
+export { Engine, type EngineOptions, type MemoryInfo, type Shape, Tensor } from "./engine.js";
 export type { AdapterReport, DeviceOptions } from "./gpu/device.js";
-export { AdamW, type AdamWOptions } from "./optim/adamw.js";
-export { EMA, clipFactor } from "./optim/ema.js";
-export * as ops from "./ops/index.js";
-export { Module, checkStateDict, type Denoiser, type StateDict } from "./nn/module.js";
-export { Linear, Conv2d, GroupNorm, Embedding } from "./nn/layers.js";
-export { UNet2DModel, UNET_DEFAULTS, resolveUNetConfig, type UNet2DConfig, type UNetInput } from "./nn/unet.js";
-export { NoiseSchedule, makeBetas, type BetaSchedule } from "./diffusion/schedule.js";
-export { DDPMScheduler, DDIMScheduler, type StepCoefficients } from "./diffusion/schedulers.js";
-export type { DDPMSchedulerConfig, DDIMSchedulerConfig, PredictionType, VarianceType, TimestepSpacing } from "./diffusion/config.js";
-export { variationalBound, type VariationalBoundOptions, type VariationalBoundResult } from "./diffusion/bound.js";
-export { trainLoop, createTrainState, TRAIN_DEFAULTS, type TrainConfig, type TrainState } from "./train.js";
 export type { Dataset } from "./io/dataset.js";
-export { sampleLoop, guidedDenoiser, parseTrainedClasses, type TrainedClasses, type SampleOptions, type SampleResult } from "./sample.js";
-export { parseSafetensors, serializeSafetensors } from "./io/safetensors.js";
 export { parseUNetCheckpoint, renameLegacyAttentionKeys } from "./io/diffusers.js";
+export { parseSafetensors, serializeSafetensors } from "./io/safetensors.js";
+export { Conv2d, Embedding, GroupNorm, Linear } from "./nn/layers.js";
+export { checkStateDict, type Denoiser, Module, type StateDict } from "./nn/module.js";
 export { unetFromCheckpoint } from "./nn/pretrained.js";
+export { resolveUNetConfig, UNET_DEFAULTS, type UNet2DConfig, UNet2DModel, type UNetInput } from "./nn/unet.js";
+export * as ops from "./ops/index.js";
+export { AdamW, type AdamWOptions } from "./optim/adamw.js";
+export { clipFactor, EMA } from "./optim/ema.js";
+export { guidedDenoiser, parseTrainedClasses, type SampleOptions, type SampleResult, sampleLoop, type TrainedClasses } from "./sample.js";
+export { createTrainState, TRAIN_DEFAULTS, type TrainConfig, type TrainState, trainLoop } from "./train.js";

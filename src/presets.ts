@@ -1,12 +1,12 @@
 /**
- * The model presets of the training job, sized by measurement for each kind of adapter (see README). Browser-safe
- * (types only), so the demo page trains the same configurations as the CLI; src/pipeline.ts re-exports them.
+ * The model presets of the training job, one per kind of adapter (docs/performance.md says how they were sized).
+ * Browser-safe (types only), so the demo page trains the same configurations as the CLI.
  */
 import type { DDPMSchedulerConfig } from "./diffusion/config.js";
 import type { UNet2DConfig } from "./nn/unet.js";
 import type { TrainConfig } from "./train.js";
 
-/** Model presets, sized by measurement for each kind of adapter (see README). */
+/** A model, training and schedule configuration the training job starts from. */
 export interface Preset {
   size: number;
   model: Partial<UNet2DConfig>;
@@ -17,13 +17,9 @@ export interface Preset {
 }
 
 export const PRESETS: Record<string, Preset> = {
-  // The software adapter (SwiftShader on a 2-core CPU): 16×16, a small two-level U-Net without attention, trained
-  // class-conditionally with label dropout and sampled with classifier-free guidance (scale 2). Measured there
-  // (bench/legibility.ts: a 5-NN pixel classifier reading 50 samples, DDIM 30 steps): at 300 steps, guidance
-  // 1 / 2 / 4 gave 19 / 32 / 38 of 50 read as their label (with attention at 8×8); without attention, 600 steps
-  // and guidance 2 gave 42 of 50 and legible digits, where guidance 4 over-saturates (16 of 50). Dropping
-  // attention makes a step ~27% cheaper, which buys more steps than attention's gain per step. v-prediction on
-  // the cosine schedule gives digit strokes where ε-prediction on the linear schedule still gives noise.
+  // The software adapter (a CPU): 16×16, a small two-level U-Net without attention (a cheaper step buys more steps
+  // in the budget than attention gains per step), trained class-conditionally with label dropout and sampled with
+  // classifier-free guidance; v-prediction on the cosine schedule (Salimans & Ho 2022; Nichol & Dhariwal 2021).
   "mnist-16": {
     size: 16,
     model: {

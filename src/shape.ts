@@ -52,7 +52,7 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
 export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
   const strides = stridesOf(shape);
   const offset = outShape.length - shape.length;
-  return outShape.map((d, k) => {
+  return outShape.map((_, k) => {
     const own = k - offset;
     if (own < 0 || shape[own] === 1) return 0;
     return strides[own];
@@ -90,10 +90,10 @@ export function coalesce(shape: Shape, strides: number[][]): { shape: number[]; 
     const last = outShape.length - 1;
     if (last >= 0 && strides.every((s, k) => outStrides[k][last] === s[d] * shape[d])) {
       outShape[last] *= shape[d];
-      strides.forEach((s, k) => (outStrides[k][last] = s[d]));
+      for (const [k, s] of strides.entries()) outStrides[k][last] = s[d];
     } else {
       outShape.push(shape[d]);
-      strides.forEach((s, k) => outStrides[k].push(s[d]));
+      for (const [k, s] of strides.entries()) outStrides[k].push(s[d]);
     }
   }
   if (outShape.length === 0) return { shape: [1], strides: strides.map(() => [0]) };

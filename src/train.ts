@@ -7,13 +7,13 @@
  * an uninterrupted one would.
  */
 import type { DDPMScheduler } from "./diffusion/schedulers.js";
+import type { Engine, Tensor } from "./engine.js";
+import type { TuneResult } from "./gpu/tuner.js";
 import type { Dataset } from "./io/dataset.js";
 import type { Denoiser } from "./nn/module.js";
-import { clipFactor, EMA } from "./optim/ema.js";
-import type { TuneResult } from "./gpu/tuner.js";
-import { AdamW } from "./optim/adamw.js";
 import { mseLoss } from "./ops/index.js";
-import type { Engine, Tensor } from "./engine.js";
+import { AdamW } from "./optim/adamw.js";
+import { clipFactor, EMA } from "./optim/ema.js";
 
 /** Every number a user can set for training, with defaults. Saved with each checkpoint. */
 export interface TrainConfig {
@@ -94,7 +94,7 @@ export function learningRateAt(config: TrainConfig, step: number): number {
  */
 export function makeBatch(data: Dataset, config: TrainConfig, step: number): { images: Float32Array; labels: number[] | null } {
   const { channels, height, width } = data;
-  const dropout = data.labels ? config.labelDropout ?? 0 : 0;
+  const dropout = data.labels ? (config.labelDropout ?? 0) : 0;
   if (dropout > 0 && !(Number.isInteger(data.numClasses) && data.numClasses! > 0)) {
     throw new Error("training: label dropout needs the dataset's number of classes (the 'no class' label is numClasses)");
   }
@@ -163,7 +163,7 @@ export async function trainLoop(options: {
       const x0 = engine.tensor(batch.images, shape);
       // Algorithm 1, lines 2–5: x₀ ~ q(x₀), t ~ U, ε ~ N(0, I), x_t = √ᾱ_t x₀ + √(1−ᾱ_t) ε
       const { noisy, target } = scheduler.noisyTrainingPair(x0, timesteps, config.seed, step);
-      const output = model.forward(noisy, timesteps, options.conditional ? batch.labels ?? undefined : undefined, step);
+      const output = model.forward(noisy, timesteps, options.conditional ? (batch.labels ?? undefined) : undefined, step);
       // L_simple (Ho et al. eq. 14)
       const loss = mseLoss(output, target);
       state.optimizer.zeroGrad();

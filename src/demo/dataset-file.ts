@@ -25,8 +25,9 @@ export interface LabelledDataset extends Dataset {
 export function encodeDataset(data: LabelledDataset): Uint8Array {
   const pixels = data.count * data.channels * data.height * data.width;
   if (data.images.length !== pixels) throw new Error(`encodeDataset: ${data.images.length} values for ${pixels} pixels`);
-  const numClasses = data.labels ? data.numClasses ?? 0 : 0;
-  if (data.labels && !(numClasses > 0 && numClasses <= 256)) throw new Error(`encodeDataset: labels need 1..256 classes, got ${data.numClasses}`);
+  const numClasses = data.labels ? (data.numClasses ?? 0) : 0;
+  if (data.labels && !(numClasses > 0 && numClasses <= 256))
+    throw new Error(`encodeDataset: labels need 1..256 classes, got ${data.numClasses}`);
   // Palette keyed by the f32 bit pattern, so -0, +0 and NaNs stay distinct and exact.
   const bits = new Uint32Array(data.images.buffer, data.images.byteOffset, pixels);
   const paletteIndex = new Map<number, number>();
@@ -46,7 +47,8 @@ export function encodeDataset(data: LabelledDataset): Uint8Array {
   const out = new Uint8Array(total);
   const view = new DataView(out.buffer);
   for (let i = 0; i < MAGIC.length; i++) out[i] = MAGIC.charCodeAt(i);
-  [1, data.count, data.channels, data.height, data.width, numClasses, paletteSize, indexBytes].forEach((v, i) => view.setUint32(8 + 4 * i, v, true));
+  const header = [1, data.count, data.channels, data.height, data.width, numClasses, paletteSize, indexBytes];
+  for (const [i, v] of header.entries()) view.setUint32(8 + 4 * i, v, true);
   let at = HEADER_BYTES;
   for (const [pattern] of paletteIndex) {
     view.setUint32(at, pattern, true);

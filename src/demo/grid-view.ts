@@ -3,8 +3,9 @@
  * renders it). Work the engine has recorded is submitted first (engine.flush()), so the draw sees the tensor's
  * finished values.
  */
-import type { Engine, Tensor } from "../index.js";
+
 import { CanvasGrid } from "../gpu/canvas.js";
+import type { Engine, Tensor } from "../index.js";
 
 export interface GridViewOptions {
   /** Canvas pixels per image pixel (default: about 96 canvas pixels per image side). */
@@ -42,7 +43,11 @@ export class ImageGridView {
   }
 
   /** The grid for `count` images of height×width: columns, rows, canvas pixels per image pixel, canvas size. */
-  layout(count: number, height: number, width: number): { columns: number; rows: number; scale: number; pixelWidth: number; pixelHeight: number } {
+  layout(
+    count: number,
+    height: number,
+    width: number,
+  ): { columns: number; rows: number; scale: number; pixelWidth: number; pixelHeight: number } {
     const scale = this.options.scale ?? Math.max(1, Math.round(96 / Math.max(height, width)));
     const gap = this.options.gap ?? 2;
     const columns = Math.max(1, Math.min(count, this.options.columns ?? Math.ceil(Math.sqrt(count))));

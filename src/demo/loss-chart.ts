@@ -69,7 +69,8 @@ export class LossChart {
     // Gridlines at 1, 2 and 5 times powers of ten; over less than that, at the range's ends.
     const ticks: number[] = [];
     for (let decade = Math.floor(low); decade <= Math.ceil(high); decade++) {
-      for (const m of [1, 2, 5]) if (Math.log10(m * 10 ** decade) >= low && Math.log10(m * 10 ** decade) <= high) ticks.push(m * 10 ** decade);
+      for (const m of [1, 2, 5])
+        if (Math.log10(m * 10 ** decade) >= low && Math.log10(m * 10 ** decade) <= high) ticks.push(m * 10 ** decade);
     }
     if (ticks.length < 2) ticks.splice(0, ticks.length, 10 ** (low + 0.1 * (high - low)), 10 ** (high - 0.1 * (high - low)));
     ctx.textAlign = "right";
@@ -110,7 +111,11 @@ export class LossChart {
     line(this.losses, smooth ? "rgba(60, 110, 200, 0.35)" : "rgb(60, 110, 200)", 1);
     if (smooth) {
       let average = this.losses[0];
-      line(this.losses.map((l) => (average = 0.9 * average + 0.1 * l)), "rgb(30, 70, 170)", 2);
+      line(
+        this.losses.map((l) => (average = 0.9 * average + 0.1 * l)),
+        "rgb(30, 70, 170)",
+        2,
+      );
     }
     ctx.lineWidth = 1;
   }

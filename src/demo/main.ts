@@ -13,23 +13,23 @@
  *   seed=N            seed of the model's initialisation, the data order and the noise (default 0)
  */
 import {
+  createTrainState,
   DDIMScheduler,
   DDPMScheduler,
   Engine,
-  TRAIN_DEFAULTS,
-  type TrainConfig,
-  type TrainState,
-  UNet2DModel,
-  createTrainState,
   guidedDenoiser,
   parseTrainedClasses,
   parseUNetCheckpoint,
-  trainLoop,
+  TRAIN_DEFAULTS,
+  type TrainConfig,
   type TrainedClasses,
+  type TrainState,
+  trainLoop,
+  UNet2DModel,
   unetFromCheckpoint,
 } from "../index.js";
 import { PRESETS } from "../presets.js";
-import { type LabelledDataset, decodeDataset } from "./dataset-file.js";
+import { decodeDataset, type LabelledDataset } from "./dataset-file.js";
 import { ImageGridView } from "./grid-view.js";
 import { LossChart } from "./loss-chart.js";
 
@@ -121,7 +121,14 @@ function samplingScheduler(source: SamplingSource, steps: number): DDPMScheduler
  * Draw `count` samples, showing x_t after every step: noise x_T ~ N(0, I), then one model call and one fused
  * step per timestep (Ho et al. Algorithm 2, or DDIM). x_t stays on the GPU; the grid view reads its buffer.
  */
-async function drawSamples(engine: Engine, view: ImageGridView, source: SamplingSource, count: number, steps: number, seed: number): Promise<boolean> {
+async function drawSamples(
+  engine: Engine,
+  view: ImageGridView,
+  source: SamplingSource,
+  count: number,
+  steps: number,
+  seed: number,
+): Promise<boolean> {
   const c = source.model.config;
   const size = c.sample_size ?? 32;
   const scheduler = samplingScheduler(source, steps);
@@ -139,9 +146,7 @@ async function drawSamples(engine: Engine, view: ImageGridView, source: Sampling
     for (let i = 0; i < timesteps.length; i++) {
       if (stopRequested) return false;
       const t = timesteps[i];
-      const next = engine.noGrad(() =>
-        engine.tidy(() => scheduler.step(denoise(x, new Array(count).fill(t)), t, x, { seed }).prevSample),
-      );
+      const next = engine.noGrad(() => engine.tidy(() => scheduler.step(denoise(x, new Array(count).fill(t)), t, x, { seed }).prevSample));
       x.dispose();
       x = next.keep();
       show();
@@ -212,7 +217,7 @@ async function createTrainer(engine: Engine, presetName: string): Promise<Traine
       model: emaModel,
       scheduler,
       numClasses: data.numClasses,
-      guidance: unconditionalLabel !== null ? preset.guidance ?? 1 : 1,
+      guidance: unconditionalLabel !== null ? (preset.guidance ?? 1) : 1,
       unconditionalLabel,
     },
   };
@@ -263,7 +268,9 @@ async function loadFolder(engine: Engine, files: File[]): Promise<SamplingSource
   const byPath = new Map(files.map((f) => [relativePath(f), f]));
   const folderName = ((files[0] as File & { webkitRelativePath?: string })?.webkitRelativePath ?? "").split("/")[0] || "folder";
   // A training checkpoint's EMA weights first (as `ddpm sample` does), then a pipeline's unet/, then the folder itself.
-  const unetDir = ["unet_ema/", "unet/", ""].find((d) => byPath.has(`${d}config.json`) && byPath.has(`${d}diffusion_pytorch_model.safetensors`));
+  const unetDir = ["unet_ema/", "unet/", ""].find(
+    (d) => byPath.has(`${d}config.json`) && byPath.has(`${d}diffusion_pytorch_model.safetensors`),
+  );
   if (unetDir === undefined) {
     throw new Error(
       `${folderName}: no U-Net found: looked for config.json and diffusion_pytorch_model.safetensors in unet_ema/, unet/ and the folder itself` +
@@ -329,7 +336,8 @@ async function main(): Promise<void> {
   const chart = new LossChart(ui.chart);
   const samplingSteps = () => {
     const steps = Number(ui.steps.value);
-    if (!Number.isInteger(steps) || steps < 0) throw new Error(`DDIM steps must be an integer ≥ 0 (0 = DDPM over all T steps), got '${ui.steps.value}'`);
+    if (!Number.isInteger(steps) || steps < 0)
+      throw new Error(`DDIM steps must be an integer ≥ 0 (0 = DDPM over all T steps), got '${ui.steps.value}'`);
     return steps;
   };
   const view = new ImageGridView(engine, ui.samples, { gap: 2 });
@@ -398,7 +406,10 @@ async function main(): Promise<void> {
       folderSource = await loadFolder(engine, files);
       current = folderSource;
       const c = folderSource.model.config;
-      setPhase("sampling", `sampling from ${folderSource.name} (${folderSource.model.parameterCount().toLocaleString("en")} parameters, ${c.in_channels}×${c.sample_size}²)…`);
+      setPhase(
+        "sampling",
+        `sampling from ${folderSource.name} (${folderSource.model.parameterCount().toLocaleString("en")} parameters, ${c.in_channels}×${c.sample_size}²)…`,
+      );
       const done = await drawSamples(engine, view, folderSource, intParam("samples", 16), samplingSteps(), 0);
       ui.status.textContent = done ? `samples from ${folderSource.name}` : "sampling stopped";
     }),

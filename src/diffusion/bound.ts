@@ -16,9 +16,10 @@
  * The per-element terms come from one kernel (shaders/bound.wgsl); each image's sum comes from ops.sum, so only
  * N numbers per timestep are read back. Schedule coefficients are float64 on the CPU (uploaded as float32).
  */
-import { grid1d, shapeString } from "../shape.js";
+
 import type { Engine, Tensor } from "../engine.js";
 import { sum } from "../ops/reduce.js";
+import { grid1d, shapeString } from "../shape.js";
 import type { DDPMScheduler } from "./schedulers.js";
 
 /** "exact" evaluates all T timesteps; "estimate" samples `samples` timesteps per image. */
@@ -143,19 +144,22 @@ export function boundTerms(x0: Tensor, xt: Tensor, modelOutput: Tensor, perImage
   if (x0.rank < 2 || perImage.length !== n) {
     throw new Error(`boundTerms: ${perImage.length} coefficient sets for x₀ of shape ${shapeString(x0.shape)}`);
   }
-  for (const [name, t] of [["x_t", xt], ["model output", modelOutput]] as const) {
+  for (const [name, t] of [
+    ["x_t", xt],
+    ["model output", modelOutput],
+  ] as const) {
     if (t.shape.join() !== x0.shape.join()) {
       throw new Error(`boundTerms: ${name} has shape ${shapeString(t.shape)}, x₀ ${shapeString(x0.shape)}`);
     }
   }
   const engine = x0.engine;
   const table = new Float32Array(8 * n);
-  perImage.forEach((c, i) =>
+  for (const [i, c] of perImage.entries()) {
     table.set(
       [c.x0FromSample, c.x0FromModel, c.meanFromX0, c.meanFromPred, c.klConstant, c.invVariance, c.invStd, c.isDecoder ? 1 : 0],
       8 * i,
-    ),
-  );
+    );
+  }
   const coefficients = engine.tensor(table, [n, 8]);
   const terms = engine.empty(x0.shape, "boundTerms");
   engine.run(
@@ -170,10 +174,12 @@ export function boundTerms(x0: Tensor, xt: Tensor, modelOutput: Tensor, perImage
 
 /** Each image's summed terms in nats, read back. */
 async function perImageNats(engine: Engine, make: () => Tensor): Promise<Float64Array> {
-  const sums = engine.tidy(() => engine.noGrad(() => {
-    const terms = make();
-    return sum(terms, terms.shape.map((_, d) => d).slice(1));
-  }));
+  const sums = engine.tidy(() =>
+    engine.noGrad(() => {
+      const terms = make();
+      return sum(terms, terms.shape.map((_, d) => d).slice(1));
+    }),
+  );
   const values = Float64Array.from(await sums.data());
   sums.dispose();
   return values;
@@ -205,7 +211,8 @@ export async function variationalBound(options: VariationalBoundOptions): Promis
   const { scheduler, model, x0, mode } = options;
   const seed = options.seed ?? 0;
   const samples = options.samples ?? 1;
-  if (mode !== "exact" && mode !== "estimate") throw new Error(`variationalBound: mode must be "exact" or "estimate", got ${JSON.stringify(mode)}`);
+  if (mode !== "exact" && mode !== "estimate")
+    throw new Error(`variationalBound: mode must be "exact" or "estimate", got ${JSON.stringify(mode)}`);
   if (mode === "estimate" && !(Number.isInteger(samples) && samples >= 1)) {
     throw new Error(`variationalBound: samples must be a positive integer, got ${samples}`);
   }
@@ -223,7 +230,12 @@ export async function variationalBound(options: VariationalBoundOptions): Promis
       if (output.shape.join() !== x0.shape.join()) {
         throw new Error(`variationalBound: the model returned ${shapeString(output.shape)} for x_t of shape ${shapeString(x0.shape)}`);
       }
-      return boundTerms(x0, noisy, output, timesteps.map((t) => boundTermCoefficients(scheduler, t)));
+      return boundTerms(
+        x0,
+        noisy,
+        output,
+        timesteps.map((t) => boundTermCoefficients(scheduler, t)),
+      );
     });
 
   const priorPerImage = (await perImageNats(engine, () => boundTerms(x0, x0, x0, Array(n).fill(priorTermCoefficients(scheduler))))).map(

@@ -2,8 +2,9 @@
  * The fused DDPM kernels (shaders/diffusion.wgsl) behind the schedulers: q_sample for training and the
  * one-dispatch denoising step for sampling. No tape: these sit outside the differentiated graph.
  */
-import { grid1d, shapeString } from "../shape.js";
+
 import type { Engine, Tensor } from "../engine.js";
+import { grid1d, shapeString } from "../shape.js";
 
 /**
  * One denoising step as coefficients of the fused kernel:
@@ -52,7 +53,7 @@ export function qSample(
     throw new Error(`qSample: ${perSample.length} per-sample coefficients for x₀ of shape ${shapeString(x0.shape)}`);
   }
   const table = new Float32Array(4 * n);
-  perSample.forEach((c, i) => table.set([c.signal, c.noise, c.targetFromX0, c.targetFromNoise], 4 * i));
+  for (const [i, c] of perSample.entries()) table.set([c.signal, c.noise, c.targetFromX0, c.targetFromNoise], 4 * i);
   const coefficients = engine.tensor(table, [n, 4]);
   const noisy = engine.empty(x0.shape, "qSample");
   const target = engine.empty(x0.shape, "qSample target");

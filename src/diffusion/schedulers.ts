@@ -5,17 +5,18 @@
  */
 import {
   DDIM_DEFAULTS,
-  DDPM_DEFAULTS,
   type DDIMSchedulerConfig,
+  DDPM_DEFAULTS,
   type DDPMSchedulerConfig,
   type PredictionType,
-  type TimestepSpacing,
   resolveSchedulerConfig,
+  type TimestepSpacing,
 } from "./config.js";
+import { denoiseStep, qSample, type StepCoefficients } from "./kernels.js";
 import { NoiseSchedule } from "./schedule.js";
-import { type StepCoefficients, denoiseStep, qSample } from "./kernels.js";
 
 export type { StepCoefficients } from "./kernels.js";
+
 import type { Tensor } from "../engine.js";
 import { add, mul, reshape } from "../ops/elementwise.js";
 
@@ -121,8 +122,14 @@ abstract class SchedulerBase<C extends DDPMSchedulerConfig | DDIMSchedulerConfig
     const engine = original.engine;
     const perSample = Array.from(timesteps, (t) => this.noiseCoefficients(t));
     const shape = [n, ...original.shape.slice(1).map(() => 1)];
-    const signal = engine.tensor(perSample.map((c) => c.signal), [n]);
-    const noiseScale = engine.tensor(perSample.map((c) => c.noise), [n]);
+    const signal = engine.tensor(
+      perSample.map((c) => c.signal),
+      [n],
+    );
+    const noiseScale = engine.tensor(
+      perSample.map((c) => c.noise),
+      [n],
+    );
     return add(mul(original, reshape(signal, shape)), mul(noise, reshape(noiseScale, shape)));
   }
 
@@ -271,7 +278,12 @@ export class DDIMScheduler extends SchedulerBase<DDIMSchedulerConfig> {
 }
 
 /** Apply step coefficients on the CPU in float64 (the reference the GPU kernel is tested against). */
-export function stepReference(c: StepCoefficients, sample: ArrayLike<number>, model: ArrayLike<number>, noise?: ArrayLike<number>): Float64Array {
+export function stepReference(
+  c: StepCoefficients,
+  sample: ArrayLike<number>,
+  model: ArrayLike<number>,
+  noise?: ArrayLike<number>,
+): Float64Array {
   const out = new Float64Array(sample.length);
   for (let i = 0; i < sample.length; i++) {
     let x0 = c.x0FromSample * sample[i] + c.x0FromModel * model[i];

@@ -41,7 +41,12 @@ export class CanvasGrid {
     this.context = context;
     this.format = navigator.gpu.getPreferredCanvasFormat();
     // COPY_SRC lets a test read the drawn pixels back; display itself never reads them.
-    context.configure({ device, format: this.format, alphaMode: "opaque", usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_SRC });
+    context.configure({
+      device,
+      format: this.format,
+      alphaMode: "opaque",
+      usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_SRC,
+    });
     const module = device.createShaderModule({ code: canvasShader, label: "shaders/canvas.wgsl" });
     this.pipeline = device.createRenderPipeline({
       label: "image grid",
@@ -50,7 +55,11 @@ export class CanvasGrid {
       fragment: { module, entryPoint: "fragment_main", targets: [{ format: this.format }] },
       primitive: { topology: "triangle-list" },
     });
-    this.uniforms = device.createBuffer({ label: "image grid uniforms", size: UNIFORM_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.uniforms = device.createBuffer({
+      label: "image grid uniforms",
+      size: UNIFORM_BYTES,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
   }
 
   /** Draw the first `bytes` of `images` (NCHW f32) into the canvas's current texture; submits at once. */
@@ -68,7 +77,9 @@ export class CanvasGrid {
     });
     const encoder = this.device.createCommandEncoder({ label: "image grid" });
     const pass = encoder.beginRenderPass({
-      colorAttachments: [{ view: this.context.getCurrentTexture().createView(), loadOp: "clear", storeOp: "store", clearValue: [0, 0, 0, 1] }],
+      colorAttachments: [
+        { view: this.context.getCurrentTexture().createView(), loadOp: "clear", storeOp: "store", clearValue: [0, 0, 0, 1] },
+      ],
     });
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, bindGroup);

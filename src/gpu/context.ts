@@ -3,12 +3,12 @@
  * timestamp profiler and the kernel-variant tuner. The engine above it calls WebGPU only through this class: queue
  * writes, readback, limits, device loss, validation errors and destroy all live here.
  */
-import { type AdapterReport, type DeviceOptions, acquireDevice } from "./device.js";
+import { type AdapterReport, acquireDevice, type DeviceOptions } from "./device.js";
 import { KernelRegistry } from "./kernels.js";
 import { BufferPool, type PoolStats, STORAGE_USAGE } from "./pool.js";
 import { Profiler } from "./profiler.js";
 import { Recorder } from "./recorder.js";
-import { type TuneStore, Tuner, type TunerOptions, browserTuneStore, hashText, nodeTuneStore } from "./tuner.js";
+import { browserTuneStore, hashText, nodeTuneStore, Tuner, type TunerOptions, type TuneStore } from "./tuner.js";
 
 export interface GpuContextOptions extends DeviceOptions {
   /** Check every pipeline and bind group with error scopes, and throw at the next sync point (default true). */

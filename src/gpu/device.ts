@@ -35,8 +35,7 @@ export interface AcquiredDevice {
 
 /** Where Debian's chromium package puts SwiftShader's Vulkan ICD. */
 export const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
-const INSTALL_HINT =
-  "apt-get install -y chromium libvulkan1   (Debian's chromium ships the SwiftShader Vulkan driver)";
+const INSTALL_HINT = "apt-get install -y chromium libvulkan1   (Debian's chromium ships the SwiftShader Vulkan driver)";
 
 /** Limits the engine asks for: as much as the adapter offers, not WebGPU's defaults. */
 const WANTED_LIMITS = [
@@ -79,7 +78,7 @@ export async function acquireDevice(options: DeviceOptions = {}): Promise<Acquir
 
 /**
  * Dawn's GPU instances, held for the life of the process: when the instance that made a device is garbage
- * collected, dawn.node's device threads crash the process (aborts and segfaults under SwiftShader, found the hard way).
+ * collected, dawn.node's device threads crash the process (aborts and segfaults under SwiftShader).
  */
 const liveInstances: GPU[] = [];
 
@@ -159,9 +158,8 @@ async function requestDevice(adapter: GPUAdapter, backend: AdapterReport["backen
   report.device = info.device ?? "";
   report.description = info.description ?? "";
   report.isSoftware =
-    Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter) || /swiftshader|llvmpipe|lavapipe|warp/i.test(
-      `${info.vendor} ${info.architecture} ${info.description}`,
-    );
+    Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter) ||
+    /swiftshader|llvmpipe|lavapipe|warp/i.test(`${info.vendor} ${info.architecture} ${info.description}`);
   return { device, adapter: report };
 }
 

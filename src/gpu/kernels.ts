@@ -175,7 +175,8 @@ export class KernelRegistry {
 
   private requireFeatures(file: string): void {
     const missing = this.missingFeatures(file);
-    if (missing.length) throw new Error(`${this.path(file)} needs the device feature(s) ${missing.join(", ")}, which this adapter does not offer`);
+    if (missing.length)
+      throw new Error(`${this.path(file)} needs the device feature(s) ${missing.join(", ")}, which this adapter does not offer`);
   }
 
   /** Whether every kernel of shaders/FILE.wgsl can run on this device (it has the features the file enables). */
@@ -228,11 +229,12 @@ export class KernelRegistry {
       throw wgslError(this.path(file), message);
     }
     // Two variables on one binding are legal WGSL when no entry point uses both, but SwiftShader crashes
-    // the process on such modules (seen with Dawn 0.6 + SwiftShader 5): refuse them with a clear message.
+    // the process on such modules (Dawn 0.6 with SwiftShader 5): refuse them with a clear message.
     const seen = new Map<number, string>();
     for (const v of [...reflect.uniforms, ...reflect.storage]) {
       const other = seen.get(v.binding);
-      if (other !== undefined) throw wgslError(this.path(file), `'${v.name}' and '${other}' share @binding(${v.binding}); give each its own`);
+      if (other !== undefined)
+        throw wgslError(this.path(file), `'${v.name}' and '${other}' share @binding(${v.binding}); give each its own`);
       seen.set(v.binding, v.name);
     }
     for (const fn of reflect.entry.compute) {
@@ -350,9 +352,7 @@ export function packUniforms(info: KernelInfo, values: UniformValues, target: Da
     if (!field) throw new Error(`kernel ${info.name}: its uniform struct has no field '${name}'`);
     const components = typeof raw === "number" || typeof raw === "boolean" ? [Number(raw)] : raw;
     if (components.length > field.componentOffsets.length) {
-      throw new Error(
-        `kernel ${info.name}: uniform '${name}' takes ${field.componentOffsets.length} values, got ${components.length}`,
-      );
+      throw new Error(`kernel ${info.name}: uniform '${name}' takes ${field.componentOffsets.length} values, got ${components.length}`);
     }
     for (let i = 0; i < field.componentOffsets.length; i++) {
       const value = i < components.length ? components[i] : 0;

@@ -74,7 +74,10 @@ export class BufferPool {
     this.usedBytes -= size;
     this.freeBytes += size;
     let list = this.released.get(size);
-    if (!list) this.released.set(size, (list = []));
+    if (!list) {
+      list = [];
+      this.released.set(size, list);
+    }
     list.push(buffer);
     this.releasedCount++;
   }
@@ -84,7 +87,10 @@ export class BufferPool {
     if (this.releasedCount === 0) return;
     for (const [size, buffers] of this.released) {
       let list = this.free.get(size);
-      if (!list) this.free.set(size, (list = []));
+      if (!list) {
+        list = [];
+        this.free.set(size, list);
+      }
       list.push(...buffers);
       buffers.length = 0;
     }

@@ -43,7 +43,11 @@ export class Profiler {
       const bytes = CAPACITY * 8;
       this.buffers = {
         querySet: this.device.createQuerySet({ type: "timestamp", count: CAPACITY, label: "profiler timestamps" }),
-        resolve: this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC, label: "profiler resolve" }),
+        resolve: this.device.createBuffer({
+          size: bytes,
+          usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+          label: "profiler resolve",
+        }),
         read: this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: "profiler read" }),
       };
     }

@@ -3,7 +3,7 @@
  * possible) and is submitted together at flush(). Uniforms are staged in CPU memory, written into
  * 256-byte slots of reusable uniform chunks just before the submit. Nothing is read back unless asked.
  */
-import { type KernelInfo, type KernelRegistry, type UniformValues, packUniforms } from "./kernels.js";
+import { type KernelInfo, type KernelRegistry, packUniforms, type UniformValues } from "./kernels.js";
 import { BufferPool } from "./pool.js";
 import type { Profiler } from "./profiler.js";
 
@@ -151,9 +151,7 @@ export class Recorder {
     const [x, y = 1, z = 1] = workgroups;
     const limit = this.device.limits.maxComputeWorkgroupsPerDimension;
     if (x > limit || y > limit || z > limit) {
-      throw new Error(
-        `kernel ${info.name}: dispatch of ${x}×${y}×${z} workgroups exceeds maxComputeWorkgroupsPerDimension = ${limit}`,
-      );
+      throw new Error(`kernel ${info.name}: dispatch of ${x}×${y}×${z} workgroups exceeds maxComputeWorkgroupsPerDimension = ${limit}`);
     }
     if (x === 0 || y === 0 || z === 0) return;
     checkAliasing(info, buffers);

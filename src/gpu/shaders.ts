@@ -10,11 +10,7 @@
  * A family that starts with `enable FEATURE;` (WGSL's directive; e.g. subgroups in matmul_quad.wgsl) compiles
  * only on a device with that feature: see `requiredFeatures`.
  */
-import convTile from "../../shaders/lib/conv_tile.wgsl";
-import convWeightGrad from "../../shaders/lib/conv_weight_grad.wgsl";
-import matmulParams from "../../shaders/lib/matmul_params.wgsl";
-import matmulStore from "../../shaders/lib/matmul_store.wgsl";
-import philox from "../../shaders/lib/philox.wgsl";
+
 import bound from "../../shaders/bound.wgsl";
 import conv2d from "../../shaders/conv2d.wgsl";
 import conv2dQuad from "../../shaders/conv2d_quad.wgsl";
@@ -23,6 +19,11 @@ import elementwise from "../../shaders/elementwise.wgsl";
 import flashAttention from "../../shaders/flash_attention.wgsl";
 import gemm from "../../shaders/gemm.wgsl";
 import groupnorm from "../../shaders/groupnorm.wgsl";
+import convTile from "../../shaders/lib/conv_tile.wgsl";
+import convWeightGrad from "../../shaders/lib/conv_weight_grad.wgsl";
+import matmulParams from "../../shaders/lib/matmul_params.wgsl";
+import matmulStore from "../../shaders/lib/matmul_store.wgsl";
+import philox from "../../shaders/lib/philox.wgsl";
 import matmul from "../../shaders/matmul.wgsl";
 import matmulQuad from "../../shaders/matmul_quad.wgsl";
 import misc from "../../shaders/misc.wgsl";
@@ -32,7 +33,13 @@ import resample from "../../shaders/resample.wgsl";
 import rng from "../../shaders/rng.wgsl";
 import softmax from "../../shaders/softmax.wgsl";
 
-const libraries: Record<string, string> = { conv_tile: convTile, conv_weight_grad: convWeightGrad, matmul_params: matmulParams, matmul_store: matmulStore, philox };
+const libraries: Record<string, string> = {
+  conv_tile: convTile,
+  conv_weight_grad: convWeightGrad,
+  matmul_params: matmulParams,
+  matmul_store: matmulStore,
+  philox,
+};
 
 const rawSources: Record<string, string> = {
   bound,

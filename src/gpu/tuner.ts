@@ -99,10 +99,8 @@ interface StoredTable {
 const RUNS = 3;
 /**
  * Short problems get more rounds, up to `MAX_RUNS` timed runs each, while the extra rounds of a problem together
- * take at most `EXTRA_ROUNDS_MS`: the fastest of 3 runs of a 15 ms kernel still moved choices between variants
- * within 10% of each other on this shared machine (the 256³ matmul's quad and packed16x32 kernels), while a big
- * layer's round of several 100 ms runs is both steadier and too dear to repeat. (mnist-16's autotune, 43
- * problems: 22 s → 26 s.)
+ * take at most `EXTRA_ROUNDS_MS`: a short kernel's fastest of 3 runs is noisier than a big layer's, whose rounds
+ * are also too dear to repeat (docs/performance.md, the autotune).
  */
 const MAX_RUNS = 7;
 const EXTRA_ROUNDS_MS = 120;
@@ -207,17 +205,37 @@ export class Tuner {
     this.pending.clear();
     const measured: TuneResult[] = [];
     const keep = new Set<string>();
-    const settle = (id: string, problem: TuneProblem<Variant>, chosen: string, times: Record<string, number>, nested: Map<string, Set<string>>, recheck?: Record<string, number>) => {
+    const settle = (
+      id: string,
+      problem: TuneProblem<Variant>,
+      chosen: string,
+      times: Record<string, number>,
+      nested: Map<string, Set<string>>,
+      recheck?: Record<string, number>,
+    ) => {
       this.choices.set(id, chosen);
       for (const other of nested.get(chosen) ?? []) keep.add(other);
-      const result: TuneResult = { family: problem.family, key: problem.key, times, chosen, heuristic: problem.heuristic.name, ...(recheck ? { recheck } : {}) };
+      const result: TuneResult = {
+        family: problem.family,
+        key: problem.key,
+        times,
+        chosen,
+        heuristic: problem.heuristic.name,
+        ...(recheck ? { recheck } : {}),
+      };
       measured.push(result);
       this.results.push(result);
       onProgress?.(donePreviously + measured.length, donePreviously + problems.length + this.pending.size, result);
     };
     // A variant that beats the heuristic is timed again against it once the round's other problems have run
     // (seconds later, so a burst of load that slowed the heuristic's runs has passed), and must win again.
-    const contested: { id: string; problem: TuneProblem<Variant>; winner: string; times: Record<string, number>; nested: Map<string, Set<string>> }[] = [];
+    const contested: {
+      id: string;
+      problem: TuneProblem<Variant>;
+      winner: string;
+      times: Record<string, number>;
+      nested: Map<string, Set<string>>;
+    }[] = [];
     for (const [id, problem] of problems) {
       const { times, nested } = await this.measure(problem, sync);
       const winner = decide(problem, times);
@@ -238,10 +256,9 @@ export class Tuner {
    * each). Milliseconds of each one's fastest run.
    *
    * tuneRound() times a variant that measured faster than the heuristic again against it, after the round's other
-   * problems, and keeps it only if it beats the heuristic by MARGIN again. Each timing compares runs made close
-   * together; the fastest run of one timing against that of the other would not (a variant's fastest of 3 mnist-16
-   * runs moved by up to 1.7× between the two). A burst of load during the heuristic's runs had made mnist-16's
-   * narrow weight-gradient kernel look faster than the quad kernel, which runs in half its time (session 10's bench).
+   * problems, and keeps it only if it beats the heuristic by MARGIN again: a burst of load during the heuristic's
+   * runs must not pick a slower kernel. Each timing compares runs made close together, never the fastest run of one
+   * timing against that of the other (a variant's fastest run moves between timings far more than the MARGIN).
    */
   private async retime(problem: TuneProblem<Variant>, names: string[], sync: () => Promise<void>): Promise<Record<string, number>> {
     const trials = new Map<string, Trial>();
@@ -313,7 +330,12 @@ export class Tuner {
    * rounds `firstRound` to RUNS − 1, then more (up to MAX_RUNS − 1) while the extra rounds take at most
    * EXTRA_ROUNDS_MS together.
    */
-  private async rounds(trials: Map<string, Trial>, times: Record<string, number>, firstRound: number, sync: () => Promise<void>): Promise<void> {
+  private async rounds(
+    trials: Map<string, Trial>,
+    times: Record<string, number>,
+    firstRound: number,
+    sync: () => Promise<void>,
+  ): Promise<void> {
     let lastRoundMs = 0;
     let extraMs = 0;
     for (let round = firstRound; round < MAX_RUNS; round++) {

@@ -28,5 +28,5 @@ export function lossCsv(rows: LossRow[]): string {
     if (withSeconds) cells.push(cell(row.seconds));
     lines.push(cells.join(","));
   }
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }

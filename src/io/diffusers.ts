@@ -70,7 +70,7 @@ export function parseUNetCheckpoint(configText: string, weights: Uint8Array, sou
   if (className !== undefined && className !== "UNet2DModel") {
     throw new Error(`${source}/${UNET_CONFIG_NAME} describes a ${String(className)}; only UNet2DModel is supported`);
   }
-  let parsed;
+  let parsed: ReturnType<typeof parseSafetensors>;
   try {
     parsed = parseSafetensors(weights);
   } catch (error) {
@@ -84,7 +84,11 @@ function sortedJson(value: Record<string, unknown>): string {
   const sortKeys = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(sortKeys);
     if (typeof v === "object" && v !== null) {
-      return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+      );
     }
     return v;
   };

@@ -83,9 +83,10 @@ export async function writeFilesAtomic(files: { path: string; data: Uint8Array |
   } catch (error) {
     await Promise.all(pending.slice(renamed).map(({ tmp }) => fs.rm(tmp, { force: true }).catch(() => undefined)));
     const names = (list: typeof files) => list.map((f) => f.path).join(", ");
-    const state = renamed === 0
-      ? "the previous files were left in place"
-      : `${names(files.slice(0, renamed))} already replaced, ${names(files.slice(renamed))} left as they were`;
+    const state =
+      renamed === 0
+        ? "the previous files were left in place"
+        : `${names(files.slice(0, renamed))} already replaced, ${names(files.slice(renamed))} left as they were`;
     throw new Error(`writing ${names(files)} failed; ${state} (${(error as Error).message})`, { cause: error });
   }
   // Make the renames themselves durable. Not every platform can fsync a folder (Windows); that is not an error.

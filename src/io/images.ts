@@ -10,8 +10,8 @@
  * Ho et al. 2020 §3.3); a raster is a Uint8Array in row-major HWC order (interleaved channels), 0..255.
  */
 import { PNG } from "pngjs";
-import { nodeModules, readBytes, writeFilesAtomic } from "./fs.js";
 import type { Dataset } from "./dataset.js";
+import { nodeModules, readBytes, writeFilesAtomic } from "./fs.js";
 
 /** A dataset loaded from files: the training loop's Dataset plus what the files say about it. */
 export interface ImageDataset extends Dataset {
@@ -64,9 +64,7 @@ function checkRasterSize(what: string, pixels: Uint8Array, width: number, height
     throw new Error(`${what}: channels must be 1 (gray), 3 (RGB) or 4 (RGBA), got ${channels}`);
   }
   if (pixels.length !== width * height * channels) {
-    throw new Error(
-      `${what}: ${width}×${height}×${channels} needs ${width * height * channels} bytes, got ${pixels.length}`,
-    );
+    throw new Error(`${what}: ${width}×${height}×${channels} needs ${width * height * channels} bytes, got ${pixels.length}`);
   }
 }
 
@@ -114,15 +112,12 @@ function toByte(value: number): number {
  * pixels of `padValue` between tiles and around the border, each tile magnified `upscale` times (nearest).
  * Values are clamped to [-1, 1] and mapped linearly to 0..255. c must be 1 (gray), 3 (RGB) or 4 (RGBA).
  */
-export function imageGrid(
-  images: Float32Array,
-  n: number,
-  c: number,
-  h: number,
-  w: number,
-  options: ImageGridOptions = {},
-): RasterImage {
-  for (const [name, value] of [["n", n], ["h", h], ["w", w]] as const) {
+export function imageGrid(images: Float32Array, n: number, c: number, h: number, w: number, options: ImageGridOptions = {}): RasterImage {
+  for (const [name, value] of [
+    ["n", n],
+    ["h", h],
+    ["w", w],
+  ] as const) {
     if (!Number.isInteger(value) || value < 1) throw new Error(`imageGrid: ${name} must be a positive integer, got ${value}`);
   }
   if (c !== 1 && c !== 3 && c !== 4) throw new Error(`imageGrid: c must be 1, 3 or 4 channels, got ${c}`);

@@ -11,8 +11,9 @@
  * every class (the first heldOut mod 10 classes get one more), so both splits hold every class; the rest is the
  * train split. Train and test are disjoint, and every call with the same options returns the same bytes.
  */
-import type { ImageDataset } from "./images.js";
+
 import { nodeModules } from "./fs.js";
+import type { ImageDataset } from "./images.js";
 
 export type { ImageDataset } from "./images.js";
 
@@ -108,7 +109,9 @@ function readDigits(directory: string): Promise<ClassDigits[]> {
     pending = nodeModules().then(async ({ path }) => {
       // Read in parallel, but report the first bad file in class order (Promise.all would report whichever
       // failed first in time).
-      const results = await Promise.allSettled(Array.from({ length: NUM_CLASSES }, (_, digit) => readClassFile(path.join(directory, `${digit}.json`))));
+      const results = await Promise.allSettled(
+        Array.from({ length: NUM_CLASSES }, (_, digit) => readClassFile(path.join(directory, `${digit}.json`))),
+      );
       const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
       if (failed) throw failed.reason;
       return results.map((r) => (r as PromiseFulfilledResult<ClassDigits>).value);
@@ -178,8 +181,11 @@ export async function loadMnist(options: MnistOptions = {}): Promise<ImageDatase
       if (take >= count) {
         throw new Error(`loadMnist: heldOut ${heldOut} would hold out all ${count} digits of class ${label}, leaving none to train on`);
       }
-      const order = shuffle(Array.from({ length: count }, (_, i) => i), random);
-      order.forEach((index, rank) => (rank < take ? test : train).push([label, index]));
+      const order = shuffle(
+        Array.from({ length: count }, (_, i) => i),
+        random,
+      );
+      for (const [rank, index] of order.entries()) (rank < take ? test : train).push([label, index]);
     }
     shuffle(train, random);
     shuffle(test, random);

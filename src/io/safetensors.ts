@@ -31,8 +31,26 @@ const BYTES_PER_ELEMENT: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF
 
 /** Every dtype the format defines; those not in SafetensorsDtype are refused by name. */
 const KNOWN_DTYPES = new Set([
-  "BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "F8_E8M0", "F6_E2M3", "F6_E3M2", "F4", "I16", "U16", "F16", "BF16",
-  "I32", "U32", "F32", "F64", "I64", "U64", "C64",
+  "BOOL",
+  "U8",
+  "I8",
+  "F8_E5M2",
+  "F8_E4M3",
+  "F8_E8M0",
+  "F6_E2M3",
+  "F6_E3M2",
+  "F4",
+  "I16",
+  "U16",
+  "F16",
+  "BF16",
+  "I32",
+  "U32",
+  "F32",
+  "F64",
+  "I64",
+  "U64",
+  "C64",
 ]);
 
 /** The header is JSON text; the reference implementation refuses headers over 100 MB, and so do we. */
@@ -118,7 +136,9 @@ export function parseSafetensors(bytes: Uint8Array): ParsedSafetensors {
     const type = dtype as SafetensorsDtype;
     const elements = (shape as number[]).reduce((p, d) => p * d, 1);
     if (elements * BYTES_PER_ELEMENT[type] !== end - begin) {
-      fail(`${what}: shape ${shapeText(shape as number[])} of ${type} needs ${elements * BYTES_PER_ELEMENT[type]} bytes but data_offsets [${begin}, ${end}] hold ${end - begin}`);
+      fail(
+        `${what}: shape ${shapeText(shape as number[])} of ${type} needs ${elements * BYTES_PER_ELEMENT[type]} bytes but data_offsets [${begin}, ${end}] hold ${end - begin}`,
+      );
     }
     entries.push({ name, dtype: type, shape: [...(shape as number[])], begin, end });
   }
@@ -132,9 +152,11 @@ export function parseSafetensors(bytes: Uint8Array): ParsedSafetensors {
       fail(`tensors "${previous!.name}" [${previous!.begin}, ${previous!.end}) and "${entry.name}" [${entry.begin}, ${entry.end}) overlap`);
     }
     if (entry.begin > covered) {
-      fail(previous
-        ? `gap of ${entry.begin - covered} bytes in the data section between "${previous.name}" (ends at ${covered}) and "${entry.name}" (starts at ${entry.begin})`
-        : `gap of ${entry.begin} bytes at the start of the data section, before "${entry.name}"`);
+      fail(
+        previous
+          ? `gap of ${entry.begin - covered} bytes in the data section between "${previous.name}" (ends at ${covered}) and "${entry.name}" (starts at ${entry.begin})`
+          : `gap of ${entry.begin} bytes at the start of the data section, before "${entry.name}"`,
+      );
     }
     covered = entry.end;
     previous = entry;

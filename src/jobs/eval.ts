@@ -43,5 +43,13 @@ export async function evalJob(options: {
     evaluated = result.timestepsEvaluated;
   }
   const bitsPerDim = perImage.reduce((a, b) => a + b, 0) / perImage.length;
-  return { bitsPerDim, images: perImage.length, prior: totals.prior / count, decoder: totals.decoder / count, kl: totals.kl / count, mode: options.mode, timestepsEvaluated: evaluated };
+  return {
+    bitsPerDim,
+    images: perImage.length,
+    prior: totals.prior / count,
+    decoder: totals.decoder / count,
+    kl: totals.kl / count,
+    mode: options.mode,
+    timestepsEvaluated: evaluated,
+  };
 }

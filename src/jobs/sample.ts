@@ -10,7 +10,7 @@ import { nodeModules, pathExists } from "../io/fs.js";
 import { imageGrid, writePng } from "../io/images.js";
 import { loadUNet } from "../nn/pretrained.js";
 import type { UNet2DModel } from "../nn/unet.js";
-import { type TrainedClasses, guidedDenoiser, parseTrainedClasses, sampleLoop } from "../sample.js";
+import { guidedDenoiser, parseTrainedClasses, sampleLoop, type TrainedClasses } from "../sample.js";
 
 export interface SampleJobOptions {
   engine: Engine;
@@ -45,7 +45,10 @@ export function autotuneLog(log: (line: string) => void, phase: string) {
     log(
       `autotune (${phase}): ${results.length} kernel shapes measured in ${seconds.toFixed(1)} s` +
         (changed.length
-          ? `; ${changed.length} faster than the default: ${changed.slice(0, 4).map((r) => `${r.family} ${r.key} → ${r.chosen}`).join(", ")}${changed.length > 4 ? ", …" : ""}`
+          ? `; ${changed.length} faster than the default: ${changed
+              .slice(0, 4)
+              .map((r) => `${r.family} ${r.key} → ${r.chosen}`)
+              .join(", ")}${changed.length > 4 ? ", …" : ""}`
           : "; the defaults were fastest"),
     );
   };
@@ -66,7 +69,9 @@ export async function sampleJob(options: SampleJobOptions) {
   if (guidance !== 1) {
     if (!c.num_class_embeds) throw new Error("sampling: classifier-free guidance needs a class-conditional model");
     if (nullLabel === null || !Number.isInteger(nullLabel) || nullLabel < 0 || nullLabel >= c.num_class_embeds) {
-      throw new Error(`sampling: classifier-free guidance needs the model's "no class" label (0..${c.num_class_embeds - 1}), got ${nullLabel}`);
+      throw new Error(
+        `sampling: classifier-free guidance needs the model's "no class" label (0..${c.num_class_embeds - 1}), got ${nullLabel}`,
+      );
     }
   }
   const draw = (count: number, seed: number, labels: number[] | undefined, trajectoryFrames: number | undefined, phase: string) =>
@@ -92,20 +97,31 @@ export async function sampleJob(options: SampleJobOptions) {
   const { fs } = await nodeModules();
   await fs.mkdir(options.out, { recursive: true });
   const samplesPath = `${options.out}/${options.samplesName ?? "samples.png"}`;
-  const grid = imageGrid(result.images, options.count, c.in_channels, size, size, { columns: Math.ceil(Math.sqrt(options.count)), upscale: 32 / size > 1 ? 2 : 1 });
+  const grid = imageGrid(result.images, options.count, c.in_channels, size, size, {
+    columns: Math.ceil(Math.sqrt(options.count)),
+    upscale: 32 / size > 1 ? 2 : 1,
+  });
   await writePng(samplesPath, grid);
-  log(`samples: ${samplesPath} (${options.count} images, ${method}, ${seconds.toFixed(1)} s, ${(stepsTaken / seconds).toFixed(2)} steps/s)`);
+  log(
+    `samples: ${samplesPath} (${options.count} images, ${method}, ${seconds.toFixed(1)} s, ${(stepsTaken / seconds).toFixed(2)} steps/s)`,
+  );
 
   let trajectoryPath: string | null = null;
   if (options.trajectoryName !== null) {
     // One row per class (or 4 rows unconditionally), x_T … x₀ left to right.
     const rows = c.num_class_embeds ? Math.min(c.num_class_embeds, 10) : 4;
-    const traj = await draw(rows, options.seed + 1, c.num_class_embeds ? Array.from({ length: rows }, (_, i) => i) : undefined, 10, "trajectory");
+    const traj = await draw(
+      rows,
+      options.seed + 1,
+      c.num_class_embeds ? Array.from({ length: rows }, (_, i) => i) : undefined,
+      10,
+      "trajectory",
+    );
     const frames = traj.trajectory.length;
     const per = c.in_channels * size * size;
     const strip = new Float32Array(rows * frames * per);
     for (let r = 0; r < rows; r++) {
-      traj.trajectory.forEach((frame, f) => strip.set(frame.images.subarray(r * per, (r + 1) * per), (r * frames + f) * per));
+      for (const [f, frame] of traj.trajectory.entries()) strip.set(frame.images.subarray(r * per, (r + 1) * per), (r * frames + f) * per);
     }
     trajectoryPath = `${options.out}/${options.trajectoryName ?? "trajectory.png"}`;
     await writePng(trajectoryPath, imageGrid(strip, rows * frames, c.in_channels, size, size, { columns: frames, upscale: 2 }));

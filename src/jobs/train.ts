@@ -3,7 +3,7 @@
  * resume), plan the time budget, train with checkpoints, then write the loss report, the samples and the
  * trajectory.
  */
-import { type TrainingStateFile, readCheckpoint, saveCheckpoint } from "../checkpoint.js";
+import { readCheckpoint, saveCheckpoint, type TrainingStateFile } from "../checkpoint.js";
 import type { DDPMSchedulerConfig } from "../diffusion/config.js";
 import { DDPMScheduler } from "../diffusion/schedulers.js";
 import type { Engine } from "../engine.js";
@@ -16,7 +16,7 @@ import { lossCurvePng } from "../io/plot.js";
 import { unetFromCheckpoint } from "../nn/pretrained.js";
 import { type UNet2DConfig, UNet2DModel } from "../nn/unet.js";
 import { PRESETS, type Preset } from "../presets.js";
-import { TRAIN_DEFAULTS, type TrainConfig, type TrainState, createTrainState, trainLoop } from "../train.js";
+import { createTrainState, TRAIN_DEFAULTS, type TrainConfig, type TrainState, trainLoop } from "../train.js";
 import { autotuneLog, sampleJob } from "./sample.js";
 
 export interface TrainJobOptions {
@@ -110,21 +110,35 @@ async function resolveRun(options: TrainJobOptions, log: (line: string) => void)
   const size = resumeFrom ? Number((resumeFrom.state.data as { size?: number }).size ?? preset.size) : (options.size ?? preset.size);
   const { train: data, description } = await loadData(options, size);
   const conditional = (options.classConditional ?? true) && data.labels !== null && data.numClasses !== null;
-  const config: TrainConfig = resumeFrom ? { ...resumeFrom.state.train, ...options.train } : { ...TRAIN_DEFAULTS, ...preset.train, ...options.train };
-  const scheduler = new DDPMScheduler(resumeFrom ? await readSchedulerConfig(resumeFrom.dir) : { ...preset.scheduler, ...options.scheduler });
-  if (!(config.labelDropout >= 0 && config.labelDropout < 1)) throw new Error(`training: label dropout must be in [0, 1), got ${config.labelDropout}`);
+  const config: TrainConfig = resumeFrom
+    ? { ...resumeFrom.state.train, ...options.train }
+    : { ...TRAIN_DEFAULTS, ...preset.train, ...options.train };
+  const scheduler = new DDPMScheduler(
+    resumeFrom ? await readSchedulerConfig(resumeFrom.dir) : { ...preset.scheduler, ...options.scheduler },
+  );
+  if (!(config.labelDropout >= 0 && config.labelDropout < 1))
+    throw new Error(`training: label dropout must be in [0, 1), got ${config.labelDropout}`);
   // Classifier-free guidance: label dropout trains a "no class" label (index numClasses) beside the ten digits.
   const unconditionalLabel = conditional && config.labelDropout > 0 ? data.numClasses! : null;
   const guidance = options.guidance ?? (unconditionalLabel !== null ? preset.guidance : undefined) ?? 1;
   if (guidance !== 1 && unconditionalLabel === null) {
-    throw new Error(`sampling: classifier-free guidance (scale ${guidance}) needs a class-conditional model trained with label dropout (--label-dropout)`);
+    throw new Error(
+      `sampling: classifier-free guidance (scale ${guidance}) needs a class-conditional model trained with label dropout (--label-dropout)`,
+    );
   }
   const numClassEmbeds = conditional ? data.numClasses! + (unconditionalLabel !== null ? 1 : 0) : null;
   const model = resumeFrom
     ? unetFromCheckpoint(engine, resumeFrom.unet)
     : new UNet2DModel(
         engine,
-        { ...preset.model, ...options.model, sample_size: size, in_channels: data.channels, out_channels: data.channels, num_class_embeds: numClassEmbeds },
+        {
+          ...preset.model,
+          ...options.model,
+          sample_size: size,
+          in_channels: data.channels,
+          out_channels: data.channels,
+          num_class_embeds: numClassEmbeds,
+        },
         config.seed,
       );
   if (model.config.in_channels !== data.channels || model.config.sample_size !== data.height) {
@@ -243,7 +257,13 @@ async function train(options: TrainJobOptions, run: TrainingRun, budget: Budget,
       );
     },
     onCheckpoint: async (s) => {
-      await saveCheckpoint(run.checkpointDir, { model: run.model, emaModel: run.emaModel, scheduler: run.scheduler, state: s, meta: run.meta() });
+      await saveCheckpoint(run.checkpointDir, {
+        model: run.model,
+        emaModel: run.emaModel,
+        scheduler: run.scheduler,
+        state: s,
+        meta: run.meta(),
+      });
     },
   });
   log(`checkpoint: ${run.checkpointDir} (step ${state.step})`);

@@ -2,15 +2,21 @@
  * The layers the U-Net is built from, with PyTorch's parameter names, shapes and default initialisation.
  */
 import type { Engine, Tensor } from "../engine.js";
-import { shapeString } from "../shape.js";
 import { conv2d, groupNorm, linear, matmul } from "../ops/index.js";
-import { InitRandom, Module } from "./module.js";
+import { shapeString } from "../shape.js";
+import { type InitRandom, Module } from "./module.js";
 
 export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
 
-  constructor(engine: Engine, readonly inFeatures: number, readonly outFeatures: number, random: InitRandom, bias = true) {
+  constructor(
+    engine: Engine,
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    random: InitRandom,
+    bias = true,
+  ) {
     super(engine);
     this.weight = this.parameter("weight", random.uniformFanIn(outFeatures * inFeatures, inFeatures), [outFeatures, inFeatures]);
     this.bias = bias ? this.parameter("bias", random.uniformFanIn(outFeatures, inFeatures), [outFeatures]) : null;
@@ -60,7 +66,12 @@ export class GroupNorm extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor;
 
-  constructor(engine: Engine, readonly numGroups: number, readonly numChannels: number, readonly eps: number) {
+  constructor(
+    engine: Engine,
+    readonly numGroups: number,
+    readonly numChannels: number,
+    readonly eps: number,
+  ) {
     super(engine);
     if (numChannels % numGroups !== 0) {
       throw new Error(`GroupNorm: ${numGroups} groups do not divide ${numChannels} channels`);
@@ -79,7 +90,12 @@ export class GroupNorm extends Module {
 export class Embedding extends Module {
   readonly weight: Tensor;
 
-  constructor(engine: Engine, readonly count: number, readonly dim: number, random: InitRandom) {
+  constructor(
+    engine: Engine,
+    readonly count: number,
+    readonly dim: number,
+    random: InitRandom,
+  ) {
     super(engine);
     this.weight = this.parameter("weight", random.normal(count * dim), [count, dim]);
   }

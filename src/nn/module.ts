@@ -75,7 +75,8 @@ export abstract class Module {
     const own = new Map(this.namedParameters());
     checkStateDict(new Map([...own].map(([name, t]) => [name, t.shape])), state);
     for (const [name, { shape, data }] of state) {
-      if (data.length !== shapeSize(shape)) throw new Error(`state dict: ${name} has ${data.length} values for shape ${shapeString(shape)}`);
+      if (data.length !== shapeSize(shape))
+        throw new Error(`state dict: ${name} has ${data.length} values for shape ${shapeString(shape)}`);
     }
     for (const [name, t] of own) this.engine.write(t, state.get(name)!.data);
   }

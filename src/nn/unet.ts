@@ -3,9 +3,8 @@
  * between PyTorch/diffusers and this engine both ways. The order of operations in every block follows
  * diffusers (unet_2d.py, unet_2d_blocks.py, resnet.py, attention_processor.py); the comments name the piece.
  */
-import { type Denoiser, InitRandom, Module } from "./module.js";
+
 import type { Engine, Tensor } from "../engine.js";
-import { shapeString } from "../shape.js";
 import {
   add,
   affine,
@@ -19,7 +18,9 @@ import {
   timestepEmbedding,
   upsampleNearest2x,
 } from "../ops/index.js";
-import { Conv2d, Embedding, GroupNorm, Linear, checkNCHW } from "./layers.js";
+import { shapeString } from "../shape.js";
+import { Conv2d, checkNCHW, Embedding, GroupNorm, Linear } from "./layers.js";
+import { type Denoiser, InitRandom, Module } from "./module.js";
 
 export type DownBlockType = "DownBlock2D" | "AttnDownBlock2D";
 export type UpBlockType = "UpBlock2D" | "AttnUpBlock2D";
@@ -127,14 +128,17 @@ export function resolveUNetConfig(partial: Record<string, unknown>): UNet2DConfi
       `block_out_channels has ${levels} levels but down_block_types has ${c.down_block_types.length} and up_block_types ${c.up_block_types.length}`,
     );
   }
-  for (const t of c.down_block_types) if (t !== "DownBlock2D" && t !== "AttnDownBlock2D") problems.push(`down block type '${t}' is not supported`);
+  for (const t of c.down_block_types)
+    if (t !== "DownBlock2D" && t !== "AttnDownBlock2D") problems.push(`down block type '${t}' is not supported`);
   for (const t of c.up_block_types) if (t !== "UpBlock2D" && t !== "AttnUpBlock2D") problems.push(`up block type '${t}' is not supported`);
   const groups = c.norm_num_groups;
   for (const ch of c.block_out_channels) {
     if (ch % groups !== 0) problems.push(`norm_num_groups = ${groups} does not divide block_out_channels entry ${ch}`);
   }
   // Levels with attention, and the mid block's: heads · attention_head_dim must equal the channels.
-  const attentionChannels = c.block_out_channels.filter((_, i) => c.down_block_types[i] === "AttnDownBlock2D" || c.up_block_types[levels - 1 - i] === "AttnUpBlock2D");
+  const attentionChannels = c.block_out_channels.filter(
+    (_, i) => c.down_block_types[i] === "AttnDownBlock2D" || c.up_block_types[levels - 1 - i] === "AttnUpBlock2D",
+  );
   if (c.add_attention) attentionChannels.push(c.block_out_channels[levels - 1]);
   for (const ch of attentionChannels) {
     if (c.attention_head_dim && ch % c.attention_head_dim !== 0) {
@@ -262,12 +266,18 @@ class ToOut extends Module {
 /** diffusers Downsample2D with use_conv: 3×3 stride 2; padding 0 means pad (0,1,0,1) first. */
 class Downsample2D extends Module {
   readonly conv: Conv2d;
-  constructor(engine: Engine, channels: number, readonly padding: number, random: InitRandom) {
+  constructor(
+    engine: Engine,
+    channels: number,
+    readonly padding: number,
+    random: InitRandom,
+  ) {
     super(engine);
     this.conv = this.module("conv", new Conv2d(engine, channels, channels, 3, random, { stride: 2 }));
   }
   forward(x: Tensor): Tensor {
-    const pad: [number, number, number, number] = this.padding === 0 ? [0, 1, 0, 1] : [this.padding, this.padding, this.padding, this.padding];
+    const pad: [number, number, number, number] =
+      this.padding === 0 ? [0, 1, 0, 1] : [this.padding, this.padding, this.padding, this.padding];
     return this.conv.forward(x, pad);
   }
 }
@@ -298,14 +308,32 @@ class DownBlock extends Module {
   readonly attentions: ModuleList<AttentionBlock> | null;
   readonly downsamplers: ModuleList<Downsample2D> | null;
 
-  constructor(engine: Engine, type: DownBlockType, c: UNet2DConfig, inChannels: number, outChannels: number, tembChannels: number, addDownsample: boolean, random: InitRandom) {
+  constructor(
+    engine: Engine,
+    type: DownBlockType,
+    c: UNet2DConfig,
+    inChannels: number,
+    outChannels: number,
+    tembChannels: number,
+    addDownsample: boolean,
+    random: InitRandom,
+  ) {
     super(engine);
     const withAttention = type === "AttnDownBlock2D";
     this.attentions = withAttention ? this.module("attentions", new ModuleList<AttentionBlock>(engine)) : null;
     this.resnets = this.module("resnets", new ModuleList<ResnetBlock2D>(engine));
     for (let i = 0; i < c.layers_per_block; i++) {
       this.resnets.push(
-        new ResnetBlock2D(engine, i === 0 ? inChannels : outChannels, outChannels, tembChannels, c.norm_num_groups, c.norm_eps, c.dropout, random),
+        new ResnetBlock2D(
+          engine,
+          i === 0 ? inChannels : outChannels,
+          outChannels,
+          tembChannels,
+          c.norm_num_groups,
+          c.norm_eps,
+          c.dropout,
+          random,
+        ),
       );
       if (this.attentions) {
         const headDim = c.attention_head_dim ?? outChannels;
@@ -453,7 +481,9 @@ export class UNet2DModel extends Module {
 
     this.convIn = this.module("conv_in", new Conv2d(engine, c.in_channels, channels[0], 3, random, { padding: 1 }));
     this.timeEmbedding = this.module("time_embedding", new TimestepEmbeddingMLP(engine, channels[0], timeEmbedDim, random));
-    this.classEmbedding = c.num_class_embeds ? this.module("class_embedding", new Embedding(engine, c.num_class_embeds, timeEmbedDim, random)) : null;
+    this.classEmbedding = c.num_class_embeds
+      ? this.module("class_embedding", new Embedding(engine, c.num_class_embeds, timeEmbedDim, random))
+      : null;
 
     this.downBlocks = this.module("down_blocks", new ModuleList<DownBlock>(engine));
     let outputChannel = channels[0];
@@ -502,8 +532,10 @@ export class UNet2DModel extends Module {
       );
     }
     const timesteps = this.timestepTensor(input.timesteps, n);
-    if (this.classEmbedding && !input.classLabels) throw new Error("UNet2DModel: the model is class-conditional (num_class_embeds); pass classLabels");
-    if (input.classLabels && !this.classEmbedding) throw new Error("UNet2DModel: classLabels given, but the config has no num_class_embeds");
+    if (this.classEmbedding && !input.classLabels)
+      throw new Error("UNet2DModel: the model is class-conditional (num_class_embeds); pass classLabels");
+    if (input.classLabels && !this.classEmbedding)
+      throw new Error("UNet2DModel: classLabels given, but the config has no num_class_embeds");
     if (input.classLabels && input.classLabels.length !== n) {
       throw new Error(`UNet2DModel: ${input.classLabels.length} class labels for a batch of ${n}`);
     }

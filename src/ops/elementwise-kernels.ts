@@ -20,7 +20,9 @@ export function binaryKernel(op: keyof typeof BINARY_OP, a: Tensor, b: Tensor): 
   const out = a.engine.empty(shape, op);
   const packed = coalesce(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)]);
   if (packed.shape.length === 1 && packed.strides[0][0] === 1 && packed.strides[1][0] === 1) {
-    a.engine.run("elementwise/binary_contiguous", { a, b, out }, { n: out.size, alpha: 0, beta: 0 }, grid1d(out.size), { OP: BINARY_OP[op] });
+    a.engine.run("elementwise/binary_contiguous", { a, b, out }, { n: out.size, alpha: 0, beta: 0 }, grid1d(out.size), {
+      OP: BINARY_OP[op],
+    });
     return out;
   }
   if (packed.shape.length <= 2) {

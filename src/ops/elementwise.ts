@@ -4,7 +4,7 @@
  * forward.
  */
 import { record, type Tensor } from "../engine.js";
-import { broadcastShapes, checkRank, grid1d, sameShape, type Shape, shapeString } from "../shape.js";
+import { broadcastShapes, checkRank, grid1d, type Shape, sameShape, shapeString } from "../shape.js";
 import { binaryKernel, broadcastInto, unaryKernel } from "./elementwise-kernels.js";
 import { sumTo } from "./reduce.js";
 
@@ -54,7 +54,10 @@ export function div(a: Tensor, b: Tensor): Tensor {
 /** d(a/b)/db · g = −g·a/b² = −g·out/b, summed back to b's shape. */
 function divGradB(g: Tensor, out: Tensor, b: Tensor): Tensor {
   const ratio = consume(binaryKernel("mul", g, out), (gOut) => binaryKernel("div", gOut, b));
-  return consume(consume(ratio, (r) => scale(r, -1)), (gb) => sumTo(gb, b.shape));
+  return consume(
+    consume(ratio, (r) => scale(r, -1)),
+    (gb) => sumTo(gb, b.shape),
+  );
 }
 
 /** alpha · a + beta. */

@@ -1,11 +1,28 @@
 /** Every op, as one namespace (`ops.add`, `ops.matmul`, ...). */
-export { add, sub, mul, div, affine, scale, addScalar, silu, square, exp, log, sqrt, accumulate, broadcastTo, reshape } from "./elementwise.js";
-export { sum, mean, sumTo } from "./reduce.js";
-export { matmul, linear, type MatmulOptions } from "./matmul/matmul.js";
-export { conv2d, type Conv2dOptions } from "./conv/conv2d.js";
-export { upsampleNearest2x, concat } from "./resample.js";
-export { groupNorm, type GroupNormOptions } from "./norm.js";
-export { softmax } from "./softmax.js";
-export { attention, type AttentionOptions } from "./attention/attention.js";
+
+export { type AttentionOptions, attention } from "./attention/attention.js";
 export { flashAttention } from "./attention/flash.js";
-export { permute, timestepEmbedding, dropout, mseLoss, type TimestepEmbeddingOptions } from "./misc.js";
+export { type Conv2dOptions, conv2d } from "./conv/conv2d.js";
+export {
+  accumulate,
+  add,
+  addScalar,
+  affine,
+  broadcastTo,
+  div,
+  exp,
+  log,
+  mul,
+  reshape,
+  scale,
+  silu,
+  sqrt,
+  square,
+  sub,
+} from "./elementwise.js";
+export { linear, type MatmulOptions, matmul } from "./matmul/matmul.js";
+export { dropout, mseLoss, permute, type TimestepEmbeddingOptions, timestepEmbedding } from "./misc.js";
+export { type GroupNormOptions, groupNorm } from "./norm.js";
+export { mean, sum, sumTo } from "./reduce.js";
+export { concat, upsampleNearest2x } from "./resample.js";
+export { softmax } from "./softmax.js";

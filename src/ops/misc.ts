@@ -22,7 +22,16 @@ function permuteForward(op: string, x: Tensor, dims: readonly number[]): Tensor 
     x.engine.run(
       "misc/permute_rank4",
       { permuteIn: x, permuteOut: out },
-      { n: out.size, size1: sizes[1], size2: sizes[2], size3: sizes[3], stride0: inStrides[0], stride1: inStrides[1], stride2: inStrides[2], stride3: inStrides[3] },
+      {
+        n: out.size,
+        size1: sizes[1],
+        size2: sizes[2],
+        size3: sizes[3],
+        stride0: inStrides[0],
+        stride1: inStrides[1],
+        stride2: inStrides[2],
+        stride3: inStrides[3],
+      },
       grid1d(out.size),
     );
     return out;
@@ -45,11 +54,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   const op = "permute";
   const rank = x.rank;
   const order = dims.map((d) => (d < 0 ? d + rank : d));
-  if (
-    dims.length !== rank ||
-    order.some((d) => !Number.isInteger(d) || d < 0 || d >= rank) ||
-    new Set(order).size !== rank
-  ) {
+  if (dims.length !== rank || order.some((d) => !Number.isInteger(d) || d < 0 || d >= rank) || new Set(order).size !== rank) {
     throw new Error(`${op}: [${dims.join(", ")}] is not a permutation of the ${rank} axes of ${shapeString(x.shape)}`);
   }
   if (rank > MAX_RANK) throw new Error(`${op}: rank ${rank} of ${shapeString(x.shape)} exceeds the supported ${MAX_RANK}`);
@@ -59,7 +64,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   }
   const out = permuteForward(op, x, order);
   const inverse = new Array<number>(rank);
-  order.forEach((d, i) => (inverse[d] = i));
+  for (const [i, d] of order.entries()) inverse[d] = i;
   return record(op, out, [x], (g) => [permuteForward(`${op} backward`, g, inverse)]);
 }
 
@@ -99,12 +104,7 @@ function timestepFrequencies(half: number, shift: number, maxPeriod: number): Fl
  * range-reduces the f32 arguments (up to ~1000 rad) before sin/cos, so results match a float64 evaluation
  * of the same f32 arguments to ~1e-7. No backward: timesteps are data, not trained.
  */
-export function timestepEmbedding(
-  engine: Engine,
-  timesteps: Tensor,
-  dim: number,
-  options: TimestepEmbeddingOptions = {},
-): Tensor {
+export function timestepEmbedding(engine: Engine, timesteps: Tensor, dim: number, options: TimestepEmbeddingOptions = {}): Tensor {
   const op = "timestepEmbedding";
   if (timesteps.engine !== engine) throw new Error(`${op}: timesteps belong to a different engine`);
   if (timesteps.rank !== 1) throw new Error(`${op}: timesteps must be 1-D [N], got ${shapeString(timesteps.shape)}`);

@@ -37,7 +37,10 @@ export function groupNorm(
   if (!Number.isInteger(numGroups) || numGroups < 1 || channels % numGroups !== 0) {
     throw new Error(`${op}: ${numGroups} groups do not divide the ${channels} channels of ${shapeString(x.shape)}`);
   }
-  for (const [name, t] of [["weight", weight], ["bias", bias]] as const) {
+  for (const [name, t] of [
+    ["weight", weight],
+    ["bias", bias],
+  ] as const) {
     if (!t) continue;
     if (t.engine !== x.engine) throw new Error(`${op}: ${name} belongs to a different engine than the input`);
     if (t.rank !== 1 || t.shape[0] !== channels) {

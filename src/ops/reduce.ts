@@ -2,7 +2,7 @@
  * Reductions (shaders/reduce.wgsl): sum and mean over any axes, and sumTo (the backward of broadcasting).
  */
 import { record, type Tensor } from "../engine.js";
-import { grid1d, MAX_RANK, sameShape, type Shape, shapeString, stridesOf } from "../shape.js";
+import { grid1d, MAX_RANK, type Shape, sameShape, shapeString, stridesOf } from "../shape.js";
 import { broadcastInto, unaryKernel } from "./elementwise-kernels.js";
 
 /** Above this many terms per output, one workgroup cooperates on each output element. */
@@ -11,7 +11,7 @@ const SERIAL_MAX_TERMS = 256;
 const SERIAL_MIN_OUTPUTS = 4096;
 /**
  * On a CPU software adapter, workgroup barriers cost more than they save: the serial kernel wins as soon as
- * there are a few outputs to spread over the cores (measured: sum over [0,2,3] of [8,64,16,16], 7× faster).
+ * there are a few outputs to spread over the cores.
  */
 const SERIAL_MIN_OUTPUTS_SOFTWARE = 4;
 
@@ -49,7 +49,10 @@ function reduceForward(op: string, x: Tensor, axes: number[], scaleBy: number): 
   const reducedShape = reducedDims.map((d) => d.size);
   const nOut = keptShape.reduce((p, d) => p * d, 1);
   const nReduce = reducedShape.reduce((p, d) => p * d, 1);
-  const out = x.engine.empty(x.shape.map((d, i) => (axes.includes(i) ? 1 : d)), op);
+  const out = x.engine.empty(
+    x.shape.map((d, i) => (axes.includes(i) ? 1 : d)),
+    op,
+  );
   const uniforms = {
     nOut,
     nReduce,
@@ -76,10 +79,20 @@ function reduceOp(op: "sum" | "mean", x: Tensor, axes: number | readonly number[
   const scaleBy = op === "mean" ? 1 / count : 1;
   if (op === "mean" && count === 0) throw new Error(`mean: no elements to average over in ${shapeString(x.shape)}`);
   const kept = reduceForward(op, x, list, scaleBy);
-  const out = keepDims ? kept : x.engine.view(kept, x.shape.filter((_, d) => !list.includes(d)), op);
+  const out = keepDims
+    ? kept
+    : x.engine.view(
+        kept,
+        x.shape.filter((_, d) => !list.includes(d)),
+        op,
+      );
   if (!keepDims) kept.dispose();
   return record(op, out, [x], (g) => {
-    const gKept = g.engine.view(g, x.shape.map((d, i) => (list.includes(i) ? 1 : d)), `${op} backward`);
+    const gKept = g.engine.view(
+      g,
+      x.shape.map((d, i) => (list.includes(i) ? 1 : d)),
+      `${op} backward`,
+    );
     const broadcast = g.engine.empty(x.shape, "broadcastTo");
     broadcastInto(gKept, broadcast);
     gKept.dispose();

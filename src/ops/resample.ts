@@ -57,7 +57,10 @@ export function concat(tensors: readonly Tensor[], axis: number): Tensor {
 
   let offset = 0;
   const parts: Part[] = tensors.map((tensor) => {
-    const part = { tensor, uniforms: { n: tensor.size, partBlock: tensor.shape[dim] * inner, wholeBlock: total * inner, offset: offset * inner } };
+    const part = {
+      tensor,
+      uniforms: { n: tensor.size, partBlock: tensor.shape[dim] * inner, wholeBlock: total * inner, offset: offset * inner },
+    };
     offset += tensor.shape[dim];
     return part;
   });

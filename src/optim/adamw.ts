@@ -1,7 +1,6 @@
 /**
- * AdamW as one fused kernel per parameter tensor (shaders/optim.wgsl; 4 elements per invocation where the buffers
- * allow: 2.0–2.3× faster than one on SwiftShader, measured on 656,795 parameters in 5 tensors), with optional
- * global-norm clipping.
+ * AdamW (Loshchilov & Hutter 2019) as one fused kernel per parameter tensor (shaders/optim.wgsl; 4 elements per
+ * invocation where the buffers allow, a quarter of the storage accesses), with optional global-norm clipping.
  */
 import type { Engine, Tensor } from "../engine.js";
 import { grid1d } from "../shape.js";

@@ -1,6 +1,7 @@
 /** Exponential moving average of parameters (fused kernel in shaders/optim.wgsl). */
-import { grid1d } from "../shape.js";
+
 import type { Engine, Tensor } from "../engine.js";
+import { grid1d } from "../shape.js";
 
 export class EMA {
   /** The averaged copies, in the order of `params`. */
@@ -33,7 +34,8 @@ export class EMA {
 
   /** Copy the averaged weights into `targets` (same order and shapes as `params`), e.g. a model used for sampling. */
   copyTo(targets: Tensor[]): void {
-    if (targets.length !== this.shadows.length) throw new Error(`EMA.copyTo: ${targets.length} targets for ${this.shadows.length} parameters`);
+    if (targets.length !== this.shadows.length)
+      throw new Error(`EMA.copyTo: ${targets.length} targets for ${this.shadows.length} parameters`);
     targets.forEach((t, i) => {
       if (t.shape.join() !== this.shadows[i].shape.join()) throw new Error(`EMA.copyTo: target ${t} does not match ${this.shadows[i]}`);
       this.engine.copyInto(this.shadows[i], t);
@@ -42,7 +44,8 @@ export class EMA {
 
   /** Set the averaged weights from `sources` (resuming from a checkpoint's EMA model). */
   loadFrom(sources: Tensor[]): void {
-    if (sources.length !== this.shadows.length) throw new Error(`EMA.loadFrom: ${sources.length} sources for ${this.shadows.length} parameters`);
+    if (sources.length !== this.shadows.length)
+      throw new Error(`EMA.loadFrom: ${sources.length} sources for ${this.shadows.length} parameters`);
     sources.forEach((s, i) => {
       if (s.shape.join() !== this.shadows[i].shape.join()) throw new Error(`EMA.loadFrom: source ${s} does not match ${this.shadows[i]}`);
       this.engine.copyInto(s, this.shadows[i]);

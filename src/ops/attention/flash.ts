@@ -41,11 +41,23 @@ export function flashAttention(q: Tensor, k: Tensor, v: Tensor, options: Attenti
   const recorded = record(op, out, [q, k, v], (gradOut) => {
     // D_i = Σ dO ⊙ O over row i, read by both gradient kernels.
     const delta = engine.empty([batch, lq], `${op} backward`);
-    engine.run(`${KERNEL}/flash_attention_delta`, { o: out, gradOut, deltaOut: delta }, uniforms, grid1d(batch * lq, workgroupSize), constants);
+    engine.run(
+      `${KERNEL}/flash_attention_delta`,
+      { o: out, gradOut, deltaOut: delta },
+      uniforms,
+      grid1d(batch * lq, workgroupSize),
+      constants,
+    );
     let gradQ: Tensor | null = null;
     if (q.requiresGrad) {
       gradQ = engine.empty(q.shape, `${op} backward`);
-      engine.run(`${KERNEL}/flash_attention_grad_q`, { q, k, v, gradOut, lse, delta, gradQ }, uniforms, [...queryGroups, chunks(d)], constants);
+      engine.run(
+        `${KERNEL}/flash_attention_grad_q`,
+        { q, k, v, gradOut, lse, delta, gradQ },
+        uniforms,
+        [...queryGroups, chunks(d)],
+        constants,
+      );
     }
     let gradK: Tensor | null = null;
     let gradV: Tensor | null = null;

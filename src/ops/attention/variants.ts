@@ -49,7 +49,9 @@ export function chooseAttention(q: Tensor, k: Tensor, v: Tensor, options: Attent
             t.grad = null;
           }
         },
-        dispose: () => inputs.forEach((t) => t.dispose()),
+        dispose: () => {
+          for (const t of inputs) t.dispose();
+        },
       };
     },
   });

@@ -50,7 +50,9 @@ export function conv2dGeometry(x: Tensor, weight: Tensor, bias: Tensor | null, o
   const [padTop, padBottom, padLeft, padRight] = typeof padding === "number" ? [padding, padding, padding, padding] : padding;
   const pads = [padTop, padBottom, padLeft, padRight];
   if (pads.length !== 4 || pads.some((v) => !Number.isInteger(v) || v < 0)) {
-    throw new Error(`${op}: padding must be a non-negative integer or [top, bottom, left, right], got ${JSON.stringify(padding)} (${shapes})`);
+    throw new Error(
+      `${op}: padding must be a non-negative integer or [top, bottom, left, right], got ${JSON.stringify(padding)} (${shapes})`,
+    );
   }
   const outHeight = Math.floor((inHeight + padTop + padBottom - kernelHeight) / stride) + 1;
   const outWidth = Math.floor((inWidth + padLeft + padRight - kernelWidth) / stride) + 1;

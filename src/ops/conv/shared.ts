@@ -50,7 +50,13 @@ export function conv2dForwardShared(x: Tensor, weight: Tensor, bias: Tensor | nu
  */
 export function conv2dInputGradientShared(gradOut: Tensor, weight: Tensor, g: ConvGeometry): Tensor {
   const columns = g.batch * g.inHeight * g.inWidth;
-  const workgroups = gemmGrid("conv2dInputGradientShared", Math.ceil(columns / GEMM_TILE), Math.ceil(g.inChannels / GEMM_TILE), 1, describe(g));
+  const workgroups = gemmGrid(
+    "conv2dInputGradientShared",
+    Math.ceil(columns / GEMM_TILE),
+    Math.ceil(g.inChannels / GEMM_TILE),
+    1,
+    describe(g),
+  );
   const gradInput = gradOut.engine.empty([g.batch, g.inChannels, g.inHeight, g.inWidth], "conv2d input gradient");
   gradOut.engine.run("gemm/conv_input_grad_shared", { gradOut, weight, gradInput }, convParams(g, false), workgroups);
   return gradInput;
@@ -68,7 +74,13 @@ function weightGradSplits(slices: number, tiles: number): number {
  * enough to occupy a large GPU) whose partial sums a second dispatch adds; unsplit without a bias, the first
  * dispatch writes gradWeight directly.
  */
-export function conv2dWeightGradientShared(x: Tensor, gradOut: Tensor, g: ConvGeometry, withBias: boolean, splits?: number): [Tensor, Tensor | null] {
+export function conv2dWeightGradientShared(
+  x: Tensor,
+  gradOut: Tensor,
+  g: ConvGeometry,
+  withBias: boolean,
+  splits?: number,
+): [Tensor, Tensor | null] {
   const kernel = "conv2dWeightGradientShared";
   const engine = x.engine;
   const weightColumns = g.inChannels * g.kernelHeight * g.kernelWidth;

@@ -197,7 +197,14 @@ function tiledConv(
   // enough that every read of every tile (edge tiles included) lands inside it.
   const copied = !tile.only3x3;
   const source = copied
-    ? padInput(input, conv.top, conv.left, conv.dilation, (tilesY * tile.height - 1) * stride + kernelHeight, (tilesX * tile.width - 1) * stride + kernelWidth)
+    ? padInput(
+        input,
+        conv.top,
+        conv.left,
+        conv.dilation,
+        (tilesY * tile.height - 1) * stride + kernelHeight,
+        (tilesX * tile.width - 1) * stride + kernelWidth,
+      )
     : input;
   const workgroupSize = choice.workgroupSize ?? 64;
   const tiles = batch * tilesX * tilesY;
@@ -250,7 +257,13 @@ function tiledConv(
  * output pixels is split into ranges summed by separate invocations, then reduced, so that small layers still
  * occupy every core (but not more: each split costs partial sums to write and add).
  */
-export function tiledWeightGradient(x: Tensor, gradOut: Tensor, g: ConvGeometry, withBias: boolean, choice: WeightGradChoice): [Tensor, Tensor | null] {
+export function tiledWeightGradient(
+  x: Tensor,
+  gradOut: Tensor,
+  g: ConvGeometry,
+  withBias: boolean,
+  choice: WeightGradChoice,
+): [Tensor, Tensor | null] {
   const weightShape = [g.outChannels, g.inChannels, g.kernelHeight, g.kernelWidth];
   const engine = x.engine;
   const kernel = choice.kernel;
@@ -270,13 +283,16 @@ export function tiledWeightGradient(x: Tensor, gradOut: Tensor, g: ConvGeometry,
   const workgroupSize = choice.workgroupSize ?? 64;
   const gradPadded = padInput(gradOut, 0, 0, 1, outHeight, outWidth);
   // The 3×3 kernels apply x's padding as they read; the general kernel reads a padded copy.
-  const source = !kernel.perTap ? x : padInput(x, g.padTop, g.padLeft, 1, (outHeight - 1) * stride + kernelHeight, (outWidth - 1) * stride + kernelWidth);
+  const source = !kernel.perTap
+    ? x
+    : padInput(x, g.padTop, g.padLeft, 1, (outHeight - 1) * stride + kernelHeight, (outWidth - 1) * stride + kernelWidth);
 
   const gradWeight = engine.empty(weightShape, "conv2d weight gradient");
   const gradBias = withBias ? engine.empty([outChannels], "conv2d bias gradient") : null;
   const partialWeight = splits === 1 ? gradWeight : engine.empty([splits, ...weightShape], "conv2d weight gradient partial sums");
   // Without a bias the kernel writes nothing there, but the binding needs a buffer of its own.
-  const partialBias = splits === 1 && gradBias ? gradBias : engine.empty([gradBias ? splits * outChannels : 1], "conv2d bias gradient partial sums");
+  const partialBias =
+    splits === 1 && gradBias ? gradBias : engine.empty([gradBias ? splits * outChannels : 1], "conv2d bias gradient partial sums");
   engine.run(
     kernel.kernel,
     { x: source, gradOut: gradPadded, partialWeight, partialBias },

@@ -13,13 +13,13 @@ import { conv2dForwardShared, conv2dInputGradientShared, conv2dWeightGradientSha
 import {
   CONV_TILES,
   type ConvTile,
-  type TileChoice,
-  WEIGHT_GRAD_KERNELS,
-  type WeightGradKernel,
   defaultChannelSplits,
+  type TileChoice,
   tiledForward,
   tiledInputGradient,
   tiledWeightGradient,
+  WEIGHT_GRAD_KERNELS,
+  type WeightGradKernel,
 } from "./tiled.js";
 
 /** A forward / input-gradient variant: a register tile and split, the shared GEMM (tiled null), or the matmul form. */
@@ -113,7 +113,9 @@ function tiledProblem(engine: Engine, pass: "forward" | "inputGrad", g: ConvGeom
           engine.tidy(() => {
             (forward ? forwardWith(variant, input, weight, bias, g) : inputGradientWith(variant, input, weight, g)).dispose();
           }),
-        dispose: () => [weight, bias, input].forEach((t) => t?.dispose()),
+        dispose: () => {
+          for (const t of [weight, bias, input]) t?.dispose();
+        },
       };
     },
   };
@@ -144,9 +146,12 @@ function weightGradProblem(engine: Engine, g: ConvGeometry, withBias: boolean): 
       return {
         run: () =>
           engine.tidy(() => {
-            weightGradientWith(variant, x, gradOut, g, withBias).forEach((t) => t?.dispose());
+            for (const t of weightGradientWith(variant, x, gradOut, g, withBias)) t?.dispose();
           }),
-        dispose: () => [x, gradOut].forEach((t) => t.dispose()),
+        dispose: () => {
+          x.dispose();
+          gradOut.dispose();
+        },
       };
     },
   };
@@ -162,9 +167,17 @@ function inputGradientWith(variant: ConvVariant, gradOut: Tensor, weight: Tensor
   return variant.tiled ? tiledInputGradient(gradOut, weight, g, variant.tiled) : conv2dInputGradientShared(gradOut, weight, g);
 }
 
-function weightGradientWith(variant: WeightGradVariant, x: Tensor, gradOut: Tensor, g: ConvGeometry, withBias: boolean): [Tensor, Tensor | null] {
+function weightGradientWith(
+  variant: WeightGradVariant,
+  x: Tensor,
+  gradOut: Tensor,
+  g: ConvGeometry,
+  withBias: boolean,
+): [Tensor, Tensor | null] {
   if (variant.pointwise) return pointwiseWeightGradient(x, gradOut, g, withBias);
-  return variant.kernel ? tiledWeightGradient(x, gradOut, g, withBias, { kernel: variant.kernel }) : conv2dWeightGradientShared(x, gradOut, g, withBias);
+  return variant.kernel
+    ? tiledWeightGradient(x, gradOut, g, withBias, { kernel: variant.kernel })
+    : conv2dWeightGradientShared(x, gradOut, g, withBias);
 }
 
 /** The forward pass out [N, O, Ho, Wo] with the tuner's variant. */

@@ -100,7 +100,7 @@ function packed(kernel: string, tm: number, tn: number, invocationsPerBlock = 1,
       grid1d(invocations, workgroupSize),
       storeConstants(accumulate, rows ? { WG: workgroupSize, A_ROWS: pa.rows ? 1 : 0, B_ROWS: pb.rows ? 1 : 0 } : { WG: workgroupSize }),
     );
-    owned.forEach((t) => t.dispose());
+    for (const t of owned) t.dispose();
   };
 }
 
@@ -122,7 +122,13 @@ function lineStrides(o: Operand, side: "a" | "b"): [number, number, number] {
  * (b·K + k)·lines + line), "rows" when it is stored as lines of whole vec4s along k and the kernel reads rows
  * (`rows`: the quad kernel), null when it needs a pack.
  */
-function inPlaceLayout(lines: number, tile: number, K: number, strides: readonly [number, number, number], rows: boolean): "panels" | "rows" | null {
+function inPlaceLayout(
+  lines: number,
+  tile: number,
+  K: number,
+  strides: readonly [number, number, number],
+  rows: boolean,
+): "panels" | "rows" | null {
   if (K % 4 !== 0) return null;
   if (strides[1] === 1 && strides[2] === lines && lines % tile === 0 && (strides[0] === 0 || strides[0] === K * lines)) return "panels";
   if (rows && strides[2] === 1 && strides[1] % 4 === 0 && strides[0] % 4 === 0) return "rows";

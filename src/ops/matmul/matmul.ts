@@ -6,7 +6,7 @@ import { record, type Tensor } from "../../engine.js";
 import { shapeString } from "../../shape.js";
 import { add, reshape } from "../elementwise.js";
 import { sum } from "../reduce.js";
-import { type Operand, denseOperand, transposeOperand } from "./operand.js";
+import { denseOperand, type Operand, transposeOperand } from "./operand.js";
 import { dispatchMatmul } from "./variants.js";
 
 export interface MatmulOptions {
@@ -83,7 +83,9 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (weight.rank !== 2) throw new Error(`linear: weight must be [out, in], got ${shapeString(weight.shape)}`);
   const [outFeatures, inFeatures] = weight.shape;
   if (x.shape[x.rank - 1] !== inFeatures) {
-    throw new Error(`linear: input ${shapeString(x.shape)} does not end in in_features = ${inFeatures} (weight ${shapeString(weight.shape)})`);
+    throw new Error(
+      `linear: input ${shapeString(x.shape)} does not end in in_features = ${inFeatures} (weight ${shapeString(weight.shape)})`,
+    );
   }
   if (bias && (bias.rank !== 1 || bias.shape[0] !== outFeatures)) {
     throw new Error(`linear: bias ${shapeString(bias.shape)} does not match out_features = ${outFeatures}`);

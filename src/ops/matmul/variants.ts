@@ -4,8 +4,9 @@
  * "quadStrided" 16×16 per lane sharing loads across a subgroup quad (from vec4 panels or rows / through the
  * strides; they need the subgroups feature) — and "shared" (64×64 workgroup tiles) for GPUs.
  */
-import type { Variant } from "../../gpu/tuner.js";
+
 import type { Tensor } from "../../engine.js";
+import type { Variant } from "../../gpu/tuner.js";
 import * as kernels from "./kernels.js";
 import { type Operand, operandExtent } from "./operand.js";
 
@@ -63,7 +64,9 @@ export function dispatchMatmul(A: Tensor, a: Operand, B: Tensor, b: Operand, C: 
       const tc = engine.zeros([batch * a.rows * b.cols]);
       return {
         run: () => v.dispatch(ta, a, tb, b, tc, batch, accumulate),
-        dispose: () => [ta, tb, tc].forEach((t) => t.dispose()),
+        dispose: () => {
+          for (const t of [ta, tb, tc]) t.dispose();
+        },
       };
     },
   });
