@@ -106,7 +106,11 @@ const times = await interleavedTimes(engine, variants, repeats);
 
 console.log(`adapter: ${engine.adapter.description}; ${repeats} interleaved repeats; ms for 4 × ${INVOCATIONS} invocations`);
 console.log(`| body | ${Object.keys(guards).join(" | ")} |`);
-console.log(`| --- | ${Object.keys(guards).map(() => "---").join(" | ")} |`);
+console.log(
+  `| --- | ${Object.keys(guards)
+    .map(() => "---")
+    .join(" | ")} |`,
+);
 for (const body of Object.keys(bodies)) {
   const run = times[`${body}/run`].median;
   const cells = Object.keys(guards).map((guard) => {

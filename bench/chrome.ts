@@ -6,15 +6,16 @@
  * as bench/results/chrome-ADAPTER.{json,md,svg}. Takes the options of `npm run bench` (bench/options.ts), plus
  * --chromium=PATH.
  */
-import { build } from "esbuild";
-import { createServer } from "node:http";
+
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join, resolve } from "node:path";
+import { build } from "esbuild";
 import puppeteer from "puppeteer";
 import { parseArgs } from "./options.js";
-import { writeReport } from "./write-report.js";
 import type { BenchReport } from "./suite.js";
+import { writeReport } from "./write-report.js";
 
 const PAGE_DIR = resolve("node_modules/.cache/ddpm-webgpu/bench-page");
 

@@ -27,21 +27,27 @@
  * peak measured in those same repeats, so load changes mostly cancel. `--stat min` takes each variant's best
  * repeat (the least disturbed); `--clock cpu` measures the process's CPU time instead of the device's.
  */
-import { Engine, type Tensor, ops } from "../src/index.js";
+import { Engine, ops, type Tensor } from "../src/index.js";
 import { type ConvGeometry, conv2dGeometry, is3x3 } from "../src/ops/conv/geometry.js";
 import {
   CONV_TILES,
-  type TileChoice,
-  WEIGHT_GRAD_KERNELS,
   defaultChannelSplits,
+  type TileChoice,
   tiledForward,
   tiledInputGradient,
   tiledWeightGradient,
+  WEIGHT_GRAD_KERNELS,
 } from "../src/ops/conv/tiled.js";
-import { conv2dForward, conv2dInputGradient, conv2dWeightGradient, defaultTile, defaultWeightGradKernel } from "../src/ops/conv/variants.js";
-import { type Ref, rng, uniformData } from "../test/reference/tensor.js";
+import {
+  conv2dForward,
+  conv2dInputGradient,
+  conv2dWeightGradient,
+  defaultTile,
+  defaultWeightGradKernel,
+} from "../src/ops/conv/variants.js";
 import * as R from "../test/reference/conv.js";
-import { INVOCATIONS, PEAK_KERNEL, benchKernel, interleavedTimes, peakVariant } from "./peak.js";
+import { type Ref, rng, uniformData } from "../test/reference/tensor.js";
+import { benchKernel, INVOCATIONS, interleavedTimes, PEAK_KERNEL, peakVariant } from "./peak.js";
 import { violation } from "./reference.js";
 import { markdownTable } from "./stats.js";
 import { EngineTimer } from "./timing.js";
@@ -115,7 +121,12 @@ const KERNEL_SHAPES: ConvShape[] = [
  * weight-gradient invocation pays a fixed cost per job besides its pixel segments (README, Benchmarks), and a
  * 4×4 map at batch 1 gives each job only 2 segments.
  */
-const BATCH_SHAPES: ConvShape[] = [shape(1, 1, 256, 4, 256, 3), shape(1, 4, 256, 4, 256, 3), shape(1, 16, 256, 4, 256, 3), shape(1, 1, 256, 16, 256, 3)];
+const BATCH_SHAPES: ConvShape[] = [
+  shape(1, 1, 256, 4, 256, 3),
+  shape(1, 4, 256, 4, 256, 3),
+  shape(1, 16, 256, 4, 256, 3),
+  shape(1, 1, 256, 16, 256, 3),
+];
 
 type Family = "forward" | "input" | "weight";
 
@@ -185,12 +196,16 @@ function tuned(name: string, k: Knobs): Variant {
   return {
     name,
     forward: (x, w, b, g) => (tiledKnobs ? tiledForward(x, w, b, g, choice(x.engine, g, true)) : conv2dForward(x, w, b, g)),
-    input: (gradOut, w, g) => (tiledKnobs ? tiledInputGradient(gradOut, w, g, choice(gradOut.engine, g, false)) : conv2dInputGradient(gradOut, w, g)),
+    input: (gradOut, w, g) =>
+      tiledKnobs ? tiledInputGradient(gradOut, w, g, choice(gradOut.engine, g, false)) : conv2dInputGradient(gradOut, w, g),
     weight: (x, gradOut, g) => {
       if (!gradKnobs) return conv2dWeightGradient(x, gradOut, g, true) as [Tensor, Tensor];
       const forced = k.weightGrad ? WEIGHT_GRAD_KERNELS[k.weightGrad] : undefined;
       const kernel = forced && (forced.perTap || is3x3(g)) ? forced : defaultWeightGradKernel(x.engine, g);
-      return tiledWeightGradient(x, gradOut, g, true, { kernel, invocations: k.weightGradInvocations, workgroupSize: k.workgroupSize }) as [Tensor, Tensor];
+      return tiledWeightGradient(x, gradOut, g, true, { kernel, invocations: k.weightGradInvocations, workgroupSize: k.workgroupSize }) as [
+        Tensor,
+        Tensor,
+      ];
     },
   };
 }
@@ -306,7 +321,15 @@ async function main(): Promise<void> {
     const [n, c] = s.x;
     const wShape = [s.outChannels, c, s.kernel, s.kernel];
     const xRef: Ref = { data: uniformData(n * c * s.x[2] * s.x[3], random), shape: s.x };
-    const wRef: Ref = { data: uniformData(wShape.reduce((a, b) => a * b), random, -0.2, 0.2), shape: wShape };
+    const wRef: Ref = {
+      data: uniformData(
+        wShape.reduce((a, b) => a * b),
+        random,
+        -0.2,
+        0.2,
+      ),
+      shape: wShape,
+    };
     const bRef: Ref = { data: uniformData(s.outChannels, random), shape: [s.outChannels] };
     const outRef = R.conv2d(xRef, wRef, bRef, s.stride, s.padding);
     const gRef: Ref = { data: uniformData(outRef.data.length, random), shape: outRef.shape };
@@ -331,7 +354,8 @@ async function main(): Promise<void> {
       for (const [what, t, expected] of checks) {
         const worst = violation(await t.data(), expected.data);
         t.dispose();
-        if (!(worst <= 1)) throw new Error(`bench/conv.ts: ${v.name} ${what} of ${label} is off the float64 reference (${worst.toFixed(1)}× the tolerance)`);
+        if (!(worst <= 1))
+          throw new Error(`bench/conv.ts: ${v.name} ${what} of ${label} is off the float64 reference (${worst.toFixed(1)}× the tolerance)`);
       }
     }
 

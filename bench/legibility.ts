@@ -8,8 +8,9 @@
  *
  * Writes legibility-g{guidance}-s{steps}.png (one column per class) beside the checkpoint folder.
  */
-import { parseArgs } from "node:util";
+
 import { dirname, join } from "node:path";
+import { parseArgs } from "node:util";
 import { DDIMScheduler, Engine, guidedDenoiser, sampleLoop } from "../src/index.js";
 import { imageGrid, writePng } from "../src/io/images.js";
 import { loadMnist } from "../src/io/mnist.js";

@@ -11,9 +11,9 @@
  */
 import { Engine, ops } from "../src/index.js";
 import { MATMUL_VARIANTS } from "../src/ops/matmul/variants.js";
-import { rng, uniformData, ref } from "../test/reference/tensor.js";
 import * as R from "../test/reference/ops.js";
-import { interleavedTimes, peakVariant, INVOCATIONS } from "./peak.js";
+import { ref, rng, uniformData } from "../test/reference/tensor.js";
+import { INVOCATIONS, interleavedTimes, peakVariant } from "./peak.js";
 import { violation } from "./reference.js";
 import { markdownTable } from "./stats.js";
 
@@ -45,8 +45,14 @@ async function main(): Promise<void> {
   const repeats = Number(option("repeats", "7"));
   const engine = await Engine.create({ validate: false, tuneStore: null });
   const software = engine.adapter.isSoftware;
-  const names = option("variants", Object.keys(MATMUL_VARIANTS).filter((v) => !(software && v === "shared")).join(",")).split(",");
-  for (const v of names) if (!(v in MATMUL_VARIANTS)) throw new Error(`bench/matmul.ts: unknown variant '${v}' (${Object.keys(MATMUL_VARIANTS).join(", ")})`);
+  const names = option(
+    "variants",
+    Object.keys(MATMUL_VARIANTS)
+      .filter((v) => !(software && v === "shared"))
+      .join(","),
+  ).split(",");
+  for (const v of names)
+    if (!(v in MATMUL_VARIANTS)) throw new Error(`bench/matmul.ts: unknown variant '${v}' (${Object.keys(MATMUL_VARIANTS).join(", ")})`);
   console.log(`adapter: ${engine.adapter.vendor} ${engine.adapter.architecture} (${engine.adapter.description || engine.adapter.backend})`);
   const sink = engine.zeros([INVOCATIONS * 4]).keep();
   const peak = peakVariant(engine, sink);
@@ -55,8 +61,14 @@ async function main(): Promise<void> {
     const random = rng(7);
     const aShape = [c.batch, c.m, c.k];
     const bShape = c.transposeB ? [c.n, c.k] : [c.batch, c.k, c.n];
-    const aData = uniformData(aShape.reduce((x, y) => x * y), random);
-    const bData = uniformData(bShape.reduce((x, y) => x * y), random);
+    const aData = uniformData(
+      aShape.reduce((x, y) => x * y),
+      random,
+    );
+    const bData = uniformData(
+      bShape.reduce((x, y) => x * y),
+      random,
+    );
     const a = engine.tensor(Float32Array.from(aData), aShape).keep();
     const b = engine.tensor(Float32Array.from(bData), bShape).keep();
     const expected = R.matmul(ref(aData, aShape), ref(bData, bShape), false, c.transposeB).data;
@@ -89,13 +101,23 @@ async function main(): Promise<void> {
     for (const v of [...names, "tuned"]) {
       const t = times[v];
       const label = v === "tuned" ? tunedLabel : v;
-      rows.push([c.what, shape, label, t.median.toFixed(2), t.min.toFixed(2), `${((flops / t.median / 1e6 / peakRate) * 100).toFixed(0)}%`, `${checks[v].toFixed(3)}×tol`]);
+      rows.push([
+        c.what,
+        shape,
+        label,
+        t.median.toFixed(2),
+        t.min.toFixed(2),
+        `${((flops / t.median / 1e6 / peakRate) * 100).toFixed(0)}%`,
+        `${checks[v].toFixed(3)}×tol`,
+      ]);
     }
     console.log(`${c.what} done (peak ${peakRate.toFixed(2)} GFLOP/s in these repeats)`);
     a.dispose();
     b.dispose();
   }
-  console.log(`\nWall ms per call (submit → done), medians of ${repeats} interleaved repeats; % of the peak measured in the same repeats.\n`);
+  console.log(
+    `\nWall ms per call (submit → done), medians of ${repeats} interleaved repeats; % of the peak measured in the same repeats.\n`,
+  );
   console.log(markdownTable(["case", "shape", "variant", "median ms", "best ms", "% of peak", "check"], rows));
 }
 

@@ -12,9 +12,9 @@
 import { cpus, loadavg } from "node:os";
 import { Engine } from "../src/index.js";
 import { parseArgs } from "./options.js";
-import { writeReport } from "./write-report.js";
 import { runSuite } from "./suite.js";
 import { TfjsPeer } from "./tfjs-peer.js";
+import { writeReport } from "./write-report.js";
 
 /** Dawn instances must outlive their devices (src/gpu/device.ts); this one is tfjs's. */
 let peerInstance: GPU | null = null;
@@ -46,7 +46,9 @@ async function main(): Promise<void> {
     environment: "node",
     log: (line) => console.log(`${((performance.now() - started) / 1000).toFixed(0).padStart(5)}s ${line}`),
   });
-  report.notes.push(`Node ${process.version}, ${process.platform}/${process.arch}; the engine and tfjs each have their own GPUDevice on the same adapter.`);
+  report.notes.push(
+    `Node ${process.version}, ${process.platform}/${process.arch}; the engine and tfjs each have their own GPUDevice on the same adapter.`,
+  );
   const loadAfter = loadavg()[0];
   report.notes.push(
     `${cpus().length} CPU cores; 1-minute load average ${loadBefore.toFixed(1)} at the start and ${loadAfter.toFixed(1)} at the end` +

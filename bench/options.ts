@@ -14,7 +14,7 @@
  *   --no-peer                  skip TensorFlow.js
  *   --out=DIR                  where results go (default bench/results)
  */
-import { SECTIONS, SUITE_CONFIGS, type Section, type SuiteConfig, type SuiteOptions, defaultOptions } from "./suite.js";
+import { defaultOptions, SECTIONS, type Section, SUITE_CONFIGS, type SuiteConfig, type SuiteOptions } from "./suite.js";
 
 export interface BenchArgs {
   suite: SuiteOptions;
@@ -34,14 +34,27 @@ export function parseArgs(argv: string[]): BenchArgs {
     else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) values.set(arg.slice(2), argv[++i]);
     else values.set(arg.slice(2), "true");
   }
-  const known = ["quick", "only", "configs", "repeats", "peer-repeats", "e2e-repeats", "e2e-peer-repeats", "e2e-peer-warmup", "filter", "no-peer", "out"];
+  const known = [
+    "quick",
+    "only",
+    "configs",
+    "repeats",
+    "peer-repeats",
+    "e2e-repeats",
+    "e2e-peer-repeats",
+    "e2e-peer-warmup",
+    "filter",
+    "no-peer",
+    "out",
+  ];
   for (const key of values.keys()) if (!known.includes(key)) throw new Error(`bench: unknown option --${key} (${USAGE})`);
   const suite = defaultOptions(values.get("quick") === "true");
   const list = <T extends string>(key: string, allowed: readonly T[]): T[] | null => {
     const v = values.get(key);
     if (v === undefined) return null;
     const items = v.split(",").filter(Boolean);
-    for (const item of items) if (!allowed.includes(item as T)) throw new Error(`bench: --${key} takes ${allowed.join(", ")}; got '${item}'`);
+    for (const item of items)
+      if (!allowed.includes(item as T)) throw new Error(`bench: --${key} takes ${allowed.join(", ")}; got '${item}'`);
     return items as T[];
   };
   const count = (key: string): number | null => {

@@ -40,6 +40,8 @@ for (const { kernel, ms } of dispatches) {
 }
 console.log(`step: ${dispatches.length} dispatches, ${sum.toFixed(1)} ms of kernel time (GPU timestamps), ${wallMs.toFixed(0)} ms wall`);
 for (const [name, { ms, count: n }] of [...totals].sort((a, b) => b[1].ms - a[1].ms)) {
-  console.log(`${name.padEnd(40)} ${ms.toFixed(1).padStart(9)} ms ${((100 * ms) / sum).toFixed(1).padStart(5)}%  ${String(n).padStart(4)}×`);
+  console.log(
+    `${name.padEnd(40)} ${ms.toFixed(1).padStart(9)} ms ${((100 * ms) / sum).toFixed(1).padStart(5)}%  ${String(n).padStart(4)}×`,
+  );
 }
 engine.destroy();

@@ -64,7 +64,13 @@ function direction(n: number, seed: number): Float64Array {
  * Returns the worst |difference| / (1e-3 · Σᵢ Σ |gradᵢ ⊙ uᵢ| + 1e-6): ≤ 1 passes. The scale is the sum of the
  * absolute terms, so cancellation in the inner product cannot hide an error nor fail a correct gradient.
  */
-export function directionalCheck(f: (inputs: Ref[]) => Ref, inputs: Ref[], gradOut: Ref, grads: ArrayLike<number>[], directions = 2): number {
+export function directionalCheck(
+  f: (inputs: Ref[]) => Ref,
+  inputs: Ref[],
+  gradOut: Ref,
+  grads: ArrayLike<number>[],
+  directions = 2,
+): number {
   const loss = (xs: Ref[]) => {
     const y = f(xs);
     let s = 0;

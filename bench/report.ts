@@ -1,11 +1,15 @@
 /** A bench report as a markdown table and as an SVG chart (browser-safe: plain strings). */
-import type { BenchReport, KernelRow, Measured } from "./suite.js";
+
 import { markdownTable, mib } from "./stats.js";
+import type { BenchReport, KernelRow, Measured } from "./suite.js";
 
 /** The file stem for a report: environment and adapter, e.g. "node-swiftshader" (plus "-quick"). */
 export function resultName(report: Pick<BenchReport, "environment" | "adapter" | "options">): string {
   const a = report.adapter;
-  const adapter = (a.architecture || a.vendor || a.description || "unknown").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+  const adapter = (a.architecture || a.vendor || a.description || "unknown")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "");
   return `${report.environment}-${adapter}${report.options.quick ? "-quick" : ""}`;
 }
 
@@ -20,7 +24,9 @@ export function markdownReport(report: BenchReport): string {
   const mode = report.options.quick ? "quick" : "full";
   lines.push(`# Benchmark: ${report.environment}, ${a.description || a.architecture || a.vendor} (${report.date.slice(0, 10)})`);
   lines.push("");
-  lines.push(`- Adapter: vendor \`${a.vendor}\`, architecture \`${a.architecture}\`, description \`${a.description}\`, ${a.isSoftware ? "software (CPU) adapter" : "hardware adapter"}, via ${a.backend}.`);
+  lines.push(
+    `- Adapter: vendor \`${a.vendor}\`, architecture \`${a.architecture}\`, description \`${a.description}\`, ${a.isSoftware ? "software (CPU) adapter" : "hardware adapter"}, via ${a.backend}.`,
+  );
   if (report.peak) {
     lines.push(
       `- Peak: ${report.peak.gflops.toFixed(2)} GFLOP/s fp32 FMA (\`${report.peak.kernel}\` in shaders/bench.wgsl, median of its runs; ` +
@@ -30,10 +36,12 @@ export function markdownReport(report: BenchReport): string {
     );
   }
   lines.push(`- Timing, ours: ${report.timing.ours}.`);
-  if (report.peer) lines.push(`- Peer: ${report.peer.name} ${report.peer.version} (tfjs-core ${report.peer.version}), same adapter, same process. Timing: ${report.timing.peer}.`);
+  if (report.peer)
+    lines.push(
+      `- Peer: ${report.peer.name} ${report.peer.version} (tfjs-core ${report.peer.version}), same adapter, same process. Timing: ${report.timing.peer}.`,
+    );
   else lines.push("- Peer: not run.");
-  const perConfig = (counts: Record<string, number>) =>
-    report.options.configs.map((c) => `${counts[c]} (${c})`).join(", ");
+  const perConfig = (counts: Record<string, number>) => report.options.configs.map((c) => `${counts[c]} (${c})`).join(", ");
   lines.push(
     `- Mode: ${mode}. Kernel rows: medians of ${report.options.repeats} timed runs (tfjs: ${report.options.peerRepeats}) after a warm-up run. ` +
       `U-Net rows: medians of ${perConfig(report.options.e2eRepeats)} timed steps after a warm-up step; tfjs: ${perConfig(report.options.e2ePeerRepeats)} timed ` +
@@ -55,7 +63,22 @@ export function markdownReport(report: BenchReport): string {
     );
     lines.push(
       markdownTable(
-        ["kernel", "config", "shape", "variant", "clock", "ours ms", "ours rate", "peak", "% of peak", "tfjs ms", "tfjs rate", "tfjs % of peak", "speedup", "check"],
+        [
+          "kernel",
+          "config",
+          "shape",
+          "variant",
+          "clock",
+          "ours ms",
+          "ours rate",
+          "peak",
+          "% of peak",
+          "tfjs ms",
+          "tfjs rate",
+          "tfjs % of peak",
+          "speedup",
+          "check",
+        ],
         report.kernels.map((r: KernelRow) => [
           r.name,
           r.config,
@@ -91,7 +114,24 @@ export function markdownReport(report: BenchReport): string {
     if (report.models && Object.keys(report.models).length) lines.push("");
     lines.push(
       markdownTable(
-        ["config", "step", "batch", "parameters", "ours ms", "ours GPU ms", "tfjs ms", "speedup", "dispatches", "submits", "new buffers", "peak GPU MiB", "needed MiB", "of which activations", "peak / needed", "check"],
+        [
+          "config",
+          "step",
+          "batch",
+          "parameters",
+          "ours ms",
+          "ours GPU ms",
+          "tfjs ms",
+          "speedup",
+          "dispatches",
+          "submits",
+          "new buffers",
+          "peak GPU MiB",
+          "needed MiB",
+          "of which activations",
+          "peak / needed",
+          "check",
+        ],
         report.e2e.map((r) => [
           r.config,
           r.step,
@@ -137,11 +177,15 @@ export function svgChart(report: BenchReport): string {
 
   const speedups: { label: string; value: number }[] = [
     ...report.kernels.filter((r) => r.speedup !== null).map((r) => ({ label: `${r.name} · ${r.shape}`, value: r.speedup! })),
-    ...report.e2e.filter((r) => r.speedup !== null).map((r) => ({ label: `U-Net ${r.step} step · ${r.config} batch ${r.batch}`, value: r.speedup! })),
+    ...report.e2e
+      .filter((r) => r.speedup !== null)
+      .map((r) => ({ label: `U-Net ${r.step} step · ${r.config} batch ${r.batch}`, value: r.speedup! })),
   ];
   if (speedups.length) {
     y += 20;
-    parts.push(`<text x="10" y="${y}" font-size="13" font-weight="bold">Speedup over TensorFlow.js WebGPU (tfjs ms / our ms), log scale</text>`);
+    parts.push(
+      `<text x="10" y="${y}" font-size="13" font-weight="bold">Speedup over TensorFlow.js WebGPU (tfjs ms / our ms), log scale</text>`,
+    );
     y += 10;
     const low = Math.min(0.25, ...speedups.map((s) => s.value));
     const high = Math.max(4, ...speedups.map((s) => s.value));
@@ -155,14 +199,18 @@ export function svgChart(report: BenchReport): string {
       const x2 = xOf(s.value);
       const color = s.value >= 1 ? "#2b7a3d" : "#b03a2e";
       parts.push(`<text x="${labelWidth - 6}" y="${y + 13}" font-size="11" text-anchor="end">${chartLabel(s.label)}</text>`);
-      parts.push(`<rect x="${Math.min(x1, x2).toFixed(1)}" y="${y + 3}" width="${Math.max(1, Math.abs(x2 - x1)).toFixed(1)}" height="${rowHeight - 6}" fill="${color}"/>`);
+      parts.push(
+        `<rect x="${Math.min(x1, x2).toFixed(1)}" y="${y + 3}" width="${Math.max(1, Math.abs(x2 - x1)).toFixed(1)}" height="${rowHeight - 6}" fill="${color}"/>`,
+      );
       parts.push(`<text x="${(Math.max(x1, x2) + 4).toFixed(1)}" y="${y + 13}" font-size="11">${s.value.toFixed(2)}×</text>`);
       y += rowHeight;
     }
     const grid: string[] = [];
     for (const tick of [0.1, 0.25, 0.5, 1, 2, 4, 10, 20, 50, 100, 200].filter((t) => t >= low && t <= high)) {
       const x = xOf(tick);
-      grid.push(`<line x1="${x.toFixed(1)}" y1="${top}" x2="${x.toFixed(1)}" y2="${y}" stroke="${tick === 1 ? "#000" : "#ccc"}" stroke-width="${tick === 1 ? 1.5 : 1}"/>`);
+      grid.push(
+        `<line x1="${x.toFixed(1)}" y1="${top}" x2="${x.toFixed(1)}" y2="${y}" stroke="${tick === 1 ? "#000" : "#ccc"}" stroke-width="${tick === 1 ? 1.5 : 1}"/>`,
+      );
       grid.push(`<text x="${x.toFixed(1)}" y="${y + 13}" font-size="10" text-anchor="middle">${tick}×</text>`);
     }
     parts.splice(gridAt, 0, ...grid);
@@ -182,14 +230,22 @@ export function svgChart(report: BenchReport): string {
     const xOf = (v: number) => labelWidth + (v / max) * barWidth;
     for (const r of flopRows) {
       const h = r.peerPercentOfPeak !== null ? (rowHeight - 4) / 2 : rowHeight - 6;
-      parts.push(`<text x="${labelWidth - 6}" y="${y + 13}" font-size="11" text-anchor="end">${chartLabel(`${r.name} · ${r.shape}`)}</text>`);
-      parts.push(`<rect x="${labelWidth}" y="${y + 2}" width="${(xOf(r.percentOfPeak!) - labelWidth).toFixed(1)}" height="${h}" fill="#2f5fa7"/>`);
+      parts.push(
+        `<text x="${labelWidth - 6}" y="${y + 13}" font-size="11" text-anchor="end">${chartLabel(`${r.name} · ${r.shape}`)}</text>`,
+      );
+      parts.push(
+        `<rect x="${labelWidth}" y="${y + 2}" width="${(xOf(r.percentOfPeak!) - labelWidth).toFixed(1)}" height="${h}" fill="#2f5fa7"/>`,
+      );
       let label = `${r.percentOfPeak!.toFixed(0)}%`;
       if (r.peerPercentOfPeak !== null) {
-        parts.push(`<rect x="${labelWidth}" y="${y + 2 + h}" width="${(xOf(r.peerPercentOfPeak) - labelWidth).toFixed(1)}" height="${h}" fill="#e08a1e"/>`);
+        parts.push(
+          `<rect x="${labelWidth}" y="${y + 2 + h}" width="${(xOf(r.peerPercentOfPeak) - labelWidth).toFixed(1)}" height="${h}" fill="#e08a1e"/>`,
+        );
         label += ` / ${r.peerPercentOfPeak.toFixed(0)}%`;
       }
-      parts.push(`<text x="${(xOf(Math.max(r.percentOfPeak!, r.peerPercentOfPeak ?? 0)) + 4).toFixed(1)}" y="${y + 13}" font-size="11">${label}</text>`);
+      parts.push(
+        `<text x="${(xOf(Math.max(r.percentOfPeak!, r.peerPercentOfPeak ?? 0)) + 4).toFixed(1)}" y="${y + 13}" font-size="11">${label}</text>`,
+      );
       y += rowHeight;
     }
     const grid: string[] = [];

@@ -13,13 +13,14 @@
  *
  * Timings are medians of warmed runs (bench/timing.ts says which clock); "speedup" is peer ms / our ms.
  */
-import { AdamW, DDPMScheduler, type Engine, type Tensor, UNet2DModel, ops } from "../src/index.js";
-import { EMA, clipFactor } from "../src/optim/ema.js";
-import type { TuneResult } from "../src/gpu/tuner.js";
-import { resolveUNetConfig } from "../src/nn/unet.js";
-import { conv2dGeometry, type ConvGeometry } from "../src/ops/conv/geometry.js";
-import { conv2dForward, conv2dInputGradient, conv2dWeightGradient } from "../src/ops/conv/variants.js";
+
 import { stepReference } from "../src/diffusion/schedulers.js";
+import type { TuneResult } from "../src/gpu/tuner.js";
+import { AdamW, DDPMScheduler, type Engine, ops, type Tensor, UNet2DModel } from "../src/index.js";
+import { resolveUNetConfig } from "../src/nn/unet.js";
+import { type ConvGeometry, conv2dGeometry } from "../src/ops/conv/geometry.js";
+import { conv2dForward, conv2dInputGradient, conv2dWeightGradient } from "../src/ops/conv/variants.js";
+import { clipFactor, EMA } from "../src/optim/ema.js";
 import * as RC from "../test/reference/conv.js";
 import * as RN from "../test/reference/nn.js";
 import * as RO from "../test/reference/ops.js";
@@ -226,7 +227,9 @@ export async function runSuite(context: SuiteContext): Promise<BenchReport> {
 
   if (options.sections.includes("peak") || options.sections.includes("kernels")) {
     report.peak = await measurePeak(engine, timer, options.quick ? 5 : 9);
-    log(`[peak] ${report.peak.kernel}: ${report.peak.gflops.toFixed(2)} GFLOP/s (${report.peak.clock} clock; ${report.peak.variants.map((v) => `${v.kernel} ${v.gflops.toFixed(2)}`).join(", ")})`);
+    log(
+      `[peak] ${report.peak.kernel}: ${report.peak.gflops.toFixed(2)} GFLOP/s (${report.peak.clock} clock; ${report.peak.variants.map((v) => `${v.kernel} ${v.gflops.toFixed(2)}`).join(", ")})`,
+    );
   }
   if (options.sections.includes("kernels")) {
     // Each FLOP row's "% of peak" is against the peak kernel timed in that row's own repeats (the machine may be
@@ -237,7 +240,9 @@ export async function runSuite(context: SuiteContext): Promise<BenchReport> {
     const rowPeaks = rows.flatMap((r) => (r.peakGflops === null ? [] : [r.peakGflops]));
     report.notes.push(
       `Run-wide peak before and after the kernel rows: ${report.peak!.gflops.toFixed(2)} and ${again.gflops.toFixed(2)} GFLOP/s; ` +
-        (rowPeaks.length ? `timed within the rows' repeats it ranged ${Math.min(...rowPeaks).toFixed(2)}–${Math.max(...rowPeaks).toFixed(2)} GFLOP/s.` : "no FLOP rows ran."),
+        (rowPeaks.length
+          ? `timed within the rows' repeats it ranged ${Math.min(...rowPeaks).toFixed(2)}–${Math.max(...rowPeaks).toFixed(2)} GFLOP/s.`
+          : "no FLOP rows ran."),
     );
     report.kernels.push(...rows);
   }
@@ -248,7 +253,7 @@ export async function runSuite(context: SuiteContext): Promise<BenchReport> {
       report.e2e.push(...(await e2eRows(context, timer, config, report.notes)));
     }
   }
-    report.seconds = (performance.now() - started) / 1000;
+  report.seconds = (performance.now() - started) / 1000;
   return report;
 }
 
@@ -308,7 +313,12 @@ const ATTENTION_CASES: { config: SuiteConfig; b: number; l: number; d: number }[
   { config: "ddpm-cifar10-32", b: 1, l: 256, d: 256 },
 ];
 
-async function kernelRows(context: SuiteContext, timer: EngineTimer, peak: PeakResult, wanted: (name: string) => boolean): Promise<KernelRow[]> {
+async function kernelRows(
+  context: SuiteContext,
+  timer: EngineTimer,
+  peak: PeakResult,
+  wanted: (name: string) => boolean,
+): Promise<KernelRow[]> {
   const { engine, peer, options, log } = context;
   const rows: KernelRow[] = [];
   const repeats = options.repeats;
@@ -329,7 +339,8 @@ async function kernelRows(context: SuiteContext, timer: EngineTimer, peak: PeakR
     const rate = work / row.ours.ms / 1e6;
     const peerRate = row.peer ? work / row.peer.ms / 1e6 : null;
     // The peak on the clock the row reports (pair() chose it).
-    const rowPeak = row.flops !== null && peakTiming ? peakRun.flops / (row.ours.clock === "gpu" ? peakTiming.gpuMs! : peakTiming.wallMs) / 1e6 : null;
+    const rowPeak =
+      row.flops !== null && peakTiming ? peakRun.flops / (row.ours.clock === "gpu" ? peakTiming.gpuMs! : peakTiming.wallMs) / 1e6 : null;
     const full: KernelRow = {
       ...row,
       variants: tuned.map((r) => `${r.family}: ${r.chosen}`),
@@ -344,13 +355,18 @@ async function kernelRows(context: SuiteContext, timer: EngineTimer, peak: PeakR
     rows.push(full);
     const pct = full.percentOfPeak !== null ? ` ${full.percentOfPeak.toFixed(0)}% of peak ${rowPeak!.toFixed(2)}` : "";
     const theirs = full.peer ? `; tfjs ${fmtMs(full.peer.ms)} ms (${peerRate!.toFixed(2)} ${unit}) → ×${full.speedup!.toFixed(2)}` : "";
-    log(`[kernels] ${row.name} ${row.shape}: ${fmtMs(full.ours.ms)} ms ${full.ours.clock} (${rate.toFixed(2)} ${unit}${pct})${theirs}; check ${row.check}`);
+    log(
+      `[kernels] ${row.name} ${row.shape}: ${fmtMs(full.ours.ms)} ms ${full.ours.clock} (${rate.toFixed(2)} ${unit}${pct})${theirs}; check ${row.check}`,
+    );
   };
 
   // Our kernels run without a tape, in a scope that frees every output.
-  const ourRun = (calls: number, fn: () => void) => () => engine.noGrad(() => engine.tidy(() => {
-    for (let i = 0; i < calls; i++) fn();
-  }));
+  const ourRun = (calls: number, fn: () => void) => () =>
+    engine.noGrad(() =>
+      engine.tidy(() => {
+        for (let i = 0; i < calls; i++) fn();
+      }),
+    );
   // Small kernels: several calls per run, so each run is at least a few ms of work on a ~3 GFLOP/s adapter.
   const callsFor = (flops: number) => Math.max(1, Math.min(32, Math.round(2e7 / flops)));
 
@@ -446,13 +462,26 @@ async function kernelRows(context: SuiteContext, timer: EngineTimer, peak: PeakR
       const check = await pass.check();
       const { timed: mine, peakTiming } = await measureFlops(ourRun(calls, () => void pass.ours()));
       const theirs = pass.theirs
-        ? await peer!.measure(() => {
-            const out: import("@tensorflow/tfjs-core").Tensor[] = [];
-            for (let i = 0; i < calls; i++) out.push(...pass.theirs!());
-            return out;
-          }, { repeats: options.peerRepeats, gpu: true })
+        ? await peer!.measure(
+            () => {
+              const out: import("@tensorflow/tfjs-core").Tensor[] = [];
+              for (let i = 0; i < calls; i++) out.push(...pass.theirs!());
+              return out;
+            },
+            { repeats: options.peerRepeats, gpu: true },
+          )
         : null;
-      addRow({ name: pass.name, config: c.config, shape, flops, bytes: pass.bytes, calls, ...pair(mine, theirs, calls, true), check, peakTiming });
+      addRow({
+        name: pass.name,
+        config: c.config,
+        shape,
+        flops,
+        bytes: pass.bytes,
+        calls,
+        ...pair(mine, theirs, calls, true),
+        check,
+        peakTiming,
+      });
     }
     for (const t of [x, wt, b, gradOut]) t.dispose();
     for (const t of [px, pw, pb, pg]) t?.dispose();
@@ -481,8 +510,11 @@ async function kernelRows(context: SuiteContext, timer: EngineTimer, peak: PeakR
     for (const backward of [false, true]) {
       const name = backward ? "matmul backward (dA, dB)" : "matmul forward";
       if (!wanted(name)) continue;
-      const ours = () => (backward ? [ops.matmul(gm, bm, { transposeB: true }), ops.matmul(a, gm, { transposeA: true })] : [ops.matmul(a, bm)]);
-      const theirs = tf ? () => (backward ? [tf.matMul(pgm!, pbm!, false, true), tf.matMul(pa!, pgm!, true, false)] : [tf.matMul(pa!, pbm!)]) : null;
+      const ours = () =>
+        backward ? [ops.matmul(gm, bm, { transposeB: true }), ops.matmul(a, gm, { transposeA: true })] : [ops.matmul(a, bm)];
+      const theirs = tf
+        ? () => (backward ? [tf.matMul(pgm!, pbm!, false, true), tf.matMul(pa!, pgm!, true, false)] : [tf.matMul(pa!, pbm!)])
+        : null;
       const expected = backward ? [daRef, dbRef] : [cRef];
       const mine = engine.noGrad(ours);
       let worst = 0;
@@ -498,11 +530,14 @@ async function kernelRows(context: SuiteContext, timer: EngineTimer, peak: PeakR
       }
       const { timed, peakTiming } = await measureFlops(ourRun(calls, () => void ours()));
       const peerTimed = theirs
-        ? await peer!.measure(() => {
-            const out: import("@tensorflow/tfjs-core").Tensor[] = [];
-            for (let i = 0; i < calls; i++) out.push(...theirs());
-            return out;
-          }, { repeats: options.peerRepeats, gpu: true })
+        ? await peer!.measure(
+            () => {
+              const out: import("@tensorflow/tfjs-core").Tensor[] = [];
+              for (let i = 0; i < calls; i++) out.push(...theirs());
+              return out;
+            },
+            { repeats: options.peerRepeats, gpu: true },
+          )
         : null;
       const passFlops = backward ? 2 * flops : flops;
       const bytes = 4 * (backward ? c.m * c.n + c.k * c.n + c.m * c.k + c.m * c.k + c.k * c.n : c.m * c.k + c.k * c.n + c.m * c.n);
@@ -541,18 +576,29 @@ async function kernelRows(context: SuiteContext, timer: EngineTimer, peak: PeakR
       const y = engine.noGrad(forward);
       const check = passed(`${name} ${shape}`, violation(await y.data(), RN.groupNorm(xRef, c.groups, wRef, bRef, eps, true).data));
       y.dispose();
-      const timed = await timer.measure(ourRun(calls, () => void forward()), { repeats });
-      addRow({ name, config: c.config, shape, flops: null, bytes: 4 * (2 * count + 2 * channels), calls, ...pair(timed, null, calls, true), check });
+      const timed = await timer.measure(
+        ourRun(calls, () => void forward()),
+        { repeats },
+      );
+      addRow({
+        name,
+        config: c.config,
+        shape,
+        flops: null,
+        bytes: 4 * (2 * count + 2 * channels),
+        calls,
+        ...pair(timed, null, calls, true),
+        check,
+      });
     }
     const nameBackward = "groupNorm+SiLU forward+backward";
     if (wanted(nameBackward)) {
       engine.tidy(() => engine.backward(forward(), gradOut));
-      const worst = directionalCheck(
-        ([xr, wr, br]) => RN.groupNorm(xr, c.groups, wr, br, eps, true),
-        [xRef, wRef, bRef],
-        gRef,
-        [await x.grad!.data(), await weight.grad!.data(), await bias.grad!.data()],
-      );
+      const worst = directionalCheck(([xr, wr, br]) => RN.groupNorm(xr, c.groups, wr, br, eps, true), [xRef, wRef, bRef], gRef, [
+        await x.grad!.data(),
+        await weight.grad!.data(),
+        await bias.grad!.data(),
+      ]);
       clearGrads();
       const check = `∂ in 2 directions ${passed(`${nameBackward} ${shape}`, worst)}`;
       const run = () => {
@@ -563,7 +609,16 @@ async function kernelRows(context: SuiteContext, timer: EngineTimer, peak: PeakR
       };
       const timed = await timer.measure(run, { repeats });
       // forward: x in, y out; backward: x, dy in, dx out (+ the per-channel sums, negligible)
-      addRow({ name: nameBackward, config: c.config, shape, flops: null, bytes: 4 * 5 * count, calls, ...pair(timed, null, calls, true), check });
+      addRow({
+        name: nameBackward,
+        config: c.config,
+        shape,
+        flops: null,
+        bytes: 4 * 5 * count,
+        calls,
+        ...pair(timed, null, calls, true),
+        check,
+      });
     }
     for (const t of [x, weight, bias, gradOut]) t.dispose();
   }
@@ -594,12 +649,26 @@ async function kernelRows(context: SuiteContext, timer: EngineTimer, peak: PeakR
       y.dispose();
       const calls = callsFor(forwardFlops);
       const { timed, peakTiming } = await measureFlops(ourRun(calls, () => void forward()));
-      addRow({ name, config: c.config, shape, flops: forwardFlops, bytes: null, calls, ...pair(timed, null, calls, true), check, peakTiming });
+      addRow({
+        name,
+        config: c.config,
+        shape,
+        flops: forwardFlops,
+        bytes: null,
+        calls,
+        ...pair(timed, null, calls, true),
+        check,
+        peakTiming,
+      });
     }
     const nameBackward = "attention forward+backward";
     if (wanted(nameBackward)) {
       engine.tidy(() => engine.backward(forward(), gradOut));
-      const worst = directionalCheck(([qr, kr, vr]) => RN.attention(qr, kr, vr, scale), refs, gRef, [await q.grad!.data(), await k.grad!.data(), await v.grad!.data()]);
+      const worst = directionalCheck(([qr, kr, vr]) => RN.attention(qr, kr, vr, scale), refs, gRef, [
+        await q.grad!.data(),
+        await k.grad!.data(),
+        await v.grad!.data(),
+      ]);
       clearGrads();
       const check = `∂ in 2 directions ${passed(`${nameBackward} ${shape}`, worst)}`;
       const calls = callsFor(3 * forwardFlops);
@@ -610,7 +679,17 @@ async function kernelRows(context: SuiteContext, timer: EngineTimer, peak: PeakR
         }
       };
       const { timed, peakTiming } = await measureFlops(run);
-      addRow({ name: nameBackward, config: c.config, shape, flops: 3 * forwardFlops, bytes: null, calls, ...pair(timed, null, calls, true), check, peakTiming });
+      addRow({
+        name: nameBackward,
+        config: c.config,
+        shape,
+        flops: 3 * forwardFlops,
+        bytes: null,
+        calls,
+        ...pair(timed, null, calls, true),
+        check,
+        peakTiming,
+      });
     }
     for (const t of [q, k, v, gradOut]) t.dispose();
   }
@@ -638,7 +717,10 @@ async function kernelRows(context: SuiteContext, timer: EngineTimer, peak: PeakR
     prev.dispose();
     noise.dispose();
     const calls = 64;
-    const timed = await timer.measure(ourRun(calls, () => void step()), { repeats });
+    const timed = await timer.measure(
+      ourRun(calls, () => void step()),
+      { repeats },
+    );
     addRow({ name, config, shape, flops: null, bytes: 4 * 3 * count, calls, ...pair(timed, null, calls, true), check });
     sample.dispose();
     modelOut.dispose();
@@ -651,7 +733,9 @@ async function kernelRows(context: SuiteContext, timer: EngineTimer, peak: PeakR
 }
 
 /** What a row's measurement gives; peakTiming, the peak kernel timed alongside, only for FLOP rows (measureFlops). */
-type RowInput = Omit<KernelRow, "rate" | "peerRate" | "peakGflops" | "percentOfPeak" | "peerPercentOfPeak" | "speedup" | "unit"> & { peakTiming?: Timing };
+type RowInput = Omit<KernelRow, "rate" | "peerRate" | "peakGflops" | "percentOfPeak" | "peerPercentOfPeak" | "speedup" | "unit"> & {
+  peakTiming?: Timing;
+};
 
 async function adamwRow(context: SuiteContext, timer: EngineTimer, addRow: (row: RowInput) => void): Promise<void> {
   const { engine, peer, options } = context;
@@ -668,11 +752,18 @@ async function adamwRow(context: SuiteContext, timer: EngineTimer, addRow: (row:
   optimizer.step();
   let worst = 0;
   for (let i = 0; i < params.length; i++) {
-    const expected = adamwStep(paramData[i], gradData[i], new Float64Array(params[i].size), new Float64Array(params[i].size), { ...o, step: 1 });
+    const expected = adamwStep(paramData[i], gradData[i], new Float64Array(params[i].size), new Float64Array(params[i].size), {
+      ...o,
+      step: 1,
+    });
     worst = Math.max(worst, violation(await params[i].data(), expected.param, 1e-5, 1e-7));
     const moments = optimizer.moments().find(([p]) => p === params[i])![1];
     // v: 1 − β2 = 1 − f32(0.999) is 1.3e-5 off 0.001 in f32 (as in PyTorch's f32), hence 3e-5.
-    worst = Math.max(worst, violation(await moments.m.data(), expected.m, 1e-5, 1e-9), violation(await moments.v.data(), expected.v, 3e-5, 1e-12));
+    worst = Math.max(
+      worst,
+      violation(await moments.m.data(), expected.m, 1e-5, 1e-9),
+      violation(await moments.v.data(), expected.v, 3e-5, 1e-12),
+    );
   }
   let check = passed("AdamW step", worst);
   const shape = `${count.toLocaleString("en-US")} parameters in ${params.length} tensors`;
@@ -684,7 +775,11 @@ async function adamwRow(context: SuiteContext, timer: EngineTimer, addRow: (row:
     const grads = variables.map((v, i) => ({ name: v.name, tensor: tf.tensor(gradData[i], [...params[i].shape]) }));
     const adam = tf.train.adam(o.lr, o.beta1, o.beta2, o.eps);
     adam.applyGradients(grads);
-    const expected = adamwStep(paramData[0], gradData[0], new Float64Array(params[0].size), new Float64Array(params[0].size), { ...o, weightDecay: 0, step: 1 });
+    const expected = adamwStep(paramData[0], gradData[0], new Float64Array(params[0].size), new Float64Array(params[0].size), {
+      ...o,
+      weightDecay: 0,
+      step: 1,
+    });
     check += `, tfjs Adam ${passed("tfjs Adam step", violation(await variables[0].data(), expected.param, 1e-4, 1e-7))}`;
     peerTimed = await peer.measure(() => adam.applyGradients(grads), { repeats: options.peerRepeats, gpu: true });
     adam.dispose();
@@ -728,7 +823,9 @@ async function e2eRows(context: SuiteContext, timer: EngineTimer, name: SuiteCon
   target.keep();
   const sampleT = 500;
   const seed = 5;
-  log(`[e2e] ${name}: ${parameters.toLocaleString("en-US")} parameters, batch ${batch}, ${repeats} timed runs per step${peer ? ` (tfjs ${peerRepeats})` : ""}`);
+  log(
+    `[e2e] ${name}: ${parameters.toLocaleString("en-US")} parameters, batch ${batch}, ${repeats} timed runs per step${peer ? ` (tfjs ${peerRepeats})` : ""}`,
+  );
 
   // Validate: the forward is finite, and (with the peer) the tfjs U-Net holding the same weights agrees.
   const state = peer ? await model.stateDict() : null;
@@ -808,8 +905,12 @@ async function e2eRows(context: SuiteContext, timer: EngineTimer, name: SuiteCon
   if (peer && peerModel) {
     const adam = tf!.train.adam(lr, 0.9, 0.999, 1e-8);
     const variables = [...peerModel.variables.values()];
-    const loss = () => tf!.mean(tf!.squaredDifference(peerModel.forward(pNoisy!, timesteps, labels), pTarget!)) as import("@tensorflow/tfjs-core").Scalar;
-    peerTrain = await peer.measure(() => void adam.minimize(loss, false, variables), { repeats: peerRepeats, warmup: options.e2ePeerWarmup[name] });
+    const loss = () =>
+      tf!.mean(tf!.squaredDifference(peerModel.forward(pNoisy!, timesteps, labels), pTarget!)) as import("@tensorflow/tfjs-core").Scalar;
+    peerTrain = await peer.measure(() => void adam.minimize(loss, false, variables), {
+      repeats: peerRepeats,
+      warmup: options.e2ePeerWarmup[name],
+    });
     adam.dispose();
   }
   const train = pair(trainTimed, peerTrain, 1, false);

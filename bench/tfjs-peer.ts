@@ -123,7 +123,8 @@ export class TfjsPeer {
     const out = new Float32Array(o * c * kh * kw);
     for (let oc = 0; oc < o; oc++)
       for (let ic = 0; ic < c; ic++)
-        for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) out[((y * kw + x) * c + ic) * o + oc] = data[((oc * c + ic) * kh + y) * kw + x];
+        for (let y = 0; y < kh; y++)
+          for (let x = 0; x < kw; x++) out[((y * kw + x) * c + ic) * o + oc] = data[((oc * c + ic) * kh + y) * kw + x];
     return this.tf.tensor4d(out, [kh, kw, c, o]);
   }
 
@@ -134,7 +135,8 @@ export class TfjsPeer {
     const out = new Float32Array(data.length);
     for (let oc = 0; oc < o; oc++)
       for (let ic = 0; ic < c; ic++)
-        for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) out[((oc * c + ic) * kh + y) * kw + x] = data[((y * kw + x) * c + ic) * o + oc];
+        for (let y = 0; y < kh; y++)
+          for (let x = 0; x < kw; x++) out[((oc * c + ic) * kh + y) * kw + x] = data[((y * kw + x) * c + ic) * o + oc];
     return out;
   }
 
@@ -222,7 +224,13 @@ export class TfjsUNet {
     const { tf } = this;
     let h = x;
     let p: number | "valid" = pad === "pad-right-bottom" ? "valid" : pad;
-    if (pad === "pad-right-bottom") h = tf.pad(x, [[0, 0], [0, 1], [0, 1], [0, 0]]);
+    if (pad === "pad-right-bottom")
+      h = tf.pad(x, [
+        [0, 0],
+        [0, 1],
+        [0, 1],
+        [0, 0],
+      ]);
     if (p === 0) p = "valid";
     // tfjs's fused conv2d adds the bias in the convolution's epilogue (its gradient covers the bias too).
     return tf.fused.conv2d({ x: h, filter: this.v(`${name}.weight`) as T4, strides: stride, pad: p, bias: this.v(`${name}.bias`) });
@@ -259,13 +267,17 @@ export class TfjsUNet {
     const headDim = this.config.attention_head_dim ?? c;
     const heads = Math.floor(c / headDim);
     const tokens = tf.reshape(this.groupNorm(x, `${name}.group_norm`, false), [n * length, c]) as TF.Tensor2D;
-    const split = (t: TF.Tensor2D) => tf.reshape(tf.transpose(tf.reshape(t, [n, length, heads, headDim]), [0, 2, 1, 3]), [n * heads, length, headDim]) as TF.Tensor3D;
+    const split = (t: TF.Tensor2D) =>
+      tf.reshape(tf.transpose(tf.reshape(t, [n, length, heads, headDim]), [0, 2, 1, 3]), [n * heads, length, headDim]) as TF.Tensor3D;
     const q = split(this.linear(tokens, `${name}.to_q`));
     const k = split(this.linear(tokens, `${name}.to_k`));
     const v = split(this.linear(tokens, `${name}.to_v`));
     const probabilities = tf.softmax(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(headDim)));
     const attended = tf.matMul(probabilities, v);
-    const merged = tf.reshape(tf.transpose(tf.reshape(attended, [n, heads, length, headDim]), [0, 2, 1, 3]), [n * length, c]) as TF.Tensor2D;
+    const merged = tf.reshape(tf.transpose(tf.reshape(attended, [n, heads, length, headDim]), [0, 2, 1, 3]), [
+      n * length,
+      c,
+    ]) as TF.Tensor2D;
     const projected = tf.reshape(this.linear(merged, `${name}.to_out.0`), [n, height, width, c]);
     return tf.add(projected, x);
   }
@@ -291,7 +303,10 @@ export class TfjsUNet {
     const { tf } = this;
     const c = this.config;
     const levels = c.block_out_channels.length;
-    let temb = this.linear(tf.tidy(() => this.timestepEmbedding(timesteps)), "time_embedding.linear_1");
+    let temb = this.linear(
+      tf.tidy(() => this.timestepEmbedding(timesteps)),
+      "time_embedding.linear_1",
+    );
     temb = this.linear(tf.mul(temb, tf.sigmoid(temb)) as TF.Tensor2D, "time_embedding.linear_2");
     if (labels && this.has("class_embedding.weight")) {
       const oneHot = tf.cast(tf.oneHot(tf.tensor1d(labels, "int32"), c.num_class_embeds!), "float32") as TF.Tensor2D;

@@ -130,5 +130,4 @@ export class EngineTimer {
       alongside: alongside ? timingOf(samples.alongside.wall, samples.alongside.gpu, repeats) : null,
     };
   }
-
 }

@@ -1,5 +1,5 @@
 /** The U-Net configurations the benches use, and one training step (forward, MSE, backward) on a fixed batch. */
-import { type DDPMSchedulerConfig, type Engine, type Tensor, ops } from "../src/index.js";
+import { type DDPMSchedulerConfig, type Engine, ops, type Tensor } from "../src/index.js";
 import { UNet2DModel } from "../src/nn/unet.js";
 import { PRESETS } from "../src/presets.js";
 
@@ -9,10 +9,18 @@ export const UNET_BENCH_CONFIGS = {
   "ddpm-cifar10-32": {
     batch: 1,
     config: {
-      sample_size: 32, in_channels: 3, out_channels: 3, block_out_channels: [128, 256, 256, 256], layers_per_block: 2,
+      sample_size: 32,
+      in_channels: 3,
+      out_channels: 3,
+      block_out_channels: [128, 256, 256, 256],
+      layers_per_block: 2,
       down_block_types: ["DownBlock2D", "AttnDownBlock2D", "DownBlock2D", "DownBlock2D"],
       up_block_types: ["UpBlock2D", "UpBlock2D", "AttnUpBlock2D", "UpBlock2D"],
-      attention_head_dim: null, norm_eps: 1e-6, flip_sin_to_cos: false, freq_shift: 1, downsample_padding: 0,
+      attention_head_dim: null,
+      norm_eps: 1e-6,
+      flip_sin_to_cos: false,
+      freq_shift: 1,
+      downsample_padding: 0,
     },
   },
   // The "mnist-16" preset (src/presets.ts: the main job on the software adapter) at its batch size, as a
@@ -30,9 +38,16 @@ export const UNET_BENCH_CONFIGS = {
   "mnist-16-small": {
     batch: 8,
     config: {
-      sample_size: 16, in_channels: 1, out_channels: 1, block_out_channels: [32, 64, 64], layers_per_block: 1,
-      down_block_types: ["DownBlock2D", "AttnDownBlock2D", "DownBlock2D"], up_block_types: ["UpBlock2D", "AttnUpBlock2D", "UpBlock2D"],
-      norm_num_groups: 8, attention_head_dim: 32, num_class_embeds: 10,
+      sample_size: 16,
+      in_channels: 1,
+      out_channels: 1,
+      block_out_channels: [32, 64, 64],
+      layers_per_block: 1,
+      down_block_types: ["DownBlock2D", "AttnDownBlock2D", "DownBlock2D"],
+      up_block_types: ["UpBlock2D", "AttnUpBlock2D", "UpBlock2D"],
+      norm_num_groups: 8,
+      attention_head_dim: 32,
+      num_class_embeds: 10,
     },
   },
 } as const;

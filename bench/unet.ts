@@ -5,8 +5,8 @@
  *   node scripts/run.mjs bench/unet.ts [--repeats 3] [--only mnist|cifar10]
  */
 import { Engine } from "../src/index.js";
-import { type UNetBenchName, UNET_BENCH_CONFIGS, unetBenchCase } from "./unet-configs.js";
 import { markdownTable, medianMs, mib } from "./stats.js";
+import { UNET_BENCH_CONFIGS, type UNetBenchName, unetBenchCase } from "./unet-configs.js";
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
@@ -35,12 +35,24 @@ for (const name of Object.keys(UNET_BENCH_CONFIGS) as UNetBenchName[]) {
   const trainDispatches = count(train);
   await engine.sync();
   const memory = engine.memory();
-  rows.push([name, batch, model.parameterCount(), forwardMs.toFixed(0), trainMs.toFixed(0), forwardDispatches, trainDispatches, mib(memory.peakBufferBytes)]);
+  rows.push([
+    name,
+    batch,
+    model.parameterCount(),
+    forwardMs.toFixed(0),
+    trainMs.toFixed(0),
+    forwardDispatches,
+    trainDispatches,
+    mib(memory.peakBufferBytes),
+  ]);
   console.log(rows.at(-1)!.join("  "));
   dispose();
 }
 console.log();
 console.log(
-  markdownTable(["config", "batch", "parameters", "forward ms", "forward+backward ms", "dispatches fwd", "dispatches fwd+bwd", "peak GPU MiB"], rows),
+  markdownTable(
+    ["config", "batch", "parameters", "forward ms", "forward+backward ms", "dispatches fwd", "dispatches fwd+bwd", "peak GPU MiB"],
+    rows,
+  ),
 );
 engine.destroy();
