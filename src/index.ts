@@ -20,7 +20,13 @@ export { Engine, type EngineOptions, type MemoryInfo, type Shape, Tensor } from 
 export type { AdapterReport, DeviceOptions } from "./gpu/device.js";
 export type { Dataset } from "./io/dataset.js";
 export { parseUNetCheckpoint, renameLegacyAttentionKeys } from "./io/diffusers.js";
-export { parseSafetensors, serializeSafetensors } from "./io/safetensors.js";
+export {
+  type ParsedSafetensors,
+  parseSafetensors,
+  type SafetensorsTensor,
+  serializeSafetensors,
+  type TensorData,
+} from "./io/safetensors.js";
 export { Conv2d, Embedding, GroupNorm, Linear } from "./nn/layers.js";
 export { checkStateDict, type Denoiser, Module, type StateDict } from "./nn/module.js";
 export { unetFromCheckpoint } from "./nn/pretrained.js";

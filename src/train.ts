@@ -84,7 +84,7 @@ export function hashUniform(seed: number, step: number, i: number, salt: number)
 }
 
 /** Learning rate at a step: linear warmup from 0 to `learningRate` over `warmupSteps`, then constant (Ho et al.). */
-export function learningRateAt(config: TrainConfig, step: number): number {
+function learningRateAt(config: TrainConfig, step: number): number {
   return config.warmupSteps > 0 ? config.learningRate * Math.min(1, (step + 1) / config.warmupSteps) : config.learningRate;
 }
 

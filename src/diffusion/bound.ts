@@ -23,7 +23,7 @@ import { grid1d, shapeString } from "../shape.js";
 import type { DDPMScheduler } from "./schedulers.js";
 
 /** "exact" evaluates all T timesteps; "estimate" samples `samples` timesteps per image. */
-export type BoundMode = "exact" | "estimate";
+type BoundMode = "exact" | "estimate";
 
 export interface VariationalBoundOptions {
   scheduler: DDPMScheduler;

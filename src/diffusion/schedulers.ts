@@ -35,7 +35,7 @@ function predictionCoefficients(type: PredictionType, alphaProd: number) {
 }
 
 /** diffusers' set_timesteps spacing rules, as descending integer timesteps. */
-export function spacedTimesteps(spacing: TimestepSpacing, T: number, steps: number, stepsOffset: number): number[] {
+function spacedTimesteps(spacing: TimestepSpacing, T: number, steps: number, stepsOffset: number): number[] {
   if (!Number.isInteger(steps) || steps < 1 || steps > T) {
     throw new Error(`setTimesteps: num_inference_steps = ${steps} must be an integer in [1, num_train_timesteps = ${T}]`);
   }

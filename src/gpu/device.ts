@@ -34,7 +34,7 @@ export interface AcquiredDevice {
 }
 
 /** Where Debian's chromium package puts SwiftShader's Vulkan ICD. */
-export const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
+const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
 const INSTALL_HINT = "apt-get install -y chromium libvulkan1   (Debian's chromium ships the SwiftShader Vulkan driver)";
 
 /** Limits the engine asks for: as much as the adapter offers, not WebGPU's defaults. */

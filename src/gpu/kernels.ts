@@ -7,7 +7,7 @@ import { WgslReflect } from "wgsl_reflect/wgsl_reflect.module.js";
 import { requiredFeatures, shaderSources, sourceLocation } from "./shaders.js";
 
 /** A value for one uniform field: a scalar, or the flattened components of a vector / array. */
-export type UniformValue = number | boolean | readonly number[];
+type UniformValue = number | boolean | readonly number[];
 export type UniformValues = Record<string, UniformValue>;
 
 interface FieldLayout {

@@ -18,7 +18,7 @@
 export const STORAGE_USAGE = 0x0080 | 0x0004 | 0x0008;
 
 /** Round a byte size up to its bucket. */
-export function bucketSize(bytes: number): number {
+function bucketSize(bytes: number): number {
   return Math.max(256, Math.ceil(bytes / 256) * 256);
 }
 

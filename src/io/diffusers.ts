@@ -15,11 +15,11 @@ import { nodeModules, pathExists, readBytes, readJson, writeFilesAtomic } from "
 import { parseSafetensors, serializeSafetensors, type TensorData } from "./safetensors.js";
 
 /** The diffusers release whose UNet2DModel and DDPMScheduler this project matches. */
-export const DIFFUSERS_VERSION = "0.30.0";
+const DIFFUSERS_VERSION = "0.30.0";
 
-export const UNET_CONFIG_NAME = "config.json";
-export const UNET_WEIGHTS_NAME = "diffusion_pytorch_model.safetensors";
-export const SCHEDULER_CONFIG_NAME = "scheduler_config.json";
+const UNET_CONFIG_NAME = "config.json";
+const UNET_WEIGHTS_NAME = "diffusion_pytorch_model.safetensors";
+const SCHEDULER_CONFIG_NAME = "scheduler_config.json";
 
 /** A U-Net checkpoint: its config.json object and its state dict (f32, diffusers' key names). */
 export interface DiffusersUNet {
@@ -96,12 +96,12 @@ function sortedJson(value: Record<string, unknown>): string {
 }
 
 /** config.json text for a UNet2DModel; `_class_name` is set, `_diffusers_version` kept or added. */
-export function formatUNetConfig(config: Record<string, unknown>): string {
+function formatUNetConfig(config: Record<string, unknown>): string {
   return sortedJson({ _diffusers_version: DIFFUSERS_VERSION, ...config, _class_name: "UNet2DModel" });
 }
 
 /** scheduler_config.json text; `_class_name` defaults to DDPMScheduler, `_diffusers_version` is kept or added. */
-export function formatSchedulerConfig(config: Record<string, unknown>): string {
+function formatSchedulerConfig(config: Record<string, unknown>): string {
   return sortedJson({ _class_name: "DDPMScheduler", _diffusers_version: DIFFUSERS_VERSION, ...config });
 }
 

@@ -205,7 +205,7 @@ function resampleWeights(inLength: number, outLength: number): { index: Int32Arr
  * Resizes one channel plane (float64, row-major) to outW×outH with `resampleWeights` per axis, rows first.
  * @internal exported for tests
  */
-export function resizePlane(plane: Float64Array, inW: number, inH: number, outW: number, outH: number): Float64Array {
+function resizePlane(plane: Float64Array, inW: number, inH: number, outW: number, outH: number): Float64Array {
   const horizontal = resampleWeights(inW, outW);
   const vertical = resampleWeights(inH, outH);
   const rowsResized = new Float64Array(inH * outW);
@@ -239,7 +239,7 @@ export function resizePlane(plane: Float64Array, inW: number, inH: number, outW:
  * floor((longer − size) / 2). Writes into `out` at `offset`, in CHW order.
  * @internal exported for tests
  */
-export function rasterToTensor(image: RasterImage, size: number, channels: 1 | 3, out: Float32Array, offset: number): void {
+function rasterToTensor(image: RasterImage, size: number, channels: 1 | 3, out: Float32Array, offset: number): void {
   const { width, height, pixels } = image;
   const colour = image.channels >= 3;
   const planes: Float64Array[] = [];

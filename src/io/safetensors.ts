@@ -9,7 +9,7 @@
  */
 
 /** The dtypes this reader accepts; F16 and BF16 are widened to f32 on load. */
-export type SafetensorsDtype = "F32" | "F16" | "BF16";
+type SafetensorsDtype = "F32" | "F16" | "BF16";
 
 /** A dense row-major f32 tensor on the host. */
 export interface TensorData {

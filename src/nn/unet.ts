@@ -22,8 +22,8 @@ import { shapeString } from "../shape.js";
 import { Conv2d, checkNCHW, Embedding, GroupNorm, Linear } from "./layers.js";
 import { type Denoiser, InitRandom, Module } from "./module.js";
 
-export type DownBlockType = "DownBlock2D" | "AttnDownBlock2D";
-export type UpBlockType = "UpBlock2D" | "AttnUpBlock2D";
+type DownBlockType = "DownBlock2D" | "AttnDownBlock2D";
+type UpBlockType = "UpBlock2D" | "AttnUpBlock2D";
 
 /** diffusers' UNet2DModel configuration (config.json keys), restricted to what this engine implements. */
 export interface UNet2DConfig {
