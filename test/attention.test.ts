@@ -6,8 +6,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Engine, ops } from "../src/index.js";
 import { ATTENTION_VARIANTS } from "../src/ops/attention/variants.js";
-import { checkOp } from "./helpers/check-op.js";
 import { attentionBookkeeping } from "./helpers/attention-bookkeeping.js";
+import { attentionCase } from "./helpers/attention-case.js";
+import { checkOp } from "./helpers/check-op.js";
 import { testEngine } from "./helpers/engine.js";
 import * as R from "./reference/nn.js";
 import { sizeOf, uniformData } from "./reference/tensor.js";
@@ -58,37 +59,39 @@ describe("softmax", () => {
 describe("attention", () => {
   // [B, Lq, d], [B, Lk, d], [B, Lk, dv]
   const cases: [number[], number[], number[]][] = [
-    [[2, 1, 3], [2, 1, 3], [2, 1, 3]], // L = 1: softmax of one score, y = v
-    [[2, 17, 3], [2, 17, 3], [2, 17, 3]],
-    [[1, 5, 4], [1, 17, 4], [1, 17, 6]], // Lq ≠ Lk, dv ≠ d, batch 1
-    [[3, 16, 8], [3, 16, 8], [3, 16, 8]],
+    [
+      [2, 1, 3],
+      [2, 1, 3],
+      [2, 1, 3],
+    ], // L = 1: softmax of one score, y = v
+    [
+      [2, 17, 3],
+      [2, 17, 3],
+      [2, 17, 3],
+    ],
+    [
+      [1, 5, 4],
+      [1, 17, 4],
+      [1, 17, 6],
+    ], // Lq ≠ Lk, dv ≠ d, batch 1
+    [
+      [3, 16, 8],
+      [3, 16, 8],
+      [3, 16, 8],
+    ],
   ];
   for (const shapes of cases) {
-    const scale = 1 / Math.sqrt(shapes[0][2]);
     it(`attention ${JSON.stringify(shapes)}`, () =>
-      checkOp(engine, {
-        name: `attention ${JSON.stringify(shapes)}`,
-        shapes,
-        gpu: (q, k, v) => ops.attention(q, k, v, { scale }),
-        cpu: (q, k, v) => R.attention(q, k, v, scale),
-        inputs: (_, s, random) => uniformData(sizeOf(s), random, -2, 2),
-      }));
+      checkOp(engine, attentionCase(`attention ${JSON.stringify(shapes)}`, shapes, ops.attention)));
   }
 
   // Each variant the tuner may pick (src/ops/attention.ts ATTENTION_VARIANTS), forced through the op.
   for (const variant of Object.keys(ATTENTION_VARIANTS)) {
     for (const shapes of [cases[1], cases[2]]) {
-      const scale = 1 / Math.sqrt(shapes[0][2]);
       it(`attention, variant ${variant}: ${JSON.stringify(shapes)}`, async () => {
         const previous = engine.tuner.override("attention", variant);
         try {
-          await checkOp(engine, {
-            name: `attention (${variant}) ${JSON.stringify(shapes)}`,
-            shapes,
-            gpu: (q, k, v) => ops.attention(q, k, v, { scale }),
-            cpu: (q, k, v) => R.attention(q, k, v, scale),
-            inputs: (_, s, random) => uniformData(sizeOf(s), random, -2, 2),
-          });
+          await checkOp(engine, attentionCase(`attention (${variant}) ${JSON.stringify(shapes)}`, shapes, ops.attention));
         } finally {
           engine.tuner.override("attention", previous);
         }

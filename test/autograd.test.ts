@@ -3,7 +3,7 @@
  * is used more than once and across backward calls, noGrad records nothing, tidy frees what it should and only that.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { type Engine, type Tensor, ops } from "../src/index.js";
+import { type Engine, ops, type Tensor } from "../src/index.js";
 import { testEngine } from "./helpers/engine.js";
 
 let engine: Engine;

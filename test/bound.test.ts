@@ -12,10 +12,10 @@
  *   whole bound (bits/dim): relative 1e-4 (sums of the above).
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { type Engine, type Tensor, ops } from "../src/index.js";
 import { boundTermCoefficients, boundTerms, priorTermCoefficients, variationalBound } from "../src/diffusion/bound.js";
-import { DDPMScheduler } from "../src/diffusion/schedulers.js";
 import type { PredictionType } from "../src/diffusion/config.js";
+import { DDPMScheduler } from "../src/diffusion/schedulers.js";
+import { type Engine, ops, type Tensor } from "../src/index.js";
 import { testEngine } from "./helpers/engine.js";
 import { ReferenceDiffusion, type ReferenceVarianceType } from "./reference/bound.js";
 import { rng } from "./reference/tensor.js";
@@ -95,7 +95,12 @@ describe("bound kernel: per-element terms against the float64 reference", () => 
           const coefficients = timesteps.map((t) => boundTermCoefficients(scheduler, t));
           return {
             terms: boundTerms(tensors[0], tensors[1], tensors[2], coefficients),
-            prior: boundTerms(tensors[0], tensors[0], tensors[0], coefficients.map(() => priorTermCoefficients(scheduler))),
+            prior: boundTerms(
+              tensors[0],
+              tensors[0],
+              tensors[0],
+              coefficients.map(() => priorTermCoefficients(scheduler)),
+            ),
           };
         });
         const [termValues, priorValues] = [await terms.data(), await prior.data()];
@@ -104,7 +109,9 @@ describe("bound kernel: per-element terms against the float64 reference", () => 
         for (let image = 0; image < shape[0]; image++) {
           const t = timesteps[image];
           const range = [image * perImage, (image + 1) * perImage];
-          const expected = Array.from({ length: perImage }, (_, j) => reference.term(t, x0[range[0] + j], xt[range[0] + j], model[range[0] + j]));
+          const expected = Array.from({ length: perImage }, (_, j) =>
+            reference.term(t, x0[range[0] + j], xt[range[0] + j], model[range[0] + j]),
+          );
           expectTermsClose(termValues.slice(range[0], range[1]), expected, t === 0, `[${shape}] t=${t}`);
           const expectedPrior = Array.from({ length: perImage }, (_, j) => reference.prior(x0[range[0] + j]));
           expectTermsClose(priorValues.slice(range[0], range[1]), expectedPrior, false, `[${shape}] prior`);
@@ -150,8 +157,16 @@ describe("variationalBound, exact mode, against the float64 end-to-end reference
   ];
   for (const [name, varianceType, prediction, schedule] of configs) {
     it(`${name}, T = ${T}, the same noise (engine.randn stream t)`, async () => {
-      const scheduler = new DDPMScheduler({ num_train_timesteps: T, variance_type: varianceType, prediction_type: prediction, ...schedule });
-      const x0Data = quantisedData(shape.reduce((a, b) => a * b), rng(5));
+      const scheduler = new DDPMScheduler({
+        num_train_timesteps: T,
+        variance_type: varianceType,
+        prediction_type: prediction,
+        ...schedule,
+      });
+      const x0Data = quantisedData(
+        shape.reduce((a, b) => a * b),
+        rng(5),
+      );
       const x0 = engine.tensor(Float32Array.from(x0Data), shape);
       const seed = 123;
       const before = engine.memory().liveTensors;
@@ -231,7 +246,9 @@ describe("variationalBound, estimate mode", () => {
         const perTerm = (r.perImage[i] - priorBits(i) - L[0][i]) / (T - 1);
         let t = 1;
         for (let u = 2; u < T; u++) if (Math.abs(perTerm - L[u][i]) < Math.abs(perTerm - L[t][i])) t = u;
-        expect(Math.abs(perTerm - L[t][i]), `seed ${seed} image ${i}: ${perTerm} matches no term`).toBeLessThanOrEqual(1e-4 * L[t][i] + 1e-6);
+        expect(Math.abs(perTerm - L[t][i]), `seed ${seed} image ${i}: ${perTerm} matches no term`).toBeLessThanOrEqual(
+          1e-4 * L[t][i] + 1e-6,
+        );
         counts[t]++;
         draws++;
         kl += ((T - 1) * L[t][i]) / n;
@@ -260,7 +277,15 @@ describe("variationalBound, estimate mode", () => {
     const estimates: number[] = [];
     for (let seed = 100; seed < 132; seed++) {
       const progress: number[] = [];
-      const r = await variationalBound({ scheduler, model: toyModel, x0, mode: "estimate", samples: 4, seed, onProgress: (d) => progress.push(d) });
+      const r = await variationalBound({
+        scheduler,
+        model: toyModel,
+        x0,
+        mode: "estimate",
+        samples: 4,
+        seed,
+        onProgress: (d) => progress.push(d),
+      });
       expect(r.mode).toBe("estimate");
       expect(r.timestepsEvaluated).toBe(5);
       expect(progress).toEqual([1, 2, 3, 4, 5]);
@@ -293,9 +318,9 @@ describe("variationalBound, estimate mode", () => {
       'variationalBound: mode must be "exact" or "estimate", got "both"',
     );
     const before = engine.memory().liveTensors;
-    await expect(
-      variationalBound({ scheduler, model: (xt) => ops.sum(xt, [1]), x0, mode: "exact" }),
-    ).rejects.toThrow("variationalBound: the model returned [2, 4, 4] for x_t of shape [2, 1, 4, 4]");
+    await expect(variationalBound({ scheduler, model: (xt) => ops.sum(xt, [1]), x0, mode: "exact" })).rejects.toThrow(
+      "variationalBound: the model returned [2, 4, 4] for x_t of shape [2, 1, 4, 4]",
+    );
     expect(engine.memory().liveTensors).toBe(before);
     x0.dispose();
   });

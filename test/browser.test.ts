@@ -63,7 +63,8 @@ async function openPage(path: string): Promise<Page> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (scripts/install.sh installs Debian's chromium; CHROMIUM_PATH overrides)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM} (scripts/install.sh installs Debian's chromium; CHROMIUM_PATH overrides)`);
   rmSync(join(OUT, "fixtures"), { recursive: true, force: true });
   mkdirSync(OUT, { recursive: true });
   await Promise.all([
@@ -72,7 +73,8 @@ beforeAll(async () => {
     buildDemo(join(OUT, "demo"), { sizes: [16] }),
   ]);
   for (const file of ["index.html", "bundle.html"]) cpSync(join(ROOT, "test/browser", file), join(OUT, file));
-  for (const name of ["attn-class", "three-level-1ch"]) cpSync(join(ROOT, "test/fixtures/unet", name), join(OUT, "fixtures", name), { recursive: true });
+  for (const name of ["attn-class", "three-level-1ch"])
+    cpSync(join(ROOT, "test/fixtures/unet", name), join(OUT, "fixtures", name), { recursive: true });
   server = await serve(OUT, { port: 0 });
   browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: CHROME_ARGS, protocolTimeout: 240_000 });
   page = await openPage("index.html");
@@ -112,7 +114,17 @@ describe("headless Chrome", () => {
     const expected = { backend: "browser", matmul: [4, 5, 10, 11] };
     expect(result.fromNavigator).toEqual(expected);
     expect(result.external).toEqual({ backend: "external", sameDevice: true, matmul: [4, 5, 10, 11], deviceAliveAfterDestroy: true });
-    for (const name of ["Engine", "ops", "UNet2DModel", "DDPMScheduler", "DDIMScheduler", "trainLoop", "sampleLoop", "parseUNetCheckpoint", "parseSafetensors"]) {
+    for (const name of [
+      "Engine",
+      "ops",
+      "UNet2DModel",
+      "DDPMScheduler",
+      "DDIMScheduler",
+      "trainLoop",
+      "sampleLoop",
+      "parseUNetCheckpoint",
+      "parseSafetensors",
+    ]) {
       expect(result.exports, `the bundle exports ${name}`).toContain(name);
     }
   });
@@ -122,8 +134,23 @@ describe("headless Chrome", () => {
     const results = await page.evaluate(() => window.ddpmTests.kernels());
     const seconds = (performance.now() - started) / 1000;
     const families = [...new Set(results.map((r) => r.family))].sort();
-    console.log(`in-page kernel suite: ${results.filter((r) => r.ok).length}/${results.length} cases passed in ${seconds.toFixed(1)} s (${families.join(", ")})`);
-    expect(families).toEqual(["conv2d", "diffusion", "elementwise", "groupnorm", "matmul", "misc", "optim", "permute", "reduce", "resample", "rng", "softmax"]);
+    console.log(
+      `in-page kernel suite: ${results.filter((r) => r.ok).length}/${results.length} cases passed in ${seconds.toFixed(1)} s (${families.join(", ")})`,
+    );
+    expect(families).toEqual([
+      "conv2d",
+      "diffusion",
+      "elementwise",
+      "groupnorm",
+      "matmul",
+      "misc",
+      "optim",
+      "permute",
+      "reduce",
+      "resample",
+      "rng",
+      "softmax",
+    ]);
     expectAllPassed(results, "in-page kernel suite");
     expect(await page.evaluate(() => window.ddpmTests.liveTensors()), "live tensors after the suite").toBe(0);
   });
@@ -154,10 +181,14 @@ describe("headless Chrome", () => {
     expect(r.liveTensorsAfter).toBe(0);
   });
 
-  it("the demo page trains in the page: the step counter advances and the sample canvas fills with pixels", { timeout: 180_000 }, async () => {
+  it("the demo page trains in the page: the step counter advances and the sample canvas fills with pixels", {
+    timeout: 180_000,
+  }, async () => {
     const demo = await openPage("demo/index.html?batch=4&sampleEvery=2&steps=2&samples=4&autotune=off");
     try {
-      await demo.waitForFunction(() => document.body.dataset.phase === "idle" || document.body.dataset.phase === "failed", { timeout: 60_000 });
+      await demo.waitForFunction(() => document.body.dataset.phase === "idle" || document.body.dataset.phase === "failed", {
+        timeout: 60_000,
+      });
       expect(await demo.$eval("#adapter", (e) => e.textContent)).toMatch(/\S/);
       await demo.click("#start");
       // Two training steps, then a 2-step DDIM grid from the EMA weights: x_T plus one frame per step.
@@ -167,7 +198,7 @@ describe("headless Chrome", () => {
       );
       await demo.click("#stop");
       await demo.waitForFunction(() => document.body.dataset.phase === "idle", { timeout: 60_000 });
-      expect(await demo.$eval("#error", (e) => (e as HTMLElement).hidden ? "" : e.textContent)).toBe("");
+      expect(await demo.$eval("#error", (e) => ((e as HTMLElement).hidden ? "" : e.textContent))).toBe("");
       const loss = Number(await demo.$eval("#loss", (e) => e.textContent));
       expect(Number.isFinite(loss) && loss > 0, `the page shows loss ${loss}`).toBe(true);
       // What the page shows: a screenshot of the sample canvas holds many gray levels, not one flat colour.
@@ -188,11 +219,14 @@ describe("headless Chrome", () => {
       const input = (await demo.$("#folder")) as ElementHandle<HTMLInputElement>;
       // A folder as diffusers' save_pretrained leaves it: unet/config.json and its safetensors (no scheduler: defaults).
       await input.uploadFile(join(OUT, "fixtures/three-level-1ch"));
-      await demo.waitForFunction(() => /^samples from/.test(document.getElementById("status")!.textContent ?? "") || !document.getElementById("error")!.hidden, {
-        timeout: 100_000,
-        polling: 500,
-      });
-      expect(await demo.$eval("#error", (e) => (e as HTMLElement).hidden ? "" : e.textContent)).toBe("");
+      await demo.waitForFunction(
+        () => /^samples from/.test(document.getElementById("status")!.textContent ?? "") || !document.getElementById("error")!.hidden,
+        {
+          timeout: 100_000,
+          polling: 500,
+        },
+      );
+      expect(await demo.$eval("#error", (e) => ((e as HTMLElement).hidden ? "" : e.textContent))).toBe("");
       expect(await demo.$eval("#status", (e) => e.textContent)).toBe("samples from three-level-1ch/unet/");
       expect(Number(await demo.$eval("#samples", (e) => (e as HTMLElement).dataset.frames))).toBe(3);
     } finally {

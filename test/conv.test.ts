@@ -15,23 +15,23 @@
  *   exact gradients    |gpu − ref| ≤ 1e-5 · max(1, max|ref|) + 1e-4 · |ref| (as the forward: the same f32 sums)
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { type Engine, type Tensor, ops } from "../src/index.js";
+import { type Engine, ops, type Tensor } from "../src/index.js";
 import { conv2dGeometry } from "../src/ops/conv/geometry.js";
 import {
   CONV_TILES,
   type ConvTile,
-  type TileChoice,
-  WEIGHT_GRAD_KERNELS,
-  type WeightGradChoice,
   defaultChannelSplits,
+  type TileChoice,
   tiledForward,
   tiledInputGradient,
   tiledWeightGradient,
+  WEIGHT_GRAD_KERNELS,
+  type WeightGradChoice,
 } from "../src/ops/conv/tiled.js";
 import { checkOp, expectClose } from "./helpers/check-op.js";
 import { testEngine } from "./helpers/engine.js";
 import * as R from "./reference/conv.js";
-import { type Ref, rng, uniformData } from "./reference/tensor.js";
+import { type Ref, rng, sizeOf, uniformData } from "./reference/tensor.js";
 
 let engine: Engine;
 beforeAll(async () => {
@@ -41,14 +41,7 @@ beforeAll(async () => {
 const FORWARD_TOL = { atol: 1e-5, rtol: 1e-4 };
 const GRAD_TOL = { atol: 1e-4, rtol: 1e-3 };
 
-interface ConvCase {
-  name: string;
-  x: [number, number, number, number];
-  /** [O, kh, kw]; the weight is [O, C, kh, kw]. */
-  kernel: [number, number, number];
-  stride?: number;
-  padding?: R.Padding;
-  bias?: boolean;
+interface ConvCase extends R.ConvCase {
   maxGradCoords?: number;
 }
 
@@ -117,18 +110,8 @@ const weightGradChoices: [string, WeightGradChoice][] = [
 
 /** A case's inputs, its reference forward and exact gradients (for an output gradient drawn alongside). */
 function convReference(c: ConvCase) {
-  const [o, kh, kw] = c.kernel;
-  const random = rng(c.x.reduce((p, d) => p * d, 1) + o);
-  const ref = (shape: number[]): Ref => ({ data: uniformData(shape.reduce((p, d) => p * d, 1), random), shape });
-  const x = ref(c.x);
-  const w = ref([o, c.x[1], kh, kw]);
-  const b = (c.bias ?? true) ? ref([o]) : null;
-  const out = R.conv2d(x, w, b, c.stride ?? 1, c.padding ?? 0);
-  const gradOut = ref(out.shape);
-  const padding = c.padding ?? 0;
-  const [top, , left] = typeof padding === "number" ? [padding, padding, padding] : padding;
-  const grads = R.conv2dGradients(x, w, gradOut, c.stride ?? 1, top, left);
-  return { x, w, b, out, gradOut, grads };
+  const random = rng(c.x.reduce((p, d) => p * d, 1) + c.kernel[0]);
+  return R.convCaseReference(c, (shape) => ({ data: uniformData(sizeOf(shape), random), shape }));
 }
 function checkConv(c: ConvCase): Promise<void> {
   const [o, kh, kw] = c.kernel;
@@ -218,7 +201,13 @@ describe("conv2d register kernels called directly", () => {
 // override also forces the other passes' defaults, so each family is forced on its own.
 describe("conv2d tuner variants through the op", () => {
   const threeByThree: ConvCase = { name: "N2 C5→O9 7×10, 3×3 pad 1", x: [2, 5, 7, 10], kernel: [9, 3, 3], padding: 1 };
-  const strided: ConvCase = { name: "N2 C3→O5 7×6, 3×3 stride 2 pad (0,1,0,1)", x: [2, 3, 7, 6], kernel: [5, 3, 3], stride: 2, padding: [0, 1, 0, 1] };
+  const strided: ConvCase = {
+    name: "N2 C3→O5 7×6, 3×3 stride 2 pad (0,1,0,1)",
+    x: [2, 3, 7, 6],
+    kernel: [5, 3, 3],
+    stride: 2,
+    padding: [0, 1, 0, 1],
+  };
   // Default split 2 here (one 4×4 tile, one channel group): ".s1" is a candidate.
   const splitByDefault: ConvCase = { name: "N1 C64→O8 4×4, 3×3 pad 1", x: [1, 64, 4, 4], kernel: [8, 3, 3], padding: 1, maxGradCoords: 24 };
   // 1×1 convolutions as matrix products (the "matmul" variant of each family): batch 3 with a bias (the forward
@@ -279,7 +268,13 @@ describe("conv2d tuner variants through the op", () => {
 });
 
 describe("defaultChannelSplits", () => {
-  const g = (batch: number, inChannels: number, outChannels: number, size: number) => ({ batch, inChannels, outChannels, outHeight: size, outWidth: size });
+  const g = (batch: number, inChannels: number, outChannels: number, size: number) => ({
+    batch,
+    inChannels,
+    outChannels,
+    outHeight: size,
+    outWidth: size,
+  });
   it("splits small maps with many channels until about 256 invocations run on a software adapter", () => {
     // 1 tile × 32 channel groups = 32 invocations → 8 splits of 32 channels.
     expect(defaultChannelSplits(g(1, 256, 256, 4), CONV_TILES.conv3x3Small, true)).toBe(8);
@@ -312,13 +307,17 @@ describe("defaultChannelSplits", () => {
 });
 
 describe("conv2d input errors name the op and the shapes", () => {
-  const attempt = (xShape: number[], wShape: number[], bShape: number[] | null, options = {}) => () =>
-    engine.tidy(() => {
-      const t = (shape: number[]): Tensor => engine.zeros(shape);
-      ops.conv2d(t(xShape), t(wShape), bShape ? t(bShape) : null, options);
-    });
+  const attempt =
+    (xShape: number[], wShape: number[], bShape: number[] | null, options = {}) =>
+    () =>
+      engine.tidy(() => {
+        const t = (shape: number[]): Tensor => engine.zeros(shape);
+        ops.conv2d(t(xShape), t(wShape), bShape ? t(bShape) : null, options);
+      });
   it("channel mismatch", () => {
-    expect(attempt([1, 3, 5, 5], [4, 2, 3, 3], null)).toThrow(/conv2d: x has 3 channels but weight expects 2.*\[1, 3, 5, 5\].*\[4, 2, 3, 3\]/);
+    expect(attempt([1, 3, 5, 5], [4, 2, 3, 3], null)).toThrow(
+      /conv2d: x has 3 channels but weight expects 2.*\[1, 3, 5, 5\].*\[4, 2, 3, 3\]/,
+    );
   });
   it("bias length", () => {
     expect(attempt([1, 3, 5, 5], [4, 3, 3, 3], [5])).toThrow(/conv2d: bias must be \[4\].*bias \[5\]/);

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { lossCsv } from "../src/io/csv.js";
-import { loadMnist, type ImageDataset } from "../src/io/mnist.js";
+import { type ImageDataset, loadMnist } from "../src/io/mnist.js";
 
 const digitsDir = join(dirname(createRequire(import.meta.url).resolve("mnist/package.json")), "src", "digits");
 
@@ -85,7 +85,7 @@ describe("loadMnist", () => {
     const first = await loadMnist({ split: "test", size: 16 });
     const again = await loadMnist({ split: "test", size: 16 });
     // A different folder string for the same files bypasses the per-process cache of parsed JSON.
-    const reparsed = await loadMnist({ split: "test", size: 16, directory: digitsDir + "/" });
+    const reparsed = await loadMnist({ split: "test", size: 16, directory: `${digitsDir}/` });
     for (const other of [again, reparsed]) {
       expect(Buffer.from(other.images.buffer).equals(Buffer.from(first.images.buffer))).toBe(true);
       expect(Array.from(other.labels!)).toEqual(Array.from(first.labels!));
@@ -147,18 +147,30 @@ describe("loadMnist", () => {
     afterAll(() => rmSync(bad, { recursive: true, force: true }));
     for (let d = 0; d < 10; d++) writeFileSync(join(bad, `${d}.json`), JSON.stringify({ data: new Array(784).fill(0) }));
     writeFileSync(join(bad, "3.json"), JSON.stringify({ data: new Array(780).fill(0) }));
-    await expect(loadMnist({ directory: bad })).rejects.toThrow(`${join(bad, "3.json")} must hold {"data": [...]} with a positive multiple of 784`);
+    await expect(loadMnist({ directory: bad })).rejects.toThrow(
+      `${join(bad, "3.json")} must hold {"data": [...]} with a positive multiple of 784`,
+    );
     writeFileSync(join(bad, "3.json"), JSON.stringify({ data: [...new Array(783).fill(0), 255] }));
-    await expect(loadMnist({ directory: bad, heldOut: 0 })).rejects.toThrow(`${join(bad, "3.json")} value 783 is 255, expected a number in [0, 1]`);
+    await expect(loadMnist({ directory: bad, heldOut: 0 })).rejects.toThrow(
+      `${join(bad, "3.json")} value 783 is 255, expected a number in [0, 1]`,
+    );
   });
 });
 
 describe("lossCsv", () => {
   it("writes step,loss and only the optional columns some row has", () => {
-    expect(lossCsv([{ step: 0, loss: 1.5 }, { step: 10, loss: 0.125 }])).toBe("step,loss\n0,1.5\n10,0.125\n");
-    expect(lossCsv([{ step: 1, loss: 0.1, lr: 2e-4 }, { step: 2, loss: NaN, seconds: 3.25 }])).toBe(
-      "step,loss,lr,seconds\n1,0.1,0.0002,\n2,NaN,,3.25\n",
-    );
+    expect(
+      lossCsv([
+        { step: 0, loss: 1.5 },
+        { step: 10, loss: 0.125 },
+      ]),
+    ).toBe("step,loss\n0,1.5\n10,0.125\n");
+    expect(
+      lossCsv([
+        { step: 1, loss: 0.1, lr: 2e-4 },
+        { step: 2, loss: NaN, seconds: 3.25 },
+      ]),
+    ).toBe("step,loss,lr,seconds\n1,0.1,0.0002,\n2,NaN,,3.25\n");
     expect(lossCsv([])).toBe("step,loss\n");
   });
 

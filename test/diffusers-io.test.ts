@@ -1,10 +1,18 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import { checkStateDict } from "../src/nn/module.js";
-import { parseUNetCheckpoint, readDiffusersUNet, readSchedulerConfig, renameLegacyAttentionKeys, writeDiffusersUNet, writeModelIndex, writeSchedulerConfig } from "../src/io/diffusers.js";
+import {
+  parseUNetCheckpoint,
+  readDiffusersUNet,
+  readSchedulerConfig,
+  renameLegacyAttentionKeys,
+  writeDiffusersUNet,
+  writeModelIndex,
+  writeSchedulerConfig,
+} from "../src/io/diffusers.js";
 import { parseSafetensors, serializeSafetensors, type TensorData } from "../src/io/safetensors.js";
+import { checkStateDict } from "../src/nn/module.js";
 
 // Fault injection for the crash tests: node:fs/promises as it is, except where a test arms a fault.
 const faults = vi.hoisted(() => ({ renameFailsAt: -1, renames: 0, writeFailsHalfway: false }));
@@ -52,7 +60,10 @@ afterEach(() => {
 
 function randomTensors(seed: number): Map<string, TensorData> {
   let s = seed;
-  const next = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+  const next = () => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return (s / 2 ** 31) * 2 - 1;
+  };
   const make = (shape: number[]) => ({ shape, data: Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, next) });
   return new Map([
     ["conv_in.weight", make([4, 1, 3, 3])],
@@ -113,7 +124,10 @@ describe("writeDiffusersUNet / readDiffusersUNet", () => {
     );
     const oldKeys = [...oldFile.tensors.keys()];
     for (const name of ["query", "key", "value", "proj_attn"]) {
-      expect(oldKeys.some((k) => k.includes(`.${name}.`)), name).toBe(true);
+      expect(
+        oldKeys.some((k) => k.includes(`.${name}.`)),
+        name,
+      ).toBe(true);
     }
     const current = await readDiffusersUNet("test/fixtures/unet/attn-class");
     const legacy = await readDiffusersUNet("test/fixtures/unet/attn-class-old-keys");
@@ -126,9 +140,14 @@ describe("writeDiffusersUNet / readDiffusersUNet", () => {
 
   it("refuses a checkpoint holding one weight under both names", () => {
     const t = { shape: [1], data: new Float32Array(1) };
-    expect(() => renameLegacyAttentionKeys(new Map([["a.to_q.weight", t], ["a.query.weight", t]]))).toThrow(
-      /both "a.to_q.weight" and "a.query.weight"/,
-    );
+    expect(() =>
+      renameLegacyAttentionKeys(
+        new Map([
+          ["a.to_q.weight", t],
+          ["a.query.weight", t],
+        ]),
+      ),
+    ).toThrow(/both "a.to_q.weight" and "a.query.weight"/);
   });
 
   it("says where it looked when there is no checkpoint, and why a folder cannot be read", async () => {
@@ -167,7 +186,7 @@ describe("an interrupted save leaves the previous checkpoint in place", () => {
       /previous files were left in place \(simulated ENOSPC\)/,
     );
     faults.writeFailsHalfway = false;
-    files.forEach((f, i) => expect(readFileSync(f).equals(before[i])).toBe(true));
+    for (const [i, f] of files.entries()) expect(readFileSync(f).equals(before[i])).toBe(true);
     expect(readdirSync(join(dir, "unet")).sort()).toEqual(["config.json", "diffusion_pytorch_model.safetensors"]);
     expectSameTensors(randomTensors(10), (await readDiffusersUNet(dir)).tensors);
   });
@@ -179,7 +198,7 @@ describe("an interrupted save leaves the previous checkpoint in place", () => {
     await expect(writeDiffusersUNet(dir, { ...config, sample_size: 16 }, randomTensors(12))).rejects.toThrow(
       /previous files were left in place \(simulated rename failure\)/,
     );
-    files.forEach((f, i) => expect(readFileSync(f).equals(before[i])).toBe(true));
+    for (const [i, f] of files.entries()) expect(readFileSync(f).equals(before[i])).toBe(true);
     expect(readdirSync(join(dir, "unet")).sort()).toEqual(["config.json", "diffusion_pytorch_model.safetensors"]);
   });
 

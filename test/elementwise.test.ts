@@ -14,12 +14,30 @@ beforeAll(async () => {
 const binaryShapes: [number[], number[]][] = [
   [[1], [1]],
   [[17], [17]],
-  [[3, 63], [3, 63]],
-  [[65, 3], [65, 3]],
-  [[2, 3, 5, 7], [2, 3, 5, 7]],
-  [[4, 1, 5], [3, 1]],
-  [[1, 3, 1, 1], [2, 3, 4, 4]],
-  [[2, 1, 17, 3], [17, 1]],
+  [
+    [3, 63],
+    [3, 63],
+  ],
+  [
+    [65, 3],
+    [65, 3],
+  ],
+  [
+    [2, 3, 5, 7],
+    [2, 3, 5, 7],
+  ],
+  [
+    [4, 1, 5],
+    [3, 1],
+  ],
+  [
+    [1, 3, 1, 1],
+    [2, 3, 4, 4],
+  ],
+  [
+    [2, 1, 17, 3],
+    [17, 1],
+  ],
   [[65], [1]],
 ];
 
@@ -43,7 +61,13 @@ describe("binary elementwise with broadcasting", () => {
         gpu: (a, b) => ops.div(a, b),
         cpu: (a, b) => R.binary(a, b, (x, y) => x / y),
         // keep the divisor away from zero
-        inputs: (i, shape, random) => uniformData(shape.reduce((p, d) => p * d, 1), random, i === 1 ? 0.5 : -1, i === 1 ? 2 : 1),
+        inputs: (i, shape, random) =>
+          uniformData(
+            shape.reduce((p, d) => p * d, 1),
+            random,
+            i === 1 ? 0.5 : -1,
+            i === 1 ? 2 : 1,
+          ),
       }));
   }
 });
@@ -51,9 +75,19 @@ describe("binary elementwise with broadcasting", () => {
 describe("unary elementwise", () => {
   const shapes = [[1], [3], [17, 5], [2, 3, 7, 9]];
   const positive = (_: number, shape: number[], random: () => number) =>
-    uniformData(shape.reduce((p, d) => p * d, 1), random, 0.2, 3);
+    uniformData(
+      shape.reduce((p, d) => p * d, 1),
+      random,
+      0.2,
+      3,
+    );
   const wide = (_: number, shape: number[], random: () => number) =>
-    uniformData(shape.reduce((p, d) => p * d, 1), random, -6, 6);
+    uniformData(
+      shape.reduce((p, d) => p * d, 1),
+      random,
+      -6,
+      6,
+    );
   for (const shape of shapes) {
     it(`silu ${shape}`, () =>
       checkOp(engine, { name: "silu", shapes: [shape], gpu: ops.silu, cpu: (a) => R.unary(a, R.silu), inputs: wide }));
@@ -64,7 +98,8 @@ describe("unary elementwise", () => {
         gpu: (a) => ops.affine(a, -1.5, 0.25),
         cpu: (a) => R.unary(a, (x) => -1.5 * x + 0.25),
       }));
-    it(`square ${shape}`, () => checkOp(engine, { name: "square", shapes: [shape], gpu: ops.square, cpu: (a) => R.unary(a, (x) => x * x) }));
+    it(`square ${shape}`, () =>
+      checkOp(engine, { name: "square", shapes: [shape], gpu: ops.square, cpu: (a) => R.unary(a, (x) => x * x) }));
     it(`exp ${shape}`, () => checkOp(engine, { name: "exp", shapes: [shape], gpu: ops.exp, cpu: (a) => R.unary(a, Math.exp) }));
     it(`log ${shape}`, () =>
       checkOp(engine, { name: "log", shapes: [shape], gpu: ops.log, cpu: (a) => R.unary(a, Math.log), inputs: positive }));
@@ -84,7 +119,10 @@ describe("shape ops", () => {
   it("reshape [2,3,4] → [6,-1] feeds a mul", () =>
     checkOp(engine, {
       name: "reshape",
-      shapes: [[2, 3, 4], [6, 4]],
+      shapes: [
+        [2, 3, 4],
+        [6, 4],
+      ],
       gpu: (a, b) => ops.mul(ops.reshape(a, [6, -1]), b),
       cpu: (a, b) => R.binary({ data: a.data, shape: [6, 4] }, b, (x, y) => x * y),
     }));

@@ -4,9 +4,9 @@
  * submit per step, and a buffer pool that stops allocating once warm.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { AdamW, Engine, type Tensor, ops } from "../src/index.js";
 import { KernelRegistry } from "../src/gpu/kernels.js";
 import { requiredFeatures } from "../src/gpu/shaders.js";
+import { AdamW, Engine, ops, type Tensor } from "../src/index.js";
 import { testEngine } from "./helpers/engine.js";
 
 let engine: Engine;
@@ -62,7 +62,10 @@ describe("bad input", () => {
   it("shape mismatches name the op and both shapes", () => {
     const t = (shape: number[]) => engine.zeros(shape);
     const made: Tensor[] = [];
-    const keep = (x: Tensor) => (made.push(x), x);
+    const keep = (x: Tensor) => {
+      made.push(x);
+      return x;
+    };
     const a23 = keep(t([2, 3]));
     const a4 = keep(t([4]));
     const a45 = keep(t([4, 5]));
@@ -98,13 +101,23 @@ describe("kernel errors", () => {
   });
 
   it("a shader that enables a feature the device lacks is skipped by compileAll and refused by name when used", async () => {
-    expect(requiredFeatures("enable subgroups;\nenable f16, subgroups;\n// enable nothing;\n")).toEqual(["subgroups", "shader-f16", "subgroups"]);
-    const source = ["enable subgroups;", "@group(0) @binding(0) var<storage, read_write> out: array<u32>;", "@compute @workgroup_size(4) fn main(@builtin(subgroup_invocation_id) lane: u32) { out[lane] = lane; }"].join("\n");
+    expect(requiredFeatures("enable subgroups;\nenable f16, subgroups;\n// enable nothing;\n")).toEqual([
+      "subgroups",
+      "shader-f16",
+      "subgroups",
+    ]);
+    const source = [
+      "enable subgroups;",
+      "@group(0) @binding(0) var<storage, read_write> out: array<u32>;",
+      "@compute @workgroup_size(4) fn main(@builtin(subgroup_invocation_id) lane: u32) { out[lane] = lane; }",
+    ].join("\n");
     const noFeatures = { ...engine.device, features: new Set<string>() } as unknown as GPUDevice;
     const registry = new KernelRegistry(noFeatures, true, { lanes: source, plain: "@compute @workgroup_size(1) fn main() {}" });
     expect(registry.supports("lanes")).toBe(false);
     expect(registry.supports("plain")).toBe(true);
-    expect(() => registry.kernel("lanes/main")).toThrow("shaders/lanes.wgsl needs the device feature(s) subgroups, which this adapter does not offer");
+    expect(() => registry.kernel("lanes/main")).toThrow(
+      "shaders/lanes.wgsl needs the device feature(s) subgroups, which this adapter does not offer",
+    );
     // On this adapter (SwiftShader offers subgroups) the same file compiles.
     expect(engine.device.features.has("subgroups")).toBe(true);
     const real = new KernelRegistry(engine.device, true, { lanes: source });
@@ -200,11 +213,22 @@ describe("recording and readback", () => {
   });
 
   it("a repeated training-like step creates no buffers after the first one", async () => {
-    const w1 = engine.parameter(Float32Array.from({ length: 24 }, (_, i) => Math.sin(i)), [8, 3], "w1");
+    const w1 = engine.parameter(
+      Float32Array.from({ length: 24 }, (_, i) => Math.sin(i)),
+      [8, 3],
+      "w1",
+    );
     const b1 = engine.parameter(new Float32Array(8), [8], "b1");
-    const w2 = engine.parameter(Float32Array.from({ length: 8 }, (_, i) => Math.cos(i)), [1, 8], "w2");
+    const w2 = engine.parameter(
+      Float32Array.from({ length: 8 }, (_, i) => Math.cos(i)),
+      [1, 8],
+      "w2",
+    );
     const optimizer = new AdamW(engine, [w1, b1, w2], { lr: 1e-2 });
-    const x = engine.tensor(Float32Array.from({ length: 15 }, (_, i) => i / 15), [5, 3]);
+    const x = engine.tensor(
+      Float32Array.from({ length: 15 }, (_, i) => i / 15),
+      [5, 3],
+    );
     const target = engine.tensor([1, 0, -1, 0, 1], [5, 1]);
     const step = async () => {
       const loss = engine.tidy(() => {

@@ -5,11 +5,11 @@
  * gradients 1e-4 abs + 1e-3 rel (checkOp's defaults), unless a case states otherwise.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { type Engine, type Tensor, ops } from "../src/index.js";
-import { checkOp, expectClose } from "./helpers/check-op.js";
+import { type Engine, ops } from "../src/index.js";
 import { attentionBookkeeping } from "./helpers/attention-bookkeeping.js";
+import { type AttentionCaseOptions, attentionCase } from "./helpers/attention-case.js";
+import { checkOp, expectClose } from "./helpers/check-op.js";
 import { testEngine } from "./helpers/engine.js";
-import * as R from "./reference/nn.js";
 import { rng, sizeOf, uniformData } from "./reference/tensor.js";
 
 let engine: Engine;
@@ -30,41 +30,41 @@ describe("flashAttention against the float64 reference", () => {
     ["d = 257, dv = 300 (two column chunks)", [1, 3, 257], [1, 5, 257], [1, 5, 300]],
   ];
   for (const [label, ...shapes] of cases) {
-    const scale = 1 / Math.sqrt(shapes[0][2]);
     it(`${label}: ${JSON.stringify(shapes)}`, () =>
-      checkOp(engine, {
-        name: `flashAttention ${JSON.stringify(shapes)}`,
-        shapes,
-        gpu: (q, k, v) => ops.flashAttention(q, k, v, { scale }),
-        cpu: (q, k, v) => R.attention(q, k, v, scale),
-        inputs: (_, s, random) => uniformData(sizeOf(s), random, -2, 2),
-      }));
+      checkOp(engine, attentionCase(`flashAttention ${JSON.stringify(shapes)}`, shapes, ops.flashAttention)));
   }
 
-  // Scores spread over about ±50: the running maximum jumps by tens between tiles and the rescaling factor
-  // exp(m_old − m_new) underflows to 0 for earlier keys. Gradients: the probabilities are nearly one-hot, so most
-  // entries are ~0 and atol (scaled by the largest entry) carries the check. (exp(50) still fits f32; the next case
-  // is the one that fails without the max-subtraction.)
-  it("scores of about ±50 (scale·q·k with q, k in [-5, 5], d = 8, scale = 0.5)", () =>
-    checkOp(engine, {
-      name: "flashAttention scores ±50",
-      shapes: [[2, 13, 8], [2, 21, 8], [2, 21, 6]],
-      gpu: (q, k, v) => ops.flashAttention(q, k, v, { scale: 0.5 }),
-      cpu: (q, k, v) => R.attention(q, k, v, 0.5),
-      inputs: (i, s, random) => uniformData(sizeOf(s), random, i < 2 ? -5 : -2, i < 2 ? 5 : 2),
-      gradTol: { atol: 2e-4, rtol: 2e-3 },
-    }));
-
-  // Every score in [64, 144]: exp(score) overflows f32, so only the max-subtraction keeps this finite.
-  it("scores where exp overflows f32 (all in [64, 144])", () =>
-    checkOp(engine, {
-      name: "flashAttention scores in [64, 144]",
-      shapes: [[1, 9, 16], [1, 17, 16], [1, 17, 5]],
-      gpu: (q, k, v) => ops.flashAttention(q, k, v, { scale: 1 }),
-      cpu: (q, k, v) => R.attention(q, k, v, 1),
-      inputs: (i, s, random) => uniformData(sizeOf(s), random, i < 2 ? 2 : -2, i < 2 ? 3 : 2),
-      gradTol: { atol: 2e-4, rtol: 2e-3 },
-    }));
+  // [test title, case name, [q, k, v] shapes, scale, input range and tolerance]
+  const extreme: [string, string, number[][], AttentionCaseOptions][] = [
+    // Scores spread over about ±50: the running maximum jumps by tens between tiles and the rescaling factor
+    // exp(m_old − m_new) underflows to 0 for earlier keys. Gradients: the probabilities are nearly one-hot, so most
+    // entries are ~0 and atol (scaled by the largest entry) carries the check. (exp(50) still fits f32; the next case
+    // is the one that fails without the max-subtraction.)
+    [
+      "scores of about ±50 (scale·q·k with q, k in [-5, 5], d = 8, scale = 0.5)",
+      "flashAttention scores ±50",
+      [
+        [2, 13, 8],
+        [2, 21, 8],
+        [2, 21, 6],
+      ],
+      { scale: 0.5, qkRange: [-5, 5], gradTol: { atol: 2e-4, rtol: 2e-3 } },
+    ],
+    // Every score in [64, 144]: exp(score) overflows f32, so only the max-subtraction keeps this finite.
+    [
+      "scores where exp overflows f32 (all in [64, 144])",
+      "flashAttention scores in [64, 144]",
+      [
+        [1, 9, 16],
+        [1, 17, 16],
+        [1, 17, 5],
+      ],
+      { scale: 1, qkRange: [2, 3], gradTol: { atol: 2e-4, rtol: 2e-3 } },
+    ],
+  ];
+  for (const [title, name, shapes, options] of extreme) {
+    it(title, () => checkOp(engine, attentionCase(name, shapes, ops.flashAttention, options)));
+  }
 });
 
 describe("flashAttention against attention()", () => {
@@ -95,7 +95,9 @@ describe("flashAttention against attention()", () => {
     seed.dispose();
     expect(engine.memory().liveTensors).toBe(before);
     expectClose(fused[0], unfused[0], { atol: 1e-5, rtol: 1e-4 }, "output");
-    ["q", "k", "v"].forEach((name, i) => expectClose(fused[i + 1], unfused[i + 1], { atol: 1e-4, rtol: 1e-3 }, `gradient of ${name}`));
+    for (const [i, name] of ["q", "k", "v"].entries()) {
+      expectClose(fused[i + 1], unfused[i + 1], { atol: 1e-4, rtol: 1e-3 }, `gradient of ${name}`);
+    }
   });
 });
 

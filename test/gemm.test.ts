@@ -11,7 +11,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Engine, Tensor } from "../src/index.js";
-import { conv2dGeometry, type ConvGeometry } from "../src/ops/conv/geometry.js";
+import { type ConvGeometry, conv2dGeometry } from "../src/ops/conv/geometry.js";
 import { conv2dForwardShared, conv2dInputGradientShared, conv2dWeightGradientShared } from "../src/ops/conv/shared.js";
 import { shared as matmulShared } from "../src/ops/matmul/kernels.js";
 import type { Operand } from "../src/ops/matmul/operand.js";
@@ -52,9 +52,7 @@ function operand(shape: number[], transpose: boolean): Operand {
   const [r, c] = shape.slice(-2);
   const batch = sizeOf(shape) / (r * c);
   const strides: [number, number, number] = [batch === 1 ? 0 : r * c, c, 1];
-  return transpose
-    ? { batch, rows: c, cols: r, strides: [strides[0], 1, c] }
-    : { batch, rows: r, cols: c, strides };
+  return transpose ? { batch, rows: c, cols: r, strides: [strides[0], 1, c] } : { batch, rows: r, cols: c, strides };
 }
 
 interface MatmulCase {
@@ -129,15 +127,7 @@ describe("matmul shared (gemm/matmul_shared)", () => {
 
 // ------------------------------------------------------------------------------------------------ conv2d
 
-interface ConvCase {
-  name: string;
-  x: [number, number, number, number];
-  /** [O, kh, kw]; the weight is [O, C, kh, kw]. */
-  kernel: [number, number, number];
-  stride?: number;
-  /** [top, bottom, left, right] or one number for all. */
-  padding?: C.Padding;
-  bias?: boolean;
+interface ConvCase extends C.ConvCase {
   /** Weight-gradient splits to force (default: the automatic choice). */
   splits?: number[];
 }
@@ -158,21 +148,14 @@ const convCases: ConvCase[] = [
 ];
 
 async function checkConv(c: ConvCase): Promise<void> {
-  const [o, kh, kw] = c.kernel;
   const withBias = c.bias ?? true;
-  const padding = c.padding ?? 0;
-  const stride = c.stride ?? 1;
-  const x = randomRef(c.x);
-  const weight = randomRef([o, c.x[1], kh, kw]);
-  const bias = withBias ? randomRef([o]) : null;
-  const expected = C.conv2d(x, weight, bias, stride, padding);
-  const gradOut = randomRef(expected.shape);
+  const { x, w: weight, b: bias, out: expected, gradOut, grads } = C.convCaseReference(c, randomRef);
   const g = engine.tidy(() => {
     const shapes = [engine.empty(c.x), engine.empty(weight.shape), bias ? engine.empty(bias.shape) : null] as const;
-    return conv2dGeometry(shapes[0], shapes[1], shapes[2], { stride, padding });
+    return conv2dGeometry(shapes[0], shapes[1], shapes[2], { stride: c.stride ?? 1, padding: c.padding ?? 0 });
   });
   expect([g.batch, g.outChannels, g.outHeight, g.outWidth]).toEqual(expected.shape);
-  const { input: expectedInput, weight: expectedWeight, bias: expectedBias } = C.conv2dGradients(x, weight, gradOut, stride, g.padTop, g.padLeft);
+  const { input: expectedInput, weight: expectedWeight, bias: expectedBias } = grads;
 
   const [out, gradInput] = await onGpu([x, weight, bias, gradOut], (X, W, B, G) => [
     conv2dForwardShared(X!, W!, B, g),

@@ -8,14 +8,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DDPMScheduler, type Engine, type Tensor, UNet2DModel } from "../src/index.js";
-import type { Preset } from "../src/presets.js";
+import type { Dataset } from "../src/io/dataset.js";
 import { encodePng } from "../src/io/images.js";
 import { sampleJob } from "../src/jobs/sample.js";
 import { trainJob } from "../src/jobs/train.js";
+import type { Preset } from "../src/presets.js";
 import { guidedDenoiser } from "../src/sample.js";
-import type { Dataset } from "../src/io/dataset.js";
 import { hashUniform, makeBatch, TRAIN_DEFAULTS } from "../src/train.js";
 import { testEngine } from "./helpers/engine.js";
+import { tinyUNet } from "./helpers/unet-configs.js";
 import { rng } from "./reference/tensor.js";
 
 let engine: Engine;
@@ -62,10 +63,7 @@ describe("label dropout", () => {
 });
 
 describe("guided sampling", () => {
-  const config = {
-    sample_size: 8, in_channels: 1, out_channels: 1, block_out_channels: [8, 8], layers_per_block: 1, norm_num_groups: 4,
-    down_block_types: ["DownBlock2D", "DownBlock2D"], up_block_types: ["UpBlock2D", "UpBlock2D"], num_class_embeds: 3,
-  };
+  const config = { ...tinyUNet(), sample_size: 8, in_channels: 1, out_channels: 1, num_class_embeds: 3 };
 
   it("is u + s·(c − u); s = 1 is the conditional output and s = 0 the unconditional one", async () => {
     const model = new UNet2DModel(engine, config, 5);
@@ -83,7 +81,7 @@ describe("guided sampling", () => {
     expect(Math.max(...c.map((v, i) => Math.abs(v - u[i])))).toBeGreaterThan(1e-3);
     const guided = await run(guidedDenoiser(model, [0, 1], 2.5, 2));
     const scale = Math.max(1, ...c.map(Math.abs));
-    guided.forEach((v, i) => expect(Math.abs(v - (u[i] + 2.5 * (c[i] - u[i]))), `element ${i}`).toBeLessThan(1e-5 * scale));
+    for (const [i, v] of guided.entries()) expect(Math.abs(v - (u[i] + 2.5 * (c[i] - u[i]))), `element ${i}`).toBeLessThan(1e-5 * scale);
     expect(await run(guidedDenoiser(model, [0, 1], 1, 2))).toEqual(c);
     expect(await run(guidedDenoiser(model, [0, 1], 0, 2))).toEqual(u);
     x.dispose();
@@ -108,14 +106,33 @@ describe("guided sampling", () => {
     const dataDir = join(root, "pngs");
     mkdirSync(dataDir);
     const random = rng(4);
-    for (let i = 0; i < 3; i++) writeFileSync(join(dataDir, `i${i}.png`), encodePng(new Uint8Array(64).map(() => Math.floor(random() * 256)), 8, 8, 1));
+    for (let i = 0; i < 3; i++)
+      writeFileSync(
+        join(dataDir, `i${i}.png`),
+        encodePng(
+          new Uint8Array(64).map(() => Math.floor(random() * 256)),
+          8,
+          8,
+          1,
+        ),
+      );
     const preset: Preset = {
       size: 8,
-      model: { block_out_channels: [8, 8], layers_per_block: 1, down_block_types: ["DownBlock2D", "DownBlock2D"], up_block_types: ["UpBlock2D", "UpBlock2D"], norm_num_groups: 4 },
+      model: tinyUNet(),
       train: { batchSize: 2, logEvery: 1 },
     };
     await expect(
-      trainJob({ engine, out: join(root, "t"), data: dataDir, channels: 1, preset, train: { steps: 1 }, guidance: 3, samples: 0, log: () => {} }),
+      trainJob({
+        engine,
+        out: join(root, "t"),
+        data: dataDir,
+        channels: 1,
+        preset,
+        train: { steps: 1 },
+        guidance: 3,
+        samples: 0,
+        log: () => {},
+      }),
     ).rejects.toThrow(/needs a class-conditional model trained with label dropout/);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PNG } from "pngjs";
 import { afterAll, describe, expect, it } from "vitest";
-import { decodePng, encodePng, imageGrid, loadImageFolder, writePng, type RasterImage } from "../src/io/images.js";
+import { decodePng, encodePng, imageGrid, loadImageFolder, type RasterImage, writePng } from "../src/io/images.js";
 import { lossCurvePng } from "../src/io/plot.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "ddpm-images-"));
@@ -27,7 +27,12 @@ function raster(width: number, height: number, channels: 1 | 3 | 4, seed: number
 describe("PNG codec", () => {
   it("round-trips gray, RGB and RGBA rasters of awkward sizes", () => {
     for (const channels of [1, 3, 4] as const) {
-      for (const [width, height] of [[1, 1], [17, 5], [5, 17], [64, 3]]) {
+      for (const [width, height] of [
+        [1, 1],
+        [17, 5],
+        [5, 17],
+        [64, 3],
+      ]) {
         const image = raster(width, height, channels, width * 31 + height + channels);
         const png = encodePng(image.pixels, width, height, channels);
         expect(Array.from(png.subarray(0, 8))).toEqual([137, 80, 78, 71, 13, 10, 26, 10]); // PNG signature
@@ -80,7 +85,11 @@ describe("imageGrid", () => {
     for (let i = 0; i < images.length; i++) images[i] = ((i * 37) % 101) / 50 - 1; // in [-1, 1]
     const grid = imageGrid(images, n, c, h, w, { columns: 2, padding: 1, upscale: 2, padValue: 77 });
     // 2 columns × 3 rows of 6×4 tiles with 1-pixel gaps and border.
-    expect({ width: grid.width, height: grid.height, channels: grid.channels }).toEqual({ width: 2 * 6 + 3, height: 3 * 4 + 4, channels: 3 });
+    expect({ width: grid.width, height: grid.height, channels: grid.channels }).toEqual({
+      width: 2 * 6 + 3,
+      height: 3 * 4 + 4,
+      channels: 3,
+    });
     const at = (x: number, y: number, k: number) => grid.pixels[(y * grid.width + x) * 3 + k];
     const source = (i: number, k: number, y: number, x: number) => Math.round((images[((i * c + k) * h + y) * w + x] + 1) * 127.5);
     for (let i = 0; i < n; i++) {
@@ -93,7 +102,14 @@ describe("imageGrid", () => {
       }
     }
     // Padding: the border, the gaps, and the empty sixth cell.
-    for (const [x, y] of [[0, 0], [7, 3], [3, 5], [10, 12], [14, 15]]) expect(at(x, y, 1)).toBe(77);
+    for (const [x, y] of [
+      [0, 0],
+      [7, 3],
+      [3, 5],
+      [10, 12],
+      [14, 15],
+    ])
+      expect(at(x, y, 1)).toBe(77);
   });
 
   it("clamps to [-1, 1] and maps NaN to 0; defaults to a square-ish grid with 2-pixel white padding", () => {
@@ -126,7 +142,8 @@ function referenceResize(plane: number[], inW: number, inH: number, outW: number
         const [sx, sy] = [inW / outW, inH / outH];
         let sum = 0;
         for (let j = 0; j < inH; j++) {
-          for (let i = 0; i < inW; i++) sum += overlap(x * sx, (x + 1) * sx, i, i + 1) * overlap(y * sy, (y + 1) * sy, j, j + 1) * plane[j * inW + i];
+          for (let i = 0; i < inW; i++)
+            sum += overlap(x * sx, (x + 1) * sx, i, i + 1) * overlap(y * sy, (y + 1) * sy, j, j + 1) * plane[j * inW + i];
         }
         out.push(sum / (sx * sy));
       } else {
@@ -176,7 +193,8 @@ describe("loadImageFolder", () => {
   ];
   const folder = join(scratch, "mixed");
   mkdirSync(folder);
-  for (const { name, image } of files) writeFileSync(join(folder, name), encodePng(image.pixels, image.width, image.height, image.channels));
+  for (const { name, image } of files)
+    writeFileSync(join(folder, name), encodePng(image.pixels, image.width, image.height, image.channels));
   writeFileSync(join(folder, "notes.txt"), "not an image");
   mkdirSync(join(folder, "sub.png")); // a folder with a PNG's name is not read
 
@@ -187,12 +205,12 @@ describe("loadImageFolder", () => {
       const per = channels * 4;
       // Sorted by name in code-unit order: "B.PNG" < "a.png" < "c.png" < "d.png".
       const order = ["B.PNG", "a.png", "c.png", "d.png"];
-      order.forEach((name, i) => {
+      for (const [i, name] of order.entries()) {
         const { image, resized } = files.find((f) => f.name === name)!;
         const expected = referenceTensor(image, 2, channels, ...resized);
         const actual = Array.from(dataset.images.subarray(i * per, (i + 1) * per));
-        actual.forEach((v, j) => expect(Math.abs(v - expected[j]), `${name}[${j}]`).toBeLessThan(1e-6));
-      });
+        for (const [j, v] of actual.entries()) expect(Math.abs(v - expected[j]), `${name}[${j}]`).toBeLessThan(1e-6);
+      }
     });
   }
 
@@ -204,7 +222,7 @@ describe("loadImageFolder", () => {
     writeFileSync(join(dir, "x.png"), encodePng(pixels, 4, 4, 1));
     const dataset = await loadImageFolder(dir, { size: 2, channels: 1 });
     const expected = [15, 255, 0, 100.25].map((v) => v / 127.5 - 1);
-    Array.from(dataset.images).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 6));
+    for (const [i, v] of Array.from(dataset.images).entries()) expect(v).toBeCloseTo(expected[i], 6);
   });
 
   it("strictSize refuses mixed sizes, naming two files", async () => {
@@ -219,7 +237,9 @@ describe("loadImageFolder", () => {
 
   it("names the path in every error", async () => {
     const missing = join(scratch, "missing");
-    await expect(loadImageFolder(missing, { size: 8, channels: 1 })).rejects.toThrow(`cannot read image folder ${missing}: it does not exist`);
+    await expect(loadImageFolder(missing, { size: 8, channels: 1 })).rejects.toThrow(
+      `cannot read image folder ${missing}: it does not exist`,
+    );
     const file = join(scratch, "file.txt");
     writeFileSync(file, "x");
     await expect(loadImageFolder(file, { size: 8, channels: 1 })).rejects.toThrow(`cannot read image folder ${file}: it is not a folder`);
@@ -281,7 +301,18 @@ describe("lossCurvePng", () => {
   });
 
   it("copes with NaN, non-positive and single points, and refuses mismatched inputs", () => {
-    for (const [s, l] of [[[0, 1, 2, 3], [1, NaN, 0.5, 0.25]], [[5], [0.3]], [[], []], [[0, 1, 2], [-1, 0, 2]]] as [number[], number[]][]) {
+    for (const [s, l] of [
+      [
+        [0, 1, 2, 3],
+        [1, NaN, 0.5, 0.25],
+      ],
+      [[5], [0.3]],
+      [[], []],
+      [
+        [0, 1, 2],
+        [-1, 0, 2],
+      ],
+    ] as [number[], number[]][]) {
       const image = decodePng(lossCurvePng(s, l, { width: 200, height: 120 }));
       expect([image.width, image.height]).toEqual([200, 120]);
     }

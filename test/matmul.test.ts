@@ -5,11 +5,11 @@
  */
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { type Engine, ops } from "../src/index.js";
+import { denseOperand } from "../src/ops/matmul/operand.js";
+import { dispatchMatmul, MATMUL_VARIANTS } from "../src/ops/matmul/variants.js";
 import { checkOp } from "./helpers/check-op.js";
 import { testEngine } from "./helpers/engine.js";
 import * as R from "./reference/ops.js";
-import { dispatchMatmul, MATMUL_VARIANTS } from "../src/ops/matmul/variants.js";
-import { denseOperand } from "../src/ops/matmul/operand.js";
 import { ref, rng, uniformData } from "./reference/tensor.js";
 
 let engine: Engine;
@@ -94,8 +94,7 @@ describe("matmul, batched", () => {
         cpu: (a, b) => R.matmul(a, b, c.ta, c.tb),
         forwardTol,
         gradTol,
-      }),
-    );
+      }));
   }
 
   it("gradient of only one operand when the other does not require grad", async () => {
@@ -211,7 +210,7 @@ describe("matmul variants accumulating into C", () => {
             expect(worst, accumulate ? "C + A·B" : "A·B").toBeLessThan(1e-6 * (c.K + 1));
             out.dispose();
           }
-          [a, b].forEach((t) => t.dispose());
+          for (const t of [a, b]) t.dispose();
         } finally {
           engine.tuner.override("matmul", previous);
         }
@@ -238,8 +237,14 @@ describe("matmul panels read in place", () => {
       const previous = engine.tuner.override("matmul", c.variant);
       try {
         const random = rng(3);
-        const aData = uniformData(c.a.reduce((x, y) => x * y), random);
-        const bData = uniformData(c.b.reduce((x, y) => x * y), random);
+        const aData = uniformData(
+          c.a.reduce((x, y) => x * y),
+          random,
+        );
+        const bData = uniformData(
+          c.b.reduce((x, y) => x * y),
+          random,
+        );
         const a = engine.tensor(Float32Array.from(aData), c.a);
         const b = engine.tensor(Float32Array.from(bData), c.b);
         const before = engine.stats.dispatches;
@@ -249,7 +254,7 @@ describe("matmul panels read in place", () => {
         const worst = maxAbsError(await product.data(), expected.data);
         // f32 sums of K terms of size ≤ 1: rounding ~K · 6e-8.
         expect(worst).toBeLessThan(1e-6 * (c.ta ? c.a[0] : c.a[c.a.length - 1]));
-        [a, b, product].forEach((t) => t.dispose());
+        for (const t of [a, b, product]) t.dispose();
       } finally {
         engine.tuner.override("matmul", previous);
       }
@@ -270,7 +275,8 @@ describe("matmul's guess on a software adapter before measuring", () => {
     ];
     const choose = vi.spyOn(engine.tuner, "choose");
     try {
-      for (const c of cases) engine.tidy(() => ops.matmul(engine.randn(c.a, { seed: 1 }), engine.randn(c.b, { seed: 2 }), { transposeB: c.tb }));
+      for (const c of cases)
+        engine.tidy(() => ops.matmul(engine.randn(c.a, { seed: 1 }), engine.randn(c.b, { seed: 2 }), { transposeB: c.tb }));
       const chosen = choose.mock.results.map((r) => (r.value as { name: string }).name);
       expect(chosen).toEqual(cases.map((c) => c.guess));
     } finally {

@@ -3,7 +3,7 @@
  * fixed 1-D regression, and 1,000 training iterations inside scopes leave memory exactly where it was.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { AdamW, type Engine, type Tensor, ops } from "../src/index.js";
+import { AdamW, type Engine, ops, type Tensor } from "../src/index.js";
 import { testEngine } from "./helpers/engine.js";
 import { rng } from "./reference/tensor.js";
 
@@ -46,7 +46,13 @@ function mlp(widths: number[], seed: number): Mlp {
 /** y = sin(3x) on 64 evenly spaced points of [−1, 1], as [64, 1] tensors. */
 function sineTask(): { x: Tensor; y: Tensor } {
   const xs = Float32Array.from({ length: 64 }, (_, i) => -1 + (2 * i) / 63);
-  return { x: engine.tensor(xs, [64, 1]), y: engine.tensor(xs.map((v) => Math.sin(3 * v)), [64, 1]) };
+  return {
+    x: engine.tensor(xs, [64, 1]),
+    y: engine.tensor(
+      xs.map((v) => Math.sin(3 * v)),
+      [64, 1],
+    ),
+  };
 }
 
 describe("tiny MLP", () => {

@@ -99,7 +99,11 @@ describe("groupNorm", () => {
     };
     const before = engine.memory().liveTensors;
     const all = await run([true, true, true]);
-    for (const needGrad of [[true, false, true], [false, true, false], [false, false, true]]) {
+    for (const needGrad of [
+      [true, false, true],
+      [false, true, false],
+      [false, false, true],
+    ]) {
       const some = await run(needGrad);
       some.forEach((g, i) => {
         if (needGrad[i]) expect(Array.from(g!), `input ${i} with ${needGrad}`).toEqual(Array.from(all[i]!));

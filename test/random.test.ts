@@ -4,31 +4,15 @@
  * transform of those words, and the samples must have the right distribution.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Engine, Tensor } from "../src/index.js";
+import type { Engine } from "../src/index.js";
 import { testEngine } from "./helpers/engine.js";
+import { hexWords as hex, take, takeWords } from "./helpers/readback.js";
 import { philox4x32_10, philoxNormals, philoxWords, unitInterval } from "./reference/philox.js";
 
 let engine: Engine;
 beforeAll(async () => {
   engine = await testEngine();
 });
-
-/** Read a tensor and dispose it. */
-async function take(t: Tensor): Promise<Float32Array> {
-  const data = await t.data();
-  t.dispose();
-  return data;
-}
-
-/** The raw words of a raw_bits tensor (f32 bit patterns reinterpreted, no value conversion). */
-async function takeWords(t: Tensor): Promise<Uint32Array> {
-  const data = await take(t);
-  return new Uint32Array(data.buffer, data.byteOffset, data.length);
-}
-
-function hex(words: ArrayLike<number>): string[] {
-  return Array.from(words, (w) => (w >>> 0).toString(16).padStart(8, "0"));
-}
 
 function moments(data: ArrayLike<number>): { mean: number; std: number } {
   let sum = 0;
@@ -42,9 +26,21 @@ function moments(data: ArrayLike<number>): { mean: number; std: number } {
 describe("CPU Philox4x32-10 reference", () => {
   // Known-answer vectors from the Random123 distribution's kat_vectors file: counter, key → output.
   const kat: [number[], number[], string[]][] = [
-    [[0, 0, 0, 0], [0, 0], ["6627e8d5", "e169c58d", "bc57ac4c", "9b00dbd8"]],
-    [[0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff], [0xffffffff, 0xffffffff], ["408f276d", "41c83b0e", "a20bc7c6", "6d5451fd"]],
-    [[0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0], ["d16cfe09", "94fdcceb", "5001e420", "24126ea1"]],
+    [
+      [0, 0, 0, 0],
+      [0, 0],
+      ["6627e8d5", "e169c58d", "bc57ac4c", "9b00dbd8"],
+    ],
+    [
+      [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff],
+      [0xffffffff, 0xffffffff],
+      ["408f276d", "41c83b0e", "a20bc7c6", "6d5451fd"],
+    ],
+    [
+      [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344],
+      [0xa4093822, 0x299f31d0],
+      ["d16cfe09", "94fdcceb", "5001e420", "24126ea1"],
+    ],
   ];
   for (const [counter, key, expected] of kat) {
     it(`matches Random123's known answer for counter ${hex(counter).join(" ")}`, () => {

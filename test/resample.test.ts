@@ -33,10 +33,40 @@ describe("upsampleNearest2x", () => {
 
 describe("concat", () => {
   const cases: [string, number[][], number][] = [
-    ["axis 1, three inputs of 3, 1 and 6 channels", [[2, 3, 4, 5], [2, 1, 4, 5], [2, 6, 4, 5]], 1],
-    ["axis 0", [[1, 3, 4], [2, 3, 4]], 0],
-    ["last axis (−1)", [[3, 2, 5], [3, 2, 1], [3, 2, 17]], -1],
-    ["axis 2 of 4-D", [[1, 2, 3, 3], [1, 2, 1, 3]], 2],
+    [
+      "axis 1, three inputs of 3, 1 and 6 channels",
+      [
+        [2, 3, 4, 5],
+        [2, 1, 4, 5],
+        [2, 6, 4, 5],
+      ],
+      1,
+    ],
+    [
+      "axis 0",
+      [
+        [1, 3, 4],
+        [2, 3, 4],
+      ],
+      0,
+    ],
+    [
+      "last axis (−1)",
+      [
+        [3, 2, 5],
+        [3, 2, 1],
+        [3, 2, 17],
+      ],
+      -1,
+    ],
+    [
+      "axis 2 of 4-D",
+      [
+        [1, 2, 3, 3],
+        [1, 2, 1, 3],
+      ],
+      2,
+    ],
     ["a single input", [[5, 7]], 1],
     ["1-D", [[1], [63], [65]], 0],
   ];
@@ -47,7 +77,8 @@ describe("concat", () => {
         shapes,
         gpu: (...ts) => ops.concat(ts, axis),
         cpu: (...refs) => R.concat(refs, axis < 0 ? axis + shapes[0].length : axis),
-      }));
+      }),
+    );
   }
 
   it("gives a gradient only to the inputs that require one", async () => {
@@ -62,10 +93,39 @@ describe("concat", () => {
 
   it("rejects mismatched shapes and bad axes, naming the shapes", () => {
     const attempt = (shapes: number[][], axis: number) => () =>
-      engine.tidy(() => ops.concat(shapes.map((s) => engine.zeros(s)), axis));
-    expect(attempt([[2, 3, 4], [2, 3, 5]], 1)).toThrow(/concat: shapes \[2, 3, 4\], \[2, 3, 5\] differ outside axis 1/);
-    expect(attempt([[2, 3], [2, 3, 1]], 0)).toThrow(/concat: shapes \[2, 3\], \[2, 3, 1\]/);
-    expect(attempt([[2, 3], [2, 3]], 2)).toThrow(/concat: axis 2 is out of range for rank 2 \(shapes \[2, 3\], \[2, 3\]\)/);
+      engine.tidy(() =>
+        ops.concat(
+          shapes.map((s) => engine.zeros(s)),
+          axis,
+        ),
+      );
+    expect(
+      attempt(
+        [
+          [2, 3, 4],
+          [2, 3, 5],
+        ],
+        1,
+      ),
+    ).toThrow(/concat: shapes \[2, 3, 4\], \[2, 3, 5\] differ outside axis 1/);
+    expect(
+      attempt(
+        [
+          [2, 3],
+          [2, 3, 1],
+        ],
+        0,
+      ),
+    ).toThrow(/concat: shapes \[2, 3\], \[2, 3, 1\]/);
+    expect(
+      attempt(
+        [
+          [2, 3],
+          [2, 3],
+        ],
+        2,
+      ),
+    ).toThrow(/concat: axis 2 is out of range for rank 2 \(shapes \[2, 3\], \[2, 3\]\)/);
     expect(attempt([], 0)).toThrow(/concat: no tensors/);
   });
 });

@@ -4,16 +4,17 @@
  * gives the same samples, a diverging run stops naming the step, and an existing checkpoint is never overwritten
  * by a fresh run.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Engine } from "../src/index.js";
 import { encodePng } from "../src/io/images.js";
 import { parseSafetensors } from "../src/io/safetensors.js";
-import type { Preset } from "../src/presets.js";
 import { trainJob } from "../src/jobs/train.js";
+import type { Preset } from "../src/presets.js";
 import { testEngine } from "./helpers/engine.js";
+import { tinyUNet } from "./helpers/unet-configs.js";
 import { rng } from "./reference/tensor.js";
 
 let engine: Engine;
@@ -34,7 +35,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const tiny: Preset = {
   size: 8,
-  model: { block_out_channels: [8, 8], layers_per_block: 1, down_block_types: ["DownBlock2D", "DownBlock2D"], up_block_types: ["UpBlock2D", "UpBlock2D"], norm_num_groups: 4 },
+  model: tinyUNet(),
   train: { batchSize: 3, learningRate: 1e-3, warmupSteps: 2, emaDecay: 0.9, logEvery: 1 },
 };
 
@@ -75,7 +76,7 @@ describe("checkpoint and resume", () => {
     expect(state.step).toBe(4);
     expect(state.optimizerSteps).toBe(4);
     expect(existsSync(join(split, "loss.csv"))).toBe(true);
-    expect(existsSync(join(split, "checkpoint.tmp-" + process.pid))).toBe(false);
+    expect(existsSync(join(split, `checkpoint.tmp-${process.pid}`))).toBe(false);
   });
 
   it("refuses to start over an existing checkpoint, and to resume where there is none", async () => {
@@ -88,8 +89,17 @@ describe("checkpoint and resume", () => {
   it("the job's time budget stops training (here: a budget already spent when the job starts)", async () => {
     const out = join(root, "budget");
     const result = await trainJob({
-      engine, out, data: dataDir, channels: 1, preset: tiny, train: { steps: 50, checkpointEvery: 100 },
-      scheduler: { num_train_timesteps: 50 }, minutes: 1, startedAt: performance.now() - 61_000, samples: 0, log: () => {},
+      engine,
+      out,
+      data: dataDir,
+      channels: 1,
+      preset: tiny,
+      train: { steps: 50, checkpointEvery: 100 },
+      scheduler: { num_train_timesteps: 50 },
+      minutes: 1,
+      startedAt: performance.now() - 61_000,
+      samples: 0,
+      log: () => {},
     });
     expect(result.steps).toBe(0);
     const state = JSON.parse(readFileSync(join(out, "checkpoint", "training_state.json"), "utf8"));
@@ -101,7 +111,17 @@ describe("checkpoint and resume", () => {
     await job(out, 2);
     const before = weights(out, "unet");
     await expect(
-      trainJob({ engine, out, data: dataDir, channels: 1, preset: tiny, train: { steps: 6, checkpointEvery: 100, learningRate: 1e30 }, resume: true, samples: 0, log: () => {} }),
+      trainJob({
+        engine,
+        out,
+        data: dataDir,
+        channels: 1,
+        preset: tiny,
+        train: { steps: 6, checkpointEvery: 100, learningRate: 1e30 },
+        resume: true,
+        samples: 0,
+        log: () => {},
+      }),
     ).rejects.toThrow(/loss is (NaN|Infinity|-Infinity) at step \d+/);
     const after = weights(out, "unet");
     for (const [key, value] of before) expect(after.get(key)!.data, key).toEqual(value.data);

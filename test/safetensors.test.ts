@@ -17,7 +17,7 @@ function build(header: unknown, data: Uint8Array = new Uint8Array(0), headerLeng
 function u16(values: number[]): Uint8Array {
   const out = new Uint8Array(values.length * 2);
   const view = new DataView(out.buffer);
-  values.forEach((v, i) => view.setUint16(2 * i, v, true));
+  for (const [i, v] of values.entries()) view.setUint16(2 * i, v, true);
   return out;
 }
 

@@ -15,12 +15,12 @@
  */
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Engine, Tensor } from "../src/index.js";
+import type { TimestepSpacing } from "../src/diffusion/config.js";
 import type { BetaSchedule } from "../src/diffusion/schedule.js";
 import { NoiseSchedule } from "../src/diffusion/schedule.js";
 import { DDIMScheduler, DDPMScheduler, type StepCoefficients, stepReference } from "../src/diffusion/schedulers.js";
-import type { TimestepSpacing } from "../src/diffusion/config.js";
-import { type Tolerance, expectClose } from "./helpers/check-op.js";
+import type { Engine, Tensor } from "../src/index.js";
+import { expectClose, type Tolerance } from "./helpers/check-op.js";
 import { testEngine } from "./helpers/engine.js";
 
 const DIR = "test/fixtures/scheduler";
@@ -44,11 +44,6 @@ function unpack(base64: string, precision: "f32" | "f64"): Float64Array {
   const bytes = Buffer.from(base64, "base64");
   const copy = new Uint8Array(bytes); // aligned
   return Float64Array.from(precision === "f32" ? new Float32Array(copy.buffer) : new Float64Array(copy.buffer));
-}
-
-interface Pair {
-  f32: number[];
-  f64: number[];
 }
 
 describe("beta schedules and ᾱ against diffusers", () => {
@@ -137,7 +132,12 @@ describe("DDPM variance (diffusers _get_variance)", () => {
     for (const c of variance) {
       const name = `${chainName(c)} t=${c.t}`;
       for (const type of ["fixed_small", "fixed_small_log", "fixed_large"] as const) {
-        const scheduler = new DDPMScheduler({ beta_schedule: c.schedule, num_train_timesteps: c.T, variance_type: type, ...spacingConfig(c.set_timesteps) });
+        const scheduler = new DDPMScheduler({
+          beta_schedule: c.schedule,
+          num_train_timesteps: c.T,
+          variance_type: type,
+          ...spacingConfig(c.set_timesteps),
+        });
         if (c.set_timesteps) scheduler.setTimesteps(c.set_timesteps[0]);
         // diffusers' fixed_small_log returns a standard deviation (step() multiplies it into the noise directly)
         const value = type === "fixed_small_log" ? Math.sqrt(scheduler.variance(c.t)) : scheduler.variance(c.t);
@@ -193,17 +193,86 @@ function x0Only(c: StepCoefficients): StepCoefficients {
   return { ...c, outFromX0: 1, outFromSample: 0, outFromEps: 0, sigma: 0 };
 }
 
+interface StepValues {
+  prev_sample: number[];
+  pred_original_sample: number[];
+}
+
+/** A step fixture: a scheduler config, a timestep t, and diffusers' step at t in float64 and float32. */
+interface StepFixture {
+  schedule: string;
+  T: number;
+  t: number;
+  prediction_type: string;
+  clip_sample: boolean;
+  set_timesteps: SetTimesteps;
+  f64: StepValues;
+  f32: StepValues;
+}
+
+interface DDPMStepFixture extends StepFixture {
+  clip_sample_range: number;
+}
+
+interface DDIMStepFixture extends StepFixture {
+  set_alpha_to_one: boolean;
+  set_timesteps: [number, TimestepSpacing, number];
+  eta: number;
+  f64: StepValues & { std_dev_t: number };
+  f32: StepValues & { std_dev_t: number };
+}
+
+/** The scheduler a step fixture was made with, the η of its step, and the name failures show. */
+interface StepSetup {
+  name: string;
+  scheduler: DDPMScheduler | DDIMScheduler;
+  eta: number;
+}
+
+/**
+ * One chain's step fixtures: each step in float64 (stepCoefficients, then stepReference) against diffusers' float64
+ * and float32 prev_sample and pred_original_sample, then every fused GPU step against the float64 values, read back
+ * together at the end. `checkCoefficients` adds the scheduler's own checks on each case's coefficients.
+ */
+async function checkStepFixtures<C extends StepFixture>(
+  inputs: { shape: number[]; sample: number[]; model_output: number[] },
+  cases: C[],
+  setup: (c: C, index: number) => StepSetup,
+  checkCoefficients: (c: C, coefficients: StepCoefficients, name: string) => void = () => {},
+): Promise<void> {
+  const { shape, sample, model_output: model } = inputs;
+  const tensors = { sample: engine.tensor(sample, shape).keep(), model: engine.tensor(model, shape).keep() };
+  const checks: GpuCheck[] = [];
+  for (const [index, c] of cases.entries()) {
+    const { name, scheduler, eta } = setup(c, index);
+    const coefficients = scheduler.stepCoefficients(c.t, eta);
+    checkCoefficients(c, coefficients, name);
+    const prev = stepReference(coefficients, sample, model);
+    const x0 = stepReference(x0Only(coefficients), sample, model);
+    expectClose(prev, c.f64.prev_sample, F64_STEP, `${name} prev_sample (float64)`);
+    expectClose(x0, c.f64.pred_original_sample, F64_STEP, `${name} pred_original_sample (float64)`);
+    expectClose(prev, c.f32.prev_sample, F32_STEP, `${name} prev_sample (diffusers float32)`);
+    expectClose(x0, c.f32.pred_original_sample, F32_STEP, `${name} pred_original_sample (diffusers float32)`);
+    checks.push({
+      name,
+      coefficients,
+      ...recordGpuStep(scheduler, tensors, c.t, eta),
+      expectedPrev: c.f64.prev_sample,
+      expectedX0: c.f64.pred_original_sample,
+    });
+  }
+  await checkGpuSteps(checks);
+  tensors.sample.dispose();
+  tensors.model.dispose();
+}
+
 describe("DDPM step against diffusers (noise = 0)", () => {
   const ddpm = load("ddpm.json");
-  const { shape, sample, model_output: model } = ddpm.step_inputs;
-  const groups = new Map<string, typeof ddpm.step>();
-  for (const c of ddpm.step) groups.set(chainName(c), [...(groups.get(chainName(c)) ?? []), c]);
+  const groups = new Map<string, DDPMStepFixture[]>();
+  for (const c of ddpm.step as DDPMStepFixture[]) groups.set(chainName(c), [...(groups.get(chainName(c)) ?? []), c]);
   for (const [chain, cases] of groups) {
-    it(`${chain}: every prediction type, clip on/off, through stepCoefficients and the fused GPU step`, async () => {
-      const inputs = { sample: engine.tensor(sample, shape).keep(), model: engine.tensor(model, shape).keep() };
-      const checks: GpuCheck[] = [];
-      for (const [index, c] of cases.entries()) {
-        const name = `${chain} t=${c.t} ${c.prediction_type} clip=${c.clip_sample}(${c.clip_sample_range})`;
+    it(`${chain}: every prediction type, clip on/off, through stepCoefficients and the fused GPU step`, () =>
+      checkStepFixtures(ddpm.step_inputs, cases, (c, index) => {
         const scheduler = new DDPMScheduler({
           beta_schedule: c.schedule,
           num_train_timesteps: c.T,
@@ -215,72 +284,40 @@ describe("DDPM step against diffusers (noise = 0)", () => {
           ...spacingConfig(c.set_timesteps),
         });
         if (c.set_timesteps) scheduler.setTimesteps(c.set_timesteps[0]);
-        const coefficients = scheduler.stepCoefficients(c.t);
-        const prev = stepReference(coefficients, sample, model);
-        const x0 = stepReference(x0Only(coefficients), sample, model);
-        expectClose(prev, c.f64.prev_sample, F64_STEP, `${name} prev_sample (float64)`);
-        expectClose(x0, c.f64.pred_original_sample, F64_STEP, `${name} pred_original_sample (float64)`);
-        expectClose(prev, c.f32.prev_sample, F32_STEP, `${name} prev_sample (diffusers float32)`);
-        expectClose(x0, c.f32.pred_original_sample, F32_STEP, `${name} pred_original_sample (diffusers float32)`);
-        checks.push({
-          name,
-          coefficients,
-          ...recordGpuStep(scheduler, inputs, c.t, 0),
-          expectedPrev: c.f64.prev_sample,
-          expectedX0: c.f64.pred_original_sample,
-        });
-      }
-      await checkGpuSteps(checks);
-      inputs.sample.dispose();
-      inputs.model.dispose();
-    });
+        return { name: `${chain} t=${c.t} ${c.prediction_type} clip=${c.clip_sample}(${c.clip_sample_range})`, scheduler, eta: 0 };
+      }));
   }
 });
 
 describe("DDIM step against diffusers (noise = 0)", () => {
   const ddim = load("ddim.json");
-  const { shape, sample, model_output: model } = ddim.step_inputs;
-  const groups = new Map<string, typeof ddim.step>();
-  for (const c of ddim.step) {
+  const groups = new Map<string, DDIMStepFixture[]>();
+  for (const c of ddim.step as DDIMStepFixture[]) {
     const key = `${chainName(c)} set_alpha_to_one=${c.set_alpha_to_one}`;
     groups.set(key, [...(groups.get(key) ?? []), c]);
   }
   for (const [chain, cases] of groups) {
-    it(`${chain}: eta 0 and 0.5, every prediction type`, async () => {
-      const inputs = { sample: engine.tensor(sample, shape).keep(), model: engine.tensor(model, shape).keep() };
-      const checks: GpuCheck[] = [];
-      for (const c of cases) {
-        const name = `${chain} t=${c.t} ${c.prediction_type} clip=${c.clip_sample} eta=${c.eta}`;
-        const scheduler = new DDIMScheduler({
-          beta_schedule: c.schedule,
-          num_train_timesteps: c.T,
-          prediction_type: c.prediction_type,
-          clip_sample: c.clip_sample,
-          set_alpha_to_one: c.set_alpha_to_one,
-          ...spacingConfig(c.set_timesteps),
-        });
-        scheduler.setTimesteps(c.set_timesteps[0]);
-        const coefficients = scheduler.stepCoefficients(c.t, c.eta);
-        expectClose([coefficients.sigma], [c.f64.std_dev_t], F64_STEP, `${name} σ (float64)`);
-        expectClose([coefficients.sigma], [c.f32.std_dev_t], F32_STEP, `${name} σ (diffusers float32)`);
-        const prev = stepReference(coefficients, sample, model);
-        const x0 = stepReference(x0Only(coefficients), sample, model);
-        expectClose(prev, c.f64.prev_sample, F64_STEP, `${name} prev_sample (float64)`);
-        expectClose(x0, c.f64.pred_original_sample, F64_STEP, `${name} pred_original_sample (float64)`);
-        expectClose(prev, c.f32.prev_sample, F32_STEP, `${name} prev_sample (diffusers float32)`);
-        expectClose(x0, c.f32.pred_original_sample, F32_STEP, `${name} pred_original_sample (diffusers float32)`);
-        checks.push({
-          name,
-          coefficients,
-          ...recordGpuStep(scheduler, inputs, c.t, c.eta),
-          expectedPrev: c.f64.prev_sample,
-          expectedX0: c.f64.pred_original_sample,
-        });
-      }
-      await checkGpuSteps(checks);
-      inputs.sample.dispose();
-      inputs.model.dispose();
-    });
+    it(`${chain}: eta 0 and 0.5, every prediction type`, () =>
+      checkStepFixtures(
+        ddim.step_inputs,
+        cases,
+        (c) => {
+          const scheduler = new DDIMScheduler({
+            beta_schedule: c.schedule,
+            num_train_timesteps: c.T,
+            prediction_type: c.prediction_type,
+            clip_sample: c.clip_sample,
+            set_alpha_to_one: c.set_alpha_to_one,
+            ...spacingConfig(c.set_timesteps),
+          });
+          scheduler.setTimesteps(c.set_timesteps[0]);
+          return { name: `${chain} t=${c.t} ${c.prediction_type} clip=${c.clip_sample} eta=${c.eta}`, scheduler, eta: c.eta };
+        },
+        (c, coefficients, name) => {
+          expectClose([coefficients.sigma], [c.f64.std_dev_t], F64_STEP, `${name} σ (float64)`);
+          expectClose([coefficients.sigma], [c.f32.std_dev_t], F32_STEP, `${name} σ (diffusers float32)`);
+        },
+      ));
   }
 });
 

@@ -5,8 +5,8 @@
  * its composed variant) on the real clock.
  */
 import { afterAll, describe, expect, it } from "vitest";
+import { parseOverrides, type TuneProblem, Tuner, type TuneStore } from "../src/gpu/tuner.js";
 import { Engine, ops } from "../src/index.js";
-import { type TuneProblem, type TuneStore, Tuner, parseOverrides } from "../src/gpu/tuner.js";
 
 /**
  * A simulated clock: a trial's run advances it by the candidate's cost, so what the tuner measures (and so how
@@ -14,7 +14,9 @@ import { type TuneProblem, type TuneStore, Tuner, parseOverrides } from "../src/
  */
 let clockMs = 0;
 const clock = () => clockMs;
-const spend = (ms: number) => void (clockMs += ms);
+const spend = (ms: number): void => {
+  clockMs += ms;
+};
 
 type V = { name: string; cost: number };
 const fast: V = { name: "fast", cost: 0 };
@@ -31,7 +33,13 @@ function problem(key = "k", heuristic: V = slow): TuneProblem<V> {
 }
 
 function memoryStore(): TuneStore & { text: string | null } {
-  const store = { text: null as string | null, load: () => store.text, save: (t: string) => void (store.text = t) };
+  const store = {
+    text: null as string | null,
+    load: () => store.text,
+    save: (t: string) => {
+      store.text = t;
+    },
+  };
   return store;
 }
 
@@ -73,7 +81,13 @@ describe("Tuner", () => {
           { name: "slow", cost },
           { name: "fast", cost },
         ],
-        trial: (v) => ({ run: () => (runs[v.name as "slow" | "fast"]++, spend(v.cost)), dispose: () => {} }),
+        trial: (v) => ({
+          run: () => {
+            runs[v.name as "slow" | "fast"]++;
+            spend(v.cost);
+          },
+          dispose: () => {},
+        }),
       };
       p.heuristic = p.candidates[0];
       return { p, runs };
@@ -119,9 +133,24 @@ describe("Tuner", () => {
         key: "a",
         candidates: [h, other],
         heuristic: h,
-        trial: (v) => ({ run: () => (runs.push(v.name), spend(v === h && busy ? 10 : v.cost)), dispose: () => {} }),
+        trial: (v) => ({
+          run: () => {
+            runs.push(v.name);
+            spend(v === h && busy ? 10 : v.cost);
+          },
+          dispose: () => {},
+        }),
       };
-      const b: TuneProblem<V> = { ...problem("b", fast), trial: (v) => ({ run: () => ((busy &&= !burstEnds), spend(v.cost)), dispose: () => {} }) };
+      const b: TuneProblem<V> = {
+        ...problem("b", fast),
+        trial: (v) => ({
+          run: () => {
+            busy &&= !burstEnds;
+            spend(v.cost);
+          },
+          dispose: () => {},
+        }),
+      };
       const tuner = new Tuner("a", "h", { clock });
       tuner.choose(a);
       tuner.choose(b);
@@ -190,7 +219,13 @@ describe("Tuner", () => {
         key: "o",
         candidates: [plain, nesting],
         heuristic: plain,
-        trial: (v) => ({ run: () => (v === nesting && tuner.choose(inner), spend(v.cost)), dispose: () => {} }),
+        trial: (v) => ({
+          run: () => {
+            if (v === nesting) tuner.choose(inner);
+            spend(v.cost);
+          },
+          dispose: () => {},
+        }),
       };
       tuner.choose(outer);
       const results = await tuner.tune(sync);
@@ -202,7 +237,10 @@ describe("Tuner", () => {
   });
 
   it("parses DDPM_WEBGPU_VARIANTS and names a malformed item", () => {
-    expect(parseOverrides("matmul=shared, conv2d.forward@1×2=conv3x3_4x4")).toEqual({ matmul: "shared", "conv2d.forward@1×2": "conv3x3_4x4" });
+    expect(parseOverrides("matmul=shared, conv2d.forward@1×2=conv3x3_4x4")).toEqual({
+      matmul: "shared",
+      "conv2d.forward@1×2": "conv3x3_4x4",
+    });
     expect(parseOverrides(undefined)).toEqual({});
     expect(() => parseOverrides("matmul")).toThrow(/'matmul' is not family=variant/);
   });

@@ -1,39 +1,17 @@
-import { beforeAll, describe, expect, it } from "vitest";
-import { type Engine, ops } from "../src/index.js";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type Engine, ops } from "../src/index.js";
 import { loadUNet, saveUNet } from "../src/nn/pretrained.js";
-import { UNet2DModel, resolveUNetConfig } from "../src/nn/unet.js";
+import { resolveUNetConfig, UNet2DModel } from "../src/nn/unet.js";
 import { testEngine } from "./helpers/engine.js";
+import { CIFAR10_CONFIG, tinyUNet } from "./helpers/unet-configs.js";
 
 let engine: Engine;
 beforeAll(async () => {
   engine = await testEngine();
 });
-
-/** google/ddpm-cifar10-32's config.json (diffusers). */
-export const CIFAR10_CONFIG = {
-  _class_name: "UNet2DModel",
-  _diffusers_version: "0.0.4",
-  act_fn: "silu",
-  attention_head_dim: null,
-  block_out_channels: [128, 256, 256, 256],
-  center_input_sample: false,
-  down_block_types: ["DownBlock2D", "AttnDownBlock2D", "DownBlock2D", "DownBlock2D"],
-  downsample_padding: 0,
-  flip_sin_to_cos: false,
-  freq_shift: 1,
-  in_channels: 3,
-  layers_per_block: 2,
-  mid_block_scale_factor: 1,
-  norm_eps: 1e-6,
-  norm_num_groups: 32,
-  out_channels: 3,
-  sample_size: 32,
-  time_embedding_type: "positional",
-  up_block_types: ["UpBlock2D", "UpBlock2D", "AttnUpBlock2D", "UpBlock2D"],
-};
 
 describe("UNet2DModel", () => {
   it("builds google/ddpm-cifar10-32 with diffusers' parameter names and count", () => {
@@ -75,7 +53,6 @@ describe("UNet2DModel", () => {
       norm_num_groups: 4,
       attention_head_dim: 8,
     });
-    const before = engine.memory();
     const loss = engine.tidy(() => {
       const x = engine.randn([2, 1, 8, 8], { seed: 3 });
       const out = model.forward({ sample: x, timesteps: [10, 500] });
@@ -92,12 +69,24 @@ describe("UNet2DModel", () => {
   });
 
   it("refuses bad configs and inputs with messages naming the problem", () => {
-    expect(() => resolveUNetConfig({ block_out_channels: [30, 60], norm_num_groups: 32, down_block_types: ["DownBlock2D", "DownBlock2D"], up_block_types: ["UpBlock2D", "UpBlock2D"] })).toThrow(/norm_num_groups = 32 does not divide/);
+    expect(() =>
+      resolveUNetConfig({
+        block_out_channels: [30, 60],
+        norm_num_groups: 32,
+        down_block_types: ["DownBlock2D", "DownBlock2D"],
+        up_block_types: ["UpBlock2D", "UpBlock2D"],
+      }),
+    ).toThrow(/norm_num_groups = 32 does not divide/);
     expect(() => resolveUNetConfig({ resnet_time_scale_shift: "scale_shift" })).toThrow(/resnet_time_scale_shift/);
     expect(() => resolveUNetConfig({ bogus: 1 })).toThrow(/unknown key 'bogus'/);
     const model = new UNet2DModel(engine, {
-      in_channels: 1, out_channels: 1, block_out_channels: [8, 8, 8], layers_per_block: 1,
-      down_block_types: ["DownBlock2D", "DownBlock2D", "DownBlock2D"], up_block_types: ["UpBlock2D", "UpBlock2D", "UpBlock2D"], norm_num_groups: 4,
+      in_channels: 1,
+      out_channels: 1,
+      block_out_channels: [8, 8, 8],
+      layers_per_block: 1,
+      down_block_types: ["DownBlock2D", "DownBlock2D", "DownBlock2D"],
+      up_block_types: ["UpBlock2D", "UpBlock2D", "UpBlock2D"],
+      norm_num_groups: 4,
     });
     engine.tidy(() => {
       expect(() => model.forward({ sample: engine.zeros([1, 1, 6, 6]), timesteps: [1] })).toThrow(/not divisible by 2\^\(levels−1\) = 4/);
@@ -109,10 +98,20 @@ describe("UNet2DModel", () => {
   it("saves a diffusers folder that loads back identically; old attention names load too", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ddpm-unet-"));
     try {
-      const model = new UNet2DModel(engine, {
-        in_channels: 2, out_channels: 2, block_out_channels: [8, 16], layers_per_block: 1, norm_num_groups: 4,
-        down_block_types: ["DownBlock2D", "AttnDownBlock2D"], up_block_types: ["AttnUpBlock2D", "UpBlock2D"], num_class_embeds: 3,
-      }, 7);
+      const model = new UNet2DModel(
+        engine,
+        {
+          in_channels: 2,
+          out_channels: 2,
+          block_out_channels: [8, 16],
+          layers_per_block: 1,
+          norm_num_groups: 4,
+          down_block_types: ["DownBlock2D", "AttnDownBlock2D"],
+          up_block_types: ["AttnUpBlock2D", "UpBlock2D"],
+          num_class_embeds: 3,
+        },
+        7,
+      );
       await saveUNet(model, dir);
       expect(readdirSync(join(dir, "unet")).sort()).toEqual(["config.json", "diffusion_pytorch_model.safetensors"]);
       const loaded = await loadUNet(engine, dir);
@@ -121,7 +120,9 @@ describe("UNet2DModel", () => {
       expect([...b.keys()]).toEqual([...a.keys()]);
       for (const [key, value] of a) expect(b.get(key)!.data, key).toEqual(value.data);
       const forward = (m: UNet2DModel) =>
-        engine.noGrad(() => engine.tidy(() => m.forward({ sample: engine.randn([1, 2, 4, 4], { seed: 1 }), timesteps: [3], classLabels: [2] })));
+        engine.noGrad(() =>
+          engine.tidy(() => m.forward({ sample: engine.randn([1, 2, 4, 4], { seed: 1 }), timesteps: [3], classLabels: [2] })),
+        );
       const [ya, yb] = [forward(model), forward(loaded)];
       expect(await yb.data()).toEqual(await ya.data());
       ya.dispose();
@@ -141,8 +142,7 @@ describe("UNet2DModel", () => {
   });
 
   it("a checkpoint that does not match its config loads nothing and lists every problem", async () => {
-    const model = new UNet2DModel(engine, { in_channels: 1, out_channels: 1, block_out_channels: [8, 8], layers_per_block: 1, norm_num_groups: 4,
-      down_block_types: ["DownBlock2D", "DownBlock2D"], up_block_types: ["UpBlock2D", "UpBlock2D"] });
+    const model = new UNet2DModel(engine, { ...tinyUNet(), in_channels: 1, out_channels: 1 });
     const state = await model.stateDict();
     const before = await model.convIn.weight.data();
     state.delete("conv_out.bias");

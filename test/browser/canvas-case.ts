@@ -3,8 +3,9 @@
  * texture back, and compare every pixel with the grid computed on the CPU from the same values (layout, value
  * mapping, clamping, gaps and background, gray and RGB).
  */
+
+import { type GridViewOptions, ImageGridView } from "../../src/demo/grid-view.js";
 import type { Engine } from "../../src/index.js";
-import { ImageGridView, type GridViewOptions } from "../../src/demo/grid-view.js";
 import { check } from "../helpers/op-check.js";
 import { rng, uniformData } from "../reference/tensor.js";
 
@@ -17,12 +18,23 @@ interface GridCase {
 const gridCases: GridCase[] = [
   // 5 gray images in 3 columns: the last row has an empty cell (background); values beyond [-1, 1] clamp.
   { name: "5 gray 7×5 images, scale 3, gap 2, 3 columns", shape: [5, 1, 7, 5], options: { scale: 3, gap: 2, columns: 3 } },
-  { name: "2 RGB 4×6 images, scale 2, gap 1, range [0, 2]", shape: [2, 3, 4, 6], options: { scale: 2, gap: 1, low: 0, high: 2, background: 0.5 } },
+  {
+    name: "2 RGB 4×6 images, scale 2, gap 1, range [0, 2]",
+    shape: [2, 3, 4, 6],
+    options: { scale: 2, gap: 1, low: 0, high: 2, background: 0.5 },
+  },
   { name: "1 gray 16×16 image, default scale (6), no gap", shape: [1, 1, 16, 16], options: { gap: 0 } },
 ];
 
 /** The 8-bit RGB the grid should show at canvas pixel (px, py), computed as the shader defines it. */
-function expectedPixel(c: GridCase, data: ArrayLike<number>, columns: number, scale: number, px: number, py: number): [number, number, number] {
+function expectedPixel(
+  c: GridCase,
+  data: ArrayLike<number>,
+  columns: number,
+  scale: number,
+  px: number,
+  py: number,
+): [number, number, number] {
   const [count, channels, height, width] = c.shape;
   const { gap = 2, low = -1, high = 1, background = 0.12 } = c.options;
   const toByte = (v: number) => Math.round(Math.min(Math.max(v, 0), 1) * 255);
@@ -53,7 +65,10 @@ export async function canvasCases(engine: Engine): Promise<{ name: string; ok: b
       const images = engine.tensor(data, c.shape);
       const { columns, scale, pixelWidth, pixelHeight } = view.layout(c.shape[0], c.shape[2], c.shape[3]);
       view.draw(images);
-      check(canvas.width === pixelWidth && canvas.height === pixelHeight, `canvas ${canvas.width}×${canvas.height}, expected ${pixelWidth}×${pixelHeight}`);
+      check(
+        canvas.width === pixelWidth && canvas.height === pixelHeight,
+        `canvas ${canvas.width}×${canvas.height}, expected ${pixelWidth}×${pixelHeight}`,
+      );
       // Read the texture the draw rendered into (same task, so it is still the current one), never shown to the CPU otherwise.
       const device = engine.device;
       const texture = view.context.getCurrentTexture();
@@ -86,7 +101,12 @@ export async function canvasCases(engine: Engine): Promise<{ name: string; ok: b
       check(wrong === 0, `${wrong} of ${pixelWidth * pixelHeight} pixels differ; first ${first}`);
       results.push({ name: `canvas.wgsl: ${c.name}`, ok: true, ms: performance.now() - started });
     } catch (error) {
-      results.push({ name: `canvas.wgsl: ${c.name}`, ok: false, error: String((error as Error)?.message ?? error), ms: performance.now() - started });
+      results.push({
+        name: `canvas.wgsl: ${c.name}`,
+        ok: false,
+        error: String((error as Error)?.message ?? error),
+        ms: performance.now() - started,
+      });
     }
   }
   return results;

@@ -5,13 +5,17 @@
  * Shapes are small and awkward (1, 3, 17, 63, 65, batch 1, one channel, non-square) so the suite stays fast on the
  * software adapter. No test framework: each case throws on failure, and the page reports every case's outcome.
  */
-import { AdamW, DDIMScheduler, DDPMScheduler, type Engine, type Tensor, ops } from "../../src/index.js";
-import { stepReference } from "../../src/diffusion/schedulers.js";
+
+import { AdamW, DDIMScheduler, DDPMScheduler, type Engine, ops } from "../../src/index.js";
 import { EMA } from "../../src/optim/ema.js";
-import { type OpCase, assertClose, check, checkOpCase } from "../helpers/op-check.js";
+import { attentionCase } from "../helpers/attention-case.js";
+import { checkFusedStep, checkQSample } from "../helpers/diffusion-checks.js";
+import { assertClose, check, checkOpCase, type OpCase } from "../helpers/op-check.js";
+import { hexWords, take, takeWords } from "../helpers/readback.js";
 import * as C from "../reference/conv.js";
 import * as N from "../reference/nn.js";
 import * as O from "../reference/ops.js";
+import { adamw } from "../reference/optim.js";
 import { philoxNormals, philoxWords, unitInterval } from "../reference/philox.js";
 import { rng, sizeOf, uniformData } from "../reference/tensor.js";
 
@@ -24,28 +28,55 @@ export interface KernelCase {
 const cases: KernelCase[] = [];
 const op = (family: string, c: OpCase) => cases.push({ family, name: c.name, run: (engine) => checkOpCase(engine, c) });
 const custom = (family: string, name: string, run: (engine: Engine) => Promise<void>) => cases.push({ family, name, run });
-const values = (low: number, high: number) => (_: number, shape: number[], random: () => number) => uniformData(sizeOf(shape), random, low, high);
-
-async function take(t: Tensor): Promise<Float32Array> {
-  const data = await t.data();
-  t.dispose();
-  return data;
-}
+const values = (low: number, high: number) => (_: number, shape: number[], random: () => number) =>
+  uniformData(sizeOf(shape), random, low, high);
 
 // ---------------------------------------------------------------- elementwise, with broadcasting
 
 for (const [shapes, name, gpu, f] of [
   [[[17], [17]], "add", ops.add, (x: number, y: number) => x + y],
-  [[[4, 1, 5], [3, 1]], "add", ops.add, (x: number, y: number) => x + y],
-  [[[1, 3, 1, 1], [2, 3, 4, 4]], "sub", ops.sub, (x: number, y: number) => x - y],
-  [[[2, 1, 17, 3], [17, 1]], "mul", ops.mul, (x: number, y: number) => x * y],
+  [
+    [
+      [4, 1, 5],
+      [3, 1],
+    ],
+    "add",
+    ops.add,
+    (x: number, y: number) => x + y,
+  ],
+  [
+    [
+      [1, 3, 1, 1],
+      [2, 3, 4, 4],
+    ],
+    "sub",
+    ops.sub,
+    (x: number, y: number) => x - y,
+  ],
+  [
+    [
+      [2, 1, 17, 3],
+      [17, 1],
+    ],
+    "mul",
+    ops.mul,
+    (x: number, y: number) => x * y,
+  ],
   [[[65], [1]], "mul", ops.mul, (x: number, y: number) => x * y],
 ] as const) {
-  op("elementwise", { name: `${name} ${JSON.stringify(shapes)}`, shapes: shapes.map((s) => [...s]), gpu: (a, b) => gpu(a, b), cpu: (a, b) => O.binary(a, b, f) });
+  op("elementwise", {
+    name: `${name} ${JSON.stringify(shapes)}`,
+    shapes: shapes.map((s) => [...s]),
+    gpu: (a, b) => gpu(a, b),
+    cpu: (a, b) => O.binary(a, b, f),
+  });
 }
 op("elementwise", {
   name: "div [[3,63],[3,1]]",
-  shapes: [[3, 63], [3, 1]],
+  shapes: [
+    [3, 63],
+    [3, 1],
+  ],
   gpu: (a, b) => ops.div(a, b),
   cpu: (a, b) => O.binary(a, b, (x, y) => x / y),
   inputs: (i, shape, random) => uniformData(sizeOf(shape), random, i === 1 ? 0.5 : -1, i === 1 ? 2 : 1),
@@ -54,13 +85,26 @@ op("elementwise", { name: "silu [2,3,7,9]", shapes: [[2, 3, 7, 9]], gpu: ops.sil
 op("elementwise", { name: "exp [17,5]", shapes: [[17, 5]], gpu: ops.exp, cpu: (a) => O.unary(a, Math.exp) });
 op("elementwise", { name: "log [3]", shapes: [[3]], gpu: ops.log, cpu: (a) => O.unary(a, Math.log), inputs: values(0.2, 3) });
 op("elementwise", { name: "sqrt [1]", shapes: [[1]], gpu: ops.sqrt, cpu: (a) => O.unary(a, Math.sqrt), inputs: values(0.2, 3) });
-op("elementwise", { name: "affine [17,5]", shapes: [[17, 5]], gpu: (a) => ops.affine(a, -1.5, 0.25), cpu: (a) => O.unary(a, (x) => -1.5 * x + 0.25) });
+op("elementwise", {
+  name: "affine [17,5]",
+  shapes: [[17, 5]],
+  gpu: (a) => ops.affine(a, -1.5, 0.25),
+  cpu: (a) => O.unary(a, (x) => -1.5 * x + 0.25),
+});
 
 // A negative control: a wrong reference must be caught, or the suite could not fail.
 custom("elementwise", "the checker rejects a wrong reference (add checked against sub)", async (engine) => {
   let caught: unknown = null;
   try {
-    await checkOpCase(engine, { name: "add vs sub", shapes: [[3, 5], [3, 5]], gpu: (a, b) => ops.add(a, b), cpu: (a, b) => O.binary(a, b, (x, y) => x - y) });
+    await checkOpCase(engine, {
+      name: "add vs sub",
+      shapes: [
+        [3, 5],
+        [3, 5],
+      ],
+      gpu: (a, b) => ops.add(a, b),
+      cpu: (a, b) => O.binary(a, b, (x, y) => x - y),
+    });
   } catch (error) {
     caught = error;
   }
@@ -82,7 +126,7 @@ for (const [kind, shape, axes, keepDims, maxGradCoords] of [
     name: `${kind} ${JSON.stringify(shape)} axes ${JSON.stringify(axes)}${keepDims ? " keepDims" : ""}`,
     shapes: [[...shape]],
     gpu: (x) => ops[kind](x, [...axes], keepDims),
-    cpu: (x) => O[kind](x, axesOf(shape.length, [...axes]), keepDims),
+    cpu: (x) => O.reductions[kind](x, axesOf(shape.length, [...axes]), keepDims),
     maxGradCoords,
   });
 }
@@ -107,12 +151,24 @@ for (const [M, K, N, ta, tb] of [
 }
 op("matmul", {
   name: "matmul batched [2,3,5,17]·[2,3,4,17]ᵀ",
-  shapes: [[2, 3, 5, 17], [2, 3, 4, 17]],
+  shapes: [
+    [2, 3, 5, 17],
+    [2, 3, 4, 17],
+  ],
   gpu: (a, b) => ops.matmul(a, b, { transposeB: true }),
   cpu: (a, b) => O.matmul(a, b, false, true),
   ...matmulTol,
 });
-op("matmul", { name: "matmul broadcast [5,17]·[2,17,3]", shapes: [[5, 17], [2, 17, 3]], gpu: (a, b) => ops.matmul(a, b), cpu: (a, b) => O.matmul(a, b), ...matmulTol });
+op("matmul", {
+  name: "matmul broadcast [5,17]·[2,17,3]",
+  shapes: [
+    [5, 17],
+    [2, 17, 3],
+  ],
+  gpu: (a, b) => ops.matmul(a, b),
+  cpu: (a, b) => O.matmul(a, b),
+  ...matmulTol,
+});
 op("matmul", {
   name: "linear [2,17,3] → 4 + bias",
   shapes: [[2, 17, 3], [4, 3], [4]],
@@ -129,8 +185,22 @@ for (const c of [
   { name: "3×3 stride 2 pad (0,1,0,1), N2 C3→O5 7×6", x: [2, 3, 7, 6], kernel: [5, 3, 3], stride: 2, padding: [0, 1, 0, 1] as C.Padding },
   { name: "3×3 stride 2 pad 1, N1 C5→O9 9×5", x: [1, 5, 9, 5], kernel: [9, 3, 3], stride: 2, padding: 1 as C.Padding },
   { name: "1×1, N1 C17→O3 3×65", x: [1, 17, 3, 65], kernel: [3, 1, 1], stride: 1, padding: 0 as C.Padding, maxGradCoords: 96 },
-  { name: "3×3 pad 1 on 1×1 images, N3 C2→O1, no bias", x: [3, 2, 1, 1], kernel: [1, 3, 3], stride: 1, padding: 1 as C.Padding, noBias: true },
-  { name: "medium N2 C8→O16 16×16, 3×3 pad 1", x: [2, 8, 16, 16], kernel: [16, 3, 3], stride: 1, padding: 1 as C.Padding, maxGradCoords: 48 },
+  {
+    name: "3×3 pad 1 on 1×1 images, N3 C2→O1, no bias",
+    x: [3, 2, 1, 1],
+    kernel: [1, 3, 3],
+    stride: 1,
+    padding: 1 as C.Padding,
+    noBias: true,
+  },
+  {
+    name: "medium N2 C8→O16 16×16, 3×3 pad 1",
+    x: [2, 8, 16, 16],
+    kernel: [16, 3, 3],
+    stride: 1,
+    padding: 1 as C.Padding,
+    maxGradCoords: 48,
+  },
 ]) {
   const [o, kh, kw] = c.kernel;
   op("conv2d", {
@@ -180,25 +250,35 @@ for (const [shape, axis, low, high] of [
   });
 }
 for (const shapes of [
-  [[1, 5, 4], [1, 17, 4], [1, 17, 6]],
-  [[2, 16, 8], [2, 16, 8], [2, 16, 8]],
+  [
+    [1, 5, 4],
+    [1, 17, 4],
+    [1, 17, 6],
+  ],
+  [
+    [2, 16, 8],
+    [2, 16, 8],
+    [2, 16, 8],
+  ],
 ]) {
-  const scale = 1 / Math.sqrt(shapes[0][2]);
-  op("softmax", {
-    name: `attention ${JSON.stringify(shapes)}`,
-    shapes,
-    gpu: (q, k, v) => ops.attention(q, k, v, { scale }),
-    cpu: (q, k, v) => N.attention(q, k, v, scale),
-    inputs: values(-2, 2),
-  });
+  op("softmax", attentionCase(`attention ${JSON.stringify(shapes)}`, shapes, ops.attention));
 }
 
 // ---------------------------------------------------------------- permute, upsampling, concatenation
 
 for (const [shape, dims] of [
-  [[2, 3, 5, 7], [0, 2, 3, 1]],
-  [[2, 5, 3, 4], [0, 2, 1, 3]],
-  [[2, 1, 3, 1, 2, 1, 2, 2], [7, 6, 5, 4, 3, 2, 1, 0]],
+  [
+    [2, 3, 5, 7],
+    [0, 2, 3, 1],
+  ],
+  [
+    [2, 5, 3, 4],
+    [0, 2, 1, 3],
+  ],
+  [
+    [2, 1, 3, 1, 2, 1, 2, 2],
+    [7, 6, 5, 4, 3, 2, 1, 0],
+  ],
 ] as const) {
   op("permute", {
     name: `permute ${JSON.stringify(shape)} by [${dims}]`,
@@ -212,11 +292,23 @@ op("resample", { name: "upsampleNearest2x [2,3,5,7]", shapes: [[2, 3, 5, 7]], gp
 op("resample", { name: "upsampleNearest2x [1,2,1,65]", shapes: [[1, 2, 1, 65]], gpu: ops.upsampleNearest2x, cpu: C.upsampleNearest2x });
 op("resample", {
   name: "concat axis 1 of [2,3,4,5], [2,1,4,5], [2,6,4,5]",
-  shapes: [[2, 3, 4, 5], [2, 1, 4, 5], [2, 6, 4, 5]],
+  shapes: [
+    [2, 3, 4, 5],
+    [2, 1, 4, 5],
+    [2, 6, 4, 5],
+  ],
   gpu: (...ts) => ops.concat(ts, 1),
   cpu: (...refs) => C.concat(refs, 1),
 });
-op("resample", { name: "concat last axis of [3,2,5], [3,2,17]", shapes: [[3, 2, 5], [3, 2, 17]], gpu: (...ts) => ops.concat(ts, -1), cpu: (...refs) => C.concat(refs, 2) });
+op("resample", {
+  name: "concat last axis of [3,2,5], [3,2,17]",
+  shapes: [
+    [3, 2, 5],
+    [3, 2, 17],
+  ],
+  gpu: (...ts) => ops.concat(ts, -1),
+  cpu: (...refs) => C.concat(refs, 2),
+});
 
 // ---------------------------------------------------------------- timestep embedding, dropout, MSE loss
 
@@ -253,15 +345,19 @@ op("misc", {
   gpu: (x) => ops.dropout(x, 0.5, 123, true),
   cpu: (x) => N.dropout(x, 0.5, 123),
 });
-op("misc", { name: "mseLoss [2,3,5,7]", shapes: [[2, 3, 5, 7], [2, 3, 5, 7]], gpu: (a, b) => ops.mseLoss(a, b), cpu: (a, b) => N.mseLoss(a, b) });
+op("misc", {
+  name: "mseLoss [2,3,5,7]",
+  shapes: [
+    [2, 3, 5, 7],
+    [2, 3, 5, 7],
+  ],
+  gpu: (a, b) => ops.mseLoss(a, b),
+  cpu: (a, b) => N.mseLoss(a, b),
+});
 
 // ---------------------------------------------------------------- RNG
 
-const hex = (words: ArrayLike<number>) => Array.from(words, (w) => (w >>> 0).toString(16).padStart(8, "0")).join(" ");
-async function takeWords(t: Tensor): Promise<Uint32Array> {
-  const data = await take(t);
-  return new Uint32Array(data.buffer, data.byteOffset, data.length);
-}
+const hex = (words: ArrayLike<number>) => hexWords(words).join(" ");
 custom("rng", "Philox4x32-10 equals Random123's known answer for counter 0, key 0", async (engine) => {
   const words = hex(await takeWords(engine.draw("raw_bits", [4], 0, 0)));
   check(words === "6627e8d5 e169c58d bc57ac4c 9b00dbd8", `got ${words}`);
@@ -294,55 +390,29 @@ custom("rng", "randn: 100k samples have mean 0 ± 0.015, std 1 ± 0.01 and ~0.27
 custom("rng", "uniform equals low + (high − low)·u of the CPU's words (n = 65, [0.25, 0.5))", async (engine) => {
   const got = await take(engine.draw("uniform01", [65], 99, 4, 0.25, 0.25));
   const words = philoxWords(65, 99, 4);
-  assertClose(got, Array.from(words, (w) => 0.25 + 0.25 * unitInterval(w)), { atol: 2 * 2 ** -24 * 0.5, rtol: 0 }, "uniform");
+  assertClose(
+    got,
+    Array.from(words, (w) => 0.25 + 0.25 * unitInterval(w)),
+    { atol: 2 * 2 ** -24 * 0.5, rtol: 0 },
+    "uniform",
+  );
 });
 
 // ---------------------------------------------------------------- diffusion: fused q_sample and denoising step
 
-custom("diffusion", "fused q_sample draws randn's noise and forms x_t and the target (ε, x₀, v)", async (engine) => {
-  for (const prediction of ["epsilon", "sample", "v_prediction"] as const) {
-    const scheduler = new DDPMScheduler({ prediction_type: prediction });
-    const shape = [3, 1, 5, 3]; // 15 elements per sample: Philox blocks of 4 straddle samples
-    const x0Data = uniformData(45, rng(1));
-    const timesteps = [0, 499, 999];
-    const { noisy, target, noise } = engine.tidy(() => {
-      const x0 = engine.tensor(Float32Array.from(x0Data), shape);
-      return { ...scheduler.noisyTrainingPair(x0, timesteps, 42, 5), noise: engine.randn(shape, { seed: 42, stream: 5 }) };
-    });
-    const [n, t, e] = [await take(noisy), await take(target), await take(noise)];
-    const expectedNoisy = new Float64Array(45);
-    const expectedTarget = new Float64Array(45);
-    for (let i = 0; i < 45; i++) {
-      const step = timesteps[Math.floor(i / 15)];
-      const a = scheduler.schedule.sqrtAlphasCumprod[step];
-      const b = scheduler.schedule.sqrtOneMinusAlphasCumprod[step];
-      expectedNoisy[i] = a * x0Data[i] + b * e[i];
-      expectedTarget[i] = prediction === "epsilon" ? e[i] : prediction === "sample" ? x0Data[i] : a * e[i] - b * x0Data[i];
-    }
-    assertClose(n, expectedNoisy, { atol: 1e-6, rtol: 1e-5 }, `${prediction} x_t`);
-    assertClose(t, expectedTarget, { atol: 1e-6, rtol: 1e-5 }, `${prediction} target`);
-  }
-});
+custom("diffusion", "fused q_sample draws randn's noise and forms x_t and the target (ε, x₀, v)", checkQSample);
 for (const [name, scheduler, eta] of [
   ["DDPM epsilon, clipped", new DDPMScheduler(), 0],
-  ["DDPM v-prediction, fixed_large, cosine", new DDPMScheduler({ prediction_type: "v_prediction", variance_type: "fixed_large", beta_schedule: "squaredcos_cap_v2" }), 0],
+  [
+    "DDPM v-prediction, fixed_large, cosine",
+    new DDPMScheduler({ prediction_type: "v_prediction", variance_type: "fixed_large", beta_schedule: "squaredcos_cap_v2" }),
+    0,
+  ],
   ["DDIM η = 1, v-prediction", new DDIMScheduler({ prediction_type: "v_prediction" }), 1],
 ] as const) {
-  custom("diffusion", `fused denoising step: ${name} matches the float64 step with the same noise`, async (engine) => {
-    const shape = [2, 3, 7, 1];
-    scheduler.setTimesteps(50);
-    for (const t of [scheduler.timesteps[0], scheduler.timesteps[25], scheduler.timesteps[scheduler.timesteps.length - 1]]) {
-      const sampleData = uniformData(42, rng(t + 1), -2, 2);
-      const modelData = uniformData(42, rng(t + 2), -2, 2);
-      const { prev, noise } = engine.tidy(() => {
-        const sample = engine.tensor(Float32Array.from(sampleData), shape);
-        const model = engine.tensor(Float32Array.from(modelData), shape);
-        return { prev: scheduler.step(model, t, sample, { seed: 9, eta }).prevSample, noise: engine.randn(shape, { seed: 9, stream: t }) };
-      });
-      const expected = stepReference(scheduler.stepCoefficients(t, eta), sampleData, modelData, await take(noise));
-      assertClose(await take(prev), expected, { atol: 2e-6, rtol: 1e-5 }, `${name} t=${t}`);
-    }
-  });
+  custom("diffusion", `fused denoising step: ${name} matches the float64 step with the same noise`, (engine) =>
+    checkFusedStep(engine, name, scheduler, eta),
+  );
 }
 
 // ---------------------------------------------------------------- optimiser: fused AdamW and EMA
@@ -371,20 +441,7 @@ custom("optim", "AdamW: two fused steps (decoupled weight decay, bias correction
   const gotM = await moments.m.data();
   const gotV = await moments.v.data();
   // The reference: PyTorch's AdamW (decoupled decay p ← p − lr·(m̂/(√v̂ + ε) + λ·p)), in float64.
-  const p = Float64Array.from(p0);
-  const m = new Float64Array(n);
-  const v = new Float64Array(n);
-  for (let step = 0; step < 2; step++) {
-    const t = step + 1;
-    for (let i = 0; i < n; i++) {
-      const g = grads[step][i] * scales[step];
-      m[i] = options.beta1 * m[i] + (1 - options.beta1) * g;
-      v[i] = options.beta2 * v[i] + (1 - options.beta2) * g * g;
-      const mHat = m[i] / (1 - options.beta1 ** t);
-      const vHat = v[i] / (1 - options.beta2 ** t);
-      p[i] -= options.lr * (mHat / (Math.sqrt(vHat) + options.eps) + options.weightDecay * p[i]);
-    }
-  }
+  const { param: p, m, v } = adamw(p0, grads, scales, options);
   assertClose(gotM, m, { atol: 1e-6, rtol: 1e-5 }, "AdamW first moment");
   assertClose(gotV, v, { atol: 1e-7, rtol: 1e-5 }, "AdamW second moment");
   assertClose(got, p, { atol: 1e-6, rtol: 1e-5 }, "AdamW parameters");
@@ -402,7 +459,12 @@ custom("optim", "EMA update: shadow = decay·shadow + (1 − decay)·param", asy
   engine.write(param, Float32Array.from(second));
   ema.update();
   const got = await ema.shadows[0].data();
-  assertClose(got, Array.from(first, (f, i) => 0.9 * f + 0.1 * second[i]), { atol: 1e-7, rtol: 1e-6 }, "EMA");
+  assertClose(
+    got,
+    Array.from(first, (f, i) => 0.9 * f + 0.1 * second[i]),
+    { atol: 1e-7, rtol: 1e-6 },
+    "EMA",
+  );
   ema.dispose();
   param.dispose();
 });

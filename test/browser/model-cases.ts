@@ -3,34 +3,29 @@
  * gradient, NUMERICS.md's tolerances), a short training run of the demo's small U-Net on a handful of MNIST digits,
  * and a few DDIM sampling steps from it.
  */
+
+import { decodeDataset } from "../../src/demo/dataset-file.js";
 import {
+  createTrainState,
   DDIMScheduler,
   DDPMScheduler,
   type Engine,
-  TRAIN_DEFAULTS,
-  type TrainConfig,
-  UNet2DModel,
-  createTrainState,
   ops,
   parseSafetensors,
   parseUNetCheckpoint,
   sampleLoop,
+  TRAIN_DEFAULTS,
+  type TrainConfig,
   trainLoop,
+  UNet2DModel,
 } from "../../src/index.js";
 import { PRESETS } from "../../src/presets.js";
-import { decodeDataset } from "../../src/demo/dataset-file.js";
-import { check } from "../helpers/op-check.js";
+import { checkGoldenUNet } from "../helpers/golden-unet.js";
 
 async function fetchBytes(url: string): Promise<Uint8Array> {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`fetching ${url}: HTTP ${response.status}`);
   return new Uint8Array(await response.arrayBuffer());
-}
-
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
-  return m;
 }
 
 /** test/fixtures/unet/NAME (served under fixtures/NAME/): the Node golden test (test/unet-golden.test.ts), in the page. */
@@ -42,64 +37,11 @@ export async function goldenUNet(engine: Engine, name: string): Promise<{ parame
     `${base}/unet`,
   );
   const golden = parseSafetensors(await fetchBytes(`${base}/golden.safetensors`)).tensors;
-  const get = (key: string) => {
-    const t = golden.get(key);
-    if (!t) throw new Error(`fixture ${name} has no '${key}'`);
-    return t;
-  };
   const model = new UNet2DModel(engine, checkpoint.config);
   try {
     model.loadStateDict(new Map([...checkpoint.tensors].map(([k, v]) => [k, { shape: [...v.shape], data: v.data }])));
-    const x = get("x");
-    const target = get("target");
-    const classLabels = golden.get("class_labels")?.data;
-    const outputs = engine.tidy(() => {
-      const out = model.forward({
-        sample: engine.tensor(x.data, x.shape),
-        timesteps: Array.from(get("timesteps").data),
-        classLabels: classLabels && Array.from(classLabels),
-      });
-      const loss = ops.mseLoss(out, engine.tensor(target.data, target.shape));
-      engine.backward(loss);
-      return { out, loss };
-    });
-    const expectedOut = get("output").data;
-    const out = await outputs.out.data();
-    const scale = Math.max(1, maxAbs(expectedOut));
-    let worst = 0;
-    for (let i = 0; i < out.length; i++) worst = Math.max(worst, Math.abs(out[i] - expectedOut[i]) / (2e-4 * scale + 1e-3 * Math.abs(expectedOut[i])));
-    check(worst <= 1, `${name}: output error / tolerance = ${worst.toFixed(2)}`);
-    const loss = await outputs.loss.item();
-    const expectedLoss = get("loss").data[0];
-    check(Math.abs(loss - expectedLoss) <= 1e-4 * Math.max(1, Math.abs(expectedLoss)), `${name}: loss ${loss}, PyTorch ${expectedLoss}`);
-    outputs.out.dispose();
-    outputs.loss.dispose();
-    const params = model.namedParameters();
-    const gradKeys = [...golden.keys()].filter((k) => k.startsWith("grad.")).length;
-    check(params.length === gradKeys, `${name}: ${params.length} parameters, the fixture has ${gradKeys} gradients`);
-    for (const [key, param] of params) {
-      const expected = get(`grad.${key}`).data;
-      check(param.grad !== null, `${name}: ${key} got no gradient`);
-      const actual = await param.grad.data();
-      check(actual.length === expected.length, `${name}: ${key} gradient has ${actual.length} values, expected ${expected.length}`);
-      let maxError = 0;
-      let errorSq = 0;
-      let normSq = 0;
-      for (let i = 0; i < actual.length; i++) {
-        const e = actual[i] - expected[i];
-        maxError = Math.max(maxError, Math.abs(e));
-        errorSq += e * e;
-        normSq += expected[i] * expected[i];
-      }
-      // to_k.bias gradients are zero in exact arithmetic (softmax ignores a constant added to every score).
-      if (key.endsWith("to_k.bias")) {
-        check(maxError <= 1e-6, `${name}: ${key} absolute error ${maxError}`);
-        continue;
-      }
-      check(maxError <= 2e-3 * maxAbs(expected), `${name}: ${key} max error ${maxError} > 2e-3·max|b| = ${2e-3 * maxAbs(expected)}`);
-      check(Math.sqrt(errorSq / normSq) <= 2e-3, `${name}: ${key} relative L2 error ${Math.sqrt(errorSq / normSq)}`);
-    }
-    return { parameters: model.parameterCount(), worstOutputRatio: worst };
+    const worstOutputRatio = await checkGoldenUNet(engine, name, model, golden);
+    return { parameters: model.parameterCount(), worstOutputRatio };
   } finally {
     model.dispose();
   }

@@ -6,8 +6,7 @@
 import { expect, it } from "vitest";
 import type { Engine, Tensor } from "../../src/index.js";
 import { sizeOf, uniformData } from "../reference/tensor.js";
-
-type AttentionFn = (q: Tensor, k: Tensor, v: Tensor, options: { scale: number }) => Tensor;
+import type { AttentionFn } from "./attention-case.js";
 
 /** Registers the tests (call inside a describe); `engine()` gives the file's engine once beforeAll has run. */
 export function attentionBookkeeping(name: string, attend: AttentionFn, engine: () => Engine): void {
@@ -24,7 +23,11 @@ export function attentionBookkeeping(name: string, attend: AttentionFn, engine: 
 
   it("gives each input the same gradient whichever of the others require grad", async () => {
     const e = engine();
-    const shapes = [[2, 5, 3], [2, 7, 3], [2, 7, 4]];
+    const shapes = [
+      [2, 5, 3],
+      [2, 7, 3],
+      [2, 7, 4],
+    ];
     const data = shapes.map((s) => uniformData(sizeOf(s), Math.random));
     const seed = e.tensor(uniformData(2 * 5 * 4, Math.random), [2, 5, 4]);
     const grads = async (wanted: boolean[]) => {

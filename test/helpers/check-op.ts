@@ -5,9 +5,9 @@
  */
 import { expect } from "vitest";
 import type { Engine } from "../../src/index.js";
-import { type OpCase, type Tolerance, checkOpCase, compare } from "./op-check.js";
+import { checkOpCase, compare, type OpCase, type Tolerance } from "./op-check.js";
 
-export { type OpCase, type Tolerance, compare };
+export { compare, type OpCase, type Tolerance };
 
 export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance, what: string): void {
   expect(actual.length, `${what}: length`).toBe(expected.length);

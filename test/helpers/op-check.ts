@@ -9,7 +9,7 @@
  * No test framework in here: a failed check throws an OpCheckFailure naming the case and the worst element, so
  * the same code runs under vitest (test/helpers/check-op.ts) and inside a browser page (test/browser/).
  */
-import { type Engine, type Tensor, ops } from "../../src/index.js";
+import { type Engine, ops, type Tensor } from "../../src/index.js";
 import { type Ref, rng, sizeOf, uniformData } from "../reference/tensor.js";
 
 export interface Tolerance {

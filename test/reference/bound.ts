@@ -47,17 +47,19 @@ export class ReferenceDiffusion {
     readonly varianceType: ReferenceVarianceType,
     readonly prediction: ReferencePrediction,
   ) {
-    const T = (this.T = betas.length);
+    const T = betas.length;
+    this.T = T;
     this.alphasCumprod = new Float64Array(T);
     let product = 1;
-    for (let t = 0; t < T; t++) this.alphasCumprod[t] = product *= 1 - betas[t];
+    for (let t = 0; t < T; t++) {
+      product *= 1 - betas[t];
+      this.alphasCumprod[t] = product;
+    }
     this.alphasCumprodPrev = Float64Array.from([1, ...this.alphasCumprod.slice(0, -1)]);
     this.posteriorVariance = betas.map((b, t) => (b * (1 - this.alphasCumprodPrev[t])) / (1 - this.alphasCumprod[t]));
     this.posteriorLogVarianceClipped = this.posteriorVariance.map((v, t) => Math.log(t === 0 ? this.posteriorVariance[1] : v));
     this.posteriorMeanCoef1 = betas.map((b, t) => (b * Math.sqrt(this.alphasCumprodPrev[t])) / (1 - this.alphasCumprod[t]));
-    this.posteriorMeanCoef2 = betas.map(
-      (b, t) => ((1 - this.alphasCumprodPrev[t]) * Math.sqrt(1 - b)) / (1 - this.alphasCumprod[t]),
-    );
+    this.posteriorMeanCoef2 = betas.map((b, t) => ((1 - this.alphasCumprodPrev[t]) * Math.sqrt(1 - b)) / (1 - this.alphasCumprod[t]));
     this.modelLogVariance =
       varianceType === "fixed_small"
         ? this.posteriorLogVarianceClipped

@@ -8,6 +8,18 @@ import { sizeOf } from "./tensor.js";
 /** [top, bottom, left, right]. */
 export type Padding = number | [number, number, number, number];
 
+/** A conv2d test case: the input's shape, the kernel, stride (default 1), padding (default 0), bias (default yes). */
+export interface ConvCase {
+  name: string;
+  x: [number, number, number, number];
+  /** [O, kh, kw]; the weight is [O, C, kh, kw]. */
+  kernel: [number, number, number];
+  stride?: number;
+  /** [top, bottom, left, right] or one number for all. */
+  padding?: Padding;
+  bias?: boolean;
+}
+
 /** Zero-pad x [N, C, H, W] by [top, bottom, left, right], as F.pad(x, (left, right, top, bottom)). */
 export function pad2d(x: Ref, padding: Padding): Ref {
   const [top, bottom, left, right] = typeof padding === "number" ? [padding, padding, padding, padding] : padding;
@@ -60,7 +72,14 @@ export function conv2d(x: Ref, weight: Ref, bias: Ref | null, stride = 1, paddin
  * form): input [N, C, H, W], weight [O, C, kh, kw] and bias [O]. Only the top and left padding place the taps;
  * the bottom and right padding only set HO and WO, which g's shape gives.
  */
-export function conv2dGradients(x: Ref, w: Ref, g: Ref, stride: number, padTop: number, padLeft = padTop): { input: Ref; weight: Ref; bias: Ref } {
+export function conv2dGradients(
+  x: Ref,
+  w: Ref,
+  g: Ref,
+  stride: number,
+  padTop: number,
+  padLeft = padTop,
+): { input: Ref; weight: Ref; bias: Ref } {
   const [n, c, h, wd] = x.shape;
   const [o, , kh, kw] = w.shape;
   const [, , ho, wo] = g.shape;
@@ -124,4 +143,22 @@ export function concat(parts: Ref[], axis: number): Ref {
     }
   }
   return { data, shape };
+}
+
+/**
+ * A case's inputs (x, weight, bias when it has one, then an output gradient, drawn in that order by `draw`), its
+ * forward and the exact gradients for that output gradient.
+ */
+export function convCaseReference(c: ConvCase, draw: (shape: number[]) => Ref) {
+  const [o, kh, kw] = c.kernel;
+  const stride = c.stride ?? 1;
+  const padding = c.padding ?? 0;
+  const x = draw(c.x);
+  const w = draw([o, c.x[1], kh, kw]);
+  const b = (c.bias ?? true) ? draw([o]) : null;
+  const out = conv2d(x, w, b, stride, padding);
+  const gradOut = draw(out.shape);
+  const [top, , left] = typeof padding === "number" ? [padding, padding, padding] : padding;
+  const grads = conv2dGradients(x, w, gradOut, stride, top, left);
+  return { x, w, b, out, gradOut, grads };
 }

@@ -4,7 +4,7 @@
  */
 import { matmul, silu } from "./ops.js";
 import { philoxWords } from "./philox.js";
-import { type Ref, coords, sizeOf, strides } from "./tensor.js";
+import { coords, type Ref, sizeOf, strides } from "./tensor.js";
 
 /** torch.nn.functional.group_norm (biased variance), then an optional SiLU. */
 export function groupNorm(x: Ref, groups: number, weight: Ref | null, bias: Ref | null, eps: number, applySilu = false): Ref {

@@ -1,5 +1,5 @@
 /** Float64 references for the foundation ops: broadcasting arithmetic, unary functions, reductions, matmul. */
-import { type Ref, coords, sizeOf, strides } from "./tensor.js";
+import { coords, type Ref, sizeOf, strides } from "./tensor.js";
 
 export function broadcastShape(a: number[], b: number[]): number[] {
   const rank = Math.max(a.length, b.length);
@@ -56,6 +56,9 @@ export function mean(a: Ref, axes: number[], keepDims = false): Ref {
   const count = axes.reduce((p, d) => p * a.shape[d], 1);
   return sum(a, axes, keepDims, 1 / count);
 }
+
+/** The reductions by the name of the op they check (ops.sum, ops.mean). */
+export const reductions = { sum, mean } as const;
 
 /** Batched a·b over the last two axes, with optional transposes and batch broadcasting. */
 export function matmul(a: Ref, b: Ref, transposeA = false, transposeB = false): Ref {
