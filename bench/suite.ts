@@ -2,7 +2,7 @@
  * The benchmark suite, shared by `npm run bench` (Node, bench/node.ts) and `npm run bench:chrome` (the page,
  * bench/page.ts); browser-safe. Three sections, each row validated before it is timed:
  *
- * 1. peak — the adapter's fp32 FMA rate (shaders/bench.wgsl peak_fma_N), the denominator of every "% of peak".
+ * 1. peak — the adapter's fp32 FMA rate (bench/bench.wgsl peak_fma_N), the denominator of every "% of peak".
  * 2. kernels — on the layer shapes of the mnist-16 preset (batch 16) and google/ddpm-cifar10-32 (batch 1):
  *    conv2d forward / input gradient / weight gradient, matmul forward / backward, group norm + SiLU, attention,
  *    the fused denoising step and AdamW over the mnist-16 parameters. Each is first checked against a float64
@@ -14,19 +14,14 @@
  * Timings are medians of warmed runs (bench/timing.ts says which clock); "speedup" is peer ms / our ms.
  */
 
-import { stepReference } from "../src/diffusion/schedulers.js";
+import type * as TF from "@tensorflow/tfjs-core";
 import type { TuneResult } from "../src/gpu/tuner.js";
 import { AdamW, DDPMScheduler, type Engine, ops, type Tensor, UNet2DModel } from "../src/index.js";
 import { resolveUNetConfig } from "../src/nn/unet.js";
-import { type ConvGeometry, conv2dGeometry } from "../src/ops/conv/geometry.js";
-import { conv2dForward, conv2dInputGradient, conv2dWeightGradient } from "../src/ops/conv/variants.js";
 import { clipFactor, EMA } from "../src/optim/ema.js";
-import * as RC from "../test/reference/conv.js";
-import * as RN from "../test/reference/nn.js";
-import * as RO from "../test/reference/ops.js";
-import { type Ref, rng, uniformData } from "../test/reference/tensor.js";
+import { type KernelCase, kernelCaseGroups } from "./kernel-cases.js";
 import { INVOCATIONS, peakVariant } from "./peak.js";
-import { adamwStep, directionalCheck, violation } from "./reference.js";
+import { violation } from "./reference.js";
 import type { TfjsPeer } from "./tfjs-peer.js";
 import { EngineTimer, type Timing } from "./timing.js";
 import { BENCH_LEARNING_RATES, BENCH_SCHEDULERS, UNET_BENCH_CONFIGS, type UNetBenchName } from "./unet-configs.js";
@@ -172,8 +167,6 @@ export interface SuiteContext {
   log: (line: string) => void;
 }
 
-const f32 = (r: Ref) => Float32Array.from(r.data);
-const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 const fmtMs = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
 
 /** Worst violation → a check cell; throws when it fails, so nothing wrong is ever timed. */
@@ -281,38 +274,11 @@ async function measurePeak(engine: Engine, timer: EngineTimer, repeats: number):
 
 // ---------------------------------------------------------------------------------------------- kernels
 
-interface ConvCase {
-  config: SuiteConfig;
-  x: [number, number, number, number];
-  out: number;
-}
-
-/** 3×3, stride 1, padding 1 convolutions of the two U-Nets' resnet blocks. */
-const CONV_CASES: ConvCase[] = [
-  { config: "mnist-16", x: [16, 16, 16, 16], out: 16 },
-  { config: "mnist-16", x: [16, 32, 8, 8], out: 32 },
-  { config: "ddpm-cifar10-32", x: [1, 128, 32, 32], out: 128 },
-  { config: "ddpm-cifar10-32", x: [1, 256, 16, 16], out: 256 },
-  { config: "ddpm-cifar10-32", x: [1, 256, 4, 4], out: 256 },
-];
-
-/** A·B with A [M, K], B [K, N]: the attention projections (tokens · W) of the two U-Nets. */
-const MATMUL_CASES: { config: SuiteConfig; m: number; k: number; n: number; what: string }[] = [
-  { config: "mnist-16", m: 1024, k: 32, n: 32, what: "attention, 16×64 tokens" },
-  { config: "ddpm-cifar10-32", m: 256, k: 256, n: 256, what: "attention, 256 tokens" },
-];
-
-const NORM_CASES: { config: SuiteConfig; x: number[]; groups: number }[] = [
-  { config: "mnist-16", x: [16, 16, 16, 16], groups: 8 },
-  { config: "ddpm-cifar10-32", x: [1, 128, 32, 32], groups: 32 },
-];
-
-/** q, k, v [B·heads, L, d]. */
-const ATTENTION_CASES: { config: SuiteConfig; b: number; l: number; d: number }[] = [
-  { config: "mnist-16", b: 16, l: 64, d: 32 },
-  { config: "ddpm-cifar10-32", b: 1, l: 256, d: 256 },
-];
-
+/**
+ * Every kernel row (bench/kernel-cases.ts), each one way: checked against float64 (a failure throws, so nothing
+ * wrong is timed), timed (a FLOP row with the peak kernel run after each of its runs, for its "% of peak"), the peer
+ * timed, the row added.
+ */
 async function kernelRows(
   context: SuiteContext,
   timer: EngineTimer,
@@ -320,487 +286,94 @@ async function kernelRows(
   wanted: (name: string) => boolean,
 ): Promise<KernelRow[]> {
   const { engine, peer, options, log } = context;
-  const rows: KernelRow[] = [];
-  const repeats = options.repeats;
-  const inConfigs = (c: SuiteConfig) => options.configs.includes(c);
-
-  // The FLOP rows time the run's best peak kernel after each of their own runs (measureAlongside).
   const sink = engine.empty([INVOCATIONS], "peak sink").keep();
   const peakRun = peakVariant(engine, sink, peak.kernel, 256);
-  const measureFlops = async (run: () => void): Promise<{ timed: Timing; peakTiming: Timing }> => {
-    const both = await timer.measureAlongside(run, peakRun.run, { repeats });
-    return { timed: both.run, peakTiming: both.alongside! };
-  };
-
-  const addRow = ({ peakTiming, ...row }: RowInput) => {
-    const tuned = timer.takeTuned();
-    const work = row.flops ?? row.bytes!;
-    const unit = row.flops !== null ? "GFLOP/s" : "GB/s";
-    const rate = work / row.ours.ms / 1e6;
-    const peerRate = row.peer ? work / row.peer.ms / 1e6 : null;
-    // The peak on the clock the row reports (pair() chose it).
-    const rowPeak =
-      row.flops !== null && peakTiming ? peakRun.flops / (row.ours.clock === "gpu" ? peakTiming.gpuMs! : peakTiming.wallMs) / 1e6 : null;
-    const full: KernelRow = {
-      ...row,
-      variants: tuned.map((r) => `${r.family}: ${r.chosen}`),
-      unit,
-      rate,
-      peerRate,
-      peakGflops: rowPeak,
-      percentOfPeak: rowPeak !== null ? (100 * rate) / rowPeak : null,
-      peerPercentOfPeak: rowPeak !== null && peerRate !== null ? (100 * peerRate) / rowPeak : null,
-      speedup: row.peer ? row.peer.ms / row.ours.ms : null,
-    };
-    rows.push(full);
-    const pct = full.percentOfPeak !== null ? ` ${full.percentOfPeak.toFixed(0)}% of peak ${rowPeak!.toFixed(2)}` : "";
-    const theirs = full.peer ? `; tfjs ${fmtMs(full.peer.ms)} ms (${peerRate!.toFixed(2)} ${unit}) → ×${full.speedup!.toFixed(2)}` : "";
-    log(
-      `[kernels] ${row.name} ${row.shape}: ${fmtMs(full.ours.ms)} ms ${full.ours.clock} (${rate.toFixed(2)} ${unit}${pct})${theirs}; check ${row.check}`,
-    );
-  };
-
-  // Our kernels run without a tape, in a scope that frees every output.
-  const ourRun = (calls: number, fn: () => void) => () =>
-    engine.noGrad(() =>
-      engine.tidy(() => {
-        for (let i = 0; i < calls; i++) fn();
-      }),
-    );
-  // Small kernels: several calls per run, so each run is at least a few ms of work on a ~3 GFLOP/s adapter.
-  const callsFor = (flops: number) => Math.max(1, Math.min(32, Math.round(2e7 / flops)));
-
-  // ---- conv2d
-  for (const c of CONV_CASES) {
-    if (!inConfigs(c.config) || (options.quick && c.x[1] > 128)) continue;
-    const [n, ch, h, w] = c.x;
-    const shape = `x [${c.x}] → ${c.out}, 3×3`;
-    const names = ["conv2d forward", "conv2d input gradient", "conv2d weight+bias gradient"];
-    if (!names.some(wanted)) continue;
-    const random = rng(7);
-    const xRef: Ref = { data: uniformData(n * ch * h * w, random), shape: [...c.x] };
-    const wRef: Ref = { data: uniformData(c.out * ch * 9, random, -0.2, 0.2), shape: [c.out, ch, 3, 3] };
-    const bRef: Ref = { data: uniformData(c.out, random), shape: [c.out] };
-    const outRef = RC.conv2d(xRef, wRef, bRef, 1, 1);
-    const gRef: Ref = { data: uniformData(outRef.data.length, random), shape: outRef.shape };
-    const grads = RC.conv2dGradients(xRef, wRef, gRef, 1, 1);
-    const x = engine.tensor(f32(xRef), xRef.shape).keep();
-    const wt = engine.tensor(f32(wRef), wRef.shape).keep();
-    const b = engine.tensor(f32(bRef), bRef.shape).keep();
-    const gradOut = engine.tensor(f32(gRef), gRef.shape).keep();
-    const g: ConvGeometry = conv2dGeometry(x, wt, b, { stride: 1, padding: 1 });
-    const flops = 2 * n * c.out * h * w * ch * 9;
-    const calls = callsFor(flops);
-    const tf = peer?.tf;
-    const px = peer?.nhwc(xRef.data, xRef.shape);
-    const pw = peer?.hwio(wRef.data, wRef.shape);
-    const pb = tf?.tensor1d(f32(bRef));
-    const pg = peer?.nhwc(gRef.data, gRef.shape);
-
-    const passes: {
-      name: string;
-      ours: () => Tensor[];
-      theirs: (() => import("@tensorflow/tfjs-core").Tensor[]) | null;
-      check: () => Promise<string>;
-      bytes: number;
-    }[] = [
-      {
-        name: names[0],
-        ours: () => [conv2dForward(x, wt, b, g)],
-        theirs: tf ? () => [tf.fused.conv2d({ x: px!, filter: pw!, strides: 1, pad: 1, bias: pb })] : null,
-        check: async () => {
-          const mine = engine.noGrad(() => conv2dForward(x, wt, b, g));
-          const text = passed(`ours ${names[0]} ${shape}`, violation(await mine.data(), outRef.data));
-          mine.dispose();
-          if (!tf) return text;
-          const theirs = tf.fused.conv2d({ x: px!, filter: pw!, strides: 1, pad: 1, bias: pb });
-          const peerText = passed(`tfjs ${names[0]} ${shape}`, violation(await peer!.nchwData(theirs), outRef.data));
-          theirs.dispose();
-          return `${text}, tfjs ${peerText}`;
-        },
-        bytes: 4 * (x.size + wt.size + c.out + outRef.data.length),
-      },
-      {
-        name: names[1],
-        ours: () => [conv2dInputGradient(gradOut, wt, g)],
-        theirs: tf ? () => [peer!.conv2dInputGradient(pg!, pw!, [n, h, w, ch], 1, 1)] : null,
-        check: async () => {
-          const mine = engine.noGrad(() => conv2dInputGradient(gradOut, wt, g));
-          const text = passed(`ours ${names[1]} ${shape}`, violation(await mine.data(), grads.input.data));
-          mine.dispose();
-          if (!tf) return text;
-          const theirs = peer!.conv2dInputGradient(pg!, pw!, [n, h, w, ch], 1, 1);
-          const peerText = passed(`tfjs ${names[1]} ${shape}`, violation(await peer!.nchwData(theirs), grads.input.data));
-          theirs.dispose();
-          return `${text}, tfjs ${peerText}`;
-        },
-        bytes: 4 * (gradOut.size + wt.size + x.size),
-      },
-      {
-        name: names[2],
-        ours: () => conv2dWeightGradient(x, gradOut, g, true).filter((t): t is Tensor => t !== null),
-        theirs: tf ? () => [peer!.conv2dWeightGradient(px!, pg!, [3, 3, ch, c.out], 1, 1), tf.sum(pg!, [0, 1, 2])] : null,
-        check: async () => {
-          const [gw, gb] = engine.noGrad(() => conv2dWeightGradient(x, gradOut, g, true));
-          const worst = Math.max(violation(await gw.data(), grads.weight.data), violation(await gb!.data(), grads.bias.data));
-          const text = passed(`ours ${names[2]} ${shape}`, worst);
-          gw.dispose();
-          gb!.dispose();
-          if (!tf) return text;
-          const tw = peer!.conv2dWeightGradient(px!, pg!, [3, 3, ch, c.out], 1, 1);
-          const tb = tf.sum(pg!, [0, 1, 2]);
-          const peerWorst = Math.max(violation(await peer!.oihwData(tw), grads.weight.data), violation(await tb.data(), grads.bias.data));
-          tw.dispose();
-          tb.dispose();
-          return `${text}, tfjs ${passed(`tfjs ${names[2]} ${shape}`, peerWorst)}`;
-        },
-        bytes: 4 * (x.size + gradOut.size + wt.size + c.out),
-      },
-    ];
-    for (const pass of passes) {
-      if (!wanted(pass.name)) continue;
-      const check = await pass.check();
-      const { timed: mine, peakTiming } = await measureFlops(ourRun(calls, () => void pass.ours()));
-      const theirs = pass.theirs
-        ? await peer!.measure(
-            () => {
-              const out: import("@tensorflow/tfjs-core").Tensor[] = [];
-              for (let i = 0; i < calls; i++) out.push(...pass.theirs!());
-              return out;
-            },
-            { repeats: options.peerRepeats, gpu: true },
-          )
-        : null;
-      addRow({
-        name: pass.name,
-        config: c.config,
-        shape,
-        flops,
-        bytes: pass.bytes,
-        calls,
-        ...pair(mine, theirs, calls, true),
-        check,
-        peakTiming,
+  const rows: KernelRow[] = [];
+  for (const group of kernelCaseGroups(context)) {
+    if (!group.names.some(wanted)) continue;
+    const { cases, free } = await group.build();
+    for (const c of cases) {
+      if (!wanted(c.name)) continue;
+      const check = await checkCell(c);
+      const { run: ours, alongside: peakTiming } = await timer.measureAlongside(c.run, c.flops !== null ? peakRun.run : null, {
+        repeats: options.repeats,
       });
-    }
-    for (const t of [x, wt, b, gradOut]) t.dispose();
-    for (const t of [px, pw, pb, pg]) t?.dispose();
-  }
-
-  // ---- matmul
-  for (const c of MATMUL_CASES) {
-    if (!inConfigs(c.config)) continue;
-    const shape = `[${c.m}×${c.k}]·[${c.k}×${c.n}], ${c.what}`;
-    const random = rng(11);
-    const aRef: Ref = { data: uniformData(c.m * c.k, random), shape: [c.m, c.k] };
-    const bRef: Ref = { data: uniformData(c.k * c.n, random), shape: [c.k, c.n] };
-    const gRef: Ref = { data: uniformData(c.m * c.n, random), shape: [c.m, c.n] };
-    const cRef = RO.matmul(aRef, bRef);
-    const daRef = RO.matmul(gRef, bRef, false, true);
-    const dbRef = RO.matmul(aRef, gRef, true, false);
-    const a = engine.tensor(f32(aRef), aRef.shape).keep();
-    const bm = engine.tensor(f32(bRef), bRef.shape).keep();
-    const gm = engine.tensor(f32(gRef), gRef.shape).keep();
-    const tf = peer?.tf;
-    const pa = tf?.tensor2d(f32(aRef), [c.m, c.k]);
-    const pbm = tf?.tensor2d(f32(bRef), [c.k, c.n]);
-    const pgm = tf?.tensor2d(f32(gRef), [c.m, c.n]);
-    const flops = 2 * c.m * c.k * c.n;
-    const calls = callsFor(flops);
-    for (const backward of [false, true]) {
-      const name = backward ? "matmul backward (dA, dB)" : "matmul forward";
-      if (!wanted(name)) continue;
-      const ours = () =>
-        backward ? [ops.matmul(gm, bm, { transposeB: true }), ops.matmul(a, gm, { transposeA: true })] : [ops.matmul(a, bm)];
-      const theirs = tf
-        ? () => (backward ? [tf.matMul(pgm!, pbm!, false, true), tf.matMul(pa!, pgm!, true, false)] : [tf.matMul(pa!, pbm!)])
-        : null;
-      const expected = backward ? [daRef, dbRef] : [cRef];
-      const mine = engine.noGrad(ours);
-      let worst = 0;
-      for (let i = 0; i < mine.length; i++) worst = Math.max(worst, violation(await mine[i].data(), expected[i].data));
-      mine.forEach((t) => t.dispose());
-      let check = passed(`ours ${name} ${shape}`, worst);
-      if (theirs) {
-        const out = theirs();
-        let peerWorst = 0;
-        for (let i = 0; i < out.length; i++) peerWorst = Math.max(peerWorst, violation(await out[i].data(), expected[i].data));
-        out.forEach((t) => t.dispose());
-        check += `, tfjs ${passed(`tfjs ${name} ${shape}`, peerWorst)}`;
-      }
-      const { timed, peakTiming } = await measureFlops(ourRun(calls, () => void ours()));
-      const peerTimed = theirs
-        ? await peer!.measure(
-            () => {
-              const out: import("@tensorflow/tfjs-core").Tensor[] = [];
-              for (let i = 0; i < calls; i++) out.push(...theirs());
-              return out;
-            },
-            { repeats: options.peerRepeats, gpu: true },
-          )
-        : null;
-      const passFlops = backward ? 2 * flops : flops;
-      const bytes = 4 * (backward ? c.m * c.n + c.k * c.n + c.m * c.k + c.m * c.k + c.k * c.n : c.m * c.k + c.k * c.n + c.m * c.n);
-      addRow({ name, config: c.config, shape, flops: passFlops, bytes, calls, ...pair(timed, peerTimed, calls, true), check, peakTiming });
-    }
-    for (const t of [a, bm, gm]) t.dispose();
-    for (const t of [pa, pbm, pgm]) t?.dispose();
-  }
-
-  // ---- group norm + SiLU (memory-bound: GB/s)
-  for (const c of NORM_CASES) {
-    if (!inConfigs(c.config)) continue;
-    const eps = 1e-5;
-    const shape = `x [${c.x}], ${c.groups} groups`;
-    const random = rng(13);
-    const count = size(c.x);
-    const channels = c.x[1];
-    const xRef: Ref = { data: uniformData(count, random, -2, 2), shape: c.x };
-    const wRef: Ref = { data: uniformData(channels, random, 0.5, 1.5), shape: [channels] };
-    const bRef: Ref = { data: uniformData(channels, random, -0.5, 0.5), shape: [channels] };
-    const gRef: Ref = { data: uniformData(count, random), shape: c.x };
-    const x = engine.parameter(f32(xRef), c.x, "x");
-    const weight = engine.parameter(f32(wRef), [channels], "weight");
-    const bias = engine.parameter(f32(bRef), [channels], "bias");
-    const gradOut = engine.tensor(f32(gRef), c.x).keep();
-    const forward = () => ops.groupNorm(x, c.groups, weight, bias, { eps, silu: true });
-    const clearGrads = () => {
-      for (const p of [x, weight, bias]) {
-        p.grad?.dispose();
-        p.grad = null;
-      }
-    };
-    const calls = Math.max(1, Math.min(32, Math.round(4e6 / (8 * count))));
-    const name = "groupNorm+SiLU forward";
-    if (wanted(name)) {
-      const y = engine.noGrad(forward);
-      const check = passed(`${name} ${shape}`, violation(await y.data(), RN.groupNorm(xRef, c.groups, wRef, bRef, eps, true).data));
-      y.dispose();
-      const timed = await timer.measure(
-        ourRun(calls, () => void forward()),
-        { repeats },
+      const theirs = peer && c.peer ? await peer.measure(c.peer, { repeats: options.peerRepeats, gpu: true }) : null;
+      const row = kernelRow(
+        c,
+        pair(ours, theirs, c.calls, true),
+        check,
+        timer.takeTuned(),
+        peakTiming && { timing: peakTiming, flops: peakRun.flops },
       );
-      addRow({
-        name,
-        config: c.config,
-        shape,
-        flops: null,
-        bytes: 4 * (2 * count + 2 * channels),
-        calls,
-        ...pair(timed, null, calls, true),
-        check,
-      });
+      rows.push(row);
+      log(kernelLine(row));
     }
-    const nameBackward = "groupNorm+SiLU forward+backward";
-    if (wanted(nameBackward)) {
-      engine.tidy(() => engine.backward(forward(), gradOut));
-      const worst = directionalCheck(([xr, wr, br]) => RN.groupNorm(xr, c.groups, wr, br, eps, true), [xRef, wRef, bRef], gRef, [
-        await x.grad!.data(),
-        await weight.grad!.data(),
-        await bias.grad!.data(),
-      ]);
-      clearGrads();
-      const check = `∂ in 2 directions ${passed(`${nameBackward} ${shape}`, worst)}`;
-      const run = () => {
-        for (let i = 0; i < calls; i++) {
-          engine.tidy(() => engine.backward(forward(), gradOut));
-          clearGrads();
-        }
-      };
-      const timed = await timer.measure(run, { repeats });
-      // forward: x in, y out; backward: x, dy in, dx out (+ the per-channel sums, negligible)
-      addRow({
-        name: nameBackward,
-        config: c.config,
-        shape,
-        flops: null,
-        bytes: 4 * 5 * count,
-        calls,
-        ...pair(timed, null, calls, true),
-        check,
-      });
-    }
-    for (const t of [x, weight, bias, gradOut]) t.dispose();
+    for (const t of free) t?.dispose();
   }
-
-  // ---- attention (matmul FLOPs: q·kᵀ and p·v forward; four products backward)
-  for (const c of ATTENTION_CASES) {
-    if (!inConfigs(c.config)) continue;
-    const shape = `q,k,v [${c.b}, ${c.l}, ${c.d}]`;
-    const random = rng(17);
-    const dims = [c.b, c.l, c.d];
-    const refs = [0, 1, 2].map(() => ({ data: uniformData(size(dims), random), shape: dims }) as Ref);
-    const gRef: Ref = { data: uniformData(size(dims), random), shape: dims };
-    const scale = 1 / Math.sqrt(c.d);
-    const [q, k, v] = refs.map((r, i) => engine.parameter(f32(r), dims, "qkv"[i]));
-    const gradOut = engine.tensor(f32(gRef), dims).keep();
-    const forward = () => ops.attention(q, k, v, { scale });
-    const clearGrads = () => {
-      for (const p of [q, k, v]) {
-        p.grad?.dispose();
-        p.grad = null;
-      }
-    };
-    const forwardFlops = 4 * c.b * c.l * c.l * c.d;
-    const name = "attention forward";
-    if (wanted(name)) {
-      const y = engine.noGrad(forward);
-      const check = passed(`${name} ${shape}`, violation(await y.data(), RN.attention(refs[0], refs[1], refs[2], scale).data));
-      y.dispose();
-      const calls = callsFor(forwardFlops);
-      const { timed, peakTiming } = await measureFlops(ourRun(calls, () => void forward()));
-      addRow({
-        name,
-        config: c.config,
-        shape,
-        flops: forwardFlops,
-        bytes: null,
-        calls,
-        ...pair(timed, null, calls, true),
-        check,
-        peakTiming,
-      });
-    }
-    const nameBackward = "attention forward+backward";
-    if (wanted(nameBackward)) {
-      engine.tidy(() => engine.backward(forward(), gradOut));
-      const worst = directionalCheck(([qr, kr, vr]) => RN.attention(qr, kr, vr, scale), refs, gRef, [
-        await q.grad!.data(),
-        await k.grad!.data(),
-        await v.grad!.data(),
-      ]);
-      clearGrads();
-      const check = `∂ in 2 directions ${passed(`${nameBackward} ${shape}`, worst)}`;
-      const calls = callsFor(3 * forwardFlops);
-      const run = () => {
-        for (let i = 0; i < calls; i++) {
-          engine.tidy(() => engine.backward(forward(), gradOut));
-          clearGrads();
-        }
-      };
-      const { timed, peakTiming } = await measureFlops(run);
-      addRow({
-        name: nameBackward,
-        config: c.config,
-        shape,
-        flops: 3 * forwardFlops,
-        bytes: null,
-        calls,
-        ...pair(timed, null, calls, true),
-        check,
-        peakTiming,
-      });
-    }
-    for (const t of [q, k, v, gradOut]) t.dispose();
-  }
-
-  // ---- the fused denoising step (one dispatch: x̂₀, clip, posterior mean, noise)
-  for (const config of options.configs) {
-    const name = "fused denoising step";
-    if (!wanted(name)) continue;
-    const { batch, config: model } = UNET_BENCH_CONFIGS[config];
-    const shape4 = [batch, model.in_channels, model.sample_size, model.sample_size];
-    const shape = `x [${shape4}], DDPM ${BENCH_SCHEDULERS[config].prediction_type ?? "epsilon"}`;
-    const scheduler = new DDPMScheduler(BENCH_SCHEDULERS[config]);
-    const t = 500;
-    const count = size(shape4);
-    const random = rng(19);
-    const sampleData = uniformData(count, random, -2, 2);
-    const modelData = uniformData(count, random, -2, 2);
-    const sample = engine.tensor(Float32Array.from(sampleData), shape4).keep();
-    const modelOut = engine.tensor(Float32Array.from(modelData), shape4).keep();
-    const seed = 9;
-    const step = () => scheduler.step(modelOut, t, sample, { seed }).prevSample;
-    const [prev, noise] = engine.noGrad(() => [step(), engine.randn(shape4, { seed, stream: t })]);
-    const expected = stepReference(scheduler.stepCoefficients(t), sampleData, modelData, await noise.data());
-    const check = passed(`${name} ${shape}`, violation(await prev.data(), expected, 1e-5, 2e-6));
-    prev.dispose();
-    noise.dispose();
-    const calls = 64;
-    const timed = await timer.measure(
-      ourRun(calls, () => void step()),
-      { repeats },
-    );
-    addRow({ name, config, shape, flops: null, bytes: 4 * 3 * count, calls, ...pair(timed, null, calls, true), check });
-    sample.dispose();
-    modelOut.dispose();
-  }
-
-  // ---- AdamW over the mnist-16 parameters (one fused dispatch per parameter tensor, as training runs it)
-  if (wanted("AdamW step")) await adamwRow(context, timer, addRow);
   sink.dispose();
   return rows;
 }
 
-/** What a row's measurement gives; peakTiming, the peak kernel timed alongside, only for FLOP rows (measureFlops). */
-type RowInput = Omit<KernelRow, "rate" | "peerRate" | "peakGflops" | "percentOfPeak" | "peerPercentOfPeak" | "speedup" | "unit"> & {
-  peakTiming?: Timing;
-};
+/** The check cell: ours' worst error, then the peer's, as multiples of the tolerance. */
+async function checkCell(c: KernelCase): Promise<string> {
+  const { ours, peer, prefix = "", peerLabel = "tfjs" } = c.check;
+  const cell = `${prefix}${passed(`ours ${c.name} ${c.shape}`, await ours())}`;
+  return peer ? `${cell}, ${peerLabel} ${passed(`${peerLabel} ${c.name} ${c.shape}`, await peer())}` : cell;
+}
 
-async function adamwRow(context: SuiteContext, timer: EngineTimer, addRow: (row: RowInput) => void): Promise<void> {
-  const { engine, peer, options } = context;
-  const config: SuiteConfig = "mnist-16";
-  const model = new UNet2DModel(engine, UNET_BENCH_CONFIGS[config].config as Record<string, unknown>);
-  const params = model.parameters();
-  const count = model.parameterCount();
-  const o = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 };
-  const optimizer = new AdamW(engine, params, o);
-  const random = rng(23);
-  const gradData = params.map((p) => Float32Array.from(uniformData(p.size, random)));
-  const paramData = await Promise.all(params.map((p) => p.data()));
-  params.forEach((p, i) => (p.grad = engine.tensor(gradData[i], p.shape).keep()));
-  optimizer.step();
-  let worst = 0;
-  for (let i = 0; i < params.length; i++) {
-    const expected = adamwStep(paramData[i], gradData[i], new Float64Array(params[i].size), new Float64Array(params[i].size), {
-      ...o,
-      step: 1,
-    });
-    worst = Math.max(worst, violation(await params[i].data(), expected.param, 1e-5, 1e-7));
-    const moments = optimizer.moments().find(([p]) => p === params[i])![1];
-    // v: 1 − β2 = 1 − f32(0.999) is 1.3e-5 off 0.001 in f32 (as in PyTorch's f32), hence 3e-5.
-    worst = Math.max(
-      worst,
-      violation(await moments.m.data(), expected.m, 1e-5, 1e-9),
-      violation(await moments.v.data(), expected.v, 3e-5, 1e-12),
-    );
-  }
-  let check = passed("AdamW step", worst);
-  const shape = `${count.toLocaleString("en-US")} parameters in ${params.length} tensors`;
-  const timed = await timer.measure(() => optimizer.step(), { repeats: options.repeats });
-  let peerTimed: Timing | null = null;
-  if (peer) {
-    const tf = peer.tf;
-    const variables = params.map((p, i) => tf.variable(tf.tensor(paramData[i], [...p.shape]), true, `adam/${i}`));
-    const grads = variables.map((v, i) => ({ name: v.name, tensor: tf.tensor(gradData[i], [...params[i].shape]) }));
-    const adam = tf.train.adam(o.lr, o.beta1, o.beta2, o.eps);
-    adam.applyGradients(grads);
-    const expected = adamwStep(paramData[0], gradData[0], new Float64Array(params[0].size), new Float64Array(params[0].size), {
-      ...o,
-      weightDecay: 0,
-      step: 1,
-    });
-    check += `, tfjs Adam ${passed("tfjs Adam step", violation(await variables[0].data(), expected.param, 1e-4, 1e-7))}`;
-    peerTimed = await peer.measure(() => adam.applyGradients(grads), { repeats: options.peerRepeats, gpu: true });
-    adam.dispose();
-    variables.forEach((v) => v.dispose());
-    grads.forEach((g) => g.tensor.dispose());
-  }
-  addRow({
-    name: "AdamW step",
-    config,
-    shape,
-    flops: null,
-    bytes: 4 * 7 * count,
-    calls: 1,
-    ...pair(timed, peerTimed, 1, true),
+/** A row from a case's times: rates, % of the peak kernel timed alongside (FLOP rows), speedup. */
+function kernelRow(
+  c: KernelCase,
+  measured: { ours: Measured; peer: Measured | null },
+  check: string,
+  tuned: TuneResult[],
+  peak: { timing: Timing; flops: number } | null,
+): KernelRow {
+  const { ours, peer } = measured;
+  const work = c.flops ?? c.bytes!;
+  const rate = work / ours.ms / 1e6;
+  const peerRate = peer ? work / peer.ms / 1e6 : null;
+  // The peak on the clock the row reports (pair() chose it).
+  const rowPeak = c.flops !== null && peak ? peak.flops / (ours.clock === "gpu" ? peak.timing.gpuMs! : peak.timing.wallMs) / 1e6 : null;
+  return {
+    name: c.name,
+    config: c.config,
+    shape: c.shape,
+    flops: c.flops,
+    bytes: c.bytes,
+    calls: c.calls,
+    ours,
+    peer,
     check,
-  });
-  optimizer.dispose();
-  model.dispose();
+    variants: tuned.map((r) => `${r.family}: ${r.chosen}`),
+    unit: c.flops !== null ? "GFLOP/s" : "GB/s",
+    rate,
+    peerRate,
+    peakGflops: rowPeak,
+    percentOfPeak: rowPeak !== null ? (100 * rate) / rowPeak : null,
+    peerPercentOfPeak: rowPeak !== null && peerRate !== null ? (100 * peerRate) / rowPeak : null,
+    speedup: peer ? peer.ms / ours.ms : null,
+  };
+}
+
+function kernelLine(row: KernelRow): string {
+  const pct = row.percentOfPeak !== null ? ` ${row.percentOfPeak.toFixed(0)}% of peak ${row.peakGflops!.toFixed(2)}` : "";
+  const theirs = row.peer ? `; tfjs ${fmtMs(row.peer.ms)} ms (${row.peerRate!.toFixed(2)} ${row.unit}) → ×${row.speedup!.toFixed(2)}` : "";
+  return `[kernels] ${row.name} ${row.shape}: ${fmtMs(row.ours.ms)} ms ${row.ours.clock} (${row.rate.toFixed(2)} ${row.unit}${pct})${theirs}; check ${row.check}`;
 }
 
 // ---------------------------------------------------------------------------------------------- end to end
+
+/** One U-Net step row: how ours and the peer run the step, and what the step needs in memory. */
+interface StepCase {
+  step: E2ERow["step"];
+  run: () => void;
+  /** The tfjs U-Net's step (its result freed after each run), and what to free once it is timed. */
+  peer: { run: () => TF.Tensor | undefined; dispose?(): void } | null;
+  /** E2ERow.stateBytes and activationBytes, known once the step has run. */
+  needed: () => { stateBytes: number; activationBytes: number };
+}
 
 async function e2eRows(context: SuiteContext, timer: EngineTimer, name: SuiteConfig, notes: string[]): Promise<E2ERow[]> {
   const { engine, peer, options, log } = context;
@@ -843,139 +416,66 @@ async function e2eRows(context: SuiteContext, timer: EngineTimer, name: SuiteCon
       throw new Error(`bench: the tfjs U-Net has ${peerModel.parameterCount()} parameters, ours ${parameters}`);
     }
     const theirs = tf!.tidy(() => peerModel.forward(pNoisy!, timesteps, labels));
-    // Two f32 implementations with different summation orders (NUMERICS.md's bound, doubled).
+    // Two f32 implementations with different summation orders (shared/NUMERICS.md's bound, doubled).
     const worst = violation(await peer.nchwData(theirs), oursData, 1e-3, 4e-4);
     theirs.dispose();
     check = `tfjs forward = ours ${passed(`${name} tfjs U-Net forward against ours`, worst)}`;
   }
   log(`[e2e] ${name}: check ${check}`);
 
-  const rows: E2ERow[] = [];
-  const noteTuned = (what: string, results: TuneResult[]) => {
-    timer.takeTuned();
-    if (!results.length) return;
-    const changed = results.filter((r) => r.chosen !== r.heuristic);
-    // Variants that measured faster than the heuristic first, but not when both were timed again (tuner.ts retime()).
-    const undone = results.filter((r) => r.recheck && r.chosen === r.heuristic);
-    const line =
-      `Autotune, ${what}: ${results.length} kernel shapes measured; ${changed.length} faster than the heuristic choice` +
-      (changed.length ? ` (${changed.map((r) => `${r.family} ${r.key}: ${r.chosen} instead of ${r.heuristic}`).join("; ")})` : "") +
-      `; ${undone.length} other${undone.length === 1 ? "" : "s"} faster at first but not when timed again`;
-    notes.push(line);
-    log(`[e2e] ${line}`);
-  };
-  const counted = async (run: () => void) => {
-    const before = { ...engine.stats };
-    run();
-    await engine.sync();
-    return { dispatches: engine.stats.dispatches - before.dispatches, submits: engine.stats.submits - before.submits };
-  };
-  const addRow = (row: E2ERow) => {
-    rows.push(row);
-    const theirs = row.peer ? `; tfjs ${fmtMs(row.peer.ms)} ms → ×${row.speedup!.toFixed(2)}` : "";
-    log(
-      `[e2e] ${name} ${row.step} step (batch ${batch}): ${fmtMs(row.ours.ms)} ms wall${row.ours.gpuMs !== null ? ` (GPU ${fmtMs(row.ours.gpuMs)} ms)` : ""}, ` +
-        `${row.dispatches} dispatches, ${row.submits} submits, peak ${(row.peakBytes / 2 ** 20).toFixed(1)} MiB${theirs}`,
-    );
-  };
-
-  // ---- training step, as the training loop runs it: forward, L_simple (MSE), backward, global-norm clipping,
-  // AdamW fused with the EMA of the weights
+  // Training step, as the training loop runs it: forward, L_simple (MSE), backward, global-norm clipping, AdamW
+  // fused with the EMA of the weights.
   let activationBytes = 0;
-  const trainStep = () =>
-    engine.tidy(() => {
-      const out = model.forward({ sample: noisy, timesteps, classLabels: labels });
-      const loss = ops.mseLoss(out, target);
-      activationBytes = engine.savedForBackward(loss).bytes;
-      optimizer.zeroGrad();
-      engine.backward(loss);
-      const grads = optimizer.params.map((p) => p.grad).filter((g): g is Tensor => g !== null);
-      optimizer.step({ gradScale: clipFactor(engine, grads, 1), ema });
-      optimizer.zeroGrad();
-    });
-  await counted(trainStep); // warm-up: pipelines, pool growth, and the shapes for the autotune
-  noteTuned(`${name} train`, await engine.autotune());
-  const trainCounts = await counted(trainStep); // the counts do not change from here on
-  engine.resetPeak();
-  const createdBefore = engine.memory().buffersCreated;
-  const trainTimed = await timer.measure(trainStep, { repeats, warmup: 0 });
-  const trainPeak = engine.memory().peakBufferBytes;
-  const trainCreated = engine.memory().buffersCreated - createdBefore;
-  let peerTrain: Timing | null = null;
-  if (peer && peerModel) {
-    const adam = tf!.train.adam(lr, 0.9, 0.999, 1e-8);
-    const variables = [...peerModel.variables.values()];
-    const loss = () =>
-      tf!.mean(tf!.squaredDifference(peerModel.forward(pNoisy!, timesteps, labels), pTarget!)) as import("@tensorflow/tfjs-core").Scalar;
-    peerTrain = await peer.measure(() => void adam.minimize(loss, false, variables), {
-      repeats: peerRepeats,
-      warmup: options.e2ePeerWarmup[name],
-    });
-    adam.dispose();
-  }
-  const train = pair(trainTimed, peerTrain, 1, false);
-  addRow({
-    config: name,
+  const train: StepCase = {
     step: "train",
-    batch,
-    parameters,
-    ...train,
-    speedup: train.peer ? train.peer.ms / train.ours.ms : null,
-    ...trainCounts,
-    peakBytes: trainPeak,
-    stateBytes: 5 * 4 * parameters + activationBytes,
-    activationBytes,
-    buffersCreated: trainCreated,
-    check,
-  });
-
-  // ---- sampling step: U-Net forward + the fused DDPM step
-  const c = scheduler.stepCoefficients(sampleT);
-  const sampleStep = () =>
-    engine.noGrad(() =>
+    run: () =>
       engine.tidy(() => {
-        const out = model.forward({ sample: noisy, timesteps: new Array(batch).fill(sampleT), classLabels: labels });
-        scheduler.step(out, sampleT, noisy, { seed });
+        const out = model.forward({ sample: noisy, timesteps, classLabels: labels });
+        const loss = ops.mseLoss(out, target);
+        activationBytes = engine.savedForBackward(loss).bytes;
+        optimizer.zeroGrad();
+        engine.backward(loss);
+        const grads = optimizer.params.map((p) => p.grad).filter((g): g is Tensor => g !== null);
+        optimizer.step({ gradScale: clipFactor(engine, grads, 1), ema });
+        optimizer.zeroGrad();
       }),
-    );
-  await counted(sampleStep); // warm-up
-  noteTuned(`${name} sample`, await engine.autotune());
-  const sampleCounts = await counted(sampleStep);
-  engine.resetPeak();
-  const sampleCreatedBefore = engine.memory().buffersCreated;
-  const sampleTimed = await timer.measure(sampleStep, { repeats, warmup: 0 });
-  const samplePeak = engine.memory().peakBufferBytes;
-  const sampleCreated = engine.memory().buffersCreated - sampleCreatedBefore;
-  let peerSample: Timing | null = null;
-  if (peer && peerModel) {
-    const t = tf!;
+    peer: null,
+    needed: () => ({ stateBytes: 5 * 4 * parameters + activationBytes, activationBytes }),
+  };
+  // Sampling step: U-Net forward + the fused DDPM step.
+  const sample: StepCase = {
+    step: "sample",
+    run: () =>
+      engine.noGrad(() =>
+        engine.tidy(() => {
+          const out = model.forward({ sample: noisy, timesteps: new Array(batch).fill(sampleT), classLabels: labels });
+          scheduler.step(out, sampleT, noisy, { seed });
+        }),
+      ),
+    peer: null,
+    needed: () => ({ stateBytes: 4 * parameters, activationBytes: 0 }),
+  };
+  if (tf && peerModel) {
     const x = pNoisy!;
+    const adam = tf.train.adam(lr, 0.9, 0.999, 1e-8);
+    const variables = [...peerModel.variables.values()];
+    const loss = () => tf.mean(tf.squaredDifference(peerModel.forward(x, timesteps, labels), pTarget!)) as TF.Scalar;
+    train.peer = { run: () => void adam.minimize(loss, false, variables), dispose: () => adam.dispose() };
+    const c = scheduler.stepCoefficients(sampleT);
     const step = () => {
       const out = peerModel.forward(x, new Array(batch).fill(sampleT), labels);
       // The same arithmetic as shaders/diffusion.wgsl's denoise_step, as tfjs ops.
-      let x0 = t.add(t.mul(x, c.x0FromSample), t.mul(out, c.x0FromModel));
-      if (c.clip) x0 = t.clipByValue(x0, -c.clipRange, c.clipRange);
-      const eps = t.add(t.mul(x, c.epsFromSample), t.mul(out, c.epsFromModel));
-      const mean = t.add(t.add(t.mul(x0, c.outFromX0), t.mul(x, c.outFromSample)), t.mul(eps, c.outFromEps));
-      return c.sigma ? t.add(mean, t.mul(t.randomNormal(x.shape), c.sigma)) : mean;
+      let x0 = tf.add(tf.mul(x, c.x0FromSample), tf.mul(out, c.x0FromModel));
+      if (c.clip) x0 = tf.clipByValue(x0, -c.clipRange, c.clipRange);
+      const eps = tf.add(tf.mul(x, c.epsFromSample), tf.mul(out, c.epsFromModel));
+      const mean = tf.add(tf.add(tf.mul(x0, c.outFromX0), tf.mul(x, c.outFromSample)), tf.mul(eps, c.outFromEps));
+      return c.sigma ? tf.add(mean, tf.mul(tf.randomNormal(x.shape), c.sigma)) : mean;
     };
-    peerSample = await peer.measure(step, { repeats: peerRepeats, warmup: options.e2ePeerWarmup[name] });
+    sample.peer = { run: step };
   }
-  const sample = pair(sampleTimed, peerSample, 1, false);
-  addRow({
-    config: name,
-    step: "sample",
-    batch,
-    parameters,
-    ...sample,
-    speedup: sample.peer ? sample.peer.ms / sample.ours.ms : null,
-    ...sampleCounts,
-    peakBytes: samplePeak,
-    stateBytes: 4 * parameters,
-    activationBytes: 0,
-    buffersCreated: sampleCreated,
-    check,
-  });
+
+  const rows: E2ERow[] = [];
+  for (const step of [train, sample]) rows.push(await stepRow(context, timer, { config: name, batch, parameters, check }, step, notes));
 
   peerModel?.dispose();
   pNoisy?.dispose();
@@ -985,4 +485,75 @@ async function e2eRows(context: SuiteContext, timer: EngineTimer, name: SuiteCon
   model.dispose();
   for (const t of [x0, noisy, target]) t.dispose();
   return rows;
+}
+
+/**
+ * One U-Net step row: a warm-up step, the autotune of the step's shapes (noted where it differs from the heuristics),
+ * the dispatches and submits of a step, the timed steps with the pool's peak and the buffers they create, then the
+ * peer's steps.
+ */
+async function stepRow(
+  context: SuiteContext,
+  timer: EngineTimer,
+  u: Pick<E2ERow, "config" | "batch" | "parameters" | "check">,
+  s: StepCase,
+  notes: string[],
+): Promise<E2ERow> {
+  const { engine, peer, options, log } = context;
+  const name = u.config;
+  await countedStep(engine, s.run); // warm-up: pipelines, pool growth, and the shapes for the autotune
+  notes.push(...tuneNote(`${name} ${s.step}`, await engine.autotune(), log));
+  timer.takeTuned();
+  const counts = await countedStep(engine, s.run); // the counts do not change from here on
+  engine.resetPeak();
+  const createdBefore = engine.memory().buffersCreated;
+  const timed = await timer.measure(s.run, { repeats: options.e2eRepeats[name], warmup: 0 });
+  const peakBytes = engine.memory().peakBufferBytes;
+  const buffersCreated = engine.memory().buffersCreated - createdBefore;
+  const peerTimed =
+    peer && s.peer ? await peer.measure(s.peer.run, { repeats: options.e2ePeerRepeats[name], warmup: options.e2ePeerWarmup[name] }) : null;
+  s.peer?.dispose?.();
+  const { ours, peer: theirs } = pair(timed, peerTimed, 1, false);
+  const row: E2ERow = {
+    config: name,
+    step: s.step,
+    batch: u.batch,
+    parameters: u.parameters,
+    ours,
+    peer: theirs,
+    speedup: theirs ? theirs.ms / ours.ms : null,
+    ...counts,
+    peakBytes,
+    ...s.needed(),
+    buffersCreated,
+    check: u.check,
+  };
+  const speedup = theirs ? `; tfjs ${fmtMs(theirs.ms)} ms → ×${row.speedup!.toFixed(2)}` : "";
+  log(
+    `[e2e] ${name} ${s.step} step (batch ${u.batch}): ${fmtMs(ours.ms)} ms wall${ours.gpuMs !== null ? ` (GPU ${fmtMs(ours.gpuMs)} ms)` : ""}, ` +
+      `${counts.dispatches} dispatches, ${counts.submits} submits, peak ${(peakBytes / 2 ** 20).toFixed(1)} MiB${speedup}`,
+  );
+  return row;
+}
+
+/** Dispatches and submits of one run of `run`. */
+async function countedStep(engine: Engine, run: () => void): Promise<{ dispatches: number; submits: number }> {
+  const before = { ...engine.stats };
+  run();
+  await engine.sync();
+  return { dispatches: engine.stats.dispatches - before.dispatches, submits: engine.stats.submits - before.submits };
+}
+
+/** The note on what the autotune chose for a step's shapes where it differs from the heuristics (none if it measured nothing). */
+function tuneNote(what: string, results: TuneResult[], log: (line: string) => void): string[] {
+  if (!results.length) return [];
+  const changed = results.filter((r) => r.chosen !== r.heuristic);
+  // Variants that measured faster than the heuristic first, but not when both were timed again (tuner.ts retime()).
+  const undone = results.filter((r) => r.recheck && r.chosen === r.heuristic);
+  const line =
+    `Autotune, ${what}: ${results.length} kernel shapes measured; ${changed.length} faster than the heuristic choice` +
+    (changed.length ? ` (${changed.map((r) => `${r.family} ${r.key}: ${r.chosen} instead of ${r.heuristic}`).join("; ")})` : "") +
+    `; ${undone.length} other${undone.length === 1 ? "" : "s"} faster at first but not when timed again`;
+  log(`[e2e] ${line}`);
+  return [line];
 }
