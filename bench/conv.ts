@@ -1,27 +1,28 @@
 /**
  * conv2d kernels side by side (llm.c dev/cuda style) on the convolutions of one training step of the small
  * MNIST U-Net (16×16, batch 8, channels 32/64; bench/profile-unet.ts): forward, input gradient, and weight +
- * bias gradient. Every variant is first checked against the float64 reference (test/reference/conv.ts for the
- * forward, plain-loop vector-Jacobian products here for the gradients), then timed: median ms per call,
- * GFLOP/s, and % of the FMA peak (bench/peak.ts's peak_fma_16) measured in the same interleaved repeats.
+ * bias gradient. Every variant is first checked against the float64 reference (test/reference/conv.ts), then
+ * timed: median ms per call, GFLOP/s, and % of the FMA peak (bench/peak.ts's peak_fma_16) measured in the same
+ * interleaved repeats.
  *
  *   node scripts/run.mjs bench/conv.ts [--repeats 5] [--variants v1,general,current] [--only 16x16]
  *     [--shapes step|splits|kernels|batch] [--passes forward,input] [--stat median|min] [--clock gpu|cpu]
  *
- * Variants: v1 = the first kernels (bench/bench.wgsl conv_v1_*: 4×4 register blocks, bounds checks in the
+ * Variants: v1 = the baseline kernels (bench/bench.wgsl conv_v1_*: 4×4 register blocks, bounds checks in the
  * inner loop; bias gradient by ops.sum); general = the current pipeline (packed weight, padded input copy,
  * split weight-gradient sums with the bias gradient summed alongside) with its any-kernel tile (8 channels ×
  * 2×4 pixels) and weight-gradient kernel everywhere; current = what conv2d runs (3×3 stride-1 kernels that pad
  * as they read: 8 channels × 4×8 pixels, 4×4 on images narrower than 8; weight gradient 8 or 4 output × 4 input
  * channels × 9 taps per invocation; with subgroups, the 4×8 tile in its quad form, shaders/conv2d_quad.wgsl).
  * Tuning variants: small / tile48 / quad (the 4×4 / 4×8 / quad 4×8 tile for every 3×3 layer),
- * narrow / wide / quadgrad (one 3×3 weight-gradient kernel for every layer; quadgrad: weight_grad_3x3_quad), wg16, wg32, wg128 (workgroup size of the tiled
- * and weight-gradient kernels), split8 … split1024 (weight-gradient invocations target; default 256), cs1, cs2,
- * cs4, cs8, cs16 (channel splits of the forward and input gradient forced; current = defaultChannelSplits). v1
- * makes a run take about 10 minutes; `--variants current` takes about 2. `--shapes splits` times the small-map
- * layers that channel splits are for (and big ones that must not get slower) instead of the U-Net step's;
- * `--shapes kernels` the conv2d rows of the main bench (bench/suite.ts); `--shapes batch` the 4×4 layer at batch 1,
- * 4 and 16 beside the 16×16 one (how the weight gradient's rate grows with the pixels each job sums).
+ * narrow / wide / quadgrad (one 3×3 weight-gradient kernel for every layer; quadgrad: weight_grad_3x3_quad), wg16,
+ * wg32, wg128 (workgroup size of the tiled and weight-gradient kernels), split8 … split1024 (weight-gradient
+ * invocations target; default 256), cs1, cs2, cs4, cs8, cs16 (channel splits of the forward and input gradient
+ * forced; current = defaultChannelSplits). v1 is by far the slowest: leave it out for a quick run
+ * (`--variants current`). `--shapes splits` times the small-map layers that channel splits are for (and big ones
+ * that must not get slower) instead of the U-Net step's; `--shapes kernels` the conv2d rows of the main bench
+ * (bench/kernel-cases.ts); `--shapes batch` the 4×4 layer at batch 1, 4 and 16 beside the 16×16 one (how the
+ * weight gradient's rate grows with the pixels each job sums).
  *
  * The machine may be shared: each repeat runs every variant once (interleaved), and % of peak compares with the
  * peak measured in those same repeats, so load changes mostly cancel. `--stat min` takes each variant's best
@@ -47,9 +48,10 @@ import {
 } from "../src/ops/conv/variants.js";
 import * as R from "../test/reference/conv.js";
 import { type Ref, rng, uniformData } from "../test/reference/tensor.js";
+import { CONV_SHAPES } from "./kernel-cases.js";
 import { benchKernel, INVOCATIONS, interleavedTimes, PEAK_KERNEL, peakVariant } from "./peak.js";
 import { violation } from "./reference.js";
-import { markdownTable } from "./stats.js";
+import { countOption, markdownTable, option } from "./stats.js";
 import { EngineTimer } from "./timing.js";
 
 interface ConvShape {
@@ -97,36 +99,35 @@ const SHAPES: ConvShape[] = [
   shape(1, 8, 32, 16, 1, 3),
 ];
 
-/** Small maps with many channels (google/ddpm-cifar10-32's 4×4 and 8×8 layers at batch 1, the MNIST preset's
- * 8×8 at batch 16), and layers with enough tiles already: `--shapes splits`. */
-const SPLIT_SHAPES: ConvShape[] = [
-  shape(1, 1, 256, 4, 256, 3),
-  shape(1, 1, 256, 8, 256, 3),
-  shape(1, 16, 32, 8, 32, 3),
-  shape(1, 1, 128, 32, 128, 3),
-  shape(1, 16, 16, 16, 16, 3),
-];
+/** 3×3 stride-1 layers, each once per step, from [batch, channels, size, output channels]. */
+const layers3x3 = (list: [number, number, number, number][]): ConvShape[] => list.map(([n, c, hw, o]) => shape(1, n, c, hw, o, 3));
 
-/** The conv2d rows of the main bench (bench/suite.ts CONV_CASES): `--shapes kernels`. */
-const KERNEL_SHAPES: ConvShape[] = [
-  shape(1, 16, 16, 16, 16, 3),
-  shape(1, 16, 32, 8, 32, 3),
-  shape(1, 1, 128, 32, 128, 3),
-  shape(1, 1, 256, 16, 256, 3),
-  shape(1, 1, 256, 4, 256, 3),
-];
+/**
+ * Small maps with many channels (google/ddpm-cifar10-32's 4×4 and 8×8 layers at batch 1, the MNIST preset's 8×8 at
+ * batch 16), and layers with enough tiles already: `--shapes splits`.
+ */
+const SPLIT_SHAPES = layers3x3([
+  [1, 256, 4, 256],
+  [1, 256, 8, 256],
+  [16, 32, 8, 32],
+  [1, 128, 32, 128],
+  [16, 16, 16, 16],
+]);
+
+/** The conv2d rows of the main bench (bench/kernel-cases.ts): `--shapes kernels`. */
+const KERNEL_SHAPES = layers3x3(CONV_SHAPES.map((c) => [c.x[0], c.x[1], c.x[2], c.out]));
 
 /**
  * google/ddpm-cifar10-32's 4×4 layer at batch 1, 4 and 16, and its 16×16 layer at batch 1: `--shapes batch`. Each
- * weight-gradient invocation pays a fixed cost per job besides its pixel segments (README, Benchmarks), and a
- * 4×4 map at batch 1 gives each job only 2 segments.
+ * weight-gradient invocation pays a fixed cost per job besides its pixel segments (docs/performance.md, The 4×4
+ * layer at batch 1), and a 4×4 map at batch 1 gives each job only 2 segments.
  */
-const BATCH_SHAPES: ConvShape[] = [
-  shape(1, 1, 256, 4, 256, 3),
-  shape(1, 4, 256, 4, 256, 3),
-  shape(1, 16, 256, 4, 256, 3),
-  shape(1, 1, 256, 16, 256, 3),
-];
+const BATCH_SHAPES = layers3x3([
+  [1, 256, 4, 256],
+  [4, 256, 4, 256],
+  [16, 256, 4, 256],
+  [1, 256, 16, 256],
+]);
 
 type Family = "forward" | "input" | "weight";
 
@@ -210,7 +211,7 @@ function tuned(name: string, k: Knobs): Variant {
   };
 }
 
-/** The first kernels (bench/bench.wgsl conv_v1_*), dispatched as the first conv2d did. */
+/** The baseline kernels (bench/bench.wgsl conv_v1_*), one dispatch per pass on the unpadded input. */
 function v1(engine: Engine): Variant {
   const uniforms = (g: ConvGeometry, hasBias: boolean) => ({
     batch: g.batch,
@@ -227,56 +228,65 @@ function v1(engine: Engine): Variant {
     padLeft: g.padLeft,
     hasBias: hasBias ? 1 : 0,
   });
+  /**
+   * A pass: a new tensor of `shape` bound as `output`, written by `kernel` over ⌈blocks / 64⌉ × ⌈channels / 4⌉ ×
+   * `layers` workgroups (each invocation a block of 4 channels × 4 pixels or taps).
+   */
+  const pass = (g: ConvGeometry, kernel: string, inputs: Record<string, Tensor>, output: string, shape: number[], grid: number[]) => {
+    const [blocks, channels, layers] = grid;
+    const out = engine.empty(shape);
+    engine.run(benchKernel(engine, kernel), { ...inputs, [output]: out }, uniforms(g, "bias" in inputs), [
+      Math.ceil(blocks / 64),
+      Math.ceil(channels / 4),
+      layers,
+    ]);
+    return out;
+  };
   return {
     name: "v1",
-    forward: (x, weight, bias, g) => {
-      const out = engine.empty([g.batch, g.outChannels, g.outHeight, g.outWidth]);
-      const rowBlocks = g.outHeight * Math.ceil(g.outWidth / 4);
-      engine.run(benchKernel(engine, "conv_v1_forward"), { x, weight, bias, out }, uniforms(g, true), [
-        Math.ceil(rowBlocks / 64),
-        Math.ceil(g.outChannels / 4),
-        g.batch,
-      ]);
-      return out;
-    },
-    input: (gradOut, weight, g) => {
-      const gradInput = engine.empty([g.batch, g.inChannels, g.inHeight, g.inWidth]);
-      const inputBlocks = g.inHeight * Math.ceil(g.inWidth / 4);
-      engine.run(benchKernel(engine, "conv_v1_backward_input"), { weight, gradOut, gradInput }, uniforms(g, false), [
-        Math.ceil(inputBlocks / 64),
-        Math.ceil(g.inChannels / 4),
-        g.batch,
-      ]);
-      return gradInput;
-    },
-    weight: (x, gradOut, g) => {
-      const gradWeight = engine.empty([g.outChannels, g.inChannels, g.kernelHeight, g.kernelWidth]);
-      const columns = Math.ceil(g.inChannels / 4) * g.kernelHeight * g.kernelWidth;
-      engine.run(benchKernel(engine, "conv_v1_backward_weight"), { x, gradOut, gradWeight }, uniforms(g, false), [
-        Math.ceil(columns / 64),
-        Math.ceil(g.outChannels / 4),
-        1,
-      ]);
-      return [gradWeight, ops.sum(gradOut, [0, 2, 3])];
-    },
+    forward: (x, weight, bias, g) =>
+      pass(
+        g,
+        "conv_v1_forward",
+        { x, weight, bias },
+        "out",
+        [g.batch, g.outChannels, g.outHeight, g.outWidth],
+        [g.outHeight * Math.ceil(g.outWidth / 4), g.outChannels, g.batch],
+      ),
+    input: (gradOut, weight, g) =>
+      pass(
+        g,
+        "conv_v1_backward_input",
+        { weight, gradOut },
+        "gradInput",
+        [g.batch, g.inChannels, g.inHeight, g.inWidth],
+        [g.inHeight * Math.ceil(g.inWidth / 4), g.inChannels, g.batch],
+      ),
+    weight: (x, gradOut, g) => [
+      pass(
+        g,
+        "conv_v1_backward_weight",
+        { x, gradOut },
+        "gradWeight",
+        [g.outChannels, g.inChannels, g.kernelHeight, g.kernelWidth],
+        [Math.ceil(g.inChannels / 4) * g.kernelHeight * g.kernelWidth, g.outChannels, 1],
+      ),
+      ops.sum(gradOut, [0, 2, 3]),
+    ],
   };
 }
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const option = (name: string, fallback: string) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? args[i + 1] : fallback;
-  };
-  const repeats = Number(option("repeats", "5"));
-  const only = option("only", "");
-  const shapes = { step: SHAPES, splits: SPLIT_SHAPES, kernels: KERNEL_SHAPES, batch: BATCH_SHAPES }[option("shapes", "step")];
-  if (!shapes) throw new Error(`bench/conv.ts: --shapes is step, splits, kernels or batch, got '${option("shapes", "")}'`);
-  const clock = option("clock", "gpu");
+  const repeats = countOption(args, "repeats", 5);
+  const only = option(args, "only", "");
+  const shapes = { step: SHAPES, splits: SPLIT_SHAPES, kernels: KERNEL_SHAPES, batch: BATCH_SHAPES }[option(args, "shapes", "step")];
+  if (!shapes) throw new Error(`bench/conv.ts: --shapes is step, splits, kernels or batch, got '${option(args, "shapes", "")}'`);
+  const clock = option(args, "clock", "gpu");
   if (clock !== "gpu" && clock !== "cpu") throw new Error(`bench/conv.ts: --clock is gpu or cpu, got '${clock}'`);
-  const stat = option("stat", "median");
+  const stat = option(args, "stat", "median");
   if (stat !== "median" && stat !== "min") throw new Error(`bench/conv.ts: --stat is median or min, got '${stat}'`);
-  const passes = option("passes", FAMILIES.join(",")).split(",");
+  const passes = option(args, "passes", FAMILIES.join(",")).split(",");
   // The heuristics only (no autotune, no cache): "current" is what conv2d runs before any measurement.
   const engine = await Engine.create({ validate: false, autotune: "off", tuneStore: null });
   console.log(`adapter: ${engine.adapter.vendor} ${engine.adapter.architecture} (${engine.adapter.description || engine.adapter.backend})`);
@@ -299,7 +309,7 @@ async function main(): Promise<void> {
     ...[8, 16, 32, 64, 128, 512, 1024].map((n) => tuned(`split${n}`, { weightGradInvocations: n })),
     ...[1, 2, 4, 8, 16].map((channelSplits) => tuned(`cs${channelSplits}`, { channelSplits })),
   ];
-  const names = option("variants", "v1,general,current").split(",");
+  const names = option(args, "variants", "v1,general,current").split(",");
   const variants = names.map((name) => {
     const v = all.find((a) => a.name === name);
     if (!v) throw new Error(`bench/conv.ts: no variant '${name}' (have ${all.map((a) => a.name).join(", ")})`);

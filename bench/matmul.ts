@@ -15,7 +15,7 @@ import * as R from "../test/reference/ops.js";
 import { ref, rng, uniformData } from "../test/reference/tensor.js";
 import { INVOCATIONS, interleavedTimes, peakVariant } from "./peak.js";
 import { violation } from "./reference.js";
-import { markdownTable } from "./stats.js";
+import { countOption, markdownTable, option } from "./stats.js";
 
 interface Case {
   what: string;
@@ -38,14 +38,11 @@ const CASES: Case[] = [
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const option = (name: string, fallback: string) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? args[i + 1] : fallback;
-  };
-  const repeats = Number(option("repeats", "7"));
+  const repeats = countOption(args, "repeats", 7);
   const engine = await Engine.create({ validate: false, tuneStore: null });
   const software = engine.adapter.isSoftware;
   const names = option(
+    args,
     "variants",
     Object.keys(MATMUL_VARIANTS)
       .filter((v) => !(software && v === "shared"))

@@ -1,7 +1,7 @@
 /**
- * What the adapter can do: fp32 FMA throughput (bench/bench.wgsl peak_fma_N / peak_muladd_N: N independent
- * vec4 accumulator chains per invocation) and gather-load throughput. bench/conv.ts reports its kernels'
- * GFLOP/s as a % of the best arithmetic rate measured here, in the same run.
+ * What the adapter can do: fp32 FMA throughput (peak_fma_N / peak_muladd_N, generated here: N independent vec4
+ * accumulator chains per invocation) and the throughput of float loads and stores (bench/bench.wgsl). The suite and
+ * bench/conv.ts report their kernels' GFLOP/s as a % of the best arithmetic rate measured the same way.
  *
  *   node scripts/run.mjs bench/peak.ts [--repeats 9]
  *
@@ -10,19 +10,59 @@
  */
 import { Engine, type Tensor } from "../src/index.js";
 import benchShaders from "./bench.wgsl";
-import { markdownTable } from "./stats.js";
+import { countOption, markdownTable } from "./stats.js";
+
+/**
+ * peak_OP_N: each invocation runs N independent vec4 accumulators through `iterations` steps of c = c·a + b (8 flops
+ * per vec4 step), with fma() (OP = fma) or a separate multiply and add (muladd), and writes their sum so nothing is
+ * optimised away. Flops = invocations · iterations · N · 8. The accumulators are separate variables, four
+ * statements a line: a private array indexed in a loop would live in memory on SwiftShader (docs/performance.md).
+ */
+function peakShader(op: "fma" | "muladd", chains: number): string {
+  const c = Array.from({ length: chains }, (_, j) => `c${j}`);
+  const fours = (statements: string[], indent: string) =>
+    Array.from({ length: chains / 4 }, (_, r) => `${indent}${statements.slice(4 * r, 4 * r + 4).join(" ")}`);
+  return [
+    "@compute @workgroup_size(64)",
+    `fn peak_${op}_${chains}(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {`,
+    "  let i = gid.x + gid.y * groups.x * 64u;",
+    "  let a = vec4<f32>(bp.a);",
+    "  let b = vec4<f32>(bp.b);",
+    ...fours(
+      c.map((v, j) => `var ${v} = vec4<f32>(f32(i + ${j}u));`),
+      "  ",
+    ),
+    "  for (var k = 0u; k < bp.iterations; k++) {",
+    ...fours(
+      c.map((v) => (op === "fma" ? `${v} = fma(${v}, a, b);` : `${v} = ${v} * a + b;`)),
+      "    ",
+    ),
+    "  }",
+    `  sink[i] = dot(${c.join(" + ")}, vec4<f32>(1.0));`,
+    "}",
+  ].join("\n");
+}
+
+const PEAK_SHADERS = [
+  "struct BenchParams { iterations: u32, a: f32, b: f32, mask: u32 };",
+  "@group(0) @binding(0) var<uniform> bp: BenchParams;",
+  "@group(0) @binding(1) var<storage, read_write> sink: array<f32>;",
+  ...(["fma", "muladd"] as const).flatMap((op) => [4, 8, 16, 32].map((chains) => peakShader(op, chains))),
+].join("\n\n");
 
 const withBenchKernels = new WeakSet<Engine>();
 
-/**
- * "bench/ENTRY", a kernel of bench/bench.wgsl: the bench's own kernels are added to an engine on first use, never
- * compiled by Engine.create.
- */
+/** The benches' own kernel families, added to an engine on first use (Engine.create never compiles them). */
+function addBenchKernels(engine: Engine): void {
+  if (withBenchKernels.has(engine)) return;
+  engine.kernels.addFamily("bench", benchShaders, "bench/bench.wgsl");
+  engine.kernels.addFamily("peak", PEAK_SHADERS, "bench/peak.ts (generated peak kernels)");
+  withBenchKernels.add(engine);
+}
+
+/** "bench/ENTRY", a kernel of bench/bench.wgsl. */
 export function benchKernel(engine: Engine, entry: string): string {
-  if (!withBenchKernels.has(engine)) {
-    engine.kernels.addFamily("bench", benchShaders, "bench/bench.wgsl");
-    withBenchKernels.add(engine);
-  }
+  addBenchKernels(engine);
   return `bench/${entry}`;
 }
 
@@ -31,10 +71,8 @@ export function benchKernel(engine: Engine, entry: string): string {
  * one variant further along the list each repeat. `time` times one run: wall time by default (bench/conv.ts
  * passes GPU timestamps or process CPU time).
  *
- * Why the rotation: in a fixed order a variant's place biased it. Two names for one kernel (bench/conv.ts's
- * "current" and "small" on a 4×4 map run the same pipeline) measured 1.1–1.4× apart, the one listed first (run
- * right after the peak kernel) slower, in 11 of 12 rows over two runs with the order swapped; rotated, the faster
- * of the two was the first-listed in 3 of 6 rows (they still differed by 6–20%: compare variants over several runs).
+ * The rotation keeps a variant's place in the list from biasing it (docs/performance.md, Measuring on a shared
+ * machine).
  */
 export async function interleavedTimes(
   engine: Engine,
@@ -73,22 +111,21 @@ export async function interleavedTimes(
 const WORKGROUPS = 256;
 export const INVOCATIONS = WORKGROUPS * 64;
 
-/** The peak kernel bench/conv.ts interleaves with its own runs (the best one measured here). */
+/** The peak kernel bench/conv.ts and bench/matmul.ts interleave with their variants. */
 export const PEAK_KERNEL = "peak_fma_16";
 
 /** A variant that runs one peak kernel (into `sink`, INVOCATIONS floats), and the flops it does. */
 export function peakVariant(engine: Engine, sink: Tensor, kernel = PEAK_KERNEL, iterations = 64): { run: () => void; flops: number } {
   const chains = Number(kernel.split("_").at(-1));
+  addBenchKernels(engine);
   return {
-    run: () => engine.run(benchKernel(engine, kernel), { sink }, { iterations, a: 0.999, b: 0.001, mask: 0 }, [WORKGROUPS]),
+    run: () => engine.run(`peak/${kernel}`, { sink }, { iterations, a: 0.999, b: 0.001, mask: 0 }, [WORKGROUPS]),
     flops: INVOCATIONS * iterations * chains * 8,
   };
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const repeatsAt = args.indexOf("--repeats");
-  const repeats = repeatsAt >= 0 ? Number(args[repeatsAt + 1]) : 9;
+  const repeats = countOption(process.argv.slice(2), "repeats", 9);
   const engine = await Engine.create({ validate: false });
   console.log(`adapter: ${engine.adapter.vendor} ${engine.adapter.architecture} (${engine.adapter.description || engine.adapter.backend})`);
 

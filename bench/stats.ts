@@ -1,4 +1,4 @@
-/** Small helpers every bench shares: warmed-up medians and table formatting. */
+/** Small helpers every bench shares: warmed-up medians, table formatting, the side-by-side scripts' options. */
 import type { Engine } from "../src/index.js";
 
 /** Median wall time (ms) of `run` over `repeats` runs after `warmup` runs; each run ends with engine.sync(). */
@@ -32,4 +32,17 @@ export function markdownTable(header: string[], rows: (string | number)[][]): st
 
 export function mib(bytes: number): string {
   return (bytes / 2 ** 20).toFixed(1);
+}
+
+/** The value after `--name` in a bench script's arguments (`node scripts/run.mjs bench/FILE.ts --name value`), or `fallback`. */
+export function option(args: readonly string[], name: string, fallback: string): string {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+}
+
+/** A count option (repeats): a positive integer. */
+export function countOption(args: readonly string[], name: string, fallback: number): number {
+  const n = Number(option(args, name, String(fallback)));
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} takes a positive integer, got '${option(args, name, "")}'`);
+  return n;
 }

@@ -18,6 +18,35 @@ export type TfNamespace = typeof TF;
 type Tensor = TF.Tensor;
 type T4 = TF.Tensor4D;
 
+/** Axis orders for transposed(). */
+const NCHW_TO_NHWC = [0, 2, 3, 1];
+const NHWC_TO_NCHW = [0, 3, 1, 2];
+const OIHW_TO_HWIO = [2, 3, 1, 0];
+const HWIO_TO_OIHW = [3, 2, 0, 1];
+
+/** Row-major `data` of `shape` with its axes reordered: the output's axis i is the input's axis order[i]. */
+function transposed(data: ArrayLike<number>, shape: readonly number[], order: readonly number[]): Float32Array {
+  const rank = shape.length;
+  const strides = new Array<number>(rank);
+  for (let d = rank - 1, s = 1; d >= 0; s *= shape[d], d--) strides[d] = s;
+  const outShape = order.map((a) => shape[a]);
+  const step = order.map((a) => strides[a]); // input offset per step along each output axis
+  const out = new Float32Array(data.length);
+  const index = new Array<number>(rank).fill(0);
+  let from = 0;
+  for (let i = 0; i < out.length; i++) {
+    out[i] = data[from];
+    // The next output index, last axis fastest.
+    for (let d = rank - 1; d >= 0; d--) {
+      from += step[d];
+      if (++index[d] < outShape[d]) break;
+      from -= step[d] * outShape[d];
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
 /** The tfjs WebGPU backend's internals the bench uses to wait for the device (tfjs has no public sync). */
 interface WebGPUBackendInternals {
   device: GPUDevice;
@@ -69,7 +98,7 @@ export class TfjsPeer {
    * submits each kernel on its own, so the wall time of those runs is not tfjs's normal wall time); otherwise
    * only the wall time (run → submit → onSubmittedWorkDone) is measured.
    */
-  async measure(run: () => Tensor | Tensor[] | void, options: { repeats: number; warmup?: number; gpu?: boolean }): Promise<Timing> {
+  async measure(run: () => Tensor | Tensor[] | undefined, options: { repeats: number; warmup?: number; gpu?: boolean }): Promise<Timing> {
     const { tf } = this;
     const { repeats, warmup = 1 } = options;
     const timed = Boolean(options.gpu && this.timestamps);
@@ -77,15 +106,16 @@ export class TfjsPeer {
     const once = () => {
       const out = tf.tidy(run as () => Tensor | Tensor[]);
       dispose = () => {
-        if (Array.isArray(out)) out.forEach((t) => t.dispose());
-        else out?.dispose();
+        for (const t of Array.isArray(out) ? out : [out]) t?.dispose();
       };
     };
     const wallSamples: number[] = [];
     const gpuSamples: number[] = [];
     for (let i = 0; i < warmup + repeats; i++) {
       const start = performance.now();
-      const info = timed ? await tf.time(once) : (once(), null);
+      let info: TF.TimingInfo | null = null;
+      if (timed) info = await tf.time(once);
+      else once();
       await this.sync();
       const wall = performance.now() - start;
       dispose();
@@ -99,50 +129,23 @@ export class TfjsPeer {
   // ------------------------------------------------------------------ kernels
 
   /** NCHW data → an NHWC tensor. */
-  nhwc(data: ArrayLike<number>, [n, c, h, w]: readonly number[]): T4 {
-    const out = new Float32Array(n * h * w * c);
-    for (let b = 0; b < n; b++)
-      for (let ch = 0; ch < c; ch++)
-        for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[((b * h + y) * w + x) * c + ch] = data[((b * c + ch) * h + y) * w + x];
-    return this.tf.tensor4d(out, [n, h, w, c]);
+  nhwc(data: ArrayLike<number>, shape: readonly number[]): T4 {
+    return this.tf.tensor4d(transposed(data, shape, NCHW_TO_NHWC), NCHW_TO_NHWC.map((a) => shape[a]) as [number, number, number, number]);
   }
 
   /** An NHWC tensor's values in NCHW order. */
   async nchwData(t: Tensor): Promise<Float32Array> {
-    const [n, h, w, c] = t.shape;
-    const data = (await t.data()) as Float32Array;
-    const out = new Float32Array(data.length);
-    for (let b = 0; b < n; b++)
-      for (let ch = 0; ch < c; ch++)
-        for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[((b * c + ch) * h + y) * w + x] = data[((b * h + y) * w + x) * c + ch];
-    return out;
+    return transposed(await t.data(), t.shape, NHWC_TO_NCHW);
   }
 
   /** PyTorch's [O, C, kh, kw] weight as tfjs's [kh, kw, C, O]. */
-  hwio(data: ArrayLike<number>, [o, c, kh, kw]: readonly number[]): T4 {
-    const out = new Float32Array(o * c * kh * kw);
-    for (let oc = 0; oc < o; oc++)
-      for (let ic = 0; ic < c; ic++)
-        for (let y = 0; y < kh; y++)
-          for (let x = 0; x < kw; x++) out[((y * kw + x) * c + ic) * o + oc] = data[((oc * c + ic) * kh + y) * kw + x];
-    return this.tf.tensor4d(out, [kh, kw, c, o]);
+  hwio(data: ArrayLike<number>, shape: readonly number[]): T4 {
+    return this.tf.tensor4d(transposed(data, shape, OIHW_TO_HWIO), OIHW_TO_HWIO.map((a) => shape[a]) as [number, number, number, number]);
   }
 
   /** [kh, kw, C, O] values in PyTorch's [O, C, kh, kw] order. */
   async oihwData(t: Tensor): Promise<Float32Array> {
-    const [kh, kw, c, o] = t.shape;
-    const data = (await t.data()) as Float32Array;
-    const out = new Float32Array(data.length);
-    for (let oc = 0; oc < o; oc++)
-      for (let ic = 0; ic < c; ic++)
-        for (let y = 0; y < kh; y++)
-          for (let x = 0; x < kw; x++) out[((oc * c + ic) * kh + y) * kw + x] = data[((y * kw + x) * c + ic) * o + oc];
-    return out;
-  }
-
-  /** conv2d forward, NHWC, symmetric padding `pad`. */
-  conv2d(x: T4, w: T4, stride: number, pad: number): T4 {
-    return this.tf.conv2d(x, w, stride, pad);
+    return transposed(await t.data(), t.shape, HWIO_TO_OIHW);
   }
 
   /** The input gradient of conv2d (tfjs's Conv2DBackpropInput, through conv2dTranspose). */
@@ -179,7 +182,7 @@ export class TfjsUNet {
   private readonly tf: TfNamespace;
 
   constructor(
-    private readonly peer: TfjsPeer,
+    peer: TfjsPeer,
     readonly config: UNet2DConfig,
     state: StateDict,
   ) {
@@ -190,10 +193,7 @@ export class TfjsUNet {
       if (shape.length === 4) value = peer.hwio(data, shape);
       else if (shape.length === 2 && !name.startsWith("class_embedding")) {
         // Linear [out, in] → [in, out]
-        const [o, i] = shape;
-        const t = new Float32Array(o * i);
-        for (let r = 0; r < o; r++) for (let c = 0; c < i; c++) t[c * o + r] = data[r * i + c];
-        value = tf.tensor2d(t, [i, o]);
+        value = tf.tensor2d(transposed(data, shape, [1, 0]), [shape[1], shape[0]]);
       } else value = tf.tensor(data, shape);
       this.variables.set(name, tf.variable(value, true, `unet/${name}`));
       value.dispose();

@@ -5,16 +5,12 @@
  *   node scripts/run.mjs bench/unet.ts [--repeats 3] [--only mnist|cifar10]
  */
 import { Engine } from "../src/index.js";
-import { markdownTable, medianMs, mib } from "./stats.js";
+import { countOption, markdownTable, medianMs, mib, option } from "./stats.js";
 import { UNET_BENCH_CONFIGS, type UNetBenchName, unetBenchCase } from "./unet-configs.js";
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
-const repeats = Number(option("repeats", "3"));
-const only = option("only", "");
+const repeats = countOption(args, "repeats", 3);
+const only = option(args, "only", "");
 
 const engine = await Engine.create({ validate: false });
 console.log(`adapter: ${engine.adapter.vendor} ${engine.adapter.architecture} (${engine.adapter.description || engine.adapter.backend})`);
