@@ -6,8 +6,9 @@
  * A branch on a pipeline-overridable constant is resolved when the pipeline is created and costs nothing. A GPU
  * skips a block that no lane of a warp takes; compare the rows there too.
  *
- * Each kernel runs 4 dispatches of 16,384 invocations; its body is 1024 dependent vec4 FMAs, or 256 scattered
- * float reads, or 256 scattered float writes, and is:
+ * Each body is a kernel family of its own (engine.kernels.addFamily), run through the engine (engine.run on engine
+ * tensors, the flag as a uniform, FLAG as a pipeline constant) as 4 dispatches of 16,384 invocations. The body is
+ * 1024 dependent vec4 FMAs, or 256 scattered float reads, or 256 scattered float writes, and is:
  *   run        – unconditional
  *   if(0)      – behind `if (u.flag == 1u)` with the uniform flag 0 (the body is skipped for every lane)
  *   loop(0)    – inside `for (var i = 0u; i < u.flag; i++)` with flag 0 (zero trips)
@@ -21,32 +22,50 @@
  */
 import { Engine } from "../src/index.js";
 import { interleavedTimes } from "./peak.js";
+import { countOption } from "./stats.js";
 
-const args = process.argv.slice(2);
-const repeatsAt = args.indexOf("--repeats");
-const repeats = repeatsAt >= 0 ? Number(args[repeatsAt + 1]) : 15;
-if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`bench/branches.ts: --repeats must be a positive integer`);
+const repeats = countOption(process.argv.slice(2), "repeats", 15);
 
 const engine = await Engine.create({ validate: false, autotune: "off", tuneStore: null });
-const device = engine.device;
 const WORKGROUPS = 256;
 const INVOCATIONS = WORKGROUPS * 64;
 const N = 256;
 
-// Each body by its row label.
-const bodies: Record<string, string> = {
-  "1024 vec4 FMAs": Array.from({ length: 1024 }, (_, i) => `    acc = fma(acc, scale, vec4<f32>(${((i % 7) + 1) * 0.001}));`).join("\n"),
-  [`${N} float reads`]: Array.from({ length: N }, (_, i) => `    acc.x += src[gid.x * ${N}u + ${(i * 37) % N}u];`).join("\n"),
-  [`${N} float writes`]: Array.from({ length: N }, (_, i) => `    dst[gid.x * ${N}u + ${(i * 37) % N}u] = acc.x + ${i}.0;`).join("\n"),
+/** Each body by its row label, with the name of its kernel family. */
+const bodies: Record<string, { family: string; code: string }> = {
+  "1024 vec4 FMAs": {
+    family: "branches_fma",
+    code: Array.from({ length: 1024 }, (_, i) => `    acc = fma(acc, scale, vec4<f32>(${((i % 7) + 1) * 0.001}));`).join("\n"),
+  },
+  [`${N} float reads`]: {
+    family: "branches_reads",
+    code: Array.from({ length: N }, (_, i) => `    acc.x += src[gid.x * ${N}u + ${(i * 37) % N}u];`).join("\n"),
+  },
+  [`${N} float writes`]: {
+    family: "branches_writes",
+    code: Array.from({ length: N }, (_, i) => `    dst[gid.x * ${N}u + ${(i * 37) % N}u] = acc.x + ${i}.0;`).join("\n"),
+  },
 };
-const guards: Record<string, (body: string) => string> = {
+
+/** The entry points of a body's family: the body under each guard. */
+const entries: Record<string, (body: string) => string> = {
   run: (b) => `{\n${b}\n  }`,
-  "if(0)": (b) => `if (u.flag == 1u) {\n${b}\n  }`,
-  "loop(0)": (b) => `for (var i = 0u; i < u.flag; i++) {\n${b}\n  }`,
-  override: (b) => `if (FLAG) {\n${b}\n  }`,
-  "if(1)": (b) => `if (u.flag == 1u) {\n${b}\n  }`,
+  if_flag: (b) => `if (u.flag == 1u) {\n${b}\n  }`,
+  loop_flag: (b) => `for (var i = 0u; i < u.flag; i++) {\n${b}\n  }`,
+  if_override: (b) => `if (FLAG) {\n${b}\n  }`,
   none: () => "",
 };
+
+/** Each column: the entry point, the uniform flag, and the pipeline constants it runs with. */
+const guards: Record<string, { entry: string; flag: number; constants?: Record<string, number> }> = {
+  run: { entry: "run", flag: 0 },
+  "if(0)": { entry: "if_flag", flag: 0 },
+  "loop(0)": { entry: "loop_flag", flag: 0 },
+  override: { entry: "if_override", flag: 0, constants: { FLAG: 0 } },
+  "if(1)": { entry: "if_flag", flag: 1 },
+  none: { entry: "none", flag: 0 },
+};
+
 const shader = (body: string) => `
 struct U { flag: u32, pad: u32 };
 override FLAG: bool = false;
@@ -54,53 +73,36 @@ override FLAG: bool = false;
 @group(0) @binding(1) var<storage, read_write> out: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> src: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dst: array<f32>;
+${Object.entries(entries)
+  .map(
+    ([entry, guard]) => `
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn ${entry}(@builtin(global_invocation_id) gid: vec3<u32>) {
   // Every binding used whatever the body, so that one layout fits all.
   var acc = vec4<f32>(f32(gid.x) * 1e-6 + f32(u.pad) + src[gid.x] + f32(arrayLength(&dst)));
   let scale = vec4<f32>(0.999);
-  ${body}
+  ${guard(body)}
   out[gid.x] = acc;
-}`;
+}`,
+  )
+  .join("\n")}`;
 
-const outBuffer = device.createBuffer({ size: INVOCATIONS * 16, usage: GPUBufferUsage.STORAGE });
-const srcBuffer = device.createBuffer({ size: INVOCATIONS * N * 4, usage: GPUBufferUsage.STORAGE });
-const dstBuffer = device.createBuffer({ size: INVOCATIONS * N * 4, usage: GPUBufferUsage.STORAGE });
-const flagBuffers = [0, 1].map((flag) => {
-  const buffer = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  device.queue.writeBuffer(buffer, 0, new Uint32Array([flag, 0, 0, 0]));
-  return buffer;
-});
+const buffers = {
+  out: engine.zeros([INVOCATIONS * 4]),
+  src: engine.zeros([INVOCATIONS * N]),
+  dst: engine.zeros([INVOCATIONS * N]),
+};
 
-// "body/guard" → record and submit its 4 dispatches (interleavedTimes waits for them with engine.sync()).
+// "body/guard" → record its 4 dispatches (interleavedTimes submits and waits for them with engine.sync()).
 const variants: Record<string, () => void> = {};
-device.pushErrorScope("validation");
-for (const body of Object.keys(bodies)) {
-  for (const guard of Object.keys(guards)) {
-    const module = device.createShaderModule({ code: shader(guards[guard](bodies[body])) });
-    const pipeline = device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: "main" } });
-    const bindGroup = device.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: { buffer: flagBuffers[guard === "if(1)" ? 1 : 0] } },
-        { binding: 1, resource: { buffer: outBuffer } },
-        { binding: 2, resource: { buffer: srcBuffer } },
-        { binding: 3, resource: { buffer: dstBuffer } },
-      ],
-    });
-    variants[`${body}/${guard}`] = () => {
-      const encoder = device.createCommandEncoder();
-      const pass = encoder.beginComputePass();
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bindGroup);
-      for (let i = 0; i < 4; i++) pass.dispatchWorkgroups(WORKGROUPS);
-      pass.end();
-      device.queue.submit([encoder.finish()]);
+for (const [label, { family, code }] of Object.entries(bodies)) {
+  engine.kernels.addFamily(family, shader(code), `bench/branches.ts (${label})`);
+  for (const [column, { entry, flag, constants }] of Object.entries(guards)) {
+    variants[`${label}/${column}`] = () => {
+      for (let i = 0; i < 4; i++) engine.run(`${family}/${entry}`, buffers, { flag, pad: 0 }, [WORKGROUPS], constants);
     };
   }
 }
-const error = await device.popErrorScope();
-if (error) throw new Error(`bench/branches.ts: a kernel did not compile: ${error.message}`);
 
 const times = await interleavedTimes(engine, variants, repeats);
 
@@ -111,12 +113,12 @@ console.log(
     .map(() => "---")
     .join(" | ")} |`,
 );
-for (const body of Object.keys(bodies)) {
-  const run = times[`${body}/run`].median;
-  const cells = Object.keys(guards).map((guard) => {
-    const ms = times[`${body}/${guard}`].median;
+for (const label of Object.keys(bodies)) {
+  const run = times[`${label}/run`].median;
+  const cells = Object.keys(guards).map((column) => {
+    const ms = times[`${label}/${column}`].median;
     return `${ms.toFixed(2)} (${((100 * ms) / run).toFixed(0)}%)`;
   });
-  console.log(`| ${body} | ${cells.join(" | ")} |`);
+  console.log(`| ${label} | ${cells.join(" | ")} |`);
 }
 engine.destroy();
