@@ -54,7 +54,7 @@ function classify(images: Float32Array, offset: number): number {
     }
   }
   const votes = new Array(numClasses).fill(0);
-  nearest.forEach(([, label]) => votes[label]++);
+  for (const [, label] of nearest) votes[label]++;
   const most = Math.max(...votes);
   return nearest.find(([, label]) => votes[label] === most)![1];
 }

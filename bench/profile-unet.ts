@@ -2,8 +2,8 @@
  * Where the time of a U-Net training step goes, per kernel: EngineTimer.profileDispatches (bench/timing.ts)
  * gives every dispatch a compute pass of its own with timestamp writes at its beginning and end, so each
  * kernel's GPU time is measured on its own; the sum exceeds a normal step's time a little (a pass per dispatch,
- * no overlap). Without timestamp queries it says so and stops (an earlier version timed dispatches from the CPU
- * and charged the step's whole recording time to its first kernel).
+ * no overlap). Without timestamp queries it says so and stops: the CPU cannot time single dispatches (Dawn's
+ * completion callbacks run only after the whole step has been recorded).
  *
  *   node scripts/run.mjs bench/profile-unet.ts [config]   (config: bench/unet-configs.ts, default mnist-16-small)
  */

@@ -88,7 +88,7 @@ export class EngineTimer {
   /**
    * As measure(), and when `alongside` is given, also times one run of it after each timed run of `run`, so
    * the two are measured under the same load (the bench's rows compare their rate with the FMA peak timed
-   * this way: on a shared machine the rates of both move together by up to ±30%, their ratio much less).
+   * this way: on a shared machine load moves both rates together, so their ratio moves much less).
    */
   async measureAlongside(
     run: () => void,
