@@ -1,10 +1,11 @@
 // Builds dist/: the ESM library for Node and bundlers (WGSL inlined through esbuild's text loader) and the CLI.
 // `buildBrowserBundle(outfile)` is exported for the headless-Chrome tests, which load the same bundle in a page, and
 // `buildBrowserEntry` for the demo and test pages.
-import { build } from "esbuild";
+
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 
 const common = {
   bundle: true,

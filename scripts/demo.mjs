@@ -5,10 +5,11 @@
 // The build bundles src/demo/main.ts for the browser (WGSL inlined), copies the HTML and CSS, and writes the
 // MNIST train split as dist/demo/mnist-16.bin and mnist-32.bin (src/demo/dataset-file.ts: exact f32 values,
 // 2 bytes a pixel), prepared by the same code the CLI trains with (src/io/mnist.ts).
-import { build } from "esbuild";
+
 import { copyFileSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { build } from "esbuild";
 import { buildBrowserEntry } from "./build.mjs";
 import { portFromArgs, serve } from "./serve.mjs";
 

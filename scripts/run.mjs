@@ -7,10 +7,11 @@
 // modules ("module" entries) instead of loaded as Node's CommonJS build: only the ES modules can register tfjs's
 // gradients (@tensorflow/tfjs-core/dist/register_all_gradients), and registering them into one tfjs-core
 // instance needs every tfjs module to come from the same build.
-import { build } from "esbuild";
+
 import { mkdirSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { build } from "esbuild";
 
 const args = process.argv.slice(2);
 const tfjsEsm = args[0] === "--tfjs-esm";
