@@ -88,31 +88,39 @@ fn step_value(at: u32, z: f32) -> vec2<f32> {
   return vec2<f32>(prev, predX0);
 }
 
+// Invocation i's elements first .. first + count − 1 (first = 4i; count ≤ 4, 0 past the end) and the four normals
+// z of their σ·z terms (0 when σ = 0; drawn even where count = 0, which stores nothing).
+struct StepChunk {
+  first: u32,
+  count: u32,
+  z: vec4<f32>,
+};
+
+fn step_chunk(gid: vec3<u32>, nwg: vec3<u32>) -> StepChunk {
+  let i = gid.x + gid.y * nwg.x * WG;
+  let first = 4u * i;
+  var chunk = StepChunk(first, min(sp.n - min(first, sp.n), 4u), vec4<f32>(0.0));
+  if (sp.sigma != 0.0) { chunk.z = normals4(i, sp.stream, sp.seedLo, sp.seedHi); }
+  return chunk;
+}
+
 @compute @workgroup_size(WG)
 fn denoise_step(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
-  if (4u * i >= sp.n) { return; }
-  var z = vec4<f32>(0.0);
-  if (sp.sigma != 0.0) { z = normals4(i, sp.stream, sp.seedLo, sp.seedHi); }
+  let chunk = step_chunk(gid, nwg);
   for (var j = 0u; j < 4u; j++) {
-    let at = 4u * i + j;
-    if (at >= sp.n) { break; }
-    prevSample[at] = step_value(at, z[j]).x;
+    if (j >= chunk.count) { break; }
+    prevSample[chunk.first + j] = step_value(chunk.first + j, chunk.z[j]).x;
   }
 }
 
 // The same step, also writing x̂₀ (for trajectories and for diffusers' pred_original_sample).
 @compute @workgroup_size(WG)
 fn denoise_step_x0(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
-  if (4u * i >= sp.n) { return; }
-  var z = vec4<f32>(0.0);
-  if (sp.sigma != 0.0) { z = normals4(i, sp.stream, sp.seedLo, sp.seedHi); }
+  let chunk = step_chunk(gid, nwg);
   for (var j = 0u; j < 4u; j++) {
-    let at = 4u * i + j;
-    if (at >= sp.n) { break; }
-    let v = step_value(at, z[j]);
-    prevSample[at] = v.x;
-    predOriginal[at] = v.y;
+    if (j >= chunk.count) { break; }
+    let v = step_value(chunk.first + j, chunk.z[j]);
+    prevSample[chunk.first + j] = v.x;
+    predOriginal[chunk.first + j] = v.y;
   }
 }

@@ -146,6 +146,8 @@ fn store_grad_v(at: u32, n: u32, x: vec4<f32>) {
 // ---------------------------------------------------------------- 4 × 16 dot products
 // a: offsets of the 4 rows, b: of the 16 rows. One step covers columns c..c+3; with X the 4 rows' columns
 // (as matrix columns) and Y one block's, transpose(Y) · X has column t = (x_t·y_0, ..., x_t·y_3).
+// One step and one loop per pair of buffers: core WGSL passes no storage-buffer pointer to a function, and a
+// step choosing its buffers at run time would make every entry point use (and need bound) all four.
 
 fn qk_step(a: vec4<u32>, b: Rows16, c: u32, n: u32) -> Tile {
   let x = q_rows(a + c, n);

@@ -63,14 +63,17 @@ fn stage_slot(lid: u32, r: u32, kFast: bool) -> vec2<u32> {
   return vec2<u32>(lid / TILE + r * (THREADS / TILE), lid % TILE);
 }
 
-// Write the values staged in registers into workgroup memory (between two barriers).
+// Writes the values staged in registers into workgroup memory, between two barriers: the first waits until every
+// invocation has multiplied the previous slice, the second until the whole slice is written.
 fn put_slices(lid: u32, aKFast: bool, bKFast: bool, stageA: vec4<f32>, stageB: vec4<f32>) {
+  workgroupBarrier();
   for (var r = 0u; r < 4u; r++) {
     let a = stage_slot(lid, r, aKFast);
     tileA[a.x * ROW_VEC4 + a.y / 4u][a.y % 4u] = stageA[r];
     let b = stage_slot(lid, r, bKFast);
     tileB[b.x * ROW_VEC4 + b.y / 4u][b.y % 4u] = stageB[r];
   }
+  workgroupBarrier();
 }
 
 // acc += the product of the staged slices for invocation (tx, ty).
@@ -154,9 +157,7 @@ fn matmul_shared(
   var stageB = matmul_stage_b(lid, bKFast, bBase, col0, 0u);
   var acc = Block(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
   for (var s = 0u; s < slices; s++) {
-    workgroupBarrier();
     put_slices(lid, aKFast, bKFast, stageA, stageB);
-    workgroupBarrier();
     if (s + 1u < slices) {
       stageA = matmul_stage_a(lid, aKFast, aBase, row0, (s + 1u) * BK);
       stageB = matmul_stage_b(lid, bKFast, bBase, col0, (s + 1u) * BK);
@@ -283,33 +284,46 @@ struct Staged {
   b: vec4<f32>,
 };
 
-// ---- forward. Grid: (ceil(batch·HO·WO / 64), ceil(O / 64), 1).
+// ---- forward and input gradient: A is the weight (k-fast), B's columns are the pixels of an image (row-fast).
 
-// What one invocation needs to stage the forward's slices. A (k-fast): k = k0 + kA of rows
-// o = oA + 16·r. B (row-fast): output pixel p (fixed, its input window starting at (iy0, ix0) of image
-// xImage = n·C·H·W) at the k of `cursor`, k = (c, ky, kx), advanced 4 per staged value.
-struct ForwardLane {
+// What one invocation needs to stage their slices. A: k = k0 + kA of rows rowA + 16·r. B: GEMM column
+// p = col0 + lid % 64 (fixed; inside = p < N), a pixel of the image that starts at `image` in x or gradOut, at
+// the k of `cursor` (advanced 4 per staged value); (y0, x0) is the pixel's row and column · stride + offset.
+struct PixelLane {
   kA: u32,
-  oA: u32,
+  rowA: u32,
   pInside: bool,
-  xImage: u32,
-  iy0: i32,
-  ix0: i32,
+  image: u32,
+  y0: i32,
+  x0: i32,
   delta: vec3<u32>,
 };
 
-fn forward_fetch(lane: ForwardLane, k0: u32, cursor: ptr<function, Cursor>) -> Staged {
+// The lane of invocation lid when the GEMM columns are the pixels (plane = height · width) of cp.batch images,
+// each imageSize values apart in the B tensor.
+fn pixel_lane(lid: u32, row0: u32, col0: u32, width: u32, plane: u32, imageSize: u32, stride: u32,
+              offset: vec2<i32>) -> PixelLane {
+  let p = col0 + lid % TILE;
+  let pixel = p % plane;
+  return PixelLane(lid % BK, row0 + lid / BK, p < cp.batch * plane, p / plane * imageSize,
+                   i32(pixel / width * stride) + offset.x, i32(pixel % width * stride) + offset.y, cursor_step());
+}
+
+// ---- forward. Grid: (ceil(batch·HO·WO / 64), ceil(O / 64), 1). B: the output pixel's input window starts at
+// (y0, x0) = (oy·s − padTop, ox·s − padLeft) of image n·C·H·W of x; k = (c, ky, kx).
+
+fn forward_fetch(lane: PixelLane, k0: u32, cursor: ptr<function, Cursor>) -> Staged {
   let K = cp.inChannels * cp.kernelHeight * cp.kernelWidth;
   var staged = Staged(vec4<f32>(0.0), vec4<f32>(0.0));
   let ka = k0 + lane.kA;
   for (var r = 0u; r < 4u; r++) {
-    let o = lane.oA + r * (THREADS / BK);
+    let o = lane.rowA + r * (THREADS / BK);
     if (o < cp.outChannels && ka < K) { staged.a[r] = weight[o * K + ka]; }
   }
   for (var r = 0u; r < 4u; r++) {
     let at = *cursor;
     if (lane.pInside && at.k < K) {
-      staged.b[r] = read_padded_x(lane.xImage, at.channel * cp.inHeight * cp.inWidth, lane.iy0 + i32(at.ky), lane.ix0 + i32(at.kx));
+      staged.b[r] = read_padded_x(lane.image, at.channel * cp.inHeight * cp.inWidth, lane.y0 + i32(at.ky), lane.x0 + i32(at.kx));
     }
     *cursor = cursor_advance(at, lane.delta);
   }
@@ -327,25 +341,14 @@ fn conv_forward_shared(
   let K = cp.inChannels * cp.kernelHeight * cp.kernelWidth;
   let pixels = cp.outHeight * cp.outWidth;
   let columns = cp.batch * pixels;
-  let p = col0 + lid % TILE;
-  let pixel = p % pixels;
-  let lane = ForwardLane(
-    lid % BK,
-    row0 + lid / BK,
-    p < columns,
-    p / pixels * cp.inChannels * cp.inHeight * cp.inWidth,
-    i32(pixel / cp.outWidth * cp.stride) - cp.padTop,
-    i32(pixel % cp.outWidth * cp.stride) - cp.padLeft,
-    cursor_step(),
-  );
+  let lane = pixel_lane(lid, row0, col0, cp.outWidth, pixels, cp.inChannels * cp.inHeight * cp.inWidth, cp.stride,
+                        vec2<i32>(-cp.padTop, -cp.padLeft));
   let slices = (K + BK - 1u) / BK;
   var cursor = cursor_at(lid / TILE);
   var staged = forward_fetch(lane, 0u, &cursor);
-  var acc = Block(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
+  var acc = Block();
   for (var s = 0u; s < slices; s++) {
-    workgroupBarrier();
     put_slices(lid, true, false, staged.a, staged.b);
-    workgroupBarrier();
     if (s + 1u < slices) { staged = forward_fetch(lane, (s + 1u) * BK, &cursor); }
     acc = multiply_slices(acc, local.x, local.y);
   }
@@ -363,21 +366,11 @@ fn conv_forward_shared(
   }
 }
 
-// ---- input gradient. Grid: (ceil(batch·H·W / 64), ceil(C / 64), 1).
+// ---- input gradient. Grid: (ceil(batch·H·W / 64), ceil(C / 64), 1). A: k = (o, tap), rows c. B: input pixel
+// (iy, ix) of image n·O·HO·WO of gradOut, (y0, x0) = (iy + padTop, ix + padLeft): k = (o, ky, kx) reads
+// gradOut[n, o, oy, ox] with oy·s = y0 − ky, ox·s = x0 − kx.
 
-// A (k-fast): k = (o, tap) = k0 + kA of rows c = cA + 16·r. B (row-fast): input pixel p (fixed; of the image
-// at gImage = n·O·HO·WO in gradOut, with oy·s = yAt − ky, ox·s = xAt − kx) at the k = (o, ky, kx) of `cursor`.
-struct InputGradLane {
-  kA: u32,
-  cA: u32,
-  pInside: bool,
-  gImage: u32,
-  yAt: i32,
-  xAt: i32,
-  delta: vec3<u32>,
-};
-
-fn input_grad_fetch(lane: InputGradLane, k0: u32, cursor: ptr<function, Cursor>) -> Staged {
+fn input_grad_fetch(lane: PixelLane, k0: u32, cursor: ptr<function, Cursor>) -> Staged {
   let taps = cp.kernelHeight * cp.kernelWidth;
   let K = cp.outChannels * taps;
   let s = i32(cp.stride);
@@ -386,19 +379,19 @@ fn input_grad_fetch(lane: InputGradLane, k0: u32, cursor: ptr<function, Cursor>)
   let oa = ka / taps;
   let tapA = ka % taps;
   for (var r = 0u; r < 4u; r++) {
-    let c = lane.cA + r * (THREADS / BK);
+    let c = lane.rowA + r * (THREADS / BK);
     if (c < cp.inChannels && ka < K) { staged.a[r] = weight[(oa * cp.inChannels + c) * taps + tapA]; }
   }
   for (var r = 0u; r < 4u; r++) {
     let at = *cursor;
-    let ys = lane.yAt - i32(at.ky);
-    let xs = lane.xAt - i32(at.kx);
+    let ys = lane.y0 - i32(at.ky);
+    let xs = lane.x0 - i32(at.kx);
     // ys, xs ≥ 0 first, so that % and / act on non-negative values.
     if (lane.pInside && at.k < K && ys >= 0 && xs >= 0 && ys % s == 0 && xs % s == 0) {
       let oy = u32(ys / s);
       let ox = u32(xs / s);
       if (oy < cp.outHeight && ox < cp.outWidth) {
-        staged.b[r] = gradOut[lane.gImage + (at.channel * cp.outHeight + oy) * cp.outWidth + ox];
+        staged.b[r] = gradOut[lane.image + (at.channel * cp.outHeight + oy) * cp.outWidth + ox];
       }
     }
     *cursor = cursor_advance(at, lane.delta);
@@ -417,25 +410,14 @@ fn conv_input_grad_shared(
   let K = cp.outChannels * cp.kernelHeight * cp.kernelWidth;
   let planeSize = cp.inHeight * cp.inWidth;
   let columns = cp.batch * planeSize;
-  let p = col0 + lid % TILE;
-  let pixel = p % planeSize;
-  let lane = InputGradLane(
-    lid % BK,
-    row0 + lid / BK,
-    p < columns,
-    p / planeSize * cp.outChannels * cp.outHeight * cp.outWidth,
-    i32(pixel / cp.inWidth) + cp.padTop,
-    i32(pixel % cp.inWidth) + cp.padLeft,
-    cursor_step(),
-  );
+  let lane = pixel_lane(lid, row0, col0, cp.inWidth, planeSize, cp.outChannels * cp.outHeight * cp.outWidth, 1u,
+                        vec2<i32>(cp.padTop, cp.padLeft));
   let slices = (K + BK - 1u) / BK;
   var cursor = cursor_at(lid / TILE);
   var staged = input_grad_fetch(lane, 0u, &cursor);
-  var acc = Block(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
+  var acc = Block();
   for (var s = 0u; s < slices; s++) {
-    workgroupBarrier();
     put_slices(lid, true, false, staged.a, staged.b);
-    workgroupBarrier();
     if (s + 1u < slices) { staged = input_grad_fetch(lane, (s + 1u) * BK, &cursor); }
     acc = multiply_slices(acc, local.x, local.y);
   }
@@ -517,9 +499,7 @@ fn conv_weight_grad_shared(
   var staged = weight_grad_fetch(lane, first * BK);
   var acc = Block(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
   for (var s = first; s < end; s++) {
-    workgroupBarrier();
     put_slices(lid, true, true, staged.a, staged.b);
-    workgroupBarrier();
     if (s + 1u < end) { staged = weight_grad_fetch(lane, (s + 1u) * BK); }
     acc = multiply_slices(acc, local.x, local.y);
   }

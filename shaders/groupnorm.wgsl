@@ -166,33 +166,53 @@ fn group_stats(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
   statsOut[2u * ng + 1u] = 1.0 / sqrt(variance + p.eps);
 }
 
-// normalize_forward and backward_input: invocation i handles elements s = 4j .. 4j + 3 of channel row nc
-// (i = nc·⌈S/4⌉ + j), so the row's statistics, γ and β are loaded once per four elements.
+// normalize_forward and backward_input (and their vec4 forms): invocation i handles elements s = 4j .. 4j + 3 of
+// channel row nc (i = nc·⌈S/4⌉ + j; with VEC4 = 1 that is vec4 i of x), so the row's statistics, γ and β are
+// loaded once per four elements.
 const ROW_CHUNK: u32 = 4u;
 
 fn chunks_per_row() -> u32 {
   return (p.spatial + ROW_CHUNK - 1u) / ROW_CHUNK;
 }
 
+// Invocation i's channel row nc, its channel c, its group ng and the group's (μ, rstd). Only for i < N·C·⌈S/4⌉.
+struct RowChunk {
+  nc: u32,
+  c: u32,
+  ng: u32,
+  mean: f32,
+  rstd: f32,
+};
+
+fn row_chunk(i: u32) -> RowChunk {
+  let nc = i / chunks_per_row();
+  let ng = group_of(nc);
+  return RowChunk(nc, nc % p.channels, ng, stats[2u * ng], stats[2u * ng + 1u]);
+}
+
+// The first element s0 = 4j of invocation i's chunk of its row.
+fn chunk_start(i: u32) -> u32 {
+  return i % chunks_per_row() * ROW_CHUNK;
+}
+
+fn row_chunk_count() -> u32 {
+  return p.batch * p.channels * chunks_per_row();
+}
+
 @compute @workgroup_size(WG)
 fn normalize_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_id(gid, nwg);
-  let chunks = chunks_per_row();
-  if (i >= p.batch * p.channels * chunks) { return; }
-  let nc = i / chunks;
-  let s0 = (i % chunks) * ROW_CHUNK;
-  let c = nc % p.channels;
-  let ng = group_of(nc);
-  let mean = stats[2u * ng];
-  let rstd = stats[2u * ng + 1u];
-  let g = gamma(c);
-  let b = beta(c);
-  let base = nc * p.spatial;
+  if (i >= row_chunk_count()) { return; }
+  let r = row_chunk(i);
+  let g = gamma(r.c);
+  let b = beta(r.c);
+  let base = r.nc * p.spatial;
+  let s0 = chunk_start(i);
   for (var k = 0u; k < ROW_CHUNK; k++) {
     let s = s0 + k;
     if (s < p.spatial) {
       // (x − μ) first: data with a large offset keeps its precision.
-      let z = (x[base + s] - mean) * rstd * g + b;
+      let z = (x[base + s] - r.mean) * r.rstd * g + b;
       if (SILU == 1u) {
         out[base + s] = z * sigmoid(z);
       } else {
@@ -291,38 +311,31 @@ fn backward_group_sums(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(n
 @compute @workgroup_size(WG)
 fn backward_input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_id(gid, nwg);
-  let chunks = chunks_per_row();
-  if (i >= p.batch * p.channels * chunks) { return; }
-  let nc = i / chunks;
-  let s0 = (i % chunks) * ROW_CHUNK;
-  let c = nc % p.channels;
-  let ng = group_of(nc);
-  let mean = stats[2u * ng];
-  let rstd = stats[2u * ng + 1u];
-  let g = gamma(c);
-  let sumDz = groupSums[2u * ng];
-  let sumDzXhat = groupSums[2u * ng + 1u];
-  let base = nc * p.spatial;
+  if (i >= row_chunk_count()) { return; }
+  let r = row_chunk(i);
+  let g = gamma(r.c);
+  let sumDz = groupSums[2u * r.ng];
+  let sumDzXhat = groupSums[2u * r.ng + 1u];
+  let base = r.nc * p.spatial;
+  let s0 = chunk_start(i);
   for (var k = 0u; k < ROW_CHUNK; k++) {
     let s = s0 + k;
     if (s < p.spatial) {
-      let xhat = (x[base + s] - mean) * rstd;
-      let dxhat = g * grad_z(gradOut[base + s], xhat, c);
-      gradX[base + s] = rstd * (dxhat - sumDz - xhat * sumDzXhat);
+      let xhat = (x[base + s] - r.mean) * r.rstd;
+      let dxhat = g * grad_z(gradOut[base + s], xhat, r.c);
+      gradX[base + s] = r.rstd * (dxhat - sumDz - xhat * sumDzXhat);
     }
   }
 }
 
-// normalize_forward4 and backward_input4: the same, for VEC4 = 1: invocation i handles vec4 i of x (four
-// elements of channel row nc = 4i / S).
+// normalize_forward4 and backward_input4: the same, for VEC4 = 1 (S a multiple of 4): invocation i handles vec4 i
+// of x.
 @compute @workgroup_size(WG)
 fn normalize_forward4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_id(gid, nwg);
-  if (i >= p.batch * p.channels * (p.spatial / 4u)) { return; }
-  let nc = i / (p.spatial / 4u);
-  let c = nc % p.channels;
-  let ng = group_of(nc);
-  let z = (x4[i] - stats[2u * ng]) * stats[2u * ng + 1u] * gamma(c) + beta(c);
+  if (i >= row_chunk_count()) { return; }
+  let r = row_chunk(i);
+  let z = (x4[i] - r.mean) * r.rstd * gamma(r.c) + beta(r.c);
   if (SILU == 1u) {
     out4[i] = z * (1.0 / (1.0 + exp(-z)));
   } else {
@@ -333,12 +346,9 @@ fn normalize_forward4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(nu
 @compute @workgroup_size(WG)
 fn backward_input4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_id(gid, nwg);
-  if (i >= p.batch * p.channels * (p.spatial / 4u)) { return; }
-  let nc = i / (p.spatial / 4u);
-  let c = nc % p.channels;
-  let ng = group_of(nc);
-  let rstd = stats[2u * ng + 1u];
-  let xhat = (x4[i] - stats[2u * ng]) * rstd;
-  let dxhat = gamma(c) * grad_z4(gradOut4[i], xhat, c);
-  gradX4[i] = rstd * (dxhat - groupSums[2u * ng] - xhat * groupSums[2u * ng + 1u]);
+  if (i >= row_chunk_count()) { return; }
+  let r = row_chunk(i);
+  let xhat = (x4[i] - r.mean) * r.rstd;
+  let dxhat = gamma(r.c) * grad_z4(gradOut4[i], xhat, r.c);
+  gradX4[i] = r.rstd * (dxhat - groupSums[2u * r.ng] - xhat * groupSums[2u * r.ng + 1u]);
 }
