@@ -5,9 +5,9 @@
 //   node scripts/gen-conv2d-wgsl.mjs --check  exit 1 if the file is not what this script writes
 //
 // Why generated: on SwiftShader (the CPU adapter) a private array indexed by a loop variable lives in memory
-// and every access becomes a per-lane gather, and helper functions taking pointers to accumulators measured
-// ~25% slower than straight-line code. So each tile is written out: one `let` per loaded value, one line per
-// FMA, constant indices only. The kernels' math and layouts are described in the file's header comment.
+// and every access becomes a per-lane gather, and helper functions taking pointers to accumulators cost more
+// than straight-line code. So each tile is written out: one `let` per loaded value, one line per FMA, constant
+// indices only. The kernels' math and layouts are described in the file's header comment.
 import { markers, runGenerator } from "./generated-section.mjs";
 
 const { begin: BEGIN, end: END } = markers("scripts/gen-conv2d-wgsl.mjs");
@@ -48,7 +48,7 @@ function tileOrigin(tileH, tileW, blocks) {
 /** Stores of the tile's accumulators; `channel(b)` is the first output channel of accumulator block b. */
 function storeTile(tileH, tileW, blocks, channel = (b) => `${b ? `(ob + ${b}u)` : "ob"} * 4u`) {
   // The bias is read once per channel block, not per pixel: on SwiftShader a read skipped by a branch or a
-  // select still runs (every block of a shader runs, masked), so a read per store_pixel cost tileH·tileW·4
+  // select still runs (every block of a shader runs, masked), so a read per store_pixel would cost tileH·tileW·4
   // reads per block.
   const lines = [];
   for (let b = 0; b < blocks; b++) lines.push(`  let bias${b} = tile_bias(image, ${channel(b)});`);
@@ -143,8 +143,7 @@ function channelLoopHead(accumulators) {
 
 /**
  * The 3×3 tiles' FMAs for input row r of the window (x{r}_{q}, with weights w{ky}{kx}_{b}): row r feeds output
- * rows t = r − ky. Independent accumulators side by side (measured faster than one FMA chain per output, and than
- * separate variables instead of the array).
+ * rows t = r − ky. FMAs into independent accumulators stand side by side, so none waits on the one before.
  */
 function rowFmas(r, tileH, tileW, blocks) {
   const L = [];
@@ -243,10 +242,8 @@ function gradHead(channels, tileRows, oBlocks, jobLines, cols = 4) {
   const L = [
     `  let channelBlocks = (gp.inChannels + ${channels - 1}u) / ${channels}u;`,
     `  let outBlocks = (gp.outChannels + ${4 * oBlocks - 1}u) / ${4 * oBlocks}u;`,
-    // Jobs fastest, then splits, all in one grid1d index: every invocation of a workgroup has work (with the
-    // splits on a grid axis of their own, a layer with 8 jobs ran 56 idle invocations per workgroup, and on
-    // SwiftShader idle invocations still pay for the straight-line code outside loops: 2× slower on a
-    // 16-channel 16×16 layer at batch 16).
+    // Jobs fastest, then splits, all in one grid1d index, so that every invocation of a workgroup has work: on
+    // SwiftShader idle invocations still pay for the straight-line code outside loops.
     "  let invocation = gid.x + gid.y * groups.x * WG;",
     ...jobLines,
     "  let lastO = gp.outChannels - 1u;",

@@ -23,24 +23,22 @@
 // invocation (or per weight-gradient segment), so the inner loop pays one select() per read and no copy is
 // made. The any-size kernels read copies: pack_weight lays the weight out as [C·KH·KW, ceil(O/4)] vec4 blocks of
 // 4 output channels (transposed and flipped for the input gradient), and pad_input pads the input, large
-// enough that no tile reads outside it. (Packing the 3×3 weights too cost as much as the convolution itself on
-// 4×4 maps at batch 1, where each weight feeds only 16 outputs: reading them in place measured 2× faster there
-// and no slower on the big layers.)
+// enough that no tile reads outside it. The 3×3 kernels read their weights in place: on small maps each weight
+// feeds few outputs, and a packing pass would cost as much as the convolution.
 //
-// Why this shape (measured on SwiftShader, the CPU Vulkan adapter: bench/conv.ts, bench/peak.ts): there every
-// storage-buffer read is a per-lane gather costing more than a vec4 FMA, so each invocation keeps a large
-// register tile (8 output channels × 4×8 pixels) and reuses every loaded input value for each of the 3×3 taps
-// it feeds (a 6×10 input window serves a 4×8 tile). A private array indexed by a loop variable lives in memory
-// there, every loop iteration copies the accumulators, and integer division runs lane by lane, so the tiles
-// are unrolled (the kernels between the GENERATED markers are written by scripts/gen-conv2d-wgsl.mjs), loops
-// are flat with big bodies, and index arithmetic stays out of inner loops. No barriers or workgroup memory:
-// both are slow on CPU adapters. SwiftShader runs 4 consecutive invocations as the lanes of one SIMD group, so
-// the tiled kernels number their jobs tiles first, then output-channel groups: a 4×4 map at batch 1 (one tile)
-// fills the lanes with channel groups (with the groups on a grid axis of their own, 3 of 4 lanes idled: 2–2.5×
-// slower). Its few invocations then fit one workgroup, one CPU thread: splitting the sum over input channels
-// into partial sums makes more of them. Where the device has subgroups, conv2d_quad.wgsl's forms of the 4×8 tile
-// and the wide weight gradient let the 4 lanes of a quad share their loads (a quad swap is a register shuffle
-// there): half the reads, and the software adapters' choice.
+// The shape suits CPU adapters (SwiftShader), where every storage-buffer read is a per-lane gather costing more
+// than a vec4 FMA: each invocation keeps a large register tile (8 output channels × 4×8 pixels) and reuses every
+// loaded input value for each of the 3×3 taps it feeds (a 6×10 input window serves a 4×8 tile). There a private
+// array indexed by a loop variable lives in memory, every loop iteration copies the accumulators, and integer
+// division runs lane by lane, so the tiles are unrolled (the kernels between the GENERATED markers are written
+// by scripts/gen-conv2d-wgsl.mjs), loops are flat with big bodies, and index arithmetic stays out of inner
+// loops. No barriers or workgroup memory: both are slow on CPU adapters. A CPU adapter runs 4 consecutive
+// invocations as the lanes of one SIMD group, so the tiled kernels number their jobs tiles first, then
+// output-channel groups: a 4×4 map at batch 1 (one tile) fills the lanes with channel groups. Its few
+// invocations then fit one workgroup, one CPU thread: splitting the sum over input channels into partial sums
+// makes more of them. Where the device has subgroups, conv2d_quad.wgsl's forms of the 4×8 tile and the wide
+// weight gradient let the 4 lanes of a quad share their loads (a quad swap is a register shuffle there): half
+// the reads.
 
 // Tiled convolutions. The input they read is x [N, C, sourceHeight, sourceWidth] seen through a virtual zero
 // padding (top rows above, left columns to the left, more below and right) and dilation: virtual coordinate
@@ -108,13 +106,12 @@ struct ReduceParams {
 @group(0) @binding(16) var<storage, read> partials: array<f32>;
 @group(0) @binding(17) var<storage, read_write> total: array<f32>;
 
-// Invocations per workgroup of the tiled convolutions and the weight-gradient kernels: SwiftShader spreads
-// workgroups over its threads, so small layers want small workgroups; 64 measured best or equal on the U-Net's
-// shapes.
+// Invocations per workgroup of the tiled convolutions and the weight-gradient kernels (a CPU adapter spreads
+// workgroups over its threads, so small layers want small workgroups).
 override WG: u32 = 64u;
 
 // The weight value that packed[row, ·] holds for channel b of side B (0 past the last channel). No loops here
-// or in the store helpers below: on SwiftShader even a 4-step loop costs more than the stores it makes.
+// or in the store helpers: on a CPU adapter a loop's overhead outweighs the few stores it makes.
 fn pack_value(a: u32, tap: u32, b: u32) -> f32 {
   let bc = min(b, pk.channelsB - 1u);
   var at = (bc * pk.channelsA + a) * pk.taps + tap;

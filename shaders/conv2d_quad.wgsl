@@ -3,14 +3,12 @@
 // sharing their loads: the math, layouts, uniforms and the virtual padding are conv2d.wgsl's
 // (shaders/lib/conv_tile.wgsl, conv_weight_grad.wgsl).
 //
-// Why (measured on SwiftShader, the CPU Vulkan adapter: bench/conv.ts): there a storage-buffer read is a
-// per-lane load costing 7–13 FMA times a float (bench/peak.ts), and the 4 lanes of a quad are the 4 lanes of one
-// SIMD register, so a quad swap is a register shuffle. conv3x3_4x8 reads, per input channel, a 6×10 input
-// window and 72 weights for 2304 FMAs. Here a quad takes 2 tiles × 2 channel groups: the two lanes of a tile
-// share its window (each reads 3 of its 6 rows and gets the other 3 with quadSwapX), the two lanes of a channel
-// group share its weights (each reads one of its two 4-channel blocks and gets the other with quadSwapY): 66
-// reads instead of 132. It measured 1.15–1.3× faster than conv3x3_4x8 on the U-Nets' layers 8 pixels wide or
-// more (63–66% → 67–78% of the FMA peak on the 32×32 and 16×16 layers). weight_grad_3x3_quad does the same for
+// Why: on a CPU adapter (SwiftShader) a storage-buffer read is a per-lane load costing several FMAs, while the 4
+// lanes of a quad are the 4 lanes of one SIMD register, so a quad swap is a register shuffle. conv3x3_4x8 reads,
+// per input channel, a 6×10 input window and 72 weights for 2304 FMAs. Here a quad takes 2 tiles × 2 channel
+// groups: the two lanes of a tile share its window (each reads 3 of its 6 rows and gets the other 3 with
+// quadSwapX), the two lanes of a channel group share its weights (each reads one of its two 4-channel blocks and
+// gets the other with quadSwapY): 66 reads instead of 132. weight_grad_3x3_quad does the same for
 // weight_grad_3x3_wide's 2×4-pixel segments: 80 reads per segment instead of 160.
 //
 // Needs the subgroups feature (src/gpu/kernels.ts skips this file on devices without it). Each quad must be the

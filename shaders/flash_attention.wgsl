@@ -23,9 +23,9 @@
 // > 256; every chunk recomputes the full-length dot products it needs). Its accumulator is a private
 // array<mat4x4<f32>, CHUNK4>: entry c is a 4×4 block whose column t holds row t's columns 4c..4c+3. Against
 // a tile of 16 other rows it first computes the 4×16 dot products as four 4×4 blocks (a Tile) in registers,
-// then updates each accumulator entry once per tile with four 4×4 matrix products. On CPU adapters
-// (SwiftShader) a private array indexed by a loop variable lives in memory, so touching it once per 16 keys
-// rather than once per key is what makes this kernel competitive there.
+// then updates each accumulator entry once per tile with four 4×4 matrix products: on CPU adapters
+// (SwiftShader) a private array indexed by a loop variable lives in memory, so it is touched once per 16 keys
+// rather than once per key.
 //
 // Ragged edges: rows past the end of a group of 4 or a tile of 16 are clamped to the last row (valid to read)
 // and their scores replaced by LOWEST, so their weights are exactly 0 and their results are never stored.
@@ -82,8 +82,8 @@ fn tile_add(x: Tile, y: Tile) -> Tile {
 
 // ---------------------------------------------------------------- loads
 // Four consecutive values from `at`, of which n ≥ 1 are inside the row; lanes ≥ n read the row's last value
-// (a valid index) and are zeroed. (Splitting every loop into unmasked vec4s plus a masked tail measured no
-// faster on SwiftShader and doubled the pipeline compile time.)
+// (a valid index) and are zeroed. Every vec4 of a row takes this masked load, so each loop compiles to one body
+// rather than an unmasked body plus a masked tail.
 
 fn lane_mask(x: vec4<f32>, n: u32) -> vec4<f32> {
   return select(vec4<f32>(0.0), x, LANES < vec4<u32>(n));

@@ -242,9 +242,8 @@ fn read_padded_x(xImage: u32, cOffset: u32, iy: i32, ix: i32) -> f32 {
 
 // The row-fast B operands of the forward and input gradient walk k = (channel, ky, kx) (mixed radix ·, KH, KW)
 // 4 at a time: invocation lid stages k = lid / 64 + 4·t for t = 0, 1, 2, … (4 per slice, slice after slice).
-// Decoding k with two integer divisions and two remainders per staged value would add roughly a third to the
-// slice's 256 FMAs per invocation on a GPU (division by a runtime value is a dozen or more instructions; an
-// estimate, not measured: no GPU here), so each invocation keeps k decoded and adds 4 with carries:
+// Decoding k would take two integer divisions and two remainders per staged value (a dozen or more instructions
+// each on a GPU, the divisor being a runtime value), so each invocation keeps k decoded and adds 4 with carries:
 // 4 = dc·KH·KW + dky·KW + dkx.
 struct Cursor {
   k: u32,

@@ -9,8 +9,8 @@
 // (src/ops/matmul.ts): `matmul` computes a 4×4 block of C per invocation, reading 4 values of A and 4 of B per k
 // for 16 FMAs (the most invocations: small products); `matmul_16x16` a 16×16 block, 32 reads per k for 256
 // FMAs; `matmul_packed_16x16` / `_16x32` a 16×16 / 16×32 block from operands first laid out as vec4 panels
-// (matmul_pack), 8 / 12 vec4 reads per k, 4 k per loop iteration (large products: at 256³ on SwiftShader they
-// measured 1.1–1.3× faster than matmul_16x16 and 1.6–2× faster than matmul, packs included).
+// (matmul_pack), 8 / 12 vec4 reads per k, 4 k per loop iteration (large products, where the packing pass is
+// repaid by contiguous vec4 reads).
 
 // MatmulParams (shaders/lib/matmul_params.wgsl); the packed kernels use aStrides.x / bStrides.x as the panels'
 // batch strides.
@@ -56,7 +56,7 @@ fn matmul(@builtin(global_invocation_id) gid: vec3<u32>) {
   let aBase = b * p.aStrides.x;
   let bBase = b * p.bStrides.x;
   // Row and column offsets as separate values, not arrays: on CPU adapters a private array indexed in a loop lives
-  // in memory (measured 2-3x slower). Edge invocations clamp to valid rows/columns; their extra results are dropped.
+  // in memory. Edge invocations clamp to valid rows/columns; their extra results are dropped.
   let a0 = aBase + min(row0, p.M - 1u) * p.aStrides.y;
   let a1 = aBase + min(row0 + 1u, p.M - 1u) * p.aStrides.y;
   let a2 = aBase + min(row0 + 2u, p.M - 1u) * p.aStrides.y;

@@ -4,17 +4,14 @@
 // A_ROWS / B_ROWS, as rows of vec4s along k (A stored [M, K], B stored [N, K], read in place);
 // matmul_quad_strided_16x16 reads them through their strides, one float at a time.
 //
-// Why (measured on SwiftShader, the CPU Vulkan adapter: bench/matmul.ts): there every storage-buffer read is a
-// per-lane load costing 7–13 FMA times a float (bench/peak.ts), while the 4 lanes of a quad are the 4 lanes of
-// one SIMD register, so a quad swap is a register shuffle. matmul_quad_16x16 gives each lane a 16×16 block (as
-// matmul_packed_16x16) but makes the quad's 4 blocks one 32×32 block: per k a lane reads 8 values of A and 8 of
-// B (2 + 2 vec4) and swaps for the other 16, against 32 reads for the same 256 FMAs in matmul_packed_16x16. At
-// 256³ it measured 1.2–1.5× faster than the packed kernels with both operands packed (43–54% of the FMA peak
-// against 35–43%); reading them in place instead (as rows or panels) measured 1.04–1.35× itself with both packed
-// (five interleaved runs, typically 1.15×) and 1.3–1.4× packed16x32 (48–65% of the peak). Regrouping 4 rows'
-// vec4s along k into 4 vec4s along the rows is free there: a vec4 is 4 separate SIMD registers on a CPU adapter.
-// matmul_quad_strided_16x16 is the same kernel for any strides and K: slower at 256³ (index arithmetic per
-// float), 1.2–1.3× faster than the packed quad kernel on the short products (K = 32, 64) when packs are needed.
+// Why: on a CPU adapter (SwiftShader) every storage-buffer read is a per-lane load costing several FMAs, while
+// the 4 lanes of a quad are the 4 lanes of one SIMD register, so a quad swap is a register shuffle.
+// matmul_quad_16x16 gives each lane a 16×16 block (as matmul_packed_16x16) but makes the quad's 4 blocks one
+// 32×32 block: per k a lane reads 8 values of A and 8 of B (2 + 2 vec4) and swaps for the other 16, against 32
+// reads for the same 256 FMAs in matmul_packed_16x16. Reading an operand in place (as rows or panels) saves its
+// packing pass. Regrouping 4 rows' vec4s along k into 4 vec4s along the rows is free there: a vec4 is 4 separate
+// SIMD registers on a CPU adapter. matmul_quad_strided_16x16 is the same kernel for any strides and K, with index
+// arithmetic per float: it suits short products (small K), where a packing pass would cost more than it saves.
 //
 // Needs the subgroups feature (the `enable` below; src/gpu/kernels.ts skips this file on devices without it).
 // Each quad must be the invocations 4q .. 4q + 3 of a workgroup (their global index / 4 names the block): a CPU

@@ -13,7 +13,7 @@ struct MatmulParams {
   bStrides: vec3<u32>,
 };
 
-// Whether the product is added to C's values: a pipeline constant, not a uniform. On SwiftShader every block of a
-// shader runs, masked, whatever a runtime branch decides, so a read of C behind a uniform's `if` cost nearly a
-// full read of C in every product (bench/README.md, "Branches"); a branch on a constant is compiled away.
+// Whether the product is added to C's values: a pipeline constant, not a uniform. On a CPU adapter (SwiftShader)
+// every block of a shader runs, masked, whatever a runtime branch decides, so a read of C behind a uniform's `if`
+// would be paid by every product; a branch on a constant is compiled away.
 override ACCUMULATE: bool = false;

@@ -2,8 +2,8 @@
 // when ACCUMULATE, matmul_params.wgsl). For the files that declare `p: MatmulParams` and `C` (matmul.wgsl,
 // matmul_quad.wgsl); included with `//! include matmul_store` after `matmul_params`.
 //
-// The row has no loop: on SwiftShader a loop runs its body at least once, whatever its trip count
-// (bench/README.md, "Branches").
+// The row has no loop: on a CPU adapter (SwiftShader) a loop runs its body at least once, whatever its trip
+// count.
 
 fn store_row(cBase: u32, row: u32, col0: u32, values: vec4<f32>) {
   if (row >= p.M) { return; }

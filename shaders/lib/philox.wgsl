@@ -29,12 +29,11 @@ fn philox4x32_10(counter: vec4<u32>, key: vec2<u32>) -> vec4<u32> {
   return c;
 }
 
-// Box–Muller below does not call the built-in log/sin/cos: WGSL only bounds sin/cos to 2^-11 absolute error
-// (SwiftShader's are off by ~2e-4, which put normals 1e-3 away from the float64 transform and made them
-// adapter-dependent), and log only to 2^-21 absolute near 1, where the radius √(−2 ln u) is most sensitive. Both
-// inputs are 24-bit integers over 2^24, so exact integer range reduction plus short polynomials give a few-ulp
-// result on every adapter (checked exhaustively over all 2^24 inputs: ≤ 2.1e-7 relative for the log, ≤ 1e-7 for
-// cos/sin).
+// Box–Muller below does not call the built-in log/sin/cos, whose accuracy WGSL leaves to the adapter (sin/cos
+// within 2^-11 absolute, log within 2^-21 absolute near 1, where the radius √(−2 ln u) is most sensitive), so
+// normals would differ between adapters. Both inputs are 24-bit integers over 2^24, so exact integer range
+// reduction plus short polynomials give a few-ulp result on every adapter (over all 2^24 inputs: ≤ 2.1e-7
+// relative for the log, ≤ 1e-7 for cos/sin).
 
 // ln(j / 2^24) for an integer j in [1, 2^24]. Write j = m·2^e with m in [√½, √2) (exact: a power-of-two scaling),
 // then ln m = 2·atanh(s) = 2(s + s³/3 + s⁵/5 + s⁷/7 + s⁹/9) with s = (m−1)/(m+1), |s| ≤ 0.172 (next term < 4e-10).
