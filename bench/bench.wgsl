@@ -105,23 +105,10 @@ fn store_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
 // stored. Reads outside the image (the zero padding) are replaced by 0 with select().
 // Workgroups are 64 invocations along x; grids: see each entry point.
 
-struct ConvV1Params {
-  batch: u32,
-  inChannels: u32,
-  inHeight: u32,
-  inWidth: u32,
-  outChannels: u32,
-  outHeight: u32,
-  outWidth: u32,
-  kernelHeight: u32,
-  kernelWidth: u32,
-  stride: u32,
-  padTop: u32,
-  padLeft: u32,
-  hasBias: u32,
-};
+// The uniforms: ConvParams (shaders/lib/conv_params.wgsl), the forward convolution's geometry with x unpadded.
+//! include conv_params
 
-@group(0) @binding(10) var<uniform> p: ConvV1Params;
+@group(0) @binding(10) var<uniform> p: ConvParams;
 @group(0) @binding(11) var<storage, read> x: array<f32>;
 @group(0) @binding(12) var<storage, read> weight: array<f32>;
 // Read only when p.hasBias = 1; without a bias the host binds any buffer here.
@@ -133,8 +120,8 @@ struct ConvV1Params {
 
 // x at column ix of the row starting at rowStart, or 0 in the padding.
 fn x_at(rowStart: u32, ix: i32) -> f32 {
-  let inside = ix >= 0 && ix < i32(p.inWidth);
-  return select(0.0, x[rowStart + u32(clamp(ix, 0, i32(p.inWidth) - 1))], inside);
+  let inside = ix >= 0 && ix < i32(p.sourceWidth);
+  return select(0.0, x[rowStart + u32(clamp(ix, 0, i32(p.sourceWidth) - 1))], inside);
 }
 
 // gradOut at output column tx / stride of the row starting at rowStart, where tx = ix + padLeft − kx;
@@ -174,16 +161,16 @@ fn conv_v1_forward(@builtin(global_invocation_id) gid: vec3<u32>) {
   // Start of weight[o, 0, 0, 0] for the four output channels.
   let wRow = vec4<u32>(min(o0, last), min(o0 + 1u, last), min(o0 + 2u, last), min(o0 + 3u, last)) * (p.inChannels * taps);
   let s = i32(p.stride);
-  let iyTop = i32(oy * p.stride) - i32(p.padTop);
-  let ixLeft = i32(ox0 * p.stride) - i32(p.padLeft);
+  let iyTop = i32(oy * p.stride) - p.top;
+  let ixLeft = i32(ox0 * p.stride) - p.left;
 
   var acc: array<vec4<f32>, 4>;
   for (var c = 0u; c < p.inChannels; c++) {
-    let plane = (n * p.inChannels + c) * p.inHeight;
+    let plane = (n * p.inChannels + c) * p.sourceHeight;
     for (var ky = 0u; ky < p.kernelHeight; ky++) {
       let iy = iyTop + i32(ky);
-      if (iy < 0 || iy >= i32(p.inHeight)) { continue; }
-      let rowStart = (plane + u32(iy)) * p.inWidth;
+      if (iy < 0 || iy >= i32(p.sourceHeight)) { continue; }
+      let rowStart = (plane + u32(iy)) * p.sourceWidth;
       for (var kx = 0u; kx < p.kernelWidth; kx++) {
         let k = c * taps + ky * p.kernelWidth + kx;
         let w = vec4<f32>(weight[wRow.x + k], weight[wRow.y + k], weight[wRow.z + k], weight[wRow.w + k]);
@@ -215,12 +202,12 @@ fn conv_v1_forward(@builtin(global_invocation_id) gid: vec3<u32>) {
 // pixel hit no output (grad_at gives 0); that waste keeps the kernel the same shape as the forward.
 @compute @workgroup_size(64)
 fn conv_v1_backward_input(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let blocksPerRow = (p.inWidth + 3u) / 4u;
+  let blocksPerRow = (p.sourceWidth + 3u) / 4u;
   let iy = gid.x / blocksPerRow;
   let ix0 = (gid.x % blocksPerRow) * 4u;
   let c0 = gid.y * 4u;
   let n = gid.z;
-  if (iy >= p.inHeight || c0 >= p.inChannels || n >= p.batch) { return; }
+  if (iy >= p.sourceHeight || c0 >= p.inChannels || n >= p.batch) { return; }
 
   let taps = p.kernelHeight * p.kernelWidth;
   let last = p.inChannels - 1u;
@@ -234,13 +221,13 @@ fn conv_v1_backward_input(@builtin(global_invocation_id) gid: vec3<u32>) {
     let wRow = o * p.inChannels * taps;
     for (var ky = 0u; ky < p.kernelHeight; ky++) {
       // The output row oy that reads input row iy through tap ky: oy·stride = iy + padTop − ky.
-      let ty = i32(iy + p.padTop) - i32(ky);
+      let ty = i32(iy + u32(p.top)) - i32(ky);
       if (ty < 0 || ty % s != 0 || ty / s >= i32(p.outHeight)) { continue; }
       let rowStart = (plane + u32(ty / s)) * p.outWidth;
       for (var kx = 0u; kx < p.kernelWidth; kx++) {
         let k = wRow + ky * p.kernelWidth + kx;
         let w = vec4<f32>(weight[k + wCol.x], weight[k + wCol.y], weight[k + wCol.z], weight[k + wCol.w]);
-        let tx = i32(ix0 + p.padLeft) - i32(kx);
+        let tx = i32(ix0 + u32(p.left)) - i32(kx);
         acc[0] = fma(vec4<f32>(grad_at(rowStart, tx)), w, acc[0]);
         acc[1] = fma(vec4<f32>(grad_at(rowStart, tx + 1)), w, acc[1]);
         acc[2] = fma(vec4<f32>(grad_at(rowStart, tx + 2)), w, acc[2]);
@@ -252,10 +239,10 @@ fn conv_v1_backward_input(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var j = 0u; j < 4u; j++) {
     let c = c0 + j;
     if (c >= p.inChannels) { break; }
-    let rowStart = ((n * p.inChannels + c) * p.inHeight + iy) * p.inWidth;
+    let rowStart = ((n * p.inChannels + c) * p.sourceHeight + iy) * p.sourceWidth;
     for (var i = 0u; i < 4u; i++) {
       let ix = ix0 + i;
-      if (ix >= p.inWidth) { break; }
+      if (ix >= p.sourceWidth) { break; }
       gradInput[rowStart + ix] = acc[i][j];
     }
   }
@@ -278,9 +265,9 @@ fn conv_v1_backward_weight(@builtin(global_invocation_id) gid: vec3<u32>) {
   let lastO = p.outChannels - 1u;
   let cs = vec4<u32>(min(c0, lastC), min(c0 + 1u, lastC), min(c0 + 2u, lastC), min(c0 + 3u, lastC));
   let os = vec4<u32>(min(o0, lastO), min(o0 + 1u, lastO), min(o0 + 2u, lastO), min(o0 + 3u, lastO));
-  let rows = valid_range(ky, p.padTop, p.inHeight, p.outHeight);
-  let cols = valid_range(kx, p.padLeft, p.inWidth, p.outWidth);
-  let inPlane = p.inHeight * p.inWidth;
+  let rows = valid_range(ky, u32(p.top), p.sourceHeight, p.outHeight);
+  let cols = valid_range(kx, u32(p.left), p.sourceWidth, p.outWidth);
+  let inPlane = p.sourceHeight * p.sourceWidth;
   let outPlane = p.outHeight * p.outWidth;
 
   var acc: array<vec4<f32>, 4>;
@@ -289,10 +276,10 @@ fn conv_v1_backward_weight(@builtin(global_invocation_id) gid: vec3<u32>) {
     let xPlanes = (n * p.inChannels + cs) * inPlane;
     let gPlanes = (n * p.outChannels + os) * outPlane;
     for (var oy = rows.x; oy < rows.y; oy++) {
-      let iy = oy * p.stride + ky - p.padTop;
+      let iy = oy * p.stride + ky - u32(p.top);
       for (var ox = cols.x; ox < cols.y; ox++) {
-        let ix = ox * p.stride + kx - p.padLeft;
-        let xi = iy * p.inWidth + ix;
+        let ix = ox * p.stride + kx - u32(p.left);
+        let xi = iy * p.sourceWidth + ix;
         let gi = oy * p.outWidth + ox;
         let g = vec4<f32>(gradOut[gPlanes.x + gi], gradOut[gPlanes.y + gi], gradOut[gPlanes.z + gi], gradOut[gPlanes.w + gi]);
         acc[0] = fma(vec4<f32>(x[xPlanes.x + xi]), g, acc[0]);

@@ -29,7 +29,7 @@
  * repeat (the least disturbed); `--clock cpu` measures the process's CPU time instead of the device's.
  */
 import { Engine, ops, type Tensor } from "../src/index.js";
-import { type ConvGeometry, conv2dGeometry, is3x3 } from "../src/ops/conv/geometry.js";
+import { type ConvGeometry, conv2dGeometry, geometryParams, is3x3 } from "../src/ops/conv/geometry.js";
 import {
   CONV_TILES,
   defaultChannelSplits,
@@ -213,21 +213,7 @@ function tuned(name: string, k: Knobs): Variant {
 
 /** The baseline kernels (bench/bench.wgsl conv_v1_*), one dispatch per pass on the unpadded input. */
 function v1(engine: Engine): Variant {
-  const uniforms = (g: ConvGeometry, hasBias: boolean) => ({
-    batch: g.batch,
-    inChannels: g.inChannels,
-    inHeight: g.inHeight,
-    inWidth: g.inWidth,
-    outChannels: g.outChannels,
-    outHeight: g.outHeight,
-    outWidth: g.outWidth,
-    kernelHeight: g.kernelHeight,
-    kernelWidth: g.kernelWidth,
-    stride: g.stride,
-    padTop: g.padTop,
-    padLeft: g.padLeft,
-    hasBias: hasBias ? 1 : 0,
-  });
+  const uniforms = (g: ConvGeometry, hasBias: boolean) => geometryParams(g, { hasBias: hasBias ? 1 : 0 });
   /**
    * A pass: a new tensor of `shape` bound as `output`, written by `kernel` over ⌈blocks / 64⌉ × ⌈channels / 4⌉ ×
    * `layers` workgroups (each invocation a block of 4 channels × 4 pixels or taps).

@@ -55,7 +55,9 @@ function storeTile(tileH, tileW, blocks, channel = (b) => `${b ? `(ob + ${b}u)` 
   for (let t = 0; t < tileH; t++) {
     for (let j = 0; j < tileW; j++) {
       for (let b = 0; b < blocks; b++) {
-        lines.push(`  store_pixel(image, ${plus("oy0", t)}, ${plus("ox0", j)}, ${channel(b)}, acc[${(t * tileW + j) * blocks + b}] + bias${b});`);
+        lines.push(
+          `  store_pixel(image, ${plus("oy0", t)}, ${plus("ox0", j)}, ${channel(b)}, acc[${(t * tileW + j) * blocks + b}] + bias${b});`,
+        );
       }
     }
   }
@@ -255,9 +257,7 @@ function gradHead(channels, tileRows, oBlocks, jobLines, cols = 4) {
   }
   L.push(`  let c0 = job % channelBlocks * ${channels}u;`, "  let lastC = gp.inChannels - 1u;");
   for (let i = 0; i < channels; i++) L.push(`  let ch${i} = min(${plus("c0", i)}, lastC);`);
-  L.push(
-    ...segmentRange(tileRows, cols),
-  );
+  L.push(...segmentRange(tileRows, cols));
   for (let b = 0; b < oBlocks; b++) L.push(`  var biasSum${b} = vec4<f32>(0.0);`);
   return L;
 }
@@ -302,7 +302,8 @@ function gradStores(channels, oBlocks, tapOf, biasCondition) {
   const L = [];
   for (let i = 0; i < channels; i++) {
     for (const [tapExpr, tapIndex] of tapOf) {
-      for (let b = 0; b < oBlocks; b++) L.push(`  store_weight_grad(split, os${b}, ch${i}, ${tapExpr}, acc[${((i * tapOf.length + tapIndex) * oBlocks) + b}]);`);
+      for (let b = 0; b < oBlocks; b++)
+        L.push(`  store_weight_grad(split, os${b}, ch${i}, ${tapExpr}, acc[${(i * tapOf.length + tapIndex) * oBlocks + b}]);`);
     }
   }
   L.push(`  if (${biasCondition}) {`);
@@ -337,7 +338,8 @@ function channelGradFmas(i, tileRows, oBlocks, cols, value = (v) => v) {
       for (let b = 0; b < oBlocks; b++) {
         const a = (i * 9 + ky * 3 + kx) * oBlocks + b;
         const terms = [];
-        for (let t = 0; t < tileRows; t++) for (let j = 0; j < cols; j++) terms.push([value(`x${i}_${t + ky}_${j + kx}`), `gv${t}${j}_${b}`]);
+        for (let t = 0; t < tileRows; t++)
+          for (let j = 0; j < cols; j++) terms.push([value(`x${i}_${t + ky}_${j + kx}`), `gv${t}${j}_${b}`]);
         let expr = `${terms[0][0]} * ${terms[0][1]}`;
         for (const [xv, gv] of terms.slice(1)) expr = `fma(${xv}, ${gv}, ${expr})`;
         L.push(`    acc[${a}] += ${expr};`);
@@ -385,7 +387,9 @@ function weightGrad3x3(name, channels, tileRows, oBlocks, cols = 4) {
     L.push(`    let at${i} = (n * gp.inChannels + ch${i}) * plane;`);
     for (let r = 0; r < tileRows + 2; r++) {
       for (let q = 0; q < cols + 2; q++) {
-        L.push(`    let x${i}_${r}_${q} = vec4<f32>(select(0.0, x[at${i} + rowAt${r} + col${q}.index], row${r}.inside && col${q}.inside));`);
+        L.push(
+          `    let x${i}_${r}_${q} = vec4<f32>(select(0.0, x[at${i} + rowAt${r} + col${q}.index], row${r}.inside && col${q}.inside));`,
+        );
       }
     }
     L.push(...channelGradFmas(i, tileRows, oBlocks, cols));
@@ -426,7 +430,9 @@ function weightGradGeneral(name, channels, oBlocks) {
     const xs = [0, 1, 2, 3].map((j) => `x${i}_${j}`);
     L.push(`    ${[0, 1, 2, 3].map((j) => `let ${xs[j]} = vec4<f32>(x[at${i}${j > 1 ? ` + ${j}u * s` : j ? " + s" : ""}]);`).join(" ")}`);
     for (let b = 0; b < oBlocks; b++) {
-      L.push(`    acc[${i * oBlocks + b}] += fma(${xs[3]}, gv03_${b}, fma(${xs[2]}, gv02_${b}, fma(${xs[1]}, gv01_${b}, ${xs[0]} * gv00_${b})));`);
+      L.push(
+        `    acc[${i * oBlocks + b}] += fma(${xs[3]}, gv03_${b}, fma(${xs[2]}, gv02_${b}, fma(${xs[1]}, gv01_${b}, ${xs[0]} * gv00_${b})));`,
+      );
     }
   }
   L.push(...gradAdvance(1), "  }", ...gradStores(channels, oBlocks, [["tap", 0]], "c0 == 0u && tap == 0u"), "}");
@@ -565,7 +571,10 @@ function weightGrad3x3Quad(name) {
     "  let lastO = gp.outChannels - 1u;",
     "  let lastC = gp.inChannels - 1u;",
   ];
-  for (const [b, base] of [[0, "o0 + cSel * 4u"], [1, "o0 + (1u - cSel) * 4u"]]) {
+  for (const [b, base] of [
+    [0, "o0 + cSel * 4u"],
+    [1, "o0 + (1u - cSel) * 4u"],
+  ]) {
     const o = (k) => `min(${plus(base, k)}, lastO)`;
     L.push(`  let os${b} = vec4<u32>(${o(0)}, ${o(1)}, ${o(2)}, ${o(3)});`);
   }

@@ -55,7 +55,12 @@ function strided() {
   ];
   for (let r = 0; r < TILE; r++) lines.push(`  let a${r} = aBase + min(row0 + ${r}u, p.M - 1u) * p.aStrides.y;`);
   for (let c = 0; c < TILE; c++) lines.push(`  let b${c} = bBase + min(col0 + ${c}u, p.N - 1u) * p.bStrides.z;`);
-  lines.push(`  var acc: array<vec4<f32>, ${TILE * BLOCKS}>;`, "  for (var k = 0u; k < p.K; k++) {", "    let ak = k * p.aStrides.z;", "    let bk = k * p.bStrides.y;");
+  lines.push(
+    `  var acc: array<vec4<f32>, ${TILE * BLOCKS}>;`,
+    "  for (var k = 0u; k < p.K; k++) {",
+    "    let ak = k * p.aStrides.z;",
+    "    let bk = k * p.bStrides.y;",
+  );
   for (let j = 0; j < BLOCKS; j++) {
     const cols = [0, 1, 2, 3].map((i) => `B[b${4 * j + i} + bk]`).join(", ");
     lines.push(`    let bv${j} = vec4<f32>(${cols});`);
@@ -229,7 +234,15 @@ function quad(TM, TN) {
   };
   lines.push(...load("a", AM, "A_ROWS", "packedA", "aAt", "blocksM", "aRow"));
   lines.push(...load("b", BN, "B_ROWS", "packedB", "bAt", "blocksN", "bCol"));
-  for (let u = 0; u < UNROLL; u++) lines.push(...quadShared((j) => `a${u}_${j}`, (j) => `b${u}_${j}`, TM, TN));
+  for (let u = 0; u < UNROLL; u++)
+    lines.push(
+      ...quadShared(
+        (j) => `a${u}_${j}`,
+        (j) => `b${u}_${j}`,
+        TM,
+        TN,
+      ),
+    );
   lines.push(`    aAt += ${UNROLL}u * blocksM;`, `    bAt += ${UNROLL}u * blocksN;`, "  }", ...quadStores(TM, TN), "}");
   return lines.join("\n");
 }
@@ -248,16 +261,33 @@ function quadStrided(TM, TN) {
     "  let aBase = b * p.aStrides.x;",
     "  let bBase = b * p.bStrides.x;",
   ];
-  for (let r = 0; r < TM / 2; r++) lines.push(`  let a${r} = aBase + min(row0 + qr * ${TM}u + qc * ${TM / 2}u + ${r}u, p.M - 1u) * p.aStrides.y;`);
-  for (let c = 0; c < TN / 2; c++) lines.push(`  let b${c} = bBase + min(col0 + qc * ${TN}u + qr * ${TN / 2}u + ${c}u, p.N - 1u) * p.bStrides.z;`);
-  lines.push(`  var acc: array<vec4<f32>, ${(TM * TN) / 4}>;`, "  for (var k = 0u; k < p.K; k++) {", "    let ak = k * p.aStrides.z;", "    let bk = k * p.bStrides.y;");
+  for (let r = 0; r < TM / 2; r++)
+    lines.push(`  let a${r} = aBase + min(row0 + qr * ${TM}u + qc * ${TM / 2}u + ${r}u, p.M - 1u) * p.aStrides.y;`);
+  for (let c = 0; c < TN / 2; c++)
+    lines.push(`  let b${c} = bBase + min(col0 + qc * ${TN}u + qr * ${TN / 2}u + ${c}u, p.N - 1u) * p.bStrides.z;`);
+  lines.push(
+    `  var acc: array<vec4<f32>, ${(TM * TN) / 4}>;`,
+    "  for (var k = 0u; k < p.K; k++) {",
+    "    let ak = k * p.aStrides.z;",
+    "    let bk = k * p.bStrides.y;",
+  );
   for (let j = 0; j < AM; j++) {
     lines.push(`    let av${j} = vec4<f32>(${[0, 1, 2, 3].map((i) => `A[a${4 * j + i} + ak]`).join(", ")});`);
   }
   for (let j = 0; j < BN; j++) {
     lines.push(`    let bv${j} = vec4<f32>(${[0, 1, 2, 3].map((i) => `B[b${4 * j + i} + bk]`).join(", ")});`);
   }
-  lines.push(...quadShared((j) => `av${j}`, (j) => `bv${j}`, TM, TN), "  }", ...quadStores(TM, TN), "}");
+  lines.push(
+    ...quadShared(
+      (j) => `av${j}`,
+      (j) => `bv${j}`,
+      TM,
+      TN,
+    ),
+    "  }",
+    ...quadStores(TM, TN),
+    "}",
+  );
   return lines.join("\n");
 }
 

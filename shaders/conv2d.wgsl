@@ -44,8 +44,10 @@
 // padding (top rows above, left columns to the left, more below and right) and dilation: virtual coordinate
 // (R, Q) holds x[(R − top) / dilation, (Q − left) / dilation] where both divide evenly and land inside, else 0
 // (source_index). conv3x3_* apply it as they read (no padded copy); conv_general reads a copy the host padded,
-// with top = left = 0 and dilation 1. Their uniforms (TileParams), source_index and store_pixel are in
-// shaders/lib/conv_tile.wgsl, shared with conv2d_quad.wgsl.
+// with top = left = 0 and dilation 1. Their uniforms (ConvParams, shaders/lib/conv_params.wgsl, shared with
+// every convolution kernel), source_index and store_pixel (shaders/lib/conv_tile.wgsl) are shared with
+// conv2d_quad.wgsl.
+//! include conv_params
 //! include conv_tile
 
 // pack_weight: packed[row, block] = (w[4·block + j, a, tap])_j with row = a·KH·KW + tap, where the weight is
@@ -72,7 +74,7 @@ struct PadParams {
   dilation: u32,
 };
 
-// Weight-gradient kernels: their uniforms (GradParams) and store helpers are in shaders/lib/conv_weight_grad.wgsl,
+// Weight-gradient kernels: their uniforms (ConvParams) and store helpers (shaders/lib/conv_weight_grad.wgsl) are
 // shared with conv2d_quad.wgsl.
 //! include conv_weight_grad
 
@@ -82,7 +84,7 @@ struct ReduceParams {
   splits: u32,
 };
 
-@group(0) @binding(0) var<uniform> tp: TileParams;
+@group(0) @binding(0) var<uniform> tp: ConvParams;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 // conv_general's weight (pack_weight's output); the 3×3 kernels read `weight` [O, C, 3, 3] instead.
 @group(0) @binding(2) var<storage, read> packedWeight: array<vec4<f32>>;
@@ -90,13 +92,13 @@ struct ReduceParams {
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 @group(0) @binding(5) var<uniform> pk: PackParams;
-// The weight [O, C, KH, KW]: pack_weight's input, and what the 3×3 kernels read (TileParams' weight strides).
+// The weight [O, C, KH, KW]: pack_weight's input, and what the 3×3 kernels read (ConvParams' weight strides).
 @group(0) @binding(6) var<storage, read> weight: array<f32>;
 @group(0) @binding(7) var<storage, read_write> packed: array<vec4<f32>>;
 @group(0) @binding(8) var<uniform> pd: PadParams;
 @group(0) @binding(9) var<storage, read> source: array<f32>;
 @group(0) @binding(10) var<storage, read_write> padded: array<f32>;
-@group(0) @binding(11) var<uniform> gp: GradParams;
+@group(0) @binding(11) var<uniform> gp: ConvParams;
 @group(0) @binding(12) var<storage, read> gradOut: array<f32>;
 // [splits, O, C, KH, KW] and [splits, O]; with one split these are gradWeight and gradBias themselves.
 @group(0) @binding(13) var<storage, read_write> partialWeight: array<f32>;

@@ -14,24 +14,25 @@
 // Needs the subgroups feature (src/gpu/kernels.ts skips this file on devices without it). Each quad must be the
 // invocations 4q .. 4q + 3 of a workgroup (their global index / 4 names its tiles and channel groups), as on a
 // CPU adapter, which runs consecutive invocations as the lanes of one SIMD group; WebGPU does not promise that
-// layout on every adapter, so the tuner times this kernel only on software adapters (src/ops/conv.ts). The
+// layout on every adapter, so the tuner times this kernel only on software adapters (src/ops/conv/variants.ts). The
 // channel loop's bounds come from the split, which is the same for the quad's 4 lanes: they stay together
 // through every quad operation, which WGSL's uniformity analysis cannot see (hence the diagnostic below).
 enable subgroups;
 diagnostic(off, subgroup_uniformity);
 
+//! include conv_params
 //! include conv_tile
 //! include conv_weight_grad
 
-@group(0) @binding(0) var<uniform> tp: TileParams;
+@group(0) @binding(0) var<uniform> tp: ConvParams;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 // Read only when tp.hasBias = 1; without a bias the host binds the weight here (at least O values).
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
-// The weight [O, C, 3, 3], read through TileParams' weight strides (transposed and flipped for the input gradient).
+// The weight [O, C, 3, 3], read through ConvParams' weight strides (transposed and flipped for the input gradient).
 @group(0) @binding(6) var<storage, read> weight: array<f32>;
 
-@group(0) @binding(11) var<uniform> gp: GradParams;
+@group(0) @binding(11) var<uniform> gp: ConvParams;
 @group(0) @binding(12) var<storage, read> gradOut: array<f32>;
 // [splits, O, C, 3, 3] and [splits, O]; with one split these are gradWeight and gradBias themselves.
 @group(0) @binding(13) var<storage, read_write> partialWeight: array<f32>;

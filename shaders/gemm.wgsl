@@ -182,8 +182,8 @@ fn matmul_shared(
 
 // ---------------------------------------------------------------------------------------------------------
 // Convolutions. Layouts (dense, row-major, PyTorch's): x [N, C, H, W], weight [O, C, KH, KW], bias [O],
-// out / gradOut [N, O, HO, WO]. taps = KH·KW. xp is x seen through a virtual zero padding of padTop rows above
-// and padLeft columns to the left (the bottom/right padding only sets HO and WO, which the host computes), so
+// out / gradOut [N, O, HO, WO]. taps = KH·KW. xp is x seen through a virtual zero padding of top rows above
+// and left columns to the left (the bottom/right padding only sets HO and WO, which the host computes), so
 // asymmetric pads such as diffusers' (0, 1, 0, 1) need nothing special; no padded copy is made.
 //
 //   forward          out[n,o,oy,ox] = bias[o] + Σ_{c,ky,kx} weight[o,c,ky,kx] · xp[n,c,oy·s+ky,ox·s+kx]
@@ -191,7 +191,7 @@ fn matmul_shared(
 //                    (K = C·taps). A = weight seen as [O, K] (k contiguous: staged k-fast); B[k, p] = the
 //                    im2col value, staged row-fast (consecutive p: consecutive ox, addresses s apart).
 //   input gradient   gradInput[n,c,iy,ix] = Σ_{o,ky,kx} weight[o,c,ky,kx] · gradOut[n,o,oy,ox] where
-//                    oy·s = iy + padTop − ky and ox·s = ix + padLeft − kx (both ≥ 0, divisible by s, and
+//                    oy·s = iy + top − ky and ox·s = ix + left − kx (both ≥ 0, divisible by s, and
 //                    inside HO×WO; the gather form of the transposed convolution).
 //                    GEMM: rows c (M = C), columns p = (n, iy, ix) (N = batch·H·W), k = (o, ky, kx)
 //                    (K = O·taps). A[c, k] = weight[o, c, ky, kx] (taps contiguous: k-fast);
@@ -205,24 +205,7 @@ fn matmul_shared(
 //                    into `splits` contiguous ranges, one per grid z, each writing its own partial sums
 //                    [splits, O, columns]; conv_weight_grad_finish adds them.
 
-struct ConvParams {
-  batch: u32,
-  inChannels: u32,
-  inHeight: u32,
-  inWidth: u32,
-  outChannels: u32,
-  outHeight: u32,
-  outWidth: u32,
-  kernelHeight: u32,
-  kernelWidth: u32,
-  stride: u32,
-  padTop: i32,
-  padLeft: i32,
-  hasBias: u32,
-  // weight gradient: GEMM columns (C·taps, + 1 with a bias) and k-slices per split
-  columns: u32,
-  slicesPerSplit: u32,
-};
+//! include conv_params
 
 @group(0) @binding(4) var<uniform> cp: ConvParams;
 @group(0) @binding(5) var<storage, read> x: array<f32>;
@@ -236,8 +219,8 @@ struct ConvParams {
 
 // xp[n, c, iy, ix] for a pixel of image `n` (xImage = n·C·H·W) and channel offset cOffset = c·H·W, 0 in the padding.
 fn read_padded_x(xImage: u32, cOffset: u32, iy: i32, ix: i32) -> f32 {
-  if (iy < 0 || ix < 0 || iy >= i32(cp.inHeight) || ix >= i32(cp.inWidth)) { return 0.0; }
-  return x[xImage + cOffset + u32(iy) * cp.inWidth + u32(ix)];
+  if (iy < 0 || ix < 0 || iy >= i32(cp.sourceHeight) || ix >= i32(cp.sourceWidth)) { return 0.0; }
+  return x[xImage + cOffset + u32(iy) * cp.sourceWidth + u32(ix)];
 }
 
 // The row-fast B operands of the forward and input gradient walk k = (channel, ky, kx) (mixed radix ·, KH, KW)
@@ -309,7 +292,7 @@ fn pixel_lane(lid: u32, row0: u32, col0: u32, width: u32, plane: u32, imageSize:
 }
 
 // ---- forward. Grid: (ceil(batch·HO·WO / 64), ceil(O / 64), 1). B: the output pixel's input window starts at
-// (y0, x0) = (oy·s − padTop, ox·s − padLeft) of image n·C·H·W of x; k = (c, ky, kx).
+// (y0, x0) = (oy·s − top, ox·s − left) of image n·C·H·W of x; k = (c, ky, kx).
 
 fn forward_fetch(lane: PixelLane, k0: u32, cursor: ptr<function, Cursor>) -> Staged {
   let K = cp.inChannels * cp.kernelHeight * cp.kernelWidth;
@@ -322,7 +305,7 @@ fn forward_fetch(lane: PixelLane, k0: u32, cursor: ptr<function, Cursor>) -> Sta
   for (var r = 0u; r < 4u; r++) {
     let at = *cursor;
     if (lane.pInside && at.k < K) {
-      staged.b[r] = read_padded_x(lane.image, at.channel * cp.inHeight * cp.inWidth, lane.y0 + i32(at.ky), lane.x0 + i32(at.kx));
+      staged.b[r] = read_padded_x(lane.image, at.channel * cp.sourceHeight * cp.sourceWidth, lane.y0 + i32(at.ky), lane.x0 + i32(at.kx));
     }
     *cursor = cursor_advance(at, lane.delta);
   }
@@ -340,8 +323,8 @@ fn conv_forward_shared(
   let K = cp.inChannels * cp.kernelHeight * cp.kernelWidth;
   let pixels = cp.outHeight * cp.outWidth;
   let columns = cp.batch * pixels;
-  let lane = pixel_lane(lid, row0, col0, cp.outWidth, pixels, cp.inChannels * cp.inHeight * cp.inWidth, cp.stride,
-                        vec2<i32>(-cp.padTop, -cp.padLeft));
+  let lane = pixel_lane(lid, row0, col0, cp.outWidth, pixels, cp.inChannels * cp.sourceHeight * cp.sourceWidth, cp.stride,
+                        vec2<i32>(-cp.top, -cp.left));
   let slices = (K + BK - 1u) / BK;
   var cursor = cursor_at(lid / TILE);
   var staged = forward_fetch(lane, 0u, &cursor);
@@ -366,7 +349,7 @@ fn conv_forward_shared(
 }
 
 // ---- input gradient. Grid: (ceil(batch·H·W / 64), ceil(C / 64), 1). A: k = (o, tap), rows c. B: input pixel
-// (iy, ix) of image n·O·HO·WO of gradOut, (y0, x0) = (iy + padTop, ix + padLeft): k = (o, ky, kx) reads
+// (iy, ix) of image n·O·HO·WO of gradOut, (y0, x0) = (iy + top, ix + left): k = (o, ky, kx) reads
 // gradOut[n, o, oy, ox] with oy·s = y0 − ky, ox·s = x0 − kx.
 
 fn input_grad_fetch(lane: PixelLane, k0: u32, cursor: ptr<function, Cursor>) -> Staged {
@@ -407,10 +390,10 @@ fn conv_input_grad_shared(
   let row0 = wg.y * TILE;
   let col0 = wg.x * TILE;
   let K = cp.outChannels * cp.kernelHeight * cp.kernelWidth;
-  let planeSize = cp.inHeight * cp.inWidth;
+  let planeSize = cp.sourceHeight * cp.sourceWidth;
   let columns = cp.batch * planeSize;
-  let lane = pixel_lane(lid, row0, col0, cp.inWidth, planeSize, cp.outChannels * cp.outHeight * cp.outWidth, 1u,
-                        vec2<i32>(cp.padTop, cp.padLeft));
+  let lane = pixel_lane(lid, row0, col0, cp.sourceWidth, planeSize, cp.outChannels * cp.outHeight * cp.outWidth, 1u,
+                        vec2<i32>(cp.top, cp.left));
   let slices = (K + BK - 1u) / BK;
   var cursor = cursor_at(lid / TILE);
   var staged = input_grad_fetch(lane, 0u, &cursor);
@@ -437,7 +420,7 @@ fn conv_input_grad_shared(
 
 // Both operands are staged k-fast: the invocation stages pixel p = k0 + kLane of each slice, for rows
 // o = oA + 16·r of A and the 4 fixed columns q of B, decoded once: channel offset c·H·W, tap offsets
-// ky − padTop and kx − padLeft, and kind 0 (outside), 1 (a weight column) or 2 (the bias column).
+// ky − top and kx − left, and kind 0 (outside), 1 (a weight column) or 2 (the bias column).
 struct WeightGradLane {
   kLane: u32,
   oA: u32,
@@ -459,7 +442,7 @@ fn weight_grad_fetch(lane: WeightGradLane, k0: u32) -> Staged {
     let o = lane.oA + r * (THREADS / BK);
     if (o < cp.outChannels) { staged.a[r] = gradOut[gAt + o * pixels]; }
   }
-  let xImage = n * cp.inChannels * cp.inHeight * cp.inWidth;
+  let xImage = n * cp.inChannels * cp.sourceHeight * cp.sourceWidth;
   let iy = i32(pixel / cp.outWidth * cp.stride);
   let ix = i32(pixel % cp.outWidth * cp.stride);
   for (var r = 0u; r < 4u; r++) {
@@ -487,9 +470,9 @@ fn conv_weight_grad_shared(
   for (var r = 0u; r < 4u; r++) {
     let q = col0 + lid / BK + r * (THREADS / BK);
     let tap = q % taps;
-    lane.cOffset[r] = q / taps * cp.inHeight * cp.inWidth;
-    lane.ky[r] = i32(tap / cp.kernelWidth) - cp.padTop;
-    lane.kx[r] = i32(tap % cp.kernelWidth) - cp.padLeft;
+    lane.cOffset[r] = q / taps * cp.sourceHeight * cp.sourceWidth;
+    lane.ky[r] = i32(tap / cp.kernelWidth) - cp.top;
+    lane.kx[r] = i32(tap % cp.kernelWidth) - cp.left;
     lane.kind[r] = select(select(0u, 2u, q == weightColumns && cp.hasBias == 1u), 1u, q < weightColumns);
   }
   let allSlices = (cp.batch * cp.outHeight * cp.outWidth + BK - 1u) / BK;

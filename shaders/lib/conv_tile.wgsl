@@ -1,37 +1,5 @@
-// The tiled convolutions' uniforms and helpers, shared by conv2d.wgsl and conv2d_quad.wgsl (each declares the
-// bindings tp, bias and out). Included with `//! include conv_tile` (see src/gpu/shaders.ts).
-struct TileParams {
-  batch: u32,
-  inChannels: u32,
-  sourceHeight: u32,
-  sourceWidth: u32,
-  top: i32,
-  left: i32,
-  dilation: u32,
-  outChannels: u32,
-  outHeight: u32,
-  outWidth: u32,
-  kernelHeight: u32,
-  kernelWidth: u32,
-  stride: u32,
-  // Output tiles per image along x and y.
-  tilesX: u32,
-  tilesY: u32,
-  hasBias: u32,
-  // The sum over input channels in `splits` ranges of splitChannels: split s sums channels
-  // [s·splitChannels, min(C, (s+1)·splitChannels)) into its own partial output [s, N, O, HO, WO], and only
-  // split 0 adds the bias. One split (splitChannels = C) writes out itself.
-  splits: u32,
-  splitChannels: u32,
-  // Where the 3×3 kernels read weight[b, a, tap] (b: an output channel of this convolution, a: a summed
-  // channel): weight[b · weightOutStride + a · weightInStride + tap'], tap' = 8 − tap when flipTaps = 1. The
-  // forward reads [O, C, 3, 3] as is (strides C·9 and 9); the input gradient reads it transposed and flipped
-  // (strides 9 and C·9, flipTaps = 1).
-  weightOutStride: u32,
-  weightInStride: u32,
-  flipTaps: u32,
-};
-
+// The tiled convolutions' helpers, shared by conv2d.wgsl and conv2d_quad.wgsl (each declares the bindings
+// tp: ConvParams, bias and out). Included with `//! include conv_tile` (see src/gpu/shaders.ts).
 // Where virtual coordinate v of a padded, dilated axis lands in a source axis of `size` values: v − before must
 // be a non-negative multiple of the dilation, below size · dilation. Outside, index is clamped (an in-bounds
 // place to read a value that select() then replaces by 0). f32 division: exact for the sizes conv2d allows.

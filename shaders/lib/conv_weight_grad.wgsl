@@ -1,26 +1,9 @@
-// The weight-gradient kernels' uniforms and store helpers, shared by conv2d.wgsl and conv2d_quad.wgsl (each
-// declares the bindings gp, partialWeight and partialBias). Included with `//! include conv_weight_grad`.
+// The weight-gradient kernels' store helpers, shared by conv2d.wgsl and conv2d_quad.wgsl (each declares the
+// bindings gp: ConvParams, partialWeight and partialBias). Included with `//! include conv_weight_grad`.
 // Weight-gradient kernels: x [N, C, sourceHeight, sourceWidth] is the forward pass's input, seen through its
 // padding (top, left) as the tiled convolutions see theirs (shaders/lib/conv_tile.wgsl): weight_grad_3x3* apply it as they read, weight_grad_general reads a copy the
 // host padded (top = left = 0). The sum over the output is cut into `splits` contiguous ranges of segments,
 // each summed by its own invocations (split = invocation / jobs) into its own partial sums.
-struct GradParams {
-  batch: u32,
-  inChannels: u32,
-  sourceHeight: u32,
-  sourceWidth: u32,
-  top: i32,
-  left: i32,
-  outChannels: u32,
-  outHeight: u32,
-  outWidth: u32,
-  kernelHeight: u32,
-  kernelWidth: u32,
-  stride: u32,
-  splits: u32,
-  hasBias: u32,
-};
-
 // partialWeight[split, os[j], c, tap] = v[j]. os and c are clamped to the last channel, so a block past the end
 // holds copies of the last channel's sums, computed the same way: writing them again changes nothing.
 fn store_weight_grad(split: u32, os: vec4<u32>, c: u32, tap: u32, v: vec4<f32>) {

@@ -4,7 +4,7 @@
  * Pipelines are cached by kernel name + specialisation constants; shapes travel in uniforms.
  */
 import { WgslReflect } from "wgsl_reflect/wgsl_reflect.module.js";
-import { requiredFeatures, shaderSources, sourceLocation } from "./shaders.js";
+import { expandIncludes, requiredFeatures, shaderSources, sourceLocation } from "./shaders.js";
 
 /** A value for one uniform field: a scalar, or the flattened components of a vector / array. */
 type UniformValue = number | boolean | readonly number[];
@@ -104,7 +104,7 @@ export class KernelRegistry {
    */
   addFamily(name: string, source: string, path: string): void {
     if (name in this.sources || this.added.has(name)) throw new Error(`kernel family '${name}' already exists`);
-    this.added.set(name, { source, path });
+    this.added.set(name, { source: expandIncludes(name, source, path), path });
   }
 
   private source(file: string): string | undefined {
@@ -118,8 +118,7 @@ export class KernelRegistry {
 
   /** A line of a family's text as "FILE:LINE" (a line of an included library names the library's file). */
   private location(file: string, line: number): string {
-    const added = this.added.get(file);
-    return added ? `${added.path}:${line}` : sourceLocation(file, line);
+    return sourceLocation(file, line, this.path(file));
   }
 
   /** Whether bind groups and pipelines are checked with error scopes (EngineOptions.validate). */

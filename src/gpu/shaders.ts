@@ -19,6 +19,7 @@ import elementwise from "../../shaders/elementwise.wgsl";
 import flashAttention from "../../shaders/flash_attention.wgsl";
 import gemm from "../../shaders/gemm.wgsl";
 import groupnorm from "../../shaders/groupnorm.wgsl";
+import convParams from "../../shaders/lib/conv_params.wgsl";
 import convTile from "../../shaders/lib/conv_tile.wgsl";
 import convWeightGrad from "../../shaders/lib/conv_weight_grad.wgsl";
 import matmulParams from "../../shaders/lib/matmul_params.wgsl";
@@ -34,6 +35,7 @@ import rng from "../../shaders/rng.wgsl";
 import softmax from "../../shaders/softmax.wgsl";
 
 const libraries: Record<string, string> = {
+  conv_params: convParams,
   conv_tile: convTile,
   conv_weight_grad: convWeightGrad,
   matmul_params: matmulParams,
@@ -63,13 +65,17 @@ const rawSources: Record<string, string> = {
 /** For each family, where each appended library starts (1-based line of the expanded text). */
 const appended = new Map<string, { name: string; firstLine: number }[]>();
 
-function expand(file: string, source: string): string {
+/**
+ * A family's text with the libraries it includes appended, remembering where each starts (sourceLocation). `path`
+ * names the family's file in errors.
+ */
+export function expandIncludes(file: string, source: string, path = `shaders/${file}.wgsl`): string {
   let text = source.endsWith("\n") ? source : `${source}\n`;
   const parts: { name: string; firstLine: number }[] = [];
   for (const match of source.matchAll(/^\/\/! include (\w+)\s*$/gm)) {
     const name = match[1];
     const library = libraries[name];
-    if (library === undefined) throw new Error(`shaders/${file}.wgsl: '//! include ${name}' names no file in shaders/lib/`);
+    if (library === undefined) throw new Error(`${path}: '//! include ${name}' names no file in shaders/lib/`);
     if (parts.some((p) => p.name === name)) continue;
     parts.push({ name, firstLine: text.split("\n").length });
     text += library.endsWith("\n") ? library : `${library}\n`;
@@ -80,16 +86,16 @@ function expand(file: string, source: string): string {
 
 /** Every family's WGSL with its includes expanded. */
 export const shaderSources: Record<string, string> = Object.fromEntries(
-  Object.entries(rawSources).map(([file, source]) => [file, expand(file, source)]),
+  Object.entries(rawSources).map(([file, source]) => [file, expandIncludes(file, source)]),
 );
 
-/** "shaders/FILE.wgsl:LINE" for a line of a family's expanded text (or the library file it came from). */
-export function sourceLocation(file: string, line: number): string {
+/** "PATH:LINE" for a line of a family's expanded text, or the library file it came from. */
+export function sourceLocation(file: string, line: number, path = `shaders/${file}.wgsl`): string {
   const parts = appended.get(file) ?? [];
   for (let i = parts.length - 1; i >= 0; i--) {
     if (line >= parts[i].firstLine) return `shaders/lib/${parts[i].name}.wgsl:${line - parts[i].firstLine + 1}`;
   }
-  return `shaders/${file}.wgsl:${line}`;
+  return `${path}:${line}`;
 }
 
 /** The WGSL extensions a family enables (`enable subgroups;`): the device features it needs to compile. */

@@ -79,3 +79,68 @@ export const is3x3 = (g: ConvGeometry, stride = g.stride): boolean => g.kernelHe
 /** A 1×1 convolution at stride 1 without padding: per image a matrix product over channels (./pointwise.ts). */
 export const isPointwise = (g: ConvGeometry): boolean =>
   g.kernelHeight === 1 && g.kernelWidth === 1 && g.stride === 1 && g.outHeight === g.inHeight && g.outWidth === g.inWidth;
+
+/** The uniform struct of every convolution kernel (ConvParams in shaders/lib/conv_params.wgsl). */
+export interface ConvParams {
+  batch: number;
+  inChannels: number;
+  sourceHeight: number;
+  sourceWidth: number;
+  top: number;
+  left: number;
+  dilation: number;
+  outChannels: number;
+  outHeight: number;
+  outWidth: number;
+  kernelHeight: number;
+  kernelWidth: number;
+  stride: number;
+  hasBias: number;
+  splits: number;
+  splitChannels: number;
+  slicesPerSplit: number;
+  tilesX: number;
+  tilesY: number;
+  weightOutStride: number;
+  weightInStride: number;
+  flipTaps: number;
+  columns: number;
+}
+
+/** Every field 0: what a kernel family does not read (shaders/lib/conv_params.wgsl says which it reads). */
+const UNREAD: ConvParams = {
+  batch: 0,
+  inChannels: 0,
+  sourceHeight: 0,
+  sourceWidth: 0,
+  top: 0,
+  left: 0,
+  dilation: 0,
+  outChannels: 0,
+  outHeight: 0,
+  outWidth: 0,
+  kernelHeight: 0,
+  kernelWidth: 0,
+  stride: 0,
+  hasBias: 0,
+  splits: 0,
+  splitChannels: 0,
+  slicesPerSplit: 0,
+  tilesX: 0,
+  tilesY: 0,
+  weightOutStride: 0,
+  weightInStride: 0,
+  flipTaps: 0,
+  columns: 0,
+};
+
+/** ConvParams for one dispatch: the fields its kernel reads, 0 elsewhere. */
+export function convParams(fields: Partial<ConvParams>): Record<keyof ConvParams, number> {
+  return { ...UNREAD, ...fields };
+}
+
+/** ConvParams of the convolution itself, x read unpadded (the implicit GEMMs), with `fields` added. */
+export function geometryParams(g: ConvGeometry, fields: Partial<ConvParams> = {}): Record<keyof ConvParams, number> {
+  const { inHeight: sourceHeight, inWidth: sourceWidth, padTop: top, padLeft: left, ...rest } = g;
+  return convParams({ ...rest, sourceHeight, sourceWidth, top, left, ...fields });
+}

@@ -7,7 +7,7 @@
 import type { Engine, Tensor } from "../../engine.js";
 import { grid1d } from "../../shape.js";
 import { GEMM_TILE, gemmGrid } from "../matmul/kernels.js";
-import type { ConvGeometry } from "./geometry.js";
+import { type ConvGeometry, geometryParams } from "./geometry.js";
 
 /** k-slice depth staged per step (BK in shaders/gemm.wgsl). */
 const SLICE = 16;
@@ -18,10 +18,9 @@ const SLICE = 16;
 const WEIGHT_GRAD_TARGET_WORKGROUPS = 256;
 const MIN_SLICES_PER_SPLIT = 8;
 
-/** The uniforms of the convolution kernels (ConvParams in shaders/gemm.wgsl). */
-function convParams(g: ConvGeometry, hasBias: boolean, columns = 0, slicesPerSplit = 0) {
-  // ConvGeometry's fields are ConvParams' first twelve, by name.
-  return { ...g, hasBias: hasBias ? 1 : 0, columns, slicesPerSplit };
+/** The implicit GEMMs' uniforms: the convolution's geometry, and for the weight gradient its columns and split. */
+function gemmParams(g: ConvGeometry, hasBias: boolean, columns = 0, slicesPerSplit = 0) {
+  return geometryParams(g, { hasBias: hasBias ? 1 : 0, columns, slicesPerSplit });
 }
 
 function describe(g: ConvGeometry): string {
@@ -40,7 +39,7 @@ export function conv2dForwardShared(x: Tensor, weight: Tensor, bias: Tensor | nu
   const workgroups = gemmGrid("conv2dForwardShared", Math.ceil(columns / GEMM_TILE), Math.ceil(g.outChannels / GEMM_TILE), 1, describe(g));
   const out = x.engine.empty([g.batch, g.outChannels, g.outHeight, g.outWidth], "conv2d");
   // Without a bias the kernel reads no bias value; the weight fills the binding.
-  x.engine.run("gemm/conv_forward_shared", { x, weight, bias: bias ?? weight, out }, convParams(g, bias !== null), workgroups);
+  x.engine.run("gemm/conv_forward_shared", { x, weight, bias: bias ?? weight, out }, gemmParams(g, bias !== null), workgroups);
   return out;
 }
 
@@ -58,7 +57,7 @@ export function conv2dInputGradientShared(gradOut: Tensor, weight: Tensor, g: Co
     describe(g),
   );
   const gradInput = gradOut.engine.empty([g.batch, g.inChannels, g.inHeight, g.inWidth], "conv2d input gradient");
-  gradOut.engine.run("gemm/conv_input_grad_shared", { gradOut, weight, gradInput }, convParams(g, false), workgroups);
+  gradOut.engine.run("gemm/conv_input_grad_shared", { gradOut, weight, gradInput }, gemmParams(g, false), workgroups);
   return gradInput;
 }
 
@@ -99,7 +98,7 @@ export function conv2dWeightGradientShared(
   const gradBias = withBias ? engine.empty([g.outChannels], "conv2d bias gradient") : null;
   const direct = count === 1 && !withBias;
   const partialSums = direct ? gradWeight : engine.empty([count, g.outChannels, columns], "conv2d weight gradient partial sums");
-  engine.run("gemm/conv_weight_grad_shared", { x, gradOut, partialSums }, convParams(g, withBias, columns, slicesPerSplit), workgroups);
+  engine.run("gemm/conv_weight_grad_shared", { x, gradOut, partialSums }, gemmParams(g, withBias, columns, slicesPerSplit), workgroups);
   if (!direct) finishWeightGradient(engine, partialSums, gradWeight, gradBias, count, columns, weightColumns);
   if (partialSums !== gradWeight) partialSums.dispose();
   return [gradWeight, gradBias];

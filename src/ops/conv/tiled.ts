@@ -8,7 +8,7 @@
  */
 import type { Tensor } from "../../engine.js";
 import { grid1d } from "../../shape.js";
-import type { ConvGeometry } from "./geometry.js";
+import { type ConvGeometry, convParams } from "./geometry.js";
 
 /** A forward tile: the kernel and the output block one invocation computes. */
 export interface ConvTile {
@@ -218,7 +218,7 @@ function tiledConv(
     tile.kernel,
     // Without a bias the kernel reads no bias value; the weight (at least O values) fills the binding.
     { x: source, ...weights, bias: bias ?? packed ?? weight, out: target },
-    {
+    convParams({
       batch,
       inChannels,
       sourceHeight: source.shape[2],
@@ -240,7 +240,7 @@ function tiledConv(
       weightOutStride: flip ? taps : inChannels * taps,
       weightInStride: flip ? outChannels * taps : taps,
       flipTaps: flip ? 1 : 0,
-    },
+    }),
     grid1d((tile.quad ? quadInvocations(tiles, channelGroups) : tiles * channelGroups) * splits, workgroupSize),
     workgroupConstants(workgroupSize),
   );
@@ -296,7 +296,7 @@ export function tiledWeightGradient(
   engine.run(
     kernel.kernel,
     { x: source, gradOut: gradPadded, partialWeight, partialBias },
-    {
+    convParams({
       batch,
       inChannels,
       sourceHeight: source.shape[2],
@@ -311,7 +311,7 @@ export function tiledWeightGradient(
       stride,
       splits,
       hasBias: withBias ? 1 : 0,
-    },
+    }),
     grid1d((kernel.quad ? quadInvocations(outBlocks, inBlocks) : jobs) * splits, workgroupSize),
     workgroupConstants(workgroupSize),
   );
