@@ -13,8 +13,8 @@ import * as RC from "../test/reference/conv.js";
 import * as RN from "../test/reference/nn.js";
 import * as RO from "../test/reference/ops.js";
 import { type Ref, rng, uniformData } from "../test/reference/tensor.js";
+import type { SuiteConfig, SuiteContext } from "./options.js";
 import { adamwStep, directionalCheck, violation } from "./reference.js";
-import type { SuiteConfig, SuiteContext } from "./suite.js";
 import { BENCH_SCHEDULERS, UNET_BENCH_CONFIGS } from "./unet-configs.js";
 
 /** One kernel row: what it measures, how both sides run it, how both are checked. */

@@ -14,7 +14,59 @@
  *   --no-peer                  skip TensorFlow.js
  *   --out=DIR                  where results go (default bench/results)
  */
-import { defaultOptions, SECTIONS, type Section, SUITE_CONFIGS, type SuiteConfig, type SuiteOptions } from "./suite.js";
+import type { Engine } from "../src/index.js";
+import type { TfjsPeer } from "./tfjs-peer.js";
+import type { UNetBenchName } from "./unet-configs.js";
+
+export type Section = "peak" | "kernels" | "e2e";
+export const SECTIONS: Section[] = ["peak", "kernels", "e2e"];
+/** The configs the suite benchmarks (bench/unet-configs.ts). */
+export type SuiteConfig = Extract<UNetBenchName, "mnist-16" | "ddpm-cifar10-32">;
+export const SUITE_CONFIGS: SuiteConfig[] = ["mnist-16", "ddpm-cifar10-32"];
+
+export interface SuiteOptions {
+  /** Fewer repeats, the small kernel shapes only, and the mnist-16 U-Net only. */
+  quick: boolean;
+  sections: Section[];
+  configs: SuiteConfig[];
+  /** Timed runs per kernel row (after one warm-up run); at least 5 in a full run. */
+  repeats: number;
+  /** Timed runs per kernel row of the peer (slower by an order of magnitude on a software adapter). */
+  peerRepeats: number;
+  /** Timed runs per U-Net step row, per config (after one warm-up step). */
+  e2eRepeats: Record<SuiteConfig, number>;
+  /** The same for the peer's U-Net. */
+  e2ePeerRepeats: Record<SuiteConfig, number>;
+  /**
+   * Warm-up steps of the peer's U-Net before its timed ones. 0 for cifar10 in a full run: a tfjs step takes
+   * minutes on a software adapter, and the forward's shaders are compiled by the check that precedes it.
+   */
+  e2ePeerWarmup: Record<SuiteConfig, number>;
+  /** Substring filter on row names (e.g. "conv2d"). */
+  filter: string;
+}
+
+export function defaultOptions(quick: boolean): SuiteOptions {
+  return {
+    quick,
+    sections: [...SECTIONS],
+    configs: quick ? ["mnist-16"] : [...SUITE_CONFIGS],
+    repeats: quick ? 3 : 7,
+    peerRepeats: quick ? 3 : 5,
+    e2eRepeats: quick ? { "mnist-16": 2, "ddpm-cifar10-32": 1 } : { "mnist-16": 5, "ddpm-cifar10-32": 3 },
+    e2ePeerRepeats: quick ? { "mnist-16": 1, "ddpm-cifar10-32": 1 } : { "mnist-16": 2, "ddpm-cifar10-32": 1 },
+    e2ePeerWarmup: { "mnist-16": 1, "ddpm-cifar10-32": 0 },
+    filter: "",
+  };
+}
+
+export interface SuiteContext {
+  engine: Engine;
+  peer: TfjsPeer | null;
+  options: SuiteOptions;
+  environment: string;
+  log: (line: string) => void;
+}
 
 export interface BenchArgs {
   suite: SuiteOptions;

@@ -50,14 +50,11 @@ const PEAK_SHADERS = [
   ...(["fma", "muladd"] as const).flatMap((op) => [4, 8, 16, 32].map((chains) => peakShader(op, chains))),
 ].join("\n\n");
 
-const withBenchKernels = new WeakSet<Engine>();
-
 /** The benches' own kernel families, added to an engine on first use (Engine.create never compiles them). */
 function addBenchKernels(engine: Engine): void {
-  if (withBenchKernels.has(engine)) return;
+  if (engine.kernels.hasFamily("bench")) return;
   engine.kernels.addFamily("bench", benchShaders, "bench/bench.wgsl");
   engine.kernels.addFamily("peak", PEAK_SHADERS, "bench/peak.ts (generated peak kernels)");
-  withBenchKernels.add(engine);
 }
 
 /** "bench/ENTRY", a kernel of bench/bench.wgsl. */

@@ -16,57 +16,13 @@
 
 import type * as TF from "@tensorflow/tfjs-core";
 import type { TuneResult } from "../src/gpu/tuner.js";
-import { AdamW, DDPMScheduler, type Engine, ops, type Tensor, UNet2DModel } from "../src/index.js";
-import { resolveUNetConfig } from "../src/nn/unet.js";
-import { clipFactor, EMA } from "../src/optim/ema.js";
+import { AdamW, clipFactor, DDPMScheduler, EMA, type Engine, ops, resolveUNetConfig, type Tensor, UNet2DModel } from "../src/index.js";
 import { type KernelCase, kernelCaseGroups } from "./kernel-cases.js";
+import type { SuiteConfig, SuiteContext, SuiteOptions } from "./options.js";
 import { INVOCATIONS, peakVariant } from "./peak.js";
 import { violation } from "./reference.js";
-import type { TfjsPeer } from "./tfjs-peer.js";
 import { EngineTimer, type Timing } from "./timing.js";
-import { BENCH_LEARNING_RATES, BENCH_SCHEDULERS, UNET_BENCH_CONFIGS, type UNetBenchName } from "./unet-configs.js";
-
-export type Section = "peak" | "kernels" | "e2e";
-export const SECTIONS: Section[] = ["peak", "kernels", "e2e"];
-/** The configs the suite benchmarks (bench/unet-configs.ts). */
-export type SuiteConfig = Extract<UNetBenchName, "mnist-16" | "ddpm-cifar10-32">;
-export const SUITE_CONFIGS: SuiteConfig[] = ["mnist-16", "ddpm-cifar10-32"];
-
-export interface SuiteOptions {
-  /** Fewer repeats, the small kernel shapes only, and the mnist-16 U-Net only. */
-  quick: boolean;
-  sections: Section[];
-  configs: SuiteConfig[];
-  /** Timed runs per kernel row (after one warm-up run); at least 5 in a full run. */
-  repeats: number;
-  /** Timed runs per kernel row of the peer (slower by an order of magnitude on a software adapter). */
-  peerRepeats: number;
-  /** Timed runs per U-Net step row, per config (after one warm-up step). */
-  e2eRepeats: Record<SuiteConfig, number>;
-  /** The same for the peer's U-Net. */
-  e2ePeerRepeats: Record<SuiteConfig, number>;
-  /**
-   * Warm-up steps of the peer's U-Net before its timed ones. 0 for cifar10 in a full run: a tfjs step takes
-   * minutes on a software adapter, and the forward's shaders are compiled by the check that precedes it.
-   */
-  e2ePeerWarmup: Record<SuiteConfig, number>;
-  /** Substring filter on row names (e.g. "conv2d"). */
-  filter: string;
-}
-
-export function defaultOptions(quick: boolean): SuiteOptions {
-  return {
-    quick,
-    sections: [...SECTIONS],
-    configs: quick ? ["mnist-16"] : [...SUITE_CONFIGS],
-    repeats: quick ? 3 : 7,
-    peerRepeats: quick ? 3 : 5,
-    e2eRepeats: quick ? { "mnist-16": 2, "ddpm-cifar10-32": 1 } : { "mnist-16": 5, "ddpm-cifar10-32": 3 },
-    e2ePeerRepeats: quick ? { "mnist-16": 1, "ddpm-cifar10-32": 1 } : { "mnist-16": 2, "ddpm-cifar10-32": 1 },
-    e2ePeerWarmup: { "mnist-16": 1, "ddpm-cifar10-32": 0 },
-    filter: "",
-  };
-}
+import { BENCH_LEARNING_RATES, BENCH_SCHEDULERS, UNET_BENCH_CONFIGS } from "./unet-configs.js";
 
 /** One side's time for a row. */
 export interface Measured {
@@ -157,14 +113,6 @@ export interface BenchReport {
   models?: Record<string, { batch: number; config: Record<string, unknown> }>;
   notes: string[];
   seconds: number;
-}
-
-export interface SuiteContext {
-  engine: Engine;
-  peer: TfjsPeer | null;
-  options: SuiteOptions;
-  environment: string;
-  log: (line: string) => void;
 }
 
 const fmtMs = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
@@ -416,7 +364,8 @@ async function e2eRows(context: SuiteContext, timer: EngineTimer, name: SuiteCon
       throw new Error(`bench: the tfjs U-Net has ${peerModel.parameterCount()} parameters, ours ${parameters}`);
     }
     const theirs = tf!.tidy(() => peerModel.forward(pNoisy!, timesteps, labels));
-    // Two f32 implementations with different summation orders (shared/NUMERICS.md's bound, doubled).
+    // Two f32 implementations with different summation orders (the golden U-Net test's output bound, doubled:
+    // test/helpers/golden-unet.ts).
     const worst = violation(await peer.nchwData(theirs), oursData, 1e-3, 4e-4);
     theirs.dispose();
     check = `tfjs forward = ours ${passed(`${name} tfjs U-Net forward against ours`, worst)}`;

@@ -13,7 +13,7 @@ import { markers, runGenerator } from "./generated-section.mjs";
 const { begin: BEGIN, end: END } = markers("scripts/gen-matmul-wgsl.mjs");
 const TILE = 16;
 const BLOCKS = TILE / 4;
-/** k per loop iteration of the packed kernel (the packs pad K to a multiple of it: src/ops/matmul.ts). */
+/** k per loop iteration of the packed kernel (the packs pad K to a multiple of it: src/ops/matmul/kernels.ts). */
 const UNROLL = 4;
 const XYZW = "xyzw";
 

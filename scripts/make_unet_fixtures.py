@@ -20,7 +20,8 @@ attention), with the same module tree (hence the same state-dict keys) and the s
   len(resnets) skips, concatenating the most recent first; conv_norm_out -> SiLU -> conv_out.
 
 Everything runs in float64 (model.double()) from float32-rounded weights and inputs; the timestep embedding is
-therefore computed in float64 too (diffusers computes it in float32; see NUMERICS.md).
+therefore computed in float64 too (diffusers computes it in float32, with arguments up to ~1000 radians; the
+engine computes them in float64 on the CPU).
 
 Run:  /usr/bin/python3 scripts/make_unet_fixtures.py   (from the repository root; writes test/fixtures/unet/)
 """

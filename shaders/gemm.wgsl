@@ -1,6 +1,6 @@
 // Shared-memory tiled GEMM kernels for real GPUs: a batched matrix product and the three passes of a 2-D
 // convolution as implicit GEMMs (no im2col buffer: the GEMM operands' elements are computed from the tensors'
-// indices while a tile is staged). src/ops/gemm.ts dispatches them; an autotuner picks per adapter between
+// indices while a tile is staged). src/ops/matmul/kernels.ts and src/ops/conv/shared.ts dispatch them; an autotuner picks per adapter between
 // these and the barrier-free register-tiled kernels of matmul.wgsl / conv2d.wgsl (which suit CPU adapters).
 //
 // The common scheme (every entry point):

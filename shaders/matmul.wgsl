@@ -6,7 +6,7 @@
 //
 // Register blocking without barriers (on CPU software adapters workgroup barriers cost more than they save;
 // the shared-memory tiled kernel for GPUs is in gemm.wgsl). Four variants, chosen per shape by the tuner
-// (src/ops/matmul.ts): `matmul` computes a 4×4 block of C per invocation, reading 4 values of A and 4 of B per k
+// (src/ops/matmul/kernels.ts): `matmul` computes a 4×4 block of C per invocation, reading 4 values of A and 4 of B per k
 // for 16 FMAs (the most invocations: small products); `matmul_16x16` a 16×16 block, 32 reads per k for 256
 // FMAs; `matmul_packed_16x16` / `_16x32` a 16×16 / 16×32 block from operands first laid out as vec4 panels
 // (matmul_pack), 8 / 12 vec4 reads per k, 4 k per loop iteration (large products, where the packing pass is

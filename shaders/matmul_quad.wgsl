@@ -17,7 +17,7 @@
 // Each quad must be the invocations 4q .. 4q + 3 of a workgroup (their global index / 4 names the block): a CPU
 // adapter runs consecutive invocations of a one-dimensional workgroup as the lanes of one SIMD group, so it is
 // so on SwiftShader (test/matmul.test.ts runs every variant). WebGPU does not promise that layout on every
-// adapter, so the tuner times this kernel only on software adapters (src/ops/matmul.ts).
+// adapter, so the tuner times this kernel only on software adapters (src/ops/matmul/variants.ts).
 //
 // Bindings and MatmulParams as for matmul.wgsl: for matmul_quad_16x16 as for its packed kernels (an operand
 // read as panels: aStrides.x / bStrides.x its batch stride in vec4s, 0 for a broadcast operand; K is the panels'

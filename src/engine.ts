@@ -15,6 +15,7 @@ import type { AdapterReport, DeviceOptions } from "./gpu/device.js";
 import type { KernelInfo, KernelRegistry, UniformValues } from "./gpu/kernels.js";
 import type { Profiler } from "./gpu/profiler.js";
 import type { RecorderStats } from "./gpu/recorder.js";
+import { BINARY_OP, UNARY_OP } from "./gpu/shaders.js";
 import type { TuneResult, Tuner, TuneStore } from "./gpu/tuner.js";
 import { assertShape, grid1d, type Shape, sameShape, shapeSize, shapeString } from "./shape.js";
 
@@ -173,10 +174,6 @@ export interface MemoryInfo {
   buffersCreated: number;
 }
 
-/** Operation codes of shaders/elementwise.wgsl that the engine dispatches itself (fills, copies, accumulation). */
-const ADD = { OP: 0 };
-const AFFINE = { UOP: 0 };
-
 export class Engine {
   /** @internal The device, its kernels, pool, recorder, profiler and tuner. */
   readonly gpu: GpuContext;
@@ -234,7 +231,6 @@ export class Engine {
 
   /** @internal A tensor with uninitialised contents, from the pool. */
   empty(shape: Shape, origin = "empty", hostWrite = false): Tensor {
-    this.gpu.checkAlive();
     assertShape(shape, origin);
     const bytes = shapeSize(shape) * 4;
     const buffer = this.gpu.allocate(bytes, `${origin} ${shapeString(shape)}`, hostWrite);
@@ -489,14 +485,14 @@ export class Engine {
   /** a + b for tensors of one shape (the tape's sum of two gradients of one tensor). */
   private sumOf(a: Tensor, b: Tensor): Tensor {
     const out = this.empty(a.shape, "add");
-    this.run("elementwise/binary_contiguous", { a, b, out }, { n: out.size, alpha: 0, beta: 0 }, grid1d(out.size), ADD);
+    this.run("elementwise/binary_contiguous", { a, b, out }, { n: out.size, alpha: 0, beta: 0 }, grid1d(out.size), { OP: BINARY_OP.add });
     return out;
   }
 
   /** A copy of `a` (a leaf's gradient that must not alias another tensor). */
   private copyOf(a: Tensor): Tensor {
     const out = this.empty(a.shape, "affine");
-    this.run("elementwise/unary", { a, out }, { n: a.size, alpha: 1, beta: 0 }, grid1d(a.size), AFFINE);
+    this.run("elementwise/unary", { a, out }, { n: a.size, alpha: 1, beta: 0 }, grid1d(a.size), { UOP: UNARY_OP.affine });
     return out;
   }
 

@@ -2,7 +2,7 @@
  * Training (Ho et al. 2020, Algorithm 1) as a loop:
  *   batch → t ~ U{0..T−1} → fused q_sample (x_t and the target) → U-Net → L_simple → backward
  *   → global-norm clipping → AdamW (linear warmup) → EMA → (checkpoint)
- * `trainLoop` takes any denoiser; the CLI's training job (src/pipeline.ts) wires the U-Net, the data and the
+ * `trainLoop` takes any denoiser; the CLI's training job (src/jobs/train.ts) wires the U-Net, the data and the
  * checkpoints to it. Every random choice is counter-based on (seed, step), so a resumed run continues exactly as
  * an uninterrupted one would.
  */

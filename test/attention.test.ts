@@ -85,7 +85,7 @@ describe("attention", () => {
       checkOp(engine, attentionCase(`attention ${JSON.stringify(shapes)}`, shapes, ops.attention)));
   }
 
-  // Each variant the tuner may pick (src/ops/attention.ts ATTENTION_VARIANTS), forced through the op.
+  // Each variant the tuner may pick (src/ops/attention/variants.ts ATTENTION_VARIANTS), forced through the op.
   for (const variant of Object.keys(ATTENTION_VARIANTS)) {
     for (const shapes of [cases[1], cases[2]]) {
       it(`attention, variant ${variant}: ${JSON.stringify(shapes)}`, async () => {

@@ -1,5 +1,5 @@
 /**
- * The tape (src/autograd.ts) and tensor lifetimes (scopes, dispose, views): gradients accumulate where a tensor
+ * The tape (src/engine.ts) and tensor lifetimes (scopes, dispose, views): gradients accumulate where a tensor
  * is used more than once and across backward calls, noGrad records nothing, tidy frees what it should and only that.
  */
 import { beforeAll, describe, expect, it } from "vitest";

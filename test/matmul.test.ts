@@ -135,7 +135,7 @@ describe("linear", () => {
   }
 });
 
-// Every matmul variant (src/ops/matmul.ts MATMUL_VARIANTS), forced through the op, forward and both gradients:
+// Every matmul variant (src/ops/matmul/variants.ts MATMUL_VARIANTS), forced through the op, forward and both gradients:
 // the tuner may pick any of them on some adapter. (test/gemm.test.ts covers the shared kernel's edges directly.)
 describe("matmul variants through the op", () => {
   for (const variant of Object.keys(MATMUL_VARIANTS)) {
@@ -220,7 +220,7 @@ describe("matmul variants accumulating into C", () => {
 });
 
 // The packed kernels read an operand in place when it is already laid out as their panels, and the quad kernel
-// also one stored as rows of vec4s along k (src/ops/matmul.ts inPlaceLayout): one pack dispatch fewer per such
+// also one stored as rows of vec4s along k (src/ops/matmul/kernels.ts inPlaceLayout): one pack dispatch fewer per such
 // operand, the same values (the cases above check gradients through these paths too).
 describe("matmul panels read in place", () => {
   const cases: { variant: string; a: number[]; b: number[]; ta?: boolean; tb?: boolean; packs: number }[] = [

@@ -79,6 +79,21 @@ describe("checkpoint and resume", () => {
     expect(existsSync(join(split, `checkpoint.tmp-${process.pid}`))).toBe(false);
   });
 
+  it("a resumed run's loss log continues the clock of the run it resumes", async () => {
+    const out = join(root, "clock");
+    const first = await job(out, 2);
+    const before = first.history.at(-1)!.seconds;
+    const started = performance.now();
+    const resumed = await job(out, 6, true);
+    const wall = (performance.now() - started) / 1000;
+    const seconds = resumed.history.map((h) => h.seconds);
+    expect(resumed.history.map((h) => h.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(seconds.slice(0, 2)).toEqual(first.history.map((h) => h.seconds));
+    for (let i = 1; i < seconds.length; i++) expect(seconds[i], `entry ${i}`).toBeGreaterThanOrEqual(seconds[i - 1]);
+    // The four new entries together span at most the resumed job's own wall time.
+    expect(seconds.at(-1)! - before).toBeLessThanOrEqual(wall);
+  });
+
   it("refuses to start over an existing checkpoint, and to resume where there is none", async () => {
     const out = join(root, "existing");
     await job(out, 1);

@@ -1,7 +1,7 @@
 /**
  * The golden test: the engine's UNet2DModel against the PyTorch re-implementation of diffusers' UNet2DModel in
  * scripts/make_unet_fixtures.py (float64), on two configurations: output, MSE loss and the gradient of every
- * parameter, with the tolerances of shared/NUMERICS.md (listed in ./helpers/golden-unet.ts, whose checks the
+ * parameter, with the tolerances listed in ./helpers/golden-unet.ts (whose checks the
  * in-page suite runs too).
  */
 import { readFileSync } from "node:fs";

@@ -1,6 +1,6 @@
 // The uniforms of a batched product C[b] = A[b] · B[b] (+ C[b] when ACCUMULATE) with strided operands: the
 // contract that every matmul kernel keeps (matmul.wgsl's register tiles, gemm.wgsl's matmul_shared), so that the
-// host fills them the same way (src/ops/matmul.ts). A is read through strides (batch, row m, column k), B through
+// host fills them the same way (src/ops/matmul/kernels.ts). A is read through strides (batch, row m, column k), B through
 // (batch, row k, column n); a transposed operand swaps two strides, a broadcast batch has batch stride 0.
 // Included with `//! include matmul_params` (see src/gpu/shaders.ts).
 struct MatmulParams {

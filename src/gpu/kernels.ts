@@ -103,8 +103,13 @@ export class KernelRegistry {
    * its file in error messages. Its kernels are not part of the tuner's fingerprint (sourceText).
    */
   addFamily(name: string, source: string, path: string): void {
-    if (name in this.sources || this.added.has(name)) throw new Error(`kernel family '${name}' already exists`);
+    if (this.hasFamily(name)) throw new Error(`kernel family '${name}' already exists`);
     this.added.set(name, { source: expandIncludes(name, source, path), path });
+  }
+
+  /** Whether a family of that name exists (in shaders/ or added). */
+  hasFamily(name: string): boolean {
+    return name in this.sources || this.added.has(name);
   }
 
   private source(file: string): string | undefined {

@@ -158,11 +158,11 @@ export class Recorder {
     const createBindGroup = () => this.device.createBindGroup({ layout: info.layout, entries, label: info.name });
     // Scoped in validate mode, so a bad binding (wrong usage, zero size, ...) is reported naming the kernel.
     const bindGroup = this.kernels.validating ? this.kernels.scoped(`kernel ${info.name}`, createBindGroup) : createBindGroup();
-    if (this.profiling?.perDispatch) this.endPass();
     const pass = this.ensurePass(info.name);
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
+    // Profiled per dispatch: this dispatch's pass ends here, so the next one opens its own.
     if (this.profiling?.perDispatch) this.endPass();
     this.stats.dispatches++;
   }

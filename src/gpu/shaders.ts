@@ -107,3 +107,8 @@ export function requiredFeatures(source: string): string[] {
     .filter(Boolean)
     .map((name) => feature[name] ?? name);
 }
+
+/** The binary operations of shaders/elementwise.wgsl, by their OP pipeline constant. */
+export const BINARY_OP = { add: 0, sub: 1, mul: 2, div: 3 } as const;
+/** The unary functions of shaders/elementwise.wgsl, by their UOP pipeline constant (affine: alpha · a + beta). */
+export const UNARY_OP = { affine: 0, silu: 1, square: 2, exp: 3, log: 4, sqrt: 5 } as const;

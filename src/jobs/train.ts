@@ -46,7 +46,7 @@ export interface TrainJobOptions {
   classConditional?: boolean;
   /** Classifier-free guidance scale for the final samples (default: the preset's; 1 = none; others need label dropout). */
   guidance?: number;
-  /** Samples in the final grid, and DDIM steps to draw them (0 = DDPM over all T steps). */
+  /** Samples in the final grid (default 64; 0: none), and DDIM steps to draw them (default 50; 0 = DDPM over all T steps). */
   samples?: number;
   sampleSteps?: number;
   log?: (line: string) => void;
@@ -67,6 +67,9 @@ interface TrainingRun {
   /** The "no class" label of label dropout, or null. */
   unconditionalLabel: number | null;
   guidance: number;
+  /** The final grid's size and DDIM steps (0 = DDPM). */
+  samples: number;
+  sampleSteps: number;
   /** The loss log, continued on resume. */
   history: TrainingStateFile["history"];
   /** What training_state.json records besides the step and the optimiser. */
@@ -180,7 +183,24 @@ async function resolveRun(options: TrainJobOptions, log: (line: string) => void)
     data: { ...description, numClasses: conditional ? data.numClasses : null, unconditionalLabel, guidance },
     history,
   });
-  return { checkpointDir, data, config, scheduler, model, emaModel, state, conditional, unconditionalLabel, guidance, history, meta };
+  const samples = options.samples ?? 64;
+  const sampleSteps = options.sampleSteps ?? 50;
+  return {
+    checkpointDir,
+    data,
+    config,
+    scheduler,
+    model,
+    emaModel,
+    state,
+    conditional,
+    unconditionalLabel,
+    guidance,
+    samples,
+    sampleSteps,
+    history,
+    meta,
+  };
 }
 
 async function loadData(options: TrainJobOptions, size: number): Promise<{ train: ImageDataset; description: Record<string, unknown> }> {
@@ -221,10 +241,9 @@ function planBudget(options: TrainJobOptions, run: TrainingRun, startedAt: numbe
   // A training step is about three forward passes at the training batch; each sampling step is one forward of the
   // samples (two with guidance) plus one of the trajectory's rows (whose small batch costs about a training step's
   // worth of dispatches).
-  const sampleCount = options.samples ?? 64;
   const forwards = run.guidance !== 1 ? 2 : 1;
-  const samplingSteps = options.sampleSteps && options.sampleSteps > 0 ? options.sampleSteps : run.scheduler.T;
-  const costInSteps = sampleCount === 0 ? 0 : samplingSteps * ((forwards * sampleCount) / (3 * run.config.batchSize) + forwards * 0.5);
+  const samplingSteps = run.sampleSteps > 0 ? run.sampleSteps : run.scheduler.T;
+  const costInSteps = run.samples === 0 ? 0 : samplingSteps * ((forwards * run.samples) / (3 * run.config.batchSize) + forwards * 0.5);
   return new Budget(deadline, costInSteps);
 }
 
@@ -279,7 +298,7 @@ function formatDuration(seconds: number): string {
 async function writeOutputs(options: TrainJobOptions, run: TrainingRun, log: (line: string) => void) {
   const { history, state } = run;
   await writeLossReport(options.out, history);
-  if (options.samples === 0) {
+  if (run.samples === 0) {
     return { steps: state.step, history, samplesPath: null, trajectoryPath: null, samplingSeconds: 0, samplingStepsPerSecond: 0 };
   }
   const result = await sampleJob({
@@ -287,8 +306,8 @@ async function writeOutputs(options: TrainJobOptions, run: TrainingRun, log: (li
     model: run.emaModel,
     scheduler: run.scheduler,
     out: options.out,
-    count: options.samples ?? 64,
-    steps: options.sampleSteps ?? 50,
+    count: run.samples,
+    steps: run.sampleSteps,
     seed: run.config.seed,
     numClasses: run.conditional ? run.data.numClasses! : null,
     guidance: run.guidance,

@@ -3,10 +3,8 @@
  * record them, and backward closures (which run without a tape) call them directly.
  */
 import type { Tensor } from "../engine.js";
+import { BINARY_OP, UNARY_OP } from "../gpu/shaders.js";
 import { broadcastShapes, broadcastStrides, checkRank, coalesce, grid1d } from "../shape.js";
-
-const BINARY_OP = { add: 0, sub: 1, mul: 2, div: 3 } as const;
-const UNARY_OP = { affine: 0, silu: 1, square: 2, exp: 3, log: 4, sqrt: 5 } as const;
 
 function checkSameEngine(op: string, a: Tensor, b: Tensor): void {
   if (a.engine !== b.engine) throw new Error(`${op}: tensors belong to different engines`);

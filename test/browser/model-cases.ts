@@ -1,6 +1,6 @@
 /**
  * End-to-end runs inside the page: the U-Net against the PyTorch golden fixture (output, loss and every parameter
- * gradient, NUMERICS.md's tolerances), a short training run of the demo's small U-Net on a handful of MNIST digits,
+ * gradient, with test/helpers/golden-unet.ts's tolerances), a short training run of the demo's small U-Net on a handful of MNIST digits,
  * and a few DDIM sampling steps from it.
  */
 

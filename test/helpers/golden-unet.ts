@@ -1,7 +1,8 @@
 /**
  * The golden U-Net check: a UNet2DModel loaded from test/fixtures/unet/NAME against the PyTorch re-implementation
  * of diffusers' UNet2DModel (scripts/make_unet_fixtures.py, float64) on the fixture's batch. Output, MSE loss and
- * the gradient of every parameter are compared with the tolerances of shared/NUMERICS.md:
+ * the gradient of every parameter are compared within what an f32 implementation with another summation order
+ * allows (float32 and float64 PyTorch differ by ≤ 1.3e-6 in the outputs and ~1e-6 relative L2 in the gradients):
  *   output: |a − b| ≤ 2e-4·max(1, max|b|) + 1e-3·|b|
  *   loss: |a − b| ≤ 1e-4·max(1, |b|)
  *   each gradient tensor: max error ≤ 2e-3·max|b| and relative L2 error ≤ 2e-3
