@@ -80,67 +80,45 @@ export const is3x3 = (g: ConvGeometry, stride = g.stride): boolean => g.kernelHe
 export const isPointwise = (g: ConvGeometry): boolean =>
   g.kernelHeight === 1 && g.kernelWidth === 1 && g.stride === 1 && g.outHeight === g.inHeight && g.outWidth === g.inWidth;
 
-/** The uniform struct of every convolution kernel (ConvParams in shaders/lib/conv_params.wgsl). */
-export interface ConvParams {
-  batch: number;
-  inChannels: number;
-  sourceHeight: number;
-  sourceWidth: number;
-  top: number;
-  left: number;
-  dilation: number;
-  outChannels: number;
-  outHeight: number;
-  outWidth: number;
-  kernelHeight: number;
-  kernelWidth: number;
-  stride: number;
-  hasBias: number;
-  splits: number;
-  splitChannels: number;
-  slicesPerSplit: number;
-  tilesX: number;
-  tilesY: number;
-  weightOutStride: number;
-  weightInStride: number;
-  flipTaps: number;
-  columns: number;
-}
+/** The fields of ConvParams, the uniform struct of every convolution kernel (shaders/lib/conv_params.wgsl). */
+const CONV_PARAM_FIELDS = [
+  "batch",
+  "inChannels",
+  "sourceHeight",
+  "sourceWidth",
+  "top",
+  "left",
+  "dilation",
+  "outChannels",
+  "outHeight",
+  "outWidth",
+  "kernelHeight",
+  "kernelWidth",
+  "stride",
+  "hasBias",
+  "splits",
+  "splitChannels",
+  "slicesPerSplit",
+  "tilesX",
+  "tilesY",
+  "weightOutStride",
+  "weightInStride",
+  "flipTaps",
+  "columns",
+] as const;
+
+type ConvParams = Record<(typeof CONV_PARAM_FIELDS)[number], number>;
 
 /** Every field 0: what a kernel family does not read (shaders/lib/conv_params.wgsl says which it reads). */
-const UNREAD: ConvParams = {
-  batch: 0,
-  inChannels: 0,
-  sourceHeight: 0,
-  sourceWidth: 0,
-  top: 0,
-  left: 0,
-  dilation: 0,
-  outChannels: 0,
-  outHeight: 0,
-  outWidth: 0,
-  kernelHeight: 0,
-  kernelWidth: 0,
-  stride: 0,
-  hasBias: 0,
-  splits: 0,
-  splitChannels: 0,
-  slicesPerSplit: 0,
-  tilesX: 0,
-  tilesY: 0,
-  weightOutStride: 0,
-  weightInStride: 0,
-  flipTaps: 0,
-  columns: 0,
-};
+const UNREAD = Object.fromEntries(CONV_PARAM_FIELDS.map((field) => [field, 0])) as ConvParams;
 
 /** ConvParams for one dispatch: the fields its kernel reads, 0 elsewhere. */
-export function convParams(fields: Partial<ConvParams>): Record<keyof ConvParams, number> {
+export function convParams(fields: Partial<ConvParams>): ConvParams {
   return { ...UNREAD, ...fields };
 }
 
 /** ConvParams of the convolution itself, x read unpadded (the implicit GEMMs), with `fields` added. */
-export function geometryParams(g: ConvGeometry, fields: Partial<ConvParams> = {}): Record<keyof ConvParams, number> {
+export function geometryParams(g: ConvGeometry, fields: Partial<ConvParams> = {}): ConvParams {
   const { inHeight: sourceHeight, inWidth: sourceWidth, padTop: top, padLeft: left, ...rest } = g;
   return convParams({ ...rest, sourceHeight, sourceWidth, top, left, ...fields });
 }
