@@ -189,7 +189,8 @@ const COMMANDS: Record<
           : await loadImageFolder(v.data as string, { size, channels: model.config.in_channels as 1 | 3 });
       const mode = v.exact ? "exact" : "estimate";
       console.log(
-        `model: ${source}; data: ${data.name}; ${mode === "exact" ? `exact, all ${scheduler.T} timesteps` : `estimate, ${v.samples} sampled timesteps per image`}`,
+        `model: ${source}; data: ${data.name}; ` +
+          (mode === "exact" ? `exact, all ${scheduler.T} timesteps` : `estimate, ${v.samples} sampled timesteps per image`),
       );
       const result = await evalJob({
         engine,

@@ -83,7 +83,8 @@ export class Tensor {
   get buffer(): GPUBuffer {
     if (!this._buffer) {
       throw new Error(
-        `tensor #${this.id}${this.label ? ` '${this.label}'` : ""} ${shapeString(this.shape)} (made by ${this.origin}) was used after dispose()`,
+        `tensor #${this.id}${this.label ? ` '${this.label}'` : ""} ${shapeString(this.shape)} (made by ${this.origin}) ` +
+          "was used after dispose()",
       );
     }
     return this._buffer;

@@ -1,7 +1,8 @@
 /**
- * The one boundary dependency-cruiser cannot see (.dependency-cruiser.cjs holds the import rules): only src/gpu/
- * calls the WebGPU API. Every other file of src/ is scanned for WebGPU calls, usage flags and device properties;
- * handing a GPUDevice or GPUBuffer on (to src/gpu, or to an embedder) is allowed.
+ * What dependency-cruiser (.dependency-cruiser.cjs: the import rules) and Biome cannot see: only src/gpu/ calls the
+ * WebGPU API (every other file of src/ is scanned for WebGPU calls, usage flags and device properties; handing a
+ * GPUDevice or GPUBuffer on, to src/gpu or to an embedder, is allowed), and no line of src/ exceeds the formatter's
+ * 140 columns (Biome wraps code, not strings or comments).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -68,5 +69,16 @@ describe("layers", () => {
         });
     }
     expect(offenders).toEqual([]);
+  });
+
+  it("no line of src/ is longer than 140 characters", () => {
+    const root = join(import.meta.dirname, "..");
+    const long: string[] = [];
+    for (const file of sourceFiles(join(root, "src"))) {
+      for (const [i, line] of readFileSync(file, "utf8").split("\n").entries()) {
+        if (line.length > 140) long.push(`${relative(root, file)}:${i + 1} (${line.length})`);
+      }
+    }
+    expect(long).toEqual([]);
   });
 });

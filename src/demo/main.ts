@@ -150,7 +150,8 @@ async function drawSamples(
       x.dispose();
       x = next.keep();
       show();
-      ui.caption.textContent = `${source.name}: ${scheduler instanceof DDIMScheduler ? "DDIM" : "DDPM"} step ${i + 1}/${timesteps.length} (t = ${t})`;
+      const method = scheduler instanceof DDIMScheduler ? "DDIM" : "DDPM";
+      ui.caption.textContent = `${source.name}: ${method} step ${i + 1}/${timesteps.length} (t = ${t})`;
       // Let the page paint this frame, and keep the GPU queue short.
       await engine.sync();
     }
@@ -273,7 +274,8 @@ async function loadFolder(engine: Engine, files: File[]): Promise<SamplingSource
   );
   if (unetDir === undefined) {
     throw new Error(
-      `${folderName}: no U-Net found: looked for config.json and diffusion_pytorch_model.safetensors in unet_ema/, unet/ and the folder itself` +
+      `${folderName}: no U-Net found: looked for config.json and diffusion_pytorch_model.safetensors in unet_ema/, unet/ ` +
+        "and the folder itself" +
         ` (it holds ${[...byPath.keys()].slice(0, 12).join(", ")}${byPath.size > 12 ? ", …" : ""})`,
     );
   }
@@ -352,7 +354,8 @@ async function main(): Promise<void> {
       setPhase("loading", "loading MNIST and building the model…");
       trainer = await createTrainer(engine, presetName);
       const p = trainer.model.parameterCount();
-      ui.status.textContent = `${presetName}: ${p.toLocaleString("en")} parameters, ${trainer.data.count} digits ${trainer.data.height}×${trainer.data.width}`;
+      const digits = `${trainer.data.count} digits ${trainer.data.height}×${trainer.data.width}`;
+      ui.status.textContent = `${presetName}: ${p.toLocaleString("en")} parameters, ${digits}`;
     }
     return trainer;
   };
@@ -408,7 +411,8 @@ async function main(): Promise<void> {
       const c = folderSource.model.config;
       setPhase(
         "sampling",
-        `sampling from ${folderSource.name} (${folderSource.model.parameterCount().toLocaleString("en")} parameters, ${c.in_channels}×${c.sample_size}²)…`,
+        `sampling from ${folderSource.name} (${folderSource.model.parameterCount().toLocaleString("en")} parameters, ` +
+          `${c.in_channels}×${c.sample_size}²)…`,
       );
       const done = await drawSamples(engine, view, folderSource, intParam("samples", 16), samplingSteps(), 0);
       ui.status.textContent = done ? `samples from ${folderSource.name}` : "sampling stopped";

@@ -105,7 +105,8 @@ export function boundTermCoefficients(scheduler: DDPMScheduler, t: number): Boun
       isDecoder: true,
     };
   }
-  // KL between N(μ̃(x_t, x₀), β̃_t) and N(μ̃(x_t, x̂₀), σ_p²): ½(−1 + Δ + e^{−Δ}) + ½(μ_q − μ_p)²/σ_p², Δ = log σ_p² − log β̃_t
+  // KL between N(μ̃(x_t, x₀), β̃_t) and N(μ̃(x_t, x̂₀), σ_p²):
+  //   ½(−1 + Δ + e^{−Δ}) + ½(μ_q − μ_p)²/σ_p², Δ = log σ_p² − log β̃_t
   const delta = logVariance - s.posteriorLogVarianceClipped[t];
   return {
     x0FromSample,

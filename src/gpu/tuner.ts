@@ -104,7 +104,7 @@ const RUNS = 3;
  */
 const MAX_RUNS = 7;
 const EXTRA_ROUNDS_MS = 120;
-/** A candidate (other than the heuristic, always timed) whose first timed run is this many times the fastest so far is not timed further. */
+/** A candidate (not the heuristic, which is always timed) whose first timed run is this many times the fastest so far is dropped. */
 const DROP_FACTOR = 4;
 /** How much faster than the heuristic a variant must measure to replace it (measurements on a shared machine are noisy). */
 const MARGIN = 0.05;

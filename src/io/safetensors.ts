@@ -137,7 +137,8 @@ export function parseSafetensors(bytes: Uint8Array): ParsedSafetensors {
     const elements = (shape as number[]).reduce((p, d) => p * d, 1);
     if (elements * BYTES_PER_ELEMENT[type] !== end - begin) {
       fail(
-        `${what}: shape ${shapeText(shape as number[])} of ${type} needs ${elements * BYTES_PER_ELEMENT[type]} bytes but data_offsets [${begin}, ${end}] hold ${end - begin}`,
+        `${what}: shape ${shapeText(shape as number[])} of ${type} needs ${elements * BYTES_PER_ELEMENT[type]} bytes ` +
+          `but data_offsets [${begin}, ${end}] hold ${end - begin}`,
       );
     }
     entries.push({ name, dtype: type, shape: [...(shape as number[])], begin, end });
@@ -154,7 +155,8 @@ export function parseSafetensors(bytes: Uint8Array): ParsedSafetensors {
     if (entry.begin > covered) {
       fail(
         previous
-          ? `gap of ${entry.begin - covered} bytes in the data section between "${previous.name}" (ends at ${covered}) and "${entry.name}" (starts at ${entry.begin})`
+          ? `gap of ${entry.begin - covered} bytes in the data section between "${previous.name}" (ends at ${covered}) ` +
+              `and "${entry.name}" (starts at ${entry.begin})`
           : `gap of ${entry.begin} bytes at the start of the data section, before "${entry.name}"`,
       );
     }

@@ -146,13 +146,16 @@ async function resolveRun(options: TrainJobOptions, log: (line: string) => void)
       );
   if (model.config.in_channels !== data.channels || model.config.sample_size !== data.height) {
     throw new Error(
-      `the checkpoint's model takes ${model.config.in_channels}×${model.config.sample_size}² images, the data is ${data.channels}×${data.height}²`,
+      `the checkpoint's model takes ${model.config.in_channels}×${model.config.sample_size}² images, ` +
+        `the data is ${data.channels}×${data.height}²`,
     );
   }
   if ((model.config.num_class_embeds ?? null) !== numClassEmbeds) {
+    const classes = `${data.numClasses} classes${unconditionalLabel !== null ? " + the 'no class' label of label dropout" : ""}`;
+    const needs = conditional ? classes : "unconditional";
     throw new Error(
-      `the checkpoint's model has ${model.config.num_class_embeds ?? "no"} class embeddings; this training needs ${numClassEmbeds ?? "none"}` +
-        ` (${conditional ? `${data.numClasses} classes${unconditionalLabel !== null ? " + the 'no class' label of label dropout" : ""}` : "unconditional"})`,
+      `the checkpoint's model has ${model.config.num_class_embeds ?? "no"} class embeddings; ` +
+        `this training needs ${numClassEmbeds ?? "none"} (${needs})`,
     );
   }
   const emaModel = new UNet2DModel(engine, model.configJSON());
@@ -173,7 +176,8 @@ async function resolveRun(options: TrainJobOptions, log: (line: string) => void)
     state.step = checkpoint.state.step;
   }
   log(
-    `training: ${model.parameterCount().toLocaleString("en")} parameters, ${data.count} images ${data.channels}×${data.height}×${data.width}` +
+    `training: ${model.parameterCount().toLocaleString("en")} parameters, ` +
+      `${data.count} images ${data.channels}×${data.height}×${data.width}` +
       `${conditional ? `, ${data.numClasses} classes` : ""}, batch ${config.batchSize}, steps ${state.step}→${config.steps}, ` +
       `T = ${scheduler.T} (${scheduler.config.beta_schedule}), adapter: ${engine.adapter.vendor} ${engine.adapter.architecture}` +
       (options.minutes ? `, budget ${options.minutes} min for the whole job` : ""),

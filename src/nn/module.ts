@@ -140,7 +140,8 @@ export function checkStateDict(expected: Map<string, readonly number[]>, got: Ma
     lines.length ? [`  ${title} (${lines.length}):`, ...lines.sort().map((l) => `    ${l}`)] : [];
   throw new Error(
     [
-      `state dict does not match the model: ${missing.length} missing, ${unexpected.length} unexpected, ${wrongShape.length} wrongly shaped`,
+      `state dict does not match the model: ${missing.length} missing, ${unexpected.length} unexpected, ` +
+        `${wrongShape.length} wrongly shaped`,
       ...section("missing keys", missing),
       ...section("unexpected keys", unexpected),
       ...section("wrongly shaped keys", wrongShape),

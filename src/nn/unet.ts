@@ -125,7 +125,8 @@ export function resolveUNetConfig(partial: Record<string, unknown>): UNet2DConfi
   const levels = c.block_out_channels.length;
   if (c.down_block_types.length !== levels || c.up_block_types.length !== levels) {
     problems.push(
-      `block_out_channels has ${levels} levels but down_block_types has ${c.down_block_types.length} and up_block_types ${c.up_block_types.length}`,
+      `block_out_channels has ${levels} levels but down_block_types has ${c.down_block_types.length} ` +
+        `and up_block_types ${c.up_block_types.length}`,
     );
   }
   for (const t of c.down_block_types)
@@ -528,7 +529,8 @@ export class UNet2DModel extends Module {
     const factor = 2 ** (c.block_out_channels.length - 1);
     if (height % factor !== 0 || width % factor !== 0) {
       throw new Error(
-        `UNet2DModel: input ${shapeString(sample.shape)} has a size not divisible by 2^(levels−1) = ${factor} (${c.block_out_channels.length} levels)`,
+        `UNet2DModel: input ${shapeString(sample.shape)} has a size not divisible by 2^(levels−1) = ${factor} ` +
+          `(${c.block_out_channels.length} levels)`,
       );
     }
     const timesteps = this.timestepTensor(input.timesteps, n);

@@ -67,7 +67,8 @@ export function conv2dGeometry(x: Tensor, weight: Tensor, bias: Tensor | null, o
 
 /** A convolution's shape as a tuner key: "N16 C32→O32 8×8 k3×3 s1 p1,1". */
 export function geometryKey(g: ConvGeometry): string {
-  return `N${g.batch} C${g.inChannels}→O${g.outChannels} ${g.inHeight}×${g.inWidth} k${g.kernelHeight}×${g.kernelWidth} s${g.stride} p${g.padTop},${g.padLeft}`;
+  const kernel = `k${g.kernelHeight}×${g.kernelWidth} s${g.stride} p${g.padTop},${g.padLeft}`;
+  return `N${g.batch} C${g.inChannels}→O${g.outChannels} ${g.inHeight}×${g.inWidth} ${kernel}`;
 }
 
 /**
