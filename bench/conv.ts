@@ -33,6 +33,7 @@ import { type ConvGeometry, conv2dGeometry, geometryParams, is3x3 } from "../src
 import {
   CONV_TILES,
   defaultChannelSplits,
+  passSizes,
   type TileChoice,
   tiledForward,
   tiledInputGradient,
@@ -186,10 +187,8 @@ function tuned(name: string, k: Knobs): Variant {
   const tiledKnobs = k.tile !== undefined || k.channelSplits !== undefined || k.workgroupSize !== undefined;
   const gradKnobs = k.weightGrad !== undefined || k.weightGradInvocations !== undefined || k.workgroupSize !== undefined;
   const choice = (engine: Engine, g: ConvGeometry, forward: boolean): TileChoice => {
-    const stride = forward ? g.stride : 1;
-    const dims = forward
-      ? { batch: g.batch, inChannels: g.inChannels, outChannels: g.outChannels, outHeight: g.outHeight, outWidth: g.outWidth }
-      : { batch: g.batch, inChannels: g.outChannels, outChannels: g.inChannels, outHeight: g.inHeight, outWidth: g.inWidth };
+    const dims = passSizes(g, forward);
+    const stride = dims.stride;
     const forced = k.tile ? CONV_TILES[k.tile] : undefined;
     const tile = forced && (!forced.only3x3 || is3x3(g, stride)) ? forced : defaultTile(engine, g, stride, dims.outWidth);
     return { tile, splits: k.channelSplits ?? defaultChannelSplits(dims, tile, engine.adapter.isSoftware), workgroupSize: k.workgroupSize };

@@ -78,18 +78,41 @@ const workgroupConstants = (size: number): Record<string, number> | undefined =>
 /** Input channels each split sums at least: a shorter sum does not pay for its partial output and the reduce. */
 const MIN_SPLIT_CHANNELS = 32;
 
+/** The sizes of the convolution a tiled pass itself runs, and its stride. */
+export interface PassSizes {
+  batch: number;
+  inChannels: number;
+  outChannels: number;
+  outHeight: number;
+  outWidth: number;
+  stride: number;
+}
+
+/**
+ * The forward's sizes, or the input gradient's: it convolves gradOut (O channels) into the C channels of the
+ * input, at stride 1 (the stride becomes a dilation).
+ */
+export function passSizes(g: ConvGeometry, forward: boolean): PassSizes {
+  return forward
+    ? {
+        batch: g.batch,
+        inChannels: g.inChannels,
+        outChannels: g.outChannels,
+        outHeight: g.outHeight,
+        outWidth: g.outWidth,
+        stride: g.stride,
+      }
+    : { batch: g.batch, inChannels: g.outChannels, outChannels: g.inChannels, outHeight: g.inHeight, outWidth: g.inWidth, stride: 1 };
+}
+
 /**
  * Into how many ranges a tiled convolution splits its sum over input channels (1: no split): enough that about
  * 256 invocations run on a software adapter (4 workgroups of 64, to spread over the CPU's threads) or 16384 on a
  * GPU, each split keeping at least 32 input channels. Small maps with many channels need it: at batch 1 a
  * 256-channel 4×4 layer has one tile × 32 output-channel groups = 32 invocations. `g` describes the tiled
- * convolution itself: for the input gradient, inChannels are the forward's output channels and out* the input's.
+ * convolution itself (passSizes).
  */
-export function defaultChannelSplits(
-  g: { batch: number; inChannels: number; outChannels: number; outHeight: number; outWidth: number },
-  tile: ConvTile,
-  isSoftware: boolean,
-): number {
+export function defaultChannelSplits(g: Omit<PassSizes, "stride">, tile: ConvTile, isSoftware: boolean): number {
   const invocations =
     g.batch * Math.ceil(g.outHeight / tile.height) * Math.ceil(g.outWidth / tile.width) * Math.ceil(g.outChannels / tile.channels);
   const wanted = Math.ceil((isSoftware ? 256 : 16384) / invocations);

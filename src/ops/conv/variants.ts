@@ -14,6 +14,7 @@ import {
   CONV_TILES,
   type ConvTile,
   defaultChannelSplits,
+  passSizes,
   type TileChoice,
   tiledForward,
   tiledInputGradient,
@@ -74,11 +75,8 @@ export function defaultWeightGradKernel(engine: Engine, g: ConvGeometry): Weight
 /** The forward ("forward") or input-gradient ("inputGrad") problem for the tuner. */
 function tiledProblem(engine: Engine, pass: "forward" | "inputGrad", g: ConvGeometry, withBias: boolean): TuneProblem<ConvVariant> {
   const forward = pass === "forward";
-  // The tiled convolution's own sizes: the input gradient convolves gradOut (O channels) into C channels at stride 1.
-  const dims = forward
-    ? { batch: g.batch, inChannels: g.inChannels, outChannels: g.outChannels, outHeight: g.outHeight, outWidth: g.outWidth }
-    : { batch: g.batch, inChannels: g.outChannels, outChannels: g.inChannels, outHeight: g.inHeight, outWidth: g.inWidth };
-  const stride = forward ? g.stride : 1;
+  const dims = passSizes(g, forward);
+  const stride = dims.stride;
   const quad = engine.kernels.supports("conv2d_quad");
   const candidates: ConvVariant[] = [];
   for (const tile of Object.values(CONV_TILES) as ConvTile[]) {
