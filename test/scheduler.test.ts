@@ -385,4 +385,26 @@ describe("scheduler configs", () => {
     expect(ddimJson._class_name).toBe("DDIMScheduler");
     expect(new DDIMScheduler(ddimJson).config).toEqual(ddim.config);
   });
+
+  it("DDIMScheduler.fromDDPM keeps every shared key, as diffusers' DDIMScheduler.from_config", () => {
+    const ddpm = new DDPMScheduler({
+      num_train_timesteps: 37,
+      beta_start: 0.0002,
+      beta_end: 0.03,
+      beta_schedule: "squaredcos_cap_v2",
+      prediction_type: "v_prediction",
+      clip_sample: false,
+      clip_sample_range: 2,
+      timestep_spacing: "trailing",
+      steps_offset: 1,
+    });
+    const ddim = DDIMScheduler.fromDDPM(ddpm);
+    for (const key of Object.keys(ddim.config).filter((k) => k !== "set_alpha_to_one")) {
+      expect(ddim.config[key as keyof typeof ddim.config], key).toEqual(ddpm.config[key as keyof typeof ddpm.config]);
+    }
+    expect(ddim.config.set_alpha_to_one).toBe(true);
+    // "trailing" over 37 steps in 5: diffusers gives [36, 29, 21, 14, 6] (round(arange(37, 0, -7.4)) − 1).
+    ddim.setTimesteps(5);
+    expect(Array.from(ddim.timesteps)).toEqual([36, 29, 21, 14, 6]);
+  });
 });

@@ -233,18 +233,15 @@ export class DDIMScheduler extends SchedulerBase<DDIMSchedulerConfig> {
     super(resolveSchedulerConfig("DDIMScheduler", DDIM_DEFAULTS, config as Record<string, unknown>));
   }
 
-  /** DDIM over the noise schedule a DDPM scheduler was trained with (diffusers' DDIMScheduler.from_config). */
+  /**
+   * DDIM over the noise schedule a DDPM scheduler was trained with, as diffusers' `DDIMScheduler.from_config`:
+   * every key the two configs share is kept (the schedule, the prediction type, clipping, timestep spacing and
+   * offset); DDIM's own keys keep their defaults.
+   */
   static fromDDPM(ddpm: DDPMScheduler): DDIMScheduler {
-    const c = ddpm.config;
-    return new DDIMScheduler({
-      num_train_timesteps: c.num_train_timesteps,
-      beta_start: c.beta_start,
-      beta_end: c.beta_end,
-      beta_schedule: c.beta_schedule,
-      prediction_type: c.prediction_type,
-      clip_sample: c.clip_sample,
-      clip_sample_range: c.clip_sample_range,
-    });
+    const shared = Object.keys(DDIM_DEFAULTS).filter((key) => key in ddpm.config);
+    const source = ddpm.config as unknown as Record<string, unknown>;
+    return new DDIMScheduler(Object.fromEntries(shared.map((key) => [key, source[key]])));
   }
 
   toJSON(): Record<string, unknown> {
