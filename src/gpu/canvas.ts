@@ -93,3 +93,52 @@ export class CanvasGrid {
     this.context.unconfigure();
   }
 }
+
+/**
+ * Whether this browser presents a WebGPU canvas without losing its WebGPU instance: one cleared frame on
+ * `canvas`, configured with a device of the probe's own, shown through the compositor (two animation frames),
+ * then the device is checked. Headless Chromium with SwiftShader for WebGPU but without ANGLE's SwiftShader for
+ * the compositor drops the whole instance on the first present ("A valid external Instance reference no longer
+ * exists"): the probe's throwaway device takes that loss, and a device requested afterwards works. Resolves to
+ * null when the canvas works, else the reason it does not; leaves the canvas unconfigured.
+ */
+export async function probeCanvasPresentation(canvas: HTMLCanvasElement, background = 0.12): Promise<string | null> {
+  const adapter = await navigator.gpu.requestAdapter();
+  if (!adapter) return "navigator.gpu returned no adapter";
+  const device = await adapter.requestDevice();
+  let lost: string | null = null;
+  device.lost.then((info) => {
+    if (info.reason !== "destroyed") lost = info.message || "the device was lost";
+  });
+  const context = canvas.getContext("webgpu");
+  if (!context) {
+    device.destroy();
+    return "this canvas has no WebGPU context";
+  }
+  try {
+    context.configure({ device, format: navigator.gpu.getPreferredCanvasFormat(), alphaMode: "opaque" });
+    const encoder = device.createCommandEncoder({ label: "canvas probe" });
+    encoder
+      .beginRenderPass({
+        colorAttachments: [
+          {
+            view: context.getCurrentTexture().createView(),
+            loadOp: "clear",
+            storeOp: "store",
+            clearValue: [background, background, background, 1],
+          },
+        ],
+      })
+      .end();
+    device.queue.submit([encoder.finish()]);
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    await device.queue.onSubmittedWorkDone();
+    // The loss arrives from the GPU process a moment after the frame that caused it.
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  } catch (error) {
+    lost ??= error instanceof Error ? error.message : String(error);
+  }
+  if (!lost) context.unconfigure();
+  device.destroy();
+  return lost;
+}

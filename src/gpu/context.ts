@@ -27,6 +27,8 @@ export class GpuContext {
   private readonly pool: BufferPool;
   private lost: string | null = null;
   private readonly uncaptured: string[] = [];
+  /** What the allocation under way is for (named in an out-of-memory error). */
+  private allocating = "";
 
   private constructor(
     readonly device: GPUDevice,
@@ -35,7 +37,16 @@ export class GpuContext {
     store: TuneStore | undefined,
   ) {
     this.kernels = new KernelRegistry(device, options.validate ?? true);
-    this.pool = new BufferPool(device, STORAGE_USAGE, "tensor");
+    this.pool = new BufferPool(device, STORAGE_USAGE, "tensor", (create, size, fail) => {
+      // The scope's verdict arrives after createBuffer returns, so the callback can name the buffer.
+      const buffer: GPUBuffer = this.kernels.scoped(
+        `out of GPU memory: ${this.allocating} (a ${size}-byte buffer)`,
+        create,
+        "out-of-memory",
+        () => fail(buffer),
+      );
+      return buffer;
+    });
     this.profiler = new Profiler(device);
     this.recorder = new Recorder(device, this.kernels, this.pool, this.profiler);
     const adapterKey = [adapter.backend, adapter.vendor, adapter.architecture, adapter.device, adapter.description].join("|");
@@ -69,6 +80,7 @@ export class GpuContext {
     for (const limit of ["maxStorageBufferBindingSize", "maxBufferSize"] as const) {
       if (bytes > limits[limit]) throw new Error(`${what} needs ${bytes} bytes, more than the adapter's ${limit} = ${limits[limit]}`);
     }
+    this.allocating = what;
     return this.pool.acquire(bytes, hostWrite);
   }
 
@@ -106,7 +118,13 @@ export class GpuContext {
   private async throwPendingErrors(): Promise<void> {
     const messages = await this.kernels.takeErrors();
     messages.push(...this.uncaptured.splice(0));
-    if (messages.length) throw new Error(`WebGPU validation error:\n${messages.join("\n")}`);
+    if (messages.length) {
+      // An allocation the device refused comes first, with what it was for; the errors of the work that then used
+      // the invalid buffer follow it. All are cleared: the next call starts clean.
+      messages.sort((a, b) => Number(b.startsWith("out of GPU memory")) - Number(a.startsWith("out of GPU memory")));
+      const kind = messages[0].startsWith("out of GPU memory") ? "WebGPU out-of-memory error" : "WebGPU validation error";
+      throw new Error(`${kind}:\n${messages.join("\n")}`);
+    }
   }
 
   /**

@@ -132,17 +132,21 @@ export class KernelRegistry {
   }
 
   /**
-   * Run `create` (a WebGPU call that may raise a validation error) inside an error scope; an error is kept,
-   * prefixed with `what` (the kernel or file), and thrown by the next `takeErrors()` caller.
+   * Run `create` (a WebGPU call that may raise a validation error, or with `filter` "out-of-memory" an
+   * allocation the device may refuse) inside an error scope; an error is kept, prefixed with `what` (the kernel,
+   * file or allocation), and thrown by the next `takeErrors()` caller; `onError` hears of it as it arrives.
    */
-  scoped<T>(what: string, create: () => T): T {
-    this.device.pushErrorScope("validation");
+  scoped<T>(what: string, create: () => T, filter: GPUErrorFilter = "validation", onError?: () => void): T {
+    this.device.pushErrorScope(filter);
     let result: T;
     try {
       result = create();
     } finally {
       const scope = this.device.popErrorScope().then((error) => {
-        if (error) this.errors.push(`${what}: ${error.message}`);
+        if (error) {
+          this.errors.push(`${what}: ${error.message}`);
+          onError?.();
+        }
         this.openScopes.delete(scope);
       });
       this.openScopes.add(scope);

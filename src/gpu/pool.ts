@@ -44,10 +44,15 @@ export class BufferPool {
   private peakBytes = 0;
   private created = 0;
 
+  /** Buffers the device failed to allocate (out of memory): destroyed on release, never reused. */
+  private readonly failed = new WeakSet<GPUBuffer>();
+
   constructor(
     private readonly device: GPUDevice,
     private readonly usage: number,
     private readonly label: string,
+    /** Wraps each createBuffer call (the context's out-of-memory error scope); `fail` marks the buffer unusable. */
+    private readonly guard: (create: () => GPUBuffer, size: number, fail: (buffer: GPUBuffer) => void) => GPUBuffer = (create) => create(),
   ) {}
 
   /** A buffer of at least `bytes`; `hostWrite`: the CPU will write it with queue.writeBuffer before any GPU use. */
@@ -59,7 +64,12 @@ export class BufferPool {
     if (buffer) {
       this.freeBytes -= size;
     } else {
-      buffer = this.device.createBuffer({ size, usage: this.usage, label: `${this.label}:${size}` });
+      const descriptor = { size, usage: this.usage, label: `${this.label}:${size}` };
+      buffer = this.guard(
+        () => this.device.createBuffer(descriptor),
+        size,
+        (b) => this.failed.add(b),
+      );
       this.sizes.set(buffer, size);
       this.created++;
     }
@@ -72,6 +82,10 @@ export class BufferPool {
   release(buffer: GPUBuffer): void {
     const size = this.sizes.get(buffer)!;
     this.usedBytes -= size;
+    if (this.failed.has(buffer)) {
+      buffer.destroy();
+      return;
+    }
     this.freeBytes += size;
     let list = this.released.get(size);
     if (!list) {

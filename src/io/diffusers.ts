@@ -25,6 +25,8 @@ const SCHEDULER_CONFIG_NAME = "scheduler_config.json";
 export interface DiffusersUNet {
   config: Record<string, unknown>;
   tensors: Map<string, TensorData>;
+  /** The folder it was read from (named in errors about it). */
+  source: string;
 }
 
 /**
@@ -76,7 +78,7 @@ export function parseUNetCheckpoint(configText: string, weights: Uint8Array, sou
   } catch (error) {
     throw new Error(`${source}/${UNET_WEIGHTS_NAME}: ${(error as Error).message}`, { cause: error });
   }
-  return { config: config as Record<string, unknown>, tensors: renameLegacyAttentionKeys(parsed.tensors) };
+  return { config: config as Record<string, unknown>, tensors: renameLegacyAttentionKeys(parsed.tensors), source };
 }
 
 /** JSON as diffusers writes it: keys sorted at every level, two-space indent, a final newline. */
@@ -157,14 +159,28 @@ export async function writeDiffusersUNet(
   ]);
 }
 
-/** Reads dir/scheduler/scheduler_config.json (or dir/scheduler_config.json). Node only. */
-export async function readSchedulerConfig(dir: string): Promise<Record<string, unknown>> {
+/** Where a model folder's scheduler config can be: dir/scheduler/, dir itself, and beside dir (for dir = …/unet). */
+async function schedulerConfigCandidates(dir: string): Promise<string[]> {
   const { path } = await nodeModules();
-  const candidates = [path.join(dir, "scheduler", SCHEDULER_CONFIG_NAME), path.join(dir, SCHEDULER_CONFIG_NAME)];
-  for (const file of candidates) {
-    if (await pathExists(file)) return readJson(file);
-  }
-  throw new Error(`no scheduler config in ${dir}: looked for ${candidates.join(" and ")}`);
+  return [
+    path.join(dir, "scheduler", SCHEDULER_CONFIG_NAME),
+    path.join(dir, SCHEDULER_CONFIG_NAME),
+    path.join(dir, "..", "scheduler", SCHEDULER_CONFIG_NAME),
+  ];
+}
+
+/** The path of dir's scheduler config (see schedulerConfigCandidates), or null with the places looked at. */
+export async function findSchedulerConfig(dir: string): Promise<{ file: string | null; looked: string[] }> {
+  const looked = await schedulerConfigCandidates(dir);
+  for (const file of looked) if (await pathExists(file)) return { file, looked };
+  return { file: null, looked };
+}
+
+/** Reads dir/scheduler/scheduler_config.json (or dir/scheduler_config.json, or ../scheduler/). Node only. */
+export async function readSchedulerConfig(dir: string): Promise<Record<string, unknown>> {
+  const { file, looked } = await findSchedulerConfig(dir);
+  if (!file) throw new Error(`no scheduler config in ${dir}: looked for ${looked.join(", ")}`);
+  return readJson(file);
 }
 
 /** Writes dir/scheduler/scheduler_config.json atomically. Node only. */

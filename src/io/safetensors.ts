@@ -259,3 +259,15 @@ export function serializeSafetensors(
   }
   return out;
 }
+
+/** Throw naming the first tensor holding a NaN or an infinity (a diverged run's weights sample black images). */
+export function checkFinite(tensors: Map<string, { data: Float32Array }>, source: string): void {
+  for (const [name, { data }] of tensors) {
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i])) {
+        const count = data.reduce((n, x) => n + (Number.isFinite(x) ? 0 : 1), 0);
+        throw new Error(`${source}: tensor ${name} holds ${count} non-finite values (${data[i]} at index ${i}); refusing to use it`);
+      }
+    }
+  }
+}

@@ -2,10 +2,13 @@
  * `ddpm sample`'s job (Node): a grid of samples and a denoising trajectory from a diffusers folder, and loading
  * such a folder for sampling. The diffusers split holds: the scheduler never sees the model; this joins them.
  */
+
+import { resolveCheckpointDir, samplingWeights } from "../checkpoint.js";
+import { DDPM_DEFAULTS } from "../diffusion/config.js";
 import { DDIMScheduler, DDPMScheduler } from "../diffusion/schedulers.js";
 import type { Engine } from "../engine.js";
 import type { TuneResult } from "../gpu/tuner.js";
-import { readSchedulerConfig } from "../io/diffusers.js";
+import { findSchedulerConfig, readSchedulerConfig } from "../io/diffusers.js";
 import { nodeModules, pathExists } from "../io/fs.js";
 import { imageGrid, writePng } from "../io/images.js";
 import { loadUNet } from "../nn/pretrained.js";
@@ -130,10 +133,16 @@ export async function sampleJob(options: SampleJobOptions) {
   return { samplesPath, trajectoryPath, samplingSeconds: seconds, samplingStepsPerSecond: stepsTaken / seconds };
 }
 
-/** Load a model folder for sampling: DIR/unet_ema when present (training checkpoints), else DIR/unet or DIR. */
+/**
+ * Load a model folder for sampling: a training checkpoint's EMA weights, or a diffusers folder's U-Net
+ * (`samplingWeights`), with its scheduler config. A folder left only as DIR.old by an interrupted save is read
+ * from there. Without a scheduler config the sampler would guess the schedule and the prediction type, so that is
+ * refused unless `defaultScheduler` accepts diffusers' defaults.
+ */
 export async function loadModelForSampling(
   engine: Engine,
   dir: string,
+  options: { defaultScheduler?: boolean; log?: (line: string) => void } = {},
 ): Promise<{
   model: UNet2DModel;
   scheduler: DDPMScheduler;
@@ -141,18 +150,39 @@ export async function loadModelForSampling(
   /** From a training checkpoint: the classes, the "no class" label of label dropout and the guidance trained for. */
   classes: TrainedClasses | null;
 }> {
-  const emaDir = `${dir}/unet_ema`;
-  const source = (await pathExists(`${emaDir}/config.json`)) ? emaDir : dir;
-  const model = await loadUNet(engine, source);
+  const log = options.log ?? ((line: string) => console.log(line));
+  const { fs, path } = await nodeModules();
+  const resolved = await resolveCheckpointDir(dir);
+  if (!resolved) throw new Error(`no model in ${dir}: the folder is missing or empty`);
+  if (resolved !== dir) log(`model: ${dir} is missing; reading ${resolved}, left by a checkpoint save that was interrupted`);
+  const weights = await samplingWeights(resolved);
+  const model = await loadUNet(engine, weights.folder);
   let classes: TrainedClasses | null = null;
-  const stateFile = `${dir}/training_state.json`;
-  if (await pathExists(stateFile)) {
-    const { fs } = await nodeModules();
-    classes = parseTrainedClasses(await fs.readFile(stateFile, "utf8"), stateFile);
+  // training_state.json sits in the checkpoint folder, one level above a unet/ folder given directly.
+  for (const stateFile of [path.join(resolved, "training_state.json"), path.join(resolved, "..", "training_state.json")]) {
+    if (await pathExists(stateFile)) {
+      classes = parseTrainedClasses(await fs.readFile(stateFile, "utf8"), stateFile);
+      break;
+    }
   }
-  // A folder without a scheduler config samples with diffusers' defaults; a config that is there but unreadable or
-  // invalid is an error, not a silent fallback.
-  const hasScheduler = (await pathExists(`${dir}/scheduler/scheduler_config.json`)) || (await pathExists(`${dir}/scheduler_config.json`));
-  const schedulerConfig = hasScheduler ? await readSchedulerConfig(dir) : {};
+  const { file, looked } = await findSchedulerConfig(resolved);
+  let schedulerConfig: Record<string, unknown> = {};
+  if (file) schedulerConfig = await readSchedulerConfig(resolved);
+  else if (options.defaultScheduler) {
+    const d = DDPM_DEFAULTS;
+    log(
+      `scheduler: no scheduler config in ${resolved}; using diffusers' defaults (T = ${d.num_train_timesteps}, ` +
+        `${d.beta_schedule} β from ${d.beta_start} to ${d.beta_end}, prediction ${d.prediction_type}, variance ${d.variance_type})`,
+    );
+  } else {
+    throw new Error(
+      `no scheduler config for ${resolved} (looked for ${looked.join(", ")}): the schedule and prediction type the model ` +
+        "was trained with are unknown; pass --default-scheduler to use diffusers' defaults (linear β, ε-prediction, T = 1000)",
+    );
+  }
+  const unetFolder = (await pathExists(path.join(weights.folder, "unet", "config.json")))
+    ? path.join(weights.folder, "unet")
+    : weights.folder;
+  const source = `${unetFolder} (${weights.description})`;
   return { model, scheduler: new DDPMScheduler(schedulerConfig), source, classes };
 }

@@ -3,35 +3,47 @@
  * resume), plan the time budget, train with checkpoints, then write the loss report, the samples and the
  * trajectory.
  */
-import { readCheckpoint, saveCheckpoint, type TrainingStateFile } from "../checkpoint.js";
+import {
+  checkpointKind,
+  readCheckpoint,
+  recoverCheckpoint,
+  resolveCheckpointDir,
+  samplingWeights,
+  saveCheckpoint,
+  type TrainingStateFile,
+} from "../checkpoint.js";
 import type { DDPMSchedulerConfig } from "../diffusion/config.js";
 import { DDPMScheduler } from "../diffusion/schedulers.js";
 import type { Engine } from "../engine.js";
 import { lossCsv } from "../io/csv.js";
-import { readSchedulerConfig } from "../io/diffusers.js";
+import { findSchedulerConfig, readDiffusersUNet, readSchedulerConfig } from "../io/diffusers.js";
 import { nodeModules, pathExists } from "../io/fs.js";
 import { type ImageDataset, loadImageFolder } from "../io/images.js";
+import { lockFolder } from "../io/lock.js";
 import { loadMnist } from "../io/mnist.js";
 import { lossCurvePng } from "../io/plot.js";
 import { unetFromCheckpoint } from "../nn/pretrained.js";
 import { type UNet2DConfig, UNet2DModel } from "../nn/unet.js";
 import { PRESETS, type Preset } from "../presets.js";
-import { createTrainState, TRAIN_DEFAULTS, type TrainConfig, type TrainState, trainLoop } from "../train.js";
+import { checkTrainConfig, createTrainState, TRAIN_DEFAULTS, type TrainConfig, type TrainState, trainLoop } from "../train.js";
 import { autotuneLog, sampleJob } from "./sample.js";
 
 export interface TrainJobOptions {
   engine: Engine;
-  /** Output folder: checkpoint/, samples.png, trajectory.png, loss.csv, loss.png. */
+  /** Output folder: checkpoint/, samples.png, trajectory.png, loss.csv, loss.png. One run writes it at a time. */
   out: string;
-  /** "mnist" (the built-in digits) or a folder of PNG images. */
-  data: string;
-  /** A preset's name (PRESETS) or a preset. */
-  preset: string | Preset;
+  /** "mnist" (the built-in digits, the default) or a folder of PNG images. */
+  data?: string;
+  /** A preset's name (PRESETS) or a preset (default: mnist-16 on a software adapter, mnist-32 on a GPU). */
+  preset?: string | Preset;
   /** Override the preset's resolution. */
   size?: number;
-  /** Image channels for a PNG folder (1 or 3). */
+  /** Image channels for a PNG folder (1 or 3; default 3). */
   channels?: 1 | 3;
+  /** Training settings given by the caller; on resume only `RESUMABLE` keys may differ from the checkpoint's. */
   train?: Partial<TrainConfig>;
+  /** Defaults under the preset's for a fresh run (the CLI's: 20,000 steps, a checkpoint every 500); unused on resume. */
+  trainDefaults?: Partial<TrainConfig>;
   scheduler?: Partial<DDPMSchedulerConfig>;
   model?: Partial<UNet2DConfig>;
   /**
@@ -41,7 +53,16 @@ export interface TrainJobOptions {
   minutes?: number;
   /** When the job's clock started, in performance.now() milliseconds (default: when trainJob was called). */
   startedAt?: number;
+  /**
+   * Continue the checkpoint in `out`: every setting comes from it; a setting given here that would change the
+   * run (anything but steps, checkpointEvery, logEvery and the final samples) is refused, naming the saved value.
+   */
   resume?: boolean;
+  /**
+   * Fine-tune: start from the U-Net of this diffusers folder (its EMA weights when it has them) and its scheduler
+   * config, keeping its model config; the optimiser starts fresh.
+   */
+  initFrom?: string;
   /** Class-conditional training when the data has labels (default true). */
   classConditional?: boolean;
   /** Classifier-free guidance scale for the final samples (default: the preset's; 1 = none; others need label dropout). */
@@ -52,6 +73,25 @@ export interface TrainJobOptions {
   log?: (line: string) => void;
   progress?: (line: string) => void;
 }
+
+/** Training settings a resumed run may change: how long it runs and how often it logs and checkpoints. */
+const RESUMABLE: readonly (keyof TrainConfig)[] = ["steps", "checkpointEvery", "logEvery"];
+
+/** The CLI flag of each training setting, for messages. */
+const FLAGS: Record<keyof TrainConfig, string> = {
+  steps: "--steps",
+  batchSize: "--batch",
+  learningRate: "--lr",
+  warmupSteps: "--warmup-steps",
+  gradClip: "--grad-clip",
+  weightDecay: "weightDecay",
+  emaDecay: "--ema-decay",
+  randomFlip: "--flip",
+  seed: "--seed",
+  logEvery: "logEvery",
+  checkpointEvery: "--checkpoint-every",
+  labelDropout: "--label-dropout",
+};
 
 /** Everything a run trains and records, fresh or resumed. */
 interface TrainingRun {
@@ -80,7 +120,17 @@ interface TrainingRun {
 export async function trainJob(options: TrainJobOptions) {
   const jobStarted = performance.now();
   const log = options.log ?? ((line: string) => console.log(line));
-  const run = await resolveRun(options, log);
+  const createdOut = !(await pathExists(options.out));
+  const lock = await lockFolder(options.out, options.resume ? "ddpm train --resume" : "ddpm train", log);
+  let run: TrainingRun;
+  try {
+    run = await resolveRun(options, log);
+  } catch (error) {
+    // Refused before any work: the lock goes, and so does an output folder this call created and left empty.
+    await lock.release();
+    if (createdOut) await removeIfEmpty(options.out);
+    throw error;
+  }
   const budget = planBudget(options, run, options.startedAt ?? jobStarted);
   try {
     await train(options, run, budget, log);
@@ -90,40 +140,140 @@ export async function trainJob(options: TrainJobOptions) {
     run.state.ema.dispose();
     run.model.dispose();
     run.emaModel.dispose();
+    await lock.release();
   }
+}
+
+async function removeIfEmpty(dir: string): Promise<void> {
+  const { fs } = await nodeModules();
+  if ((await fs.readdir(dir).catch(() => ["?"])).length === 0) await fs.rmdir(dir).catch(() => undefined);
+}
+
+/** The preset by name (the default depends on the adapter: a CPU gets the small one). */
+function presetOf(options: TrainJobOptions): { name: string | null; preset: Preset } {
+  const name = options.preset ?? (options.engine.adapter.isSoftware ? "mnist-16" : "mnist-32");
+  if (typeof name !== "string") return { name: null, preset: name };
+  const preset = PRESETS[name];
+  if (!preset) throw new Error(`unknown preset '${name}' (one of ${Object.keys(PRESETS).join(", ")})`);
+  return { name, preset };
+}
+
+/** A resumed run's settings: the checkpoint's, with only RESUMABLE ones taken from `options`; others refused if different. */
+function resumedConfig(
+  options: TrainJobOptions,
+  saved: TrainingStateFile,
+  savedScheduler: Record<string, unknown>,
+  savedModel: Record<string, unknown>,
+) {
+  const refused: string[] = [];
+  const taken: string[] = [];
+  const differs = (a: unknown, b: unknown) => JSON.stringify(a) !== JSON.stringify(b);
+  const config: TrainConfig = { ...TRAIN_DEFAULTS, ...saved.train };
+  for (const [key, value] of Object.entries(options.train ?? {}) as [keyof TrainConfig, unknown][]) {
+    if (value === undefined) continue;
+    if (RESUMABLE.includes(key)) {
+      if (differs(value, config[key])) taken.push(`${FLAGS[key]} ${value} (was ${config[key]})`);
+      (config as unknown as Record<string, unknown>)[key] = value;
+    } else if (differs(value, config[key])) {
+      refused.push(`${FLAGS[key]} ${value} (the checkpoint's: ${config[key]})`);
+    }
+  }
+  for (const [key, value] of Object.entries(options.scheduler ?? {})) {
+    if (value !== undefined && differs(value, savedScheduler[key]))
+      refused.push(`${key} ${value} (the checkpoint's: ${savedScheduler[key]})`);
+  }
+  for (const [key, value] of Object.entries(options.model ?? {})) {
+    if (value !== undefined && differs(value, savedModel[key])) refused.push(`${key} ${value} (the checkpoint's: ${savedModel[key]})`);
+  }
+  const data = saved.data as { source?: string; size?: number; channels?: number; numClasses?: number | null };
+  if (typeof options.preset === "string" && options.preset !== saved.preset) {
+    refused.push(`--preset ${options.preset} (the checkpoint's: ${saved.preset ?? "none recorded"})`);
+  }
+  if (options.size !== undefined && options.size !== data.size) refused.push(`--size ${options.size} (the checkpoint's: ${data.size})`);
+  if (options.data !== undefined && options.data !== data.source) refused.push(`--data ${options.data} (the checkpoint's: ${data.source})`);
+  if (options.channels !== undefined && data.channels !== undefined && options.channels !== data.channels) {
+    refused.push(`--channels ${options.channels} (the checkpoint's: ${data.channels})`);
+  }
+  if (options.classConditional === false && data.numClasses) refused.push("--unconditional (the checkpoint is class-conditional)");
+  if (refused.length) {
+    throw new Error(
+      `--resume continues the run exactly as it was started; these would change it: ${refused.join(", ")}. ` +
+        "Only --steps, --minutes, --checkpoint-every and the final samples' settings can change on resume",
+    );
+  }
+  return { config, taken };
 }
 
 /** The run's data, configuration, scheduler, models and optimiser state: from the preset and options, or the checkpoint. */
 async function resolveRun(options: TrainJobOptions, log: (line: string) => void): Promise<TrainingRun> {
   const { engine } = options;
-  const { fs } = await nodeModules();
-  await fs.mkdir(options.out, { recursive: true });
   const checkpointDir = `${options.out}/checkpoint`;
-  const preset = typeof options.preset === "string" ? PRESETS[options.preset] : options.preset;
-  if (!preset) throw new Error(`unknown preset '${options.preset}' (one of ${Object.keys(PRESETS).join(", ")})`);
+  const { name: presetName, preset } = presetOf(options);
+  await recoverCheckpoint(checkpointDir, log);
 
   let resumeFrom: Awaited<ReturnType<typeof readCheckpoint>> | null = null;
+  const kind = await checkpointKind(checkpointDir);
   if (options.resume) {
+    if (options.initFrom) throw new Error("--resume and --init-from exclude each other: resume continues the run in --out");
     resumeFrom = await readCheckpoint(checkpointDir);
-    log(`resuming from ${resumeFrom.dir} at step ${resumeFrom.state.step}`);
-  } else if (await pathExists(`${checkpointDir}/training_state.json`)) {
+  } else if (kind === "training") {
     throw new Error(`${checkpointDir} already holds a checkpoint: pass --resume to continue it, or choose another --out`);
+  } else if (kind === "diffusers") {
+    throw new Error(
+      `${checkpointDir} holds a diffusers model (without a training state); a fresh run would overwrite it: ` +
+        `fine-tune it with --init-from ${checkpointDir} --out ANOTHER_FOLDER, or choose another --out`,
+    );
+  } else if (kind === "other") {
+    throw new Error(`${checkpointDir} holds files that are not a checkpoint; a fresh run would replace them: choose another --out`);
+  }
+  const savedScheduler = resumeFrom ? await readSchedulerConfig(resumeFrom.dir) : null;
+  const resumed = resumeFrom ? resumedConfig(options, resumeFrom.state, savedScheduler!, resumeFrom.unet.config) : null;
+  const init = options.initFrom ? await readInitModel(options.initFrom, log) : null;
+  const savedData = (resumeFrom?.state.data ?? {}) as { source?: string; size?: number; channels?: 1 | 3; numClasses?: number | null };
+
+  const size = savedData.size ?? options.size ?? (init?.unet.config.sample_size as number | undefined) ?? preset.size;
+  const config: TrainConfig = resumed?.config ?? { ...TRAIN_DEFAULTS, ...preset.train, ...options.trainDefaults, ...options.train };
+  checkTrainConfig(config);
+  const schedulerConfig = savedScheduler ?? { ...preset.scheduler, ...init?.scheduler, ...options.scheduler };
+  const scheduler = new DDPMScheduler(schedulerConfig);
+  const samples = options.samples ?? 64;
+  const sampleSteps = options.sampleSteps ?? 50;
+  if (!(Number.isInteger(samples) && samples >= 0)) throw new Error(`samples must be an integer ≥ 0, got ${samples}`);
+  if (!(Number.isInteger(sampleSteps) && sampleSteps >= 0 && sampleSteps <= scheduler.T)) {
+    throw new Error(`sample steps must be an integer in [0, T = ${scheduler.T}] (0: DDPM over all T steps), got ${sampleSteps}`);
+  }
+  if (init && init.unet.config.sample_size !== undefined && init.unet.config.sample_size !== size) {
+    throw new Error(
+      `${init.unet.source} takes ${init.unet.config.sample_size}×${init.unet.config.sample_size} images; ` +
+        `fine-tuning it needs data of that size (--size ${init.unet.config.sample_size})`,
+    );
   }
 
-  const size = resumeFrom ? Number((resumeFrom.state.data as { size?: number }).size ?? preset.size) : (options.size ?? preset.size);
-  const { train: data, description } = await loadData(options, size);
-  const conditional = (options.classConditional ?? true) && data.labels !== null && data.numClasses !== null;
-  const config: TrainConfig = resumeFrom
-    ? { ...resumeFrom.state.train, ...options.train }
-    : { ...TRAIN_DEFAULTS, ...preset.train, ...options.train };
-  const scheduler = new DDPMScheduler(
-    resumeFrom ? await readSchedulerConfig(resumeFrom.dir) : { ...preset.scheduler, ...options.scheduler },
-  );
-  if (!(config.labelDropout >= 0 && config.labelDropout < 1))
-    throw new Error(`training: label dropout must be in [0, 1), got ${config.labelDropout}`);
+  // The widest activation of the first level must fit one storage binding; refuse before reading any image.
+  const modelConfig = resumeFrom?.unet.config ?? init?.unet.config ?? { ...preset.model, ...options.model };
+  const width = (modelConfig.block_out_channels as number[] | undefined)?.[0] ?? 224;
+  const activationBytes = config.batchSize * width * size * size * 4;
+  const limit = engine.adapter.limits.maxStorageBufferBindingSize ?? 134_217_728;
+  if (!(Number.isInteger(size) && size >= 4) || activationBytes > limit) {
+    throw new Error(
+      `image size ${size} with batch ${config.batchSize} needs ${activationBytes.toLocaleString("en")}-byte activations ` +
+        `(${width} channels at ${size}×${size}); this adapter binds at most ${limit.toLocaleString("en")} bytes: choose a smaller --size or --batch`,
+    );
+  }
+  const dataOptions = { ...options, data: savedData.source ?? options.data ?? "mnist", channels: savedData.channels ?? options.channels };
+  const { train: data, description } = await loadData(dataOptions, size);
+  const conditional = resumeFrom
+    ? Boolean(savedData.numClasses) && data.labels !== null
+    : (options.classConditional ?? true) && data.labels !== null && data.numClasses !== null;
   // Classifier-free guidance: label dropout trains a "no class" label (index numClasses) beside the ten digits.
   const unconditionalLabel = conditional && config.labelDropout > 0 ? data.numClasses! : null;
-  const guidance = options.guidance ?? (unconditionalLabel !== null ? preset.guidance : undefined) ?? 1;
+  const guidance =
+    options.guidance ??
+    (resumeFrom ? (resumeFrom.state.data.guidance as number | undefined) : undefined) ??
+    (unconditionalLabel !== null ? preset.guidance : undefined) ??
+    1;
+  if (!Number.isFinite(guidance) || Math.abs(guidance) > 1e3)
+    throw new Error(`the guidance scale must be a number in [−1000, 1000], got ${guidance}`);
   if (guidance !== 1 && unconditionalLabel === null) {
     throw new Error(
       `sampling: classifier-free guidance (scale ${guidance}) needs a class-conditional model trained with label dropout (--label-dropout)`,
@@ -132,30 +282,45 @@ async function resolveRun(options: TrainJobOptions, log: (line: string) => void)
   const numClassEmbeds = conditional ? data.numClasses! + (unconditionalLabel !== null ? 1 : 0) : null;
   const model = resumeFrom
     ? unetFromCheckpoint(engine, resumeFrom.unet)
-    : new UNet2DModel(
-        engine,
-        {
-          ...preset.model,
-          ...options.model,
-          sample_size: size,
-          in_channels: data.channels,
-          out_channels: data.channels,
-          num_class_embeds: numClassEmbeds,
-        },
-        config.seed,
-      );
+    : init
+      ? unetFromCheckpoint(engine, { ...init.unet, config: { ...init.unet.config, ...options.model } })
+      : new UNet2DModel(
+          engine,
+          {
+            ...preset.model,
+            ...options.model,
+            sample_size: size,
+            in_channels: data.channels,
+            out_channels: data.channels,
+            num_class_embeds: numClassEmbeds,
+          },
+          config.seed,
+        );
+  const whose = init ? init.unet.source : "the checkpoint";
   if (model.config.in_channels !== data.channels || model.config.sample_size !== data.height) {
+    model.dispose();
     throw new Error(
-      `the checkpoint's model takes ${model.config.in_channels}×${model.config.sample_size}² images, ` +
-        `the data is ${data.channels}×${data.height}²`,
+      `${whose}'s model takes ${model.config.in_channels}×${model.config.sample_size}² images, ` +
+        `the data is ${data.channels}×${data.height}²` +
+        (init ? " (for a PNG folder, set --channels and --size to match)" : ""),
     );
   }
   if ((model.config.num_class_embeds ?? null) !== numClassEmbeds) {
+    model.dispose();
     const classes = `${data.numClasses} classes${unconditionalLabel !== null ? " + the 'no class' label of label dropout" : ""}`;
     const needs = conditional ? classes : "unconditional";
+    const how = init
+      ? model.config.num_class_embeds === null || model.config.num_class_embeds === undefined
+        ? " (an unconditional model: pass --unconditional)"
+        : model.config.num_class_embeds === (data.numClasses ?? 0) + 1
+          ? " (its extra class is a 'no class' label: pass --label-dropout 0.1, say)"
+          : model.config.num_class_embeds === data.numClasses
+            ? " (pass --label-dropout 0 to train it without the 'no class' label)"
+            : ""
+      : "";
     throw new Error(
-      `the checkpoint's model has ${model.config.num_class_embeds ?? "no"} class embeddings; ` +
-        `this training needs ${numClassEmbeds ?? "none"} (${needs})`,
+      `${whose}'s model has ${model.config.num_class_embeds ?? "no"} class embeddings; ` +
+        `this training needs ${numClassEmbeds ?? "none"} (${needs})${how}`,
     );
   }
   const emaModel = new UNet2DModel(engine, model.configJSON());
@@ -174,6 +339,10 @@ async function resolveRun(options: TrainJobOptions, log: (line: string) => void)
     emaModel.loadStateDict(new Map([...checkpoint.ema.tensors].map(([k, v]) => [k, { shape: [...v.shape], data: v.data }])));
     state.ema.loadFrom(emaModel.parameters());
     state.step = checkpoint.state.step;
+    log(
+      `resuming from ${resumeFrom.dir} at step ${state.step}, with every setting from the checkpoint` +
+        (resumed!.taken.length ? `; from the command line: ${resumed!.taken.join(", ")}` : ""),
+    );
   }
   log(
     `training: ${model.parameterCount().toLocaleString("en")} parameters, ` +
@@ -182,13 +351,19 @@ async function resolveRun(options: TrainJobOptions, log: (line: string) => void)
       `T = ${scheduler.T} (${scheduler.config.beta_schedule}), adapter: ${engine.adapter.vendor} ${engine.adapter.architecture}` +
       (options.minutes ? `, budget ${options.minutes} min for the whole job` : ""),
   );
+  const recordedPreset = resumeFrom ? resumeFrom.state.preset : init ? undefined : (presetName ?? undefined);
   const meta = () => ({
     train: config,
-    data: { ...description, numClasses: conditional ? data.numClasses : null, unconditionalLabel, guidance },
+    data: {
+      ...description,
+      numClasses: conditional ? data.numClasses : null,
+      unconditionalLabel,
+      guidance,
+      ...(init ? { initFrom: init.unet.source } : {}),
+    },
     history,
+    ...(recordedPreset ? { preset: recordedPreset } : {}),
   });
-  const samples = options.samples ?? 64;
-  const sampleSteps = options.sampleSteps ?? 50;
   return {
     checkpointDir,
     data,
@@ -207,7 +382,26 @@ async function resolveRun(options: TrainJobOptions, log: (line: string) => void)
   };
 }
 
-async function loadData(options: TrainJobOptions, size: number): Promise<{ train: ImageDataset; description: Record<string, unknown> }> {
+/** The model to fine-tune: a diffusers folder's sampling weights (EMA when present) and its scheduler config. */
+async function readInitModel(dir: string, log: (line: string) => void) {
+  const resolved = await resolveCheckpointDir(dir);
+  if (!resolved) throw new Error(`--init-from ${dir}: the folder is missing or empty`);
+  const weights = await samplingWeights(resolved);
+  const unet = await readDiffusersUNet(weights.folder);
+  const { file, looked } = await findSchedulerConfig(resolved);
+  if (!file) {
+    throw new Error(
+      `--init-from ${dir}: no scheduler config (looked for ${looked.join(", ")}); the schedule the model was trained with is unknown`,
+    );
+  }
+  log(`fine-tuning ${unet.source} (${weights.description}), scheduler ${file}`);
+  return { unet, scheduler: await readSchedulerConfig(resolved) };
+}
+
+async function loadData(
+  options: TrainJobOptions & { data: string },
+  size: number,
+): Promise<{ train: ImageDataset; description: Record<string, unknown> }> {
   if (options.data === "mnist") {
     const train = await loadMnist({ size: size as 16 | 28 | 32, split: "train" });
     return { train, description: { source: "mnist", size, split: "train", count: train.count } };

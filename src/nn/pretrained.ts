@@ -4,11 +4,21 @@
  */
 import type { Engine } from "../engine.js";
 import { type DiffusersUNet, readDiffusersUNet, writeDiffusersUNet } from "../io/diffusers.js";
+import { checkFinite } from "../io/safetensors.js";
 import { UNet2DModel } from "./unet.js";
 
-/** Build a UNet2DModel from a parsed checkpoint (config + tensors). */
+/**
+ * Build a UNet2DModel from a parsed checkpoint (config + tensors). Errors name the folder: a config value of the
+ * wrong type names its key, a weight holding NaN or infinity its tensor.
+ */
 export function unetFromCheckpoint(engine: Engine, checkpoint: DiffusersUNet): UNet2DModel {
-  const model = new UNet2DModel(engine, checkpoint.config);
+  checkFinite(checkpoint.tensors, `${checkpoint.source}/diffusion_pytorch_model.safetensors`);
+  let model: UNet2DModel;
+  try {
+    model = new UNet2DModel(engine, checkpoint.config);
+  } catch (error) {
+    throw new Error(`${checkpoint.source}/config.json: ${(error as Error).message}`, { cause: error });
+  }
   try {
     model.loadStateDict(new Map([...checkpoint.tensors].map(([k, v]) => [k, { shape: [...v.shape], data: v.data }])));
   } catch (error) {

@@ -90,6 +90,9 @@ export const UNET_DEFAULTS: UNet2DConfig = {
   time_embedding_dim: null,
 };
 
+/** Keys diffusers 0.30's UNet2DModel does not take; configJSON leaves them out at their defaults. */
+const UNKNOWN_TO_DIFFUSERS_0_30 = ["mid_block_type", "time_embedding_dim"] as const;
+
 /** Values for which only one choice is implemented; any other value is refused by name. */
 const ONLY: Partial<Record<keyof UNet2DConfig, unknown>> = {
   time_embedding_type: "positional",
@@ -101,6 +104,35 @@ const ONLY: Partial<Record<keyof UNet2DConfig, unknown>> = {
   mid_block_type: "UNetMidBlock2D",
   // ResnetBlock2D's output_scale_factor in the mid block; every released DDPM checkpoint uses 1
   mid_block_scale_factor: 1,
+};
+
+const positiveInteger = (v: unknown) => Number.isInteger(v) && (v as number) > 0;
+const orNull = (check: (v: unknown) => boolean) => (v: unknown) => v === null || check(v);
+const isBoolean = (v: unknown) => typeof v === "boolean";
+const finite = (v: unknown) => typeof v === "number" && Number.isFinite(v);
+
+/** The type of every numeric, boolean and list key, checked before the model is built. */
+const VALUE_CHECKS: Partial<Record<keyof UNet2DConfig, { ok: (v: unknown) => boolean; what: string }>> = {
+  sample_size: { ok: orNull(positiveInteger), what: "a positive integer or null" },
+  in_channels: { ok: positiveInteger, what: "a positive integer" },
+  out_channels: { ok: positiveInteger, what: "a positive integer" },
+  center_input_sample: { ok: isBoolean, what: "true or false" },
+  freq_shift: { ok: finite, what: "a number" },
+  flip_sin_to_cos: { ok: isBoolean, what: "true or false" },
+  down_block_types: { ok: (v) => Array.isArray(v) && v.length > 0, what: "a list of block types" },
+  up_block_types: { ok: (v) => Array.isArray(v) && v.length > 0, what: "a list of block types" },
+  block_out_channels: { ok: (v) => Array.isArray(v) && v.length > 0 && v.every(positiveInteger), what: "a list of positive integers" },
+  layers_per_block: { ok: positiveInteger, what: "a positive integer" },
+  downsample_padding: { ok: (v) => v === 0 || v === 1, what: "0 or 1" },
+  dropout: { ok: (v) => finite(v) && (v as number) >= 0 && (v as number) < 1, what: "a number in [0, 1)" },
+  attention_head_dim: { ok: orNull(positiveInteger), what: "a positive integer or null" },
+  norm_num_groups: { ok: positiveInteger, what: "a positive integer" },
+  attn_norm_num_groups: { ok: orNull(positiveInteger), what: "a positive integer or null" },
+  norm_eps: { ok: (v) => finite(v) && (v as number) > 0, what: "a positive number" },
+  add_attention: { ok: isBoolean, what: "true or false" },
+  num_class_embeds: { ok: orNull(positiveInteger), what: "a positive integer or null" },
+  num_train_timesteps: { ok: orNull(positiveInteger), what: "a positive integer or null" },
+  time_embedding_dim: { ok: orNull(positiveInteger), what: "a positive integer or null" },
 };
 
 /**
@@ -121,6 +153,10 @@ export function resolveUNetConfig(partial: Record<string, unknown>): UNet2DConfi
   for (const [key, only] of Object.entries(ONLY)) {
     if (config[key] !== only) problems.push(`${key} = ${JSON.stringify(config[key])} is not supported (only ${JSON.stringify(only)})`);
   }
+  for (const [key, check] of Object.entries(VALUE_CHECKS)) {
+    if (!check.ok(config[key])) problems.push(`${key} = ${JSON.stringify(config[key])} must be ${check.what}`);
+  }
+  if (problems.length) throw new Error(`UNet2DModel config: ${problems.join("; ")}`);
   const c = config as unknown as UNet2DConfig;
   const levels = c.block_out_channels.length;
   if (c.down_block_types.length !== levels || c.up_block_types.length !== levels) {
@@ -577,8 +613,14 @@ export class UNet2DModel extends Module {
   }
 
   /** The config as diffusers writes it (config.json). */
+  /**
+   * config.json's object, as diffusers 0.30's UNet2DModel takes it: `mid_block_type` and `time_embedding_dim`,
+   * which that release does not know (and warns about), are written only when they differ from the default.
+   */
   configJSON(): Record<string, unknown> {
-    return { _class_name: "UNet2DModel", ...this.config };
+    const json: Record<string, unknown> = { _class_name: "UNet2DModel", ...this.config };
+    for (const key of UNKNOWN_TO_DIFFUSERS_0_30) if (json[key] === UNET_DEFAULTS[key]) delete json[key];
+    return json;
   }
 
   private timestepTensor(timesteps: ArrayLike<number> | Tensor, n: number): Tensor {
