@@ -12,8 +12,9 @@ const LAYERS = [
   // Optimisers, modules and the schedulers: siblings that do not import one another (the scheduler never sees the
   // model, the model never sees the schedule).
   { name: "models", path: "^src/(optim|nn|diffusion)/" },
-  // The loops that join them (Algorithms 1 and 2), the presets and the checkpoint format.
-  { name: "loops", path: "^src/(train|sample|presets|checkpoint)\\.ts$" },
+  // The loops that join them (Algorithms 1 and 2), the presets and the checkpoint format; the digit evaluator (a
+  // classifier from nn, trained with optim).
+  { name: "loops", path: "^src/((train|sample|presets|checkpoint)\\.ts$|evaluate/)" },
   // The CLI's jobs and the public entry points.
   { name: "api", path: "^src/(jobs/|index\\.ts$|node\\.ts$)" },
   // Applications: the CLI and the browser demo.
