@@ -1,8 +1,9 @@
-// Builds dist/: the ESM library for Node and bundlers (WGSL inlined through esbuild's text loader) and the CLI.
-// `buildBrowserBundle(outfile)` is exported for the headless-Chrome tests, which load the same bundle in a page, and
-// `buildBrowserEntry` for the demo and test pages.
+// Builds dist/: the ESM library for Node and bundlers (WGSL inlined through esbuild's text loader), the CLI, and the
+// browser bundle (minified, with a source map beside it). `buildBrowserBundle(outfile)` is exported for the
+// headless-Chrome tests, which load the same bundle in a page, and `buildBrowserEntry` for the demo and test pages.
 
 import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -18,11 +19,43 @@ const common = {
 const root = resolve(fileURLToPath(import.meta.url), "../..");
 
 /**
- * A page script: everything inlined; the engine's Node-only paths (Dawn, files) are dynamic imports that never
- * run in a page. `options` overrides esbuild's (e.g. the source map).
+ * WGSL with its comments and indentation taken out, line for line (a WGSL error's line number still points into
+ * the file under shaders/), keeping the `//! include NAME` directives src/gpu/shaders.ts expands.
+ */
+const compactWgsl = {
+  name: "compact-wgsl",
+  setup(build) {
+    build.onLoad({ filter: /\.wgsl$/ }, async ({ path }) => {
+      const lines = (await readFile(path, "utf8")).split("\n");
+      const compact = lines.map((line) =>
+        line.startsWith("//!")
+          ? line
+          : line
+              .replace(/\/\/.*$/, "")
+              .trim()
+              .replace(/ {2,}/g, " "),
+      );
+      return { contents: compact.join("\n"), loader: "text" };
+    });
+  },
+};
+
+/**
+ * A page script: everything inlined and minified, with its source map beside it (OUTFILE.map: stack traces and
+ * the browser's debugger show the TypeScript sources); the engine's Node-only paths (Dawn, files) are dynamic
+ * imports that never run in a page. `options` overrides esbuild's (e.g. the source map).
  */
 export function buildBrowserEntry(entry, outfile, options = {}) {
-  return build({ ...common, entryPoints: [entry], outfile, platform: "browser", external: ["webgpu", "node:*"], ...options });
+  return build({
+    ...common,
+    entryPoints: [entry],
+    outfile,
+    platform: "browser",
+    external: ["webgpu", "node:*"],
+    minify: true,
+    plugins: [compactWgsl],
+    ...options,
+  });
 }
 
 /** The library's browser bundle. */

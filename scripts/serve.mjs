@@ -1,5 +1,6 @@
 // A tiny static file server for the demo page and the headless-Chrome tests (no dependencies).
-// WebGPU needs a secure context: http://localhost is one, so it binds to 127.0.0.1 only.
+// WebGPU needs a secure context: http://localhost is one, so it binds to 127.0.0.1 only. Responses are
+// gzip-compressed for clients that accept it, except files that are compressed already.
 //
 //   node scripts/serve.mjs [DIR] [--port N]      serve DIR (default dist/demo) until Ctrl-C
 //
@@ -9,6 +10,7 @@ import { stat } from "node:fs/promises";
 import { createServer } from "node:http";
 import { extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createGzip } from "node:zlib";
 
 const CONTENT_TYPES = {
   ".html": "text/html; charset=utf-8",
@@ -21,8 +23,13 @@ const CONTENT_TYPES = {
   ".bin": "application/octet-stream",
   ".safetensors": "application/octet-stream",
   ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".gz": "application/gzip",
+  ".zip": "application/zip",
   ".svg": "image/svg+xml",
 };
+/** Formats that are compressed already: sent as they are. */
+const COMPRESSED = new Set([".png", ".jpg", ".gz", ".zip"]);
 
 /**
  * Serve the files under `root` on http://127.0.0.1:PORT/ (GET and HEAD only; "/" and folders serve index.html).
@@ -51,14 +58,17 @@ export function serve(root, { port = 0, host = "127.0.0.1", log = () => {} } = {
         file = join(file, "index.html");
         info = await stat(file);
       }
+      const gzip = !COMPRESSED.has(extname(file)) && /\bgzip\b/.test(request.headers["accept-encoding"] ?? "");
       response.writeHead(200, {
         "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
-        "content-length": info.size,
+        ...(gzip ? { "content-encoding": "gzip" } : { "content-length": info.size }),
+        vary: "accept-encoding",
         "cache-control": "no-store",
       });
-      log(`${request.method} ${pathname} 200`);
+      log(`${request.method} ${pathname} 200${gzip ? " gzip" : ""}`);
       if (request.method === "HEAD") return response.end();
-      createReadStream(file).pipe(response);
+      const stream = createReadStream(file);
+      (gzip ? stream.pipe(createGzip()) : stream).pipe(response);
     } catch {
       log(`${request.method} ${pathname} 404`);
       send(404, `not found: ${pathname}`);

@@ -1,10 +1,16 @@
 /**
- * A grid of images drawn from a tensor's GPU buffer onto a WebGPU canvas, with no CPU readback (src/gpu/canvas.ts
- * renders it). Work the engine has recorded is submitted first (engine.flush()), so the draw sees the tensor's
- * finished values.
+ * A grid of images drawn from a tensor onto a canvas, in one of two ways:
+ *   - "webgpu": the canvas's WebGPU context renders the tensor's GPU buffer, with no CPU readback
+ *     (src/gpu/canvas.ts); work the engine has recorded is submitted first (engine.flush()), so the draw sees the
+ *     tensor's finished values;
+ *   - "2d": the tensor is read back and painted through a 2D context, pixel for pixel as shaders/canvas.wgsl
+ *     paints it: the fallback for a browser that cannot present a WebGPU canvas (probeCanvasPresentation).
  */
 
 import { CanvasGrid } from "../gpu/canvas.js";
+
+export { probeCanvasPresentation } from "../gpu/canvas.js";
+
 import type { Engine, Tensor } from "../index.js";
 
 export interface GridViewOptions {
@@ -19,26 +25,40 @@ export interface GridViewOptions {
   high?: number;
   /** Gray level of the background and gaps, in [0, 1] (default 0.12). */
   background?: number;
+  /** "webgpu" (default): rendered from the GPU buffer; "2d": read back and painted by a 2D context. */
+  mode?: "webgpu" | "2d";
 }
 
 export class ImageGridView {
-  private readonly grid: CanvasGrid;
+  private readonly grid: CanvasGrid | null;
+  private readonly context2d: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;
+  readonly mode: "webgpu" | "2d";
 
   constructor(
     private readonly engine: Engine,
     readonly canvas: HTMLCanvasElement | OffscreenCanvas,
     private readonly options: GridViewOptions = {},
   ) {
-    this.grid = new CanvasGrid(engine.device, canvas);
+    this.mode = options.mode ?? "webgpu";
+    if (this.mode === "2d") {
+      this.grid = null;
+      this.context2d = canvas.getContext("2d") as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;
+      if (!this.context2d) throw new Error("ImageGridView: this canvas has no 2D context (is it already used by a WebGPU context?)");
+    } else {
+      this.grid = new CanvasGrid(engine.device, canvas);
+      this.context2d = null;
+    }
   }
 
-  /** The canvas's WebGPU context (a test reads the drawn texture from it). */
+  /** The canvas's WebGPU context (a test reads the drawn texture from it); only in "webgpu" mode. */
   get context(): GPUCanvasContext {
+    if (!this.grid) throw new Error("ImageGridView: a 2D-mode view has no WebGPU context");
     return this.grid.context;
   }
 
-  /** The canvas texture's format. */
+  /** The canvas texture's format; only in "webgpu" mode. */
   get format(): GPUTextureFormat {
+    if (!this.grid) throw new Error("ImageGridView: a 2D-mode view has no WebGPU texture format");
     return this.grid.format;
   }
 
@@ -57,21 +77,17 @@ export class ImageGridView {
 
   /**
    * Draw `images` ([N, C, H, W], or [C, H, W] for one image) into the canvas, resizing it to fit the grid.
-   * Submits the engine's recorded work first; returns without waiting for the GPU.
+   * "webgpu": submits the engine's recorded work and the draw, and resolves without waiting for the GPU;
+   * "2d": resolves once the values are read back and painted (the tensor must live until then).
    */
-  draw(images: Tensor): void {
+  async draw(images: Tensor): Promise<void> {
     const shape = images.shape.length === 3 ? [1, ...images.shape] : images.shape;
     if (shape.length !== 4 || shape.some((d) => d < 1)) {
       throw new Error(`ImageGridView.draw: images must be [N, C, H, W] or [C, H, W], got [${images.shape.join(", ")}]`);
     }
     const [count, channels, height, width] = shape;
     const { columns, scale, pixelWidth, pixelHeight } = this.layout(count, height, width);
-    if (this.canvas.width !== pixelWidth) this.canvas.width = pixelWidth;
-    if (this.canvas.height !== pixelHeight) this.canvas.height = pixelHeight;
-
-    // The tensor's producers must be on the queue before this draw.
-    this.engine.flush();
-    this.grid.draw(images.buffer, images.byteLength, {
+    const params = {
       count,
       channels,
       height,
@@ -82,10 +98,64 @@ export class ImageGridView {
       low: this.options.low ?? -1,
       high: this.options.high ?? 1,
       background: this.options.background ?? 0.12,
-    });
+    };
+    if (this.context2d) {
+      const values = await images.data();
+      this.resize(pixelWidth, pixelHeight);
+      this.context2d.putImageData(paintGrid(values, params, pixelWidth, pixelHeight), 0, 0);
+      return;
+    }
+    this.resize(pixelWidth, pixelHeight);
+    // The tensor's producers must be on the queue before this draw.
+    this.engine.flush();
+    this.grid!.draw(images.buffer, images.byteLength, params);
   }
 
   destroy(): void {
-    this.grid.destroy();
+    this.grid?.destroy();
   }
+
+  private resize(width: number, height: number): void {
+    if (this.canvas.width !== width) this.canvas.width = width;
+    if (this.canvas.height !== height) this.canvas.height = height;
+  }
+}
+
+/** The grid's pixels as shaders/canvas.wgsl computes them (the layout, the value mapping, the clamping). */
+function paintGrid(
+  values: Float32Array,
+  p: { count: number; channels: number; height: number; width: number; columns: number; scale: number; gap: number } & {
+    low: number;
+    high: number;
+    background: number;
+  },
+  pixelWidth: number,
+  pixelHeight: number,
+): ImageData {
+  const image = new ImageData(pixelWidth, pixelHeight);
+  const pixels = image.data;
+  const toByte = (v: number) => Math.round(Math.min(Math.max(v, 0), 1) * 255);
+  const level = (v: number) => toByte((v - p.low) / (p.high - p.low));
+  const backdrop = toByte(p.background);
+  const [imageWidth, imageHeight] = [p.width * p.scale, p.height * p.scale];
+  const [cellWidth, cellHeight] = [imageWidth + p.gap, imageHeight + p.gap];
+  const plane = p.height * p.width;
+  for (let py = 0; py < pixelHeight; py++) {
+    for (let px = 0; px < pixelWidth; px++) {
+      const at = 4 * (py * pixelWidth + px);
+      const [column, row, wx, wy] = [Math.floor(px / cellWidth), Math.floor(py / cellHeight), px % cellWidth, py % cellHeight];
+      const index = row * p.columns + column;
+      pixels[at + 3] = 255;
+      if (column >= p.columns || index >= p.count || wx >= imageWidth || wy >= imageHeight) {
+        pixels.fill(backdrop, at, at + 3);
+        continue;
+      }
+      const first = index * p.channels * plane + Math.floor(wy / p.scale) * p.width + Math.floor(wx / p.scale);
+      const red = level(values[first]);
+      pixels[at] = red;
+      pixels[at + 1] = p.channels < 3 ? red : level(values[first + plane]);
+      pixels[at + 2] = p.channels < 3 ? red : level(values[first + 2 * plane]);
+    }
+  }
+  return image;
 }

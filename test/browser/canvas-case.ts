@@ -1,7 +1,8 @@
 /**
  * shaders/canvas.wgsl through the demo's ImageGridView: draw a tensor onto a real WebGPU canvas, copy the canvas
  * texture back, and compare every pixel with the grid computed on the CPU from the same values (layout, value
- * mapping, clamping, gaps and background, gray and RGB).
+ * mapping, clamping, gaps and background, gray and RGB). The view's 2D mode (a readback painted by a 2D context,
+ * the fallback where a WebGPU canvas cannot be shown) is held to the same pixels.
  */
 
 import { type GridViewOptions, ImageGridView } from "../../src/demo/grid-view.js";
@@ -51,62 +52,69 @@ function expectedPixel(
   return channels < 3 ? [level(at(0)), level(at(0)), level(at(0))] : [level(at(0)), level(at(1)), level(at(2))];
 }
 
-/** Draws each case on a fresh canvas and compares the canvas texture with the CPU grid (±1 level for rounding). */
+/** The canvas's pixels as 8-bit RGBA rows of `bytesPerRow` bytes (a WebGPU texture copied back, or 2D image data). */
+async function drawnPixels(engine: Engine, view: ImageGridView, width: number, height: number) {
+  if (view.mode === "2d") {
+    const context = (view.canvas as HTMLCanvasElement).getContext("2d")!;
+    return { pixels: context.getImageData(0, 0, width, height).data, bytesPerRow: 4 * width, bgra: false };
+  }
+  // Read the texture the draw rendered into (same task, so it is still the current one), never shown to the CPU otherwise.
+  const device = engine.device;
+  const texture = view.context.getCurrentTexture();
+  const bytesPerRow = Math.ceil((width * 4) / 256) * 256;
+  const buffer = device.createBuffer({ size: bytesPerRow * height, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+  const encoder = device.createCommandEncoder();
+  encoder.copyTextureToBuffer({ texture }, { buffer, bytesPerRow }, [width, height]);
+  device.queue.submit([encoder.finish()]);
+  await buffer.mapAsync(GPUMapMode.READ);
+  const pixels = new Uint8Array(buffer.getMappedRange().slice(0));
+  buffer.destroy();
+  check(view.format === "bgra8unorm" || view.format === "rgba8unorm", `unexpected canvas format ${view.format}`);
+  return { pixels, bytesPerRow, bgra: view.format === "bgra8unorm" };
+}
+
+/** Draws each case on a fresh canvas, in both modes, and compares the pixels with the CPU grid (±1 level for rounding). */
 export async function canvasCases(engine: Engine): Promise<{ name: string; ok: boolean; error?: string; ms: number }[]> {
   const results = [];
-  for (const c of gridCases) {
-    const started = performance.now();
-    try {
-      const canvas = document.createElement("canvas");
-      document.body.append(canvas);
-      const view = new ImageGridView(engine, canvas, c.options);
-      const size = c.shape.reduce((p, d) => p * d, 1);
-      const data = Float32Array.from(uniformData(size, rng(size), -1.3, 2.3));
-      const images = engine.tensor(data, c.shape);
-      const { columns, scale, pixelWidth, pixelHeight } = view.layout(c.shape[0], c.shape[2], c.shape[3]);
-      view.draw(images);
-      check(
-        canvas.width === pixelWidth && canvas.height === pixelHeight,
-        `canvas ${canvas.width}×${canvas.height}, expected ${pixelWidth}×${pixelHeight}`,
-      );
-      // Read the texture the draw rendered into (same task, so it is still the current one), never shown to the CPU otherwise.
-      const device = engine.device;
-      const texture = view.context.getCurrentTexture();
-      const bytesPerRow = Math.ceil((pixelWidth * 4) / 256) * 256;
-      const buffer = device.createBuffer({ size: bytesPerRow * pixelHeight, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
-      const encoder = device.createCommandEncoder();
-      encoder.copyTextureToBuffer({ texture }, { buffer, bytesPerRow }, [pixelWidth, pixelHeight]);
-      device.queue.submit([encoder.finish()]);
-      await buffer.mapAsync(GPUMapMode.READ);
-      const pixels = new Uint8Array(buffer.getMappedRange().slice(0));
-      buffer.destroy();
-      images.dispose();
-      view.destroy();
-      canvas.remove();
-      const bgra = view.format === "bgra8unorm";
-      check(bgra || view.format === "rgba8unorm", `unexpected canvas format ${view.format}`);
-      let wrong = 0;
-      let first = "";
-      for (let y = 0; y < pixelHeight; y++) {
-        for (let x = 0; x < pixelWidth; x++) {
-          const at = y * bytesPerRow + 4 * x;
-          const got = bgra ? [pixels[at + 2], pixels[at + 1], pixels[at]] : [pixels[at], pixels[at + 1], pixels[at + 2]];
-          const want = expectedPixel(c, data, columns, scale, x, y);
-          if (got.some((g, k) => Math.abs(g - want[k]) > 1) || pixels[at + 3] !== 255) {
-            if (!wrong) first = `pixel (${x}, ${y}): got rgba ${got.join(",")},${pixels[at + 3]}, expected ${want.join(",")},255`;
-            wrong++;
+  for (const mode of ["webgpu", "2d"] as const) {
+    for (const c of gridCases) {
+      const started = performance.now();
+      const name = `${mode === "webgpu" ? "canvas.wgsl" : "2D readback"}: ${c.name}`;
+      try {
+        const canvas = document.createElement("canvas");
+        document.body.append(canvas);
+        const view = new ImageGridView(engine, canvas, { ...c.options, mode });
+        const size = c.shape.reduce((p, d) => p * d, 1);
+        const data = Float32Array.from(uniformData(size, rng(size), -1.3, 2.3));
+        const images = engine.tensor(data, c.shape);
+        const { columns, scale, pixelWidth, pixelHeight } = view.layout(c.shape[0], c.shape[2], c.shape[3]);
+        await view.draw(images);
+        check(
+          canvas.width === pixelWidth && canvas.height === pixelHeight,
+          `canvas ${canvas.width}×${canvas.height}, expected ${pixelWidth}×${pixelHeight}`,
+        );
+        const { pixels, bytesPerRow, bgra } = await drawnPixels(engine, view, pixelWidth, pixelHeight);
+        images.dispose();
+        view.destroy();
+        canvas.remove();
+        let wrong = 0;
+        let first = "";
+        for (let y = 0; y < pixelHeight; y++) {
+          for (let x = 0; x < pixelWidth; x++) {
+            const at = y * bytesPerRow + 4 * x;
+            const got = bgra ? [pixels[at + 2], pixels[at + 1], pixels[at]] : [pixels[at], pixels[at + 1], pixels[at + 2]];
+            const want = expectedPixel(c, data, columns, scale, x, y);
+            if (got.some((g, k) => Math.abs(g - want[k]) > 1) || pixels[at + 3] !== 255) {
+              if (!wrong) first = `pixel (${x}, ${y}): got rgba ${got.join(",")},${pixels[at + 3]}, expected ${want.join(",")},255`;
+              wrong++;
+            }
           }
         }
+        check(wrong === 0, `${wrong} of ${pixelWidth * pixelHeight} pixels differ; first ${first}`);
+        results.push({ name, ok: true, ms: performance.now() - started });
+      } catch (error) {
+        results.push({ name, ok: false, error: String((error as Error)?.message ?? error), ms: performance.now() - started });
       }
-      check(wrong === 0, `${wrong} of ${pixelWidth * pixelHeight} pixels differ; first ${first}`);
-      results.push({ name: `canvas.wgsl: ${c.name}`, ok: true, ms: performance.now() - started });
-    } catch (error) {
-      results.push({
-        name: `canvas.wgsl: ${c.name}`,
-        ok: false,
-        error: String((error as Error)?.message ?? error),
-        ms: performance.now() - started,
-      });
     }
   }
   return results;

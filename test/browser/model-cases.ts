@@ -22,10 +22,12 @@ import {
 import { PRESETS } from "../../src/presets.js";
 import { checkGoldenUNet } from "../helpers/golden-unet.js";
 
+/** The bytes at `url`; a `.gz` file inflated, as the demo page inflates its data file. */
 async function fetchBytes(url: string): Promise<Uint8Array> {
   const response = await fetch(url);
-  if (!response.ok) throw new Error(`fetching ${url}: HTTP ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
+  if (!response.ok || !response.body) throw new Error(`fetching ${url}: HTTP ${response.status}`);
+  const body = url.endsWith(".gz") ? new Response(response.body.pipeThrough(new DecompressionStream("gzip"))) : response;
+  return new Uint8Array(await body.arrayBuffer());
 }
 
 /** test/fixtures/unet/NAME (served under fixtures/NAME/): the Node golden test (test/unet-golden.test.ts), in the page. */
