@@ -31,6 +31,16 @@
 // and their scores replaced by LOWEST, so their weights are exactly 0 and their results are never stored.
 // Rows of any length are read as vec4s; in the last vec4 of a row the lanes past its end read as 0 (the load
 // helpers below), so d and dv need not be multiples of 4.
+//
+// On a GPU, where it is the default (docs/performance.md, GPU variants), per invocation of 64-invocation workgroups:
+//   Tile: 4 rows × a tile of 16 other rows at a time, every output column of the 4 rows (up to 256 per chunk).
+//   Loads per FMA: 1/4, all from global memory through the caches (each invocation reads the 16 rows of a tile
+//     itself: 16·d values for 4·16·d FMAs of the scores, 16·dv for 4·16·dv of the accumulator update); no
+//     workgroup memory, so no sharing between the invocations that read the same tile.
+//   Expected occupancy: bound not by registers but by the accumulator array (64 mat4x4 = 4 KiB), indexed by a
+//     loop variable, so expected in per-invocation local (scratch) memory rather than registers; its traffic,
+//     not occupancy, is then the kernel's limit. The autotune also times "composed" attention (the shared-memory
+//     products of gemm.wgsl) on GPUs.
 
 struct FlashParams {
   batch: u32,

@@ -36,6 +36,19 @@
 //   conv_input_grad_shared   gradInput = the transposed convolution of gradOut.
 //   conv_weight_grad_shared  partial sums of gradWeight (and gradBias) over a split of the output pixels.
 //   conv_weight_grad_finish  adds the partial sums of the splits, scatters to gradWeight and gradBias.
+//
+// On a GPU (docs/performance.md, GPU variants), each of the four GEMM entry points per workgroup:
+//   Tile: 16×16 = 256 invocations make a 64×64 block of C, 4×4 outputs per invocation, K in slices of 16.
+//   Loads per FMA: 1/32 from global memory (a slice stages 2 · 64 · 16 = 2,048 values for 64 · 64 · 16 = 65,536
+//     FMAs) and 1/2 from workgroup memory (two vec4 reads per 16 FMAs). TensorFlow.js's and ONNX Runtime Web's
+//     packed matmul and conv2d programs (8×8 invocations of 4×4 outputs, 32×32 tiles, slices of 32) read the
+//     same 1/2 from workgroup memory and 1/16 from global memory.
+//   Registers: 16 accumulators, the 8 values staged for the next slice, 8 operands per k, the conv cursors:
+//     about 48–64 32-bit registers per invocation.
+//   Expected occupancy: registers bound it, not the 8.5 KiB of workgroup memory. On a 64 K-register compute unit
+//     that holds up to 2,048 invocations (NVIDIA since Volta), 64 registers fit 4 workgroups (1,024 invocations,
+//     50%), 128 would fit 2 (25%).
+// conv_weight_grad_finish: 256 invocations of one output value each, a memory-bound sum of the splits' partials.
 
 const TILE = 64u;
 const BK = 16u;

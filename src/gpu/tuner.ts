@@ -15,6 +15,15 @@
  * autotune() once after their first step, which is when every shape of the model has been seen.
  */
 
+/**
+ * The GPU candidate list's register budget: on a GPU adapter a register-tiled variant whose invocation keeps more
+ * than this many f32 accumulators is not timed (an override can still pick it). A GPU's register file is shared
+ * by the invocations resident on a compute unit: at 255 registers per invocation at most, a 64 K-register file
+ * holds 2,048 invocations at 32 registers each and 512 at 128, so 128 accumulators plus the addresses and loaded
+ * operands already cut occupancy to a quarter, and more spill to memory. The shared-memory kernels keep 16.
+ */
+export const GPU_MAX_ACCUMULATORS = 128;
+
 /** A kernel variant of a family; the tuner stores its name. */
 export interface Variant {
   readonly name: string;

@@ -3,10 +3,12 @@
  * "conv2d.forward" and "conv2d.inputGrad" (a register tile of ./tiled.ts with its channel split, or the same tile
  * unsplit as NAME.s1; "matmul" for a 1×1 convolution, ./pointwise.ts; "shared", the implicit GEMM of ./shared.ts)
  * and "conv2d.weightGrad" (a register-tiled weight-gradient kernel, "matmul" for a 1×1 convolution, "shared").
+ * A software adapter defaults to the register tiles and never times "shared"; a GPU defaults to "shared" and times
+ * the GPU list: "shared", "matmul", and the register tiles within GPU_MAX_ACCUMULATORS (no quad kernel).
  * docs/performance.md has the measurements behind the heuristics.
  */
 import type { Engine, Tensor } from "../../engine.js";
-import type { TuneProblem, Variant } from "../../gpu/tuner.js";
+import { GPU_MAX_ACCUMULATORS, type TuneProblem, type Variant } from "../../gpu/tuner.js";
 import { type ConvGeometry, geometryKey, is3x3, isPointwise } from "./geometry.js";
 import { pointwiseForward, pointwiseInputGradient, pointwiseWeightGradient } from "./pointwise.js";
 import { conv2dForwardShared, conv2dInputGradientShared, conv2dWeightGradientShared } from "./shared.js";
@@ -50,6 +52,19 @@ const pointwiseByDefault = (g: ConvGeometry): boolean => Math.min(g.inChannels, 
  */
 const untimedOnSoftware = (v: { name: string; pointwise?: boolean }, g: ConvGeometry): boolean =>
   v.name === "shared" || (v.pointwise === true && !pointwiseByDefault(g));
+
+/** f32 accumulators one invocation of a forward tile keeps: its output pixels × channels. */
+const tileAccumulators = (tile: ConvTile): number => tile.height * tile.width * tile.channels;
+
+/** f32 accumulators one invocation of a weight-gradient kernel keeps: output × input channels × taps (9 for 3×3). */
+const weightGradAccumulators = (kernel: WeightGradKernel): number => kernel.outputs * kernel.inputs * (kernel.perTap ? 1 : 9);
+
+/**
+ * Whether a GPU times a variant: the shared GEMM and the matmul form (tiled / kernel null), and the register
+ * kernels within GPU_MAX_ACCUMULATORS — not the quad kernels, whose quad layout WebGPU does not promise.
+ */
+const onGpuList = (tile: ConvTile | WeightGradKernel | null, accumulators: number): boolean =>
+  tile === null || (tile.quad !== true && accumulators <= GPU_MAX_ACCUMULATORS);
 
 /**
  * The register tile on a software adapter: the general tile unless 3×3 at stride 1; there the 4×8 tile (its quad
@@ -98,8 +113,8 @@ function tiledProblem(engine: Engine, pass: "forward" | "inputGrad", g: ConvGeom
     key: `${geometryKey(g)}${forward && withBias ? " +bias" : ""}`,
     candidates,
     heuristic: candidates.find((c) => c.name === heuristicName)!,
-    // The quad tile relies on a CPU adapter's subgroup layout: timed only there.
-    untimed: (v) => (engine.adapter.isSoftware ? untimedOnSoftware(v, g) : v.tiled?.tile.quad === true),
+    untimed: (v) =>
+      engine.adapter.isSoftware ? untimedOnSoftware(v, g) : !onGpuList(v.tiled?.tile ?? null, v.tiled ? tileAccumulators(v.tiled.tile) : 0),
     trial: (variant) => {
       const weight = engine.randn([g.outChannels, g.inChannels, g.kernelHeight, g.kernelWidth], { seed: 31 });
       const bias = forward && withBias ? engine.randn([g.outChannels], { seed: 32 }) : null;
@@ -137,7 +152,8 @@ function weightGradProblem(engine: Engine, g: ConvGeometry, withBias: boolean): 
     key: `${geometryKey(g)}${withBias ? " +bias" : ""}`,
     candidates,
     heuristic: candidates.find((c) => c.name === heuristicName)!,
-    untimed: (v) => (engine.adapter.isSoftware ? untimedOnSoftware(v, g) : v.kernel?.quad === true),
+    untimed: (v) =>
+      engine.adapter.isSoftware ? untimedOnSoftware(v, g) : !onGpuList(v.kernel, v.kernel ? weightGradAccumulators(v.kernel) : 0),
     trial: (variant) => {
       const x = engine.randn([g.batch, g.inChannels, g.inHeight, g.inWidth], { seed: 21 });
       const gradOut = engine.randn([g.batch, g.outChannels, g.outHeight, g.outWidth], { seed: 22 });

@@ -2,27 +2,30 @@
  * The matmul family's kernel variants and how one is chosen (src/gpu/tuner.ts): register-blocked kernels for CPU
  * adapters — "register" 4×4, "register16" 16×16, "packed" 16×16 and "packed16x32" from vec4 panels, "quad" and
  * "quadStrided" 16×16 per lane sharing loads across a subgroup quad (from vec4 panels or rows / through the
- * strides; they need the subgroups feature) — and "shared" (64×64 workgroup tiles) for GPUs.
+ * strides; they need the subgroups feature) — and "shared" (64×64 workgroup tiles) for GPUs. A GPU defaults to
+ * "shared" and times the GPU list: the variants within GPU_MAX_ACCUMULATORS ("shared" and "register"), no quad.
  */
 
 import type { Tensor } from "../../engine.js";
-import type { Variant } from "../../gpu/tuner.js";
+import { GPU_MAX_ACCUMULATORS, type Variant } from "../../gpu/tuner.js";
 import * as kernels from "./kernels.js";
 import { type Operand, operandExtent } from "./operand.js";
 
 interface MatmulVariant extends Variant {
   dispatch: kernels.MatmulKernel;
+  /** f32 accumulators one invocation keeps (its block of C): the GPU list's register budget. */
+  accumulators: number;
 }
 
 /** The variants by name. */
 export const MATMUL_VARIANTS = {
-  register: { name: "register", dispatch: kernels.register },
-  register16: { name: "register16", dispatch: kernels.register16 },
-  packed: { name: "packed", dispatch: kernels.packed16 },
-  packed16x32: { name: "packed16x32", dispatch: kernels.packed16x32 },
-  quad: { name: "quad", dispatch: kernels.quad },
-  quadStrided: { name: "quadStrided", dispatch: kernels.quadStrided },
-  shared: { name: "shared", dispatch: kernels.shared },
+  register: { name: "register", dispatch: kernels.register, accumulators: 16 },
+  register16: { name: "register16", dispatch: kernels.register16, accumulators: 256 },
+  packed: { name: "packed", dispatch: kernels.packed16, accumulators: 256 },
+  packed16x32: { name: "packed16x32", dispatch: kernels.packed16x32, accumulators: 512 },
+  quad: { name: "quad", dispatch: kernels.quad, accumulators: 256 },
+  quadStrided: { name: "quadStrided", dispatch: kernels.quadStrided, accumulators: 256 },
+  shared: { name: "shared", dispatch: kernels.shared, accumulators: 16 },
 } as const satisfies Record<string, MatmulVariant>;
 
 const CANDIDATES: readonly MatmulVariant[] = Object.values(MATMUL_VARIANTS);
@@ -56,8 +59,9 @@ export function dispatchMatmul(A: Tensor, a: Operand, B: Tensor, b: Operand, C: 
     key: `${batch}×[${a.rows}×${a.cols}${layout(a)}]·[${b.rows}×${b.cols}${layout(b)}]${accumulate ? "+" : ""}`,
     candidates: quad ? CANDIDATES : WITHOUT_QUAD,
     heuristic: engine.adapter.isSoftware ? softwareHeuristic(a.rows, b.cols, a.cols, batch, quad) : MATMUL_VARIANTS.shared,
-    // Barriers cost more than they save on a CPU adapter; the quad kernels rely on a CPU adapter's subgroup layout.
-    untimed: (v) => (engine.adapter.isSoftware ? v === MATMUL_VARIANTS.shared : isQuad(v)),
+    // Barriers cost more than they save on a CPU adapter. A GPU times its list: no quad kernel (they rely on a CPU
+    // adapter's subgroup layout) and no register block over its budget.
+    untimed: (v) => (engine.adapter.isSoftware ? v === MATMUL_VARIANTS.shared : isQuad(v) || v.accumulators > GPU_MAX_ACCUMULATORS),
     trial: (v) => {
       const ta = engine.randn([operandExtent(a, batch)], { seed: 1 });
       const tb = engine.randn([operandExtent(b, batch)], { seed: 2 });
