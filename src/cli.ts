@@ -152,7 +152,7 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
         checkpointEvery: o.givenNumber("checkpoint-every"),
         labelDropout: o.givenNumber("label-dropout"),
       };
-      const engine = await Engine.create({ validate: false });
+      const engine = await createEngine();
       const tty = process.stderr.isTTY;
       const result = await trainJob({
         engine,
@@ -229,7 +229,7 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
       if (!dir) throw new Error("sample: --model DIR is required");
       const out = o.string("out")!;
       await refuseFile(out, "--out");
-      const engine = await Engine.create({ validate: false });
+      const engine = await createEngine();
       const { model, scheduler, source, classes } = await loadModelForSampling(engine, dir, {
         defaultScheduler: o.flag("default-scheduler"),
       });
@@ -275,7 +275,7 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
     run: async (o) => {
       const dir = o.string("model");
       if (!dir) throw new Error("eval: --model DIR is required");
-      const engine = await Engine.create({ validate: false });
+      const engine = await createEngine();
       const { model, scheduler, source } = await loadModelForSampling(engine, dir, { defaultScheduler: o.flag("default-scheduler") });
       const size = model.config.sample_size ?? 32;
       const data =
@@ -309,6 +309,11 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
     },
   },
 };
+
+/** The engine every command uses; DDPM_AUTOTUNE=off keeps the heuristic kernel choices (no timing at start). */
+function createEngine(): Promise<Engine> {
+  return Engine.create({ validate: false, autotune: process.env.DDPM_AUTOTUNE === "off" ? "off" : "auto" });
+}
 
 /** Drop the undefined entries (options not given). */
 function defined<T extends object>(values: T): Partial<T> {
@@ -360,7 +365,15 @@ async function main(argv: string[]): Promise<number> {
   let options: Options;
   try {
     const specs = Object.fromEntries(Object.entries(command.options).map(([key, o]) => [key, { type: o.type }]));
-    const values = parseArgs({ args: rest, options: specs as never, strict: true, allowPositionals: false }).values as never;
+    // A negative number after an option is its value ("--batch -1"), not another option: pass it as "--batch=-1"
+    // so the check below names the problem.
+    const args: string[] = [];
+    for (const arg of rest) {
+      const previous = args.at(-1);
+      if (/^-[\d.]/.test(arg) && previous !== undefined && /^--[^=]+$/.test(previous)) args[args.length - 1] = `${previous}=${arg}`;
+      else args.push(arg);
+    }
+    const values = parseArgs({ args, options: specs as never, strict: true, allowPositionals: false }).values as never;
     options = new Options(values, command.options);
   } catch (error) {
     console.error(`ddpm ${name}: ${(error as Error).message}\n\n${commandHelp(name)}`);

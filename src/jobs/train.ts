@@ -237,9 +237,9 @@ async function resolveRun(options: TrainJobOptions, log: (line: string) => void)
   const schedulerConfig = savedScheduler ?? { ...preset.scheduler, ...init?.scheduler, ...options.scheduler };
   const scheduler = new DDPMScheduler(schedulerConfig);
   const samples = options.samples ?? 64;
-  const sampleSteps = options.sampleSteps ?? 50;
+  const sampleSteps = options.sampleSteps ?? Math.min(50, scheduler.T);
   if (!(Number.isInteger(samples) && samples >= 0)) throw new Error(`samples must be an integer ≥ 0, got ${samples}`);
-  if (!(Number.isInteger(sampleSteps) && sampleSteps >= 0 && sampleSteps <= scheduler.T)) {
+  if (samples > 0 && !(Number.isInteger(sampleSteps) && sampleSteps >= 0 && sampleSteps <= scheduler.T)) {
     throw new Error(`sample steps must be an integer in [0, T = ${scheduler.T}] (0: DDPM over all T steps), got ${sampleSteps}`);
   }
   if (init && init.unet.config.sample_size !== undefined && init.unet.config.sample_size !== size) {
@@ -467,7 +467,7 @@ async function train(options: TrainJobOptions, run: TrainingRun, budget: Budget,
       history.push({ step: r.step, loss: r.loss, seconds: secondsBefore + r.seconds });
       const rate = (r.step - startStep) / Math.max(r.seconds, 1e-9);
       budget.observe(rate);
-      const remaining = Math.min((config.steps - r.step) / rate, (budget.trainingDeadline - performance.now()) / 1000);
+      const remaining = Math.max(0, Math.min((config.steps - r.step) / rate, (budget.trainingDeadline - performance.now()) / 1000));
       progress(
         `step ${r.step}/${config.steps}  loss ${r.loss.toFixed(4)}  |g| ${r.gradNorm.toFixed(2)}  lr ${r.learningRate.toExponential(1)}  ` +
           `${rate.toFixed(2)} it/s  ETA ${formatDuration(remaining)}`,
