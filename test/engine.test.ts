@@ -150,6 +150,27 @@ describe("kernel errors", () => {
     tooSmall.destroy();
   });
 
+  it("an allocation the device refuses is named (the op, the shape, the bytes) at sync, then cleared", async () => {
+    // 1 GiB: within the binding limit, but more than SwiftShader's heap gives one buffer.
+    const big = engine.zeros([1024, 1024, 256]);
+    const error = await engine.sync().then(
+      () => null,
+      (e: Error) => e,
+    );
+    big.dispose();
+    if (engine.adapter.isSoftware) expect(error).not.toBeNull();
+    if (error) {
+      expect(error.message).toMatch(
+        /^WebGPU out-of-memory error:\nout of GPU memory: fill \[1024, 1024, 256\] \(a 1073741824-byte buffer\)/,
+      );
+    }
+    // Reported once; the failed buffer is not pooled, and the next unrelated readback is clean.
+    await expect(engine.sync()).resolves.toBeUndefined();
+    const ones = engine.ones([3]);
+    expect(Array.from(await ones.data())).toEqual([1, 1, 1]);
+    ones.dispose();
+  });
+
   it("a pipeline that fails validation is named at sync", async () => {
     const a = engine.tensor([1, 2, 3]);
     const out = engine.empty([3]);
