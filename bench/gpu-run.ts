@@ -278,7 +278,7 @@ async function main(): Promise<number> {
         phase: "bench",
         status: run.timedOut ? "timed out" : run.code === 0 && bench ? "ok" : "failed",
         seconds: seconds() - phaseStart,
-        detail: bench ? `${bench.kernels.length} kernel rows; ${e2e.join("; ")}` : `exit ${run.code}; no report`,
+        detail: bench ? [`${bench.kernels.length} kernel rows`, ...e2e].join("; ") : `exit ${run.code}; no report`,
       });
       log(`bench: ${phases.at(-1)!.status}, ${phases.at(-1)!.detail}`);
     }
