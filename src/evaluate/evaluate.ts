@@ -23,7 +23,7 @@ import { loadDigitClassifier } from "./weights.js";
 /** A reading is confident when its largest class probability is at least this. */
 const CONFIDENT_PROBABILITY = 0.9;
 /** Real draws measured per n at most: enough for a standard deviation, and a few seconds of CPU at small n. */
-const MAX_DRAWS = 50;
+const MAX_DRAWS = 20;
 /** Below this many images the Fréchet distance is reported with a warning: its covariance is too poorly estimated. */
 const MIN_RELIABLE_COUNT = 16;
 
