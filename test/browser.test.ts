@@ -25,7 +25,10 @@ import { buildDemo } from "../scripts/demo.mjs";
 import { serve } from "../scripts/serve.mjs";
 import { decodeDataset } from "../src/demo/dataset-file.js";
 import { loadMnist } from "../src/io/mnist.js";
+import { loadModelForSampling } from "../src/jobs/sample.js";
 import type { CaseResult } from "./browser/page.js";
+import { readStoredZip } from "./browser/unzip.js";
+import { testEngine } from "./helpers/engine.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const OUT = join(ROOT, "node_modules/.cache/ddpm-webgpu/browser-test");
@@ -97,6 +100,24 @@ function writeRunFolder(run: string): void {
   writeFileSync(join(run, "loss.csv"), "step,loss\n10,0.5\n");
 }
 
+/** Six 24×20 RGB PNGs (coloured discs on gradients, not square: the page crops them) and a file that is no image. */
+function writePictureFolder(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < 6; i++) {
+    const png = new PNG({ width: 24, height: 20 });
+    for (let y = 0; y < 20; y++) {
+      for (let x = 0; x < 24; x++) {
+        const at = 4 * (y * 24 + x);
+        const disc = (x - 12 - i) ** 2 + (y - 10) ** 2 < 30;
+        png.data.set(disc ? [220, 40 * i, 60] : [10 * x, 12 * y, 40 * i], at);
+        png.data[at + 3] = 255;
+      }
+    }
+    writeFileSync(join(dir, `picture-${i}.png`), PNG.sync.write(png));
+  }
+  writeFileSync(join(dir, "notes.txt"), "not an image\n");
+}
+
 /** The status line, its kind ("info" or "error") and the page's phase. */
 function pageStatus(p: Page): Promise<{ text: string; kind: string; phase: string }> {
   return p.evaluate(() => {
@@ -126,6 +147,7 @@ beforeAll(async () => {
     throw new Error(`no Chromium at ${CHROMIUM} (scripts/install.sh installs Debian's chromium; CHROMIUM_PATH overrides)`);
   rmSync(join(OUT, "fixtures"), { recursive: true, force: true });
   rmSync(join(OUT, "readme"), { recursive: true, force: true });
+  rmSync(join(OUT, "downloads"), { recursive: true, force: true });
   mkdirSync(OUT, { recursive: true });
   await Promise.all([
     buildBrowserBundle(join(OUT, "ddpm-webgpu.js")),
@@ -136,6 +158,7 @@ beforeAll(async () => {
   for (const name of ["attn-class", "three-level-1ch"])
     cpSync(join(ROOT, "test/fixtures/unet", name), join(OUT, "fixtures", name), { recursive: true });
   writeRunFolder(join(OUT, "fixtures/run"));
+  writePictureFolder(join(OUT, "fixtures/pictures"));
   server = await serve(OUT, { port: 0 });
   browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: CHROME_ARGS, protocolTimeout: 240_000 });
   page = await openPage("index.html");
@@ -507,6 +530,74 @@ describe("headless Chrome", () => {
       const levels = new Set<number>();
       for (let i = 0; i < shot.data.length; i += 4) levels.add(shot.data[i]);
       expect(levels.size, "distinct gray levels in the 2D sample canvas").toBeGreaterThan(20);
+    } finally {
+      await demo.close();
+    }
+  });
+
+  it("the demo trains on a picked folder of images and downloads the checkpoint as a diffusers zip that loads in Node", {
+    timeout: 240_000,
+  }, async () => {
+    const demo = await openPage("demo/index.html?batch=4&sampleEvery=2&steps=2&samples=4&autotune=off");
+    const downloads = join(OUT, "downloads");
+    mkdirSync(downloads, { recursive: true });
+    try {
+      await settled(demo, 60_000);
+      await demo.select("#image-size", "16");
+      await demo.select("#image-channels", "3");
+      const input = (await demo.$("#images")) as ElementHandle<HTMLInputElement>;
+      await input.uploadFile(join(OUT, "fixtures/pictures"));
+      await demo.waitForFunction(() => /press Start training$/.test(document.getElementById("status")!.textContent ?? ""), {
+        timeout: 60_000,
+        polling: 200,
+      });
+      const loaded = await pageStatus(demo);
+      const parameters = Number(loaded.text.match(/([\d,]+) parameters/)![1].replaceAll(",", ""));
+      expect(loaded.text).toBe(`pictures: 6 images, 3×16×16, ${parameters.toLocaleString("en")} parameters: press Start training`);
+      await demo.click("#start");
+      await demo.waitForFunction(
+        () => Number(document.getElementById("step")!.textContent) >= 2 && Number(document.getElementById("samples")!.dataset.frames) >= 3,
+        { timeout: 150_000, polling: 500 },
+      );
+      await demo.click("#stop");
+      await settled(demo, 60_000);
+      const steps = Number(await demo.$eval("#step", (e) => e.textContent));
+      expect(await demo.$eval("#samples-caption", (e) => e.textContent)).toMatch(
+        /^pictures \(EMA weights\) after \d+ training steps?: DDIM/,
+      );
+      // The download: a zip written by the page, saved by the browser.
+      const cdp = await demo.createCDPSession();
+      await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: downloads });
+      await demo.click("#download");
+      const file = join(downloads, `pictures-step${steps}.zip`);
+      const deadline = performance.now() + 60_000;
+      while (!existsSync(file) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect((await settled(demo)).text).toMatch(new RegExp(`^downloaded pictures-step${steps}\\.zip \\([\\d.]+ MB\\)`));
+      const files = readStoredZip(new Uint8Array(readFileSync(file)));
+      expect([...files.keys()].sort()).toEqual([
+        "model_index.json",
+        "scheduler/scheduler_config.json",
+        "unet/config.json",
+        "unet/diffusion_pytorch_model.safetensors",
+      ]);
+      const folder = join(downloads, "pictures");
+      for (const [path, { data }] of files) {
+        mkdirSync(join(folder, path, ".."), { recursive: true });
+        writeFileSync(join(folder, path), data);
+      }
+      // As `ddpm sample pictures/` loads it: the EMA U-Net with the page's architecture, and the training schedule.
+      const engine = await testEngine();
+      const { model, scheduler } = await loadModelForSampling(engine, folder, { log: () => {} });
+      expect([model.config.in_channels, model.config.out_channels, model.config.sample_size]).toEqual([3, 3, 16]);
+      expect(model.parameterCount()).toBe(parameters);
+      expect([scheduler.config.prediction_type, scheduler.config.beta_schedule]).toEqual(["v_prediction", "squaredcos_cap_v2"]);
+      const x = engine.randn([2, 3, 16, 16], { seed: 3 });
+      const out = engine.noGrad(() => model.forward({ sample: x, timesteps: [10, 500] }));
+      const values = await out.data();
+      expect(values.length).toBe(2 * 3 * 16 * 16);
+      expect(values.every(Number.isFinite)).toBe(true);
+      for (const t of [x, out]) t.dispose();
+      model.dispose();
     } finally {
       await demo.close();
     }

@@ -1,7 +1,8 @@
 /**
- * The demo page: train the "mnist-16" U-Net on MNIST in the browser with a live loss curve and a live grid of
- * samples drawn from the GPU, and sample from a diffusers folder the user picks. Only the public API (../index.js),
- * the presets, and the page's own helpers are used, so this file doubles as an embedding example.
+ * The demo page: train the "mnist-16" U-Net on MNIST (or on a folder of images the user picks) in the browser
+ * with a live loss curve and a live grid of samples drawn from the GPU, download the model as a diffusers folder,
+ * and sample from a diffusers folder the user picks. Only the public API (../index.js), the presets, the
+ * safetensors writer and the page's own helpers are used, so this file doubles as an embedding example.
  * Every error ends the action it interrupts with one sentence in the status line; the stack goes to the console.
  *
  * URL parameters (all optional; the tests use them to keep runs short):
@@ -32,10 +33,12 @@ import {
   UNet2DModel,
   unetFromCheckpoint,
 } from "../index.js";
-import { PRESETS } from "../presets.js";
+import { PRESETS, type Preset } from "../presets.js";
 import { decodeDataset, type LabelledDataset } from "./dataset-file.js";
+import { diffusersZip } from "./export.js";
 import { locateCheckpoint, schedulerClassFromIndex } from "./folder.js";
 import { ImageGridView, probeCanvasPresentation } from "./grid-view.js";
+import { loadPickedImages } from "./image-folder.js";
 import { LossChart } from "./loss-chart.js";
 
 // ---------------------------------------------------------------- options and page elements
@@ -97,12 +100,18 @@ const ui = {
   samples: element<HTMLCanvasElement>("samples"),
   caption: element<HTMLElement>("samples-caption"),
   folder: element<HTMLInputElement>("folder"),
+  images: element<HTMLInputElement>("images"),
+  imageSize: element<HTMLSelectElement>("image-size"),
+  imageChannels: element<HTMLSelectElement>("image-channels"),
+  download: element<HTMLButtonElement>("download"),
 };
 
 type Phase = "starting" | "idle" | "loading" | "training" | "sampling" | "failed";
 let phase: Phase = "starting";
 let stopRequested = false;
 let framesDrawn = 0;
+/** Whether there is a model trained (or being trained) in the page to download. */
+let downloadable = false;
 
 function setPhase(next: Phase, status?: string): void {
   phase = next;
@@ -110,6 +119,8 @@ function setPhase(next: Phase, status?: string): void {
   ui.start.disabled = next !== "idle";
   ui.sample.disabled = next !== "idle";
   ui.folder.disabled = next !== "idle";
+  ui.images.disabled = next !== "idle";
+  ui.download.disabled = next !== "idle" || !downloadable;
   ui.stop.disabled = next !== "training" && next !== "sampling";
   if (status !== undefined) setStatus(status);
 }
@@ -306,10 +317,16 @@ async function loadDataset(size: number): Promise<LabelledDataset> {
   return decodeDataset(new Uint8Array(await new Response(inflated).arrayBuffer()));
 }
 
-async function createTrainer(engine: Engine, options: PageOptions): Promise<Trainer> {
+/** The page's preset and its MNIST digits. */
+async function mnistTraining(options: PageOptions): Promise<{ name: string; preset: Preset; data: LabelledDataset }> {
   const preset = PRESETS[options.preset];
   if (!preset) throw new Error(`unknown preset '${options.preset}' (one of ${Object.keys(PRESETS).join(", ")})`);
-  const data = await loadDataset(preset.size);
+  return { name: options.preset, preset, data: await loadDataset(preset.size) };
+}
+
+/** A model of `preset`'s architecture and schedule for `data`'s channels and size, its EMA copy and AdamW. */
+function createTrainer(engine: Engine, options: PageOptions, training: { name: string; preset: Preset; data: LabelledDataset }): Trainer {
+  const { preset, data } = training;
   const config: TrainConfig = {
     ...TRAIN_DEFAULTS,
     ...preset.train,
@@ -342,7 +359,7 @@ async function createTrainer(engine: Engine, options: PageOptions): Promise<Trai
     seconds: 0,
     warm: false,
     source: {
-      name: `${options.preset} (EMA weights)`,
+      name: `${training.name} (EMA weights)`,
       model: emaModel,
       scheduler,
       numClasses: data.numClasses,
@@ -543,12 +560,20 @@ async function main(): Promise<void> {
   const ensureTrainer = async () => {
     if (!trainer) {
       setPhase("loading", "loading MNIST and building the model…");
-      trainer = await createTrainer(engine, options);
+      trainer = createTrainer(engine, options, await mnistTraining(options));
+      downloadable = true;
       const p = trainer.model.parameterCount();
       const digits = `${trainer.data.count} digits ${trainer.data.height}×${trainer.data.width}`;
       setStatus(`${options.preset}: ${p.toLocaleString("en")} parameters, ${digits}`);
     }
     return trainer;
+  };
+  const disposeTrainer = () => {
+    if (!trainer) return;
+    for (const disposable of [trainer.model, trainer.emaModel, trainer.state.optimizer, trainer.state.ema]) disposable.dispose();
+    if (current === trainer.source) current = null;
+    trainer = null;
+    downloadable = false;
   };
   // Every action runs alone: buttons are disabled while one runs, Stop ends it. An error ends it with one
   // sentence in the status line (the stack in the console).
@@ -611,6 +636,58 @@ async function main(): Promise<void> {
       );
       const done = await drawSamples(engine, grid, folderSource, options.samples, steps, 0);
       setStatus(done ? `samples from ${folderSource.name} with ${loaded.schedule}` : "sampling stopped");
+    }),
+  );
+  ui.images.addEventListener(
+    "change",
+    action("Reading the images", async () => {
+      const files = Array.from(ui.images.files ?? []) as PickedFile[];
+      if (!files.length) return;
+      const [size, channels] = [Number(ui.imageSize.value), Number(ui.imageChannels.value) as 1 | 3];
+      setPhase("loading", `reading ${files.length} files as ${channels}×${size}×${size} images…`);
+      const data = await loadPickedImages(files, size, channels);
+      const folderName = (files[0].webkitRelativePath ?? "").split("/")[0] || "images";
+      // The architecture and schedule of the preset for this size (mnist-16 or mnist-32), unconditional.
+      const preset = Object.values(PRESETS).find((p) => p.size === size);
+      if (!preset)
+        throw new Error(
+          `no preset for ${size}×${size} images (the sizes: ${Object.values(PRESETS)
+            .map((p) => p.size)
+            .join(", ")})`,
+        );
+      disposeTrainer();
+      chart.clear();
+      [ui.step.textContent, ui.loss.textContent, ui.rate.textContent] = ["0", "–", "–"];
+      trainer = createTrainer(engine, options, { name: folderName, preset, data });
+      current = trainer.source;
+      downloadable = true;
+      setStatus(
+        `${folderName}: ${data.count} images, ${channels}×${size}×${size}, ${trainer.model.parameterCount().toLocaleString("en")} ` +
+          "parameters: press Start training",
+      );
+    }),
+  );
+  ui.download.addEventListener(
+    "click",
+    action("Preparing the download", async () => {
+      const t = trainer;
+      if (!t) return;
+      t.state.ema.copyTo(t.emaModel.parameters());
+      const zip = await diffusersZip(t.emaModel, t.source.scheduler as DDPMScheduler, {
+        step: t.state.step,
+        numClasses: t.source.numClasses,
+        unconditionalLabel: t.source.unconditionalLabel,
+        guidance: t.source.guidance,
+      });
+      const name = `${t.source.name.replace(/ \(EMA weights\)$/, "")}-step${t.state.step}.zip`;
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(new Blob([zip as BlobPart], { type: "application/zip" }));
+      link.download = name;
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+      setStatus(
+        `downloaded ${name} (${(zip.length / 1e6).toFixed(1)} MB): a diffusers folder for ddpm sample or DDPMPipeline.from_pretrained`,
+      );
     }),
   );
   setPhase("idle", "ready: start training, or pick a diffusers folder to sample from");
