@@ -1,10 +1,12 @@
 // Per-element terms of the DDPM variational bound in nats (Ho et al. 2020, eq. 5 and §3.3; their code's
-// diffusion_utils_2.py `_vb_terms_bpd` and `_prior_bpd`). Layout: x0, noisy (x_t) and modelOutput are dense
+// diffusion_utils_2.py `_vb_terms_bpd` and `_prior_bpd`), and their gradient with respect to the model output, so
+// the same terms serve as the L_vlb training loss. Layout: x0, noisy (x_t) and modelOutput are dense
 // [N, perSample] (an NCHW batch, flattened per image); per-image coefficients come from the CPU, where the schedule
 // is computed in float64. One invocation per element; the terms are summed per image afterwards (ops.sum).
 //
 // With the image's coefficients c:
-//   x̂₀ = clamp(c.x0FromSample·x_t + c.x0FromModel·m, −1, 1)       the model's x₀ (clip_denoised = True)
+//   x̂₀ = c.x0FromSample·x_t + c.x0FromModel·m, clamped to [−1, 1] when bp.clip = 1 (calc_bpd_loop's
+//        clip_denoised = True; training uses clip_denoised = False)
 //   d  = c.meanFromX0·x₀ − c.meanFromPred·x̂₀                      μ_q − μ_p: the posterior mean coefficient of x_t
 //                                                                  is the same in q and p, so that part cancels
 //   KL (c.isDecoder = 0): c.klConstant + ½·d²·c.invVariance
@@ -16,6 +18,15 @@
 //       Φ(x) ≈ ½(1 + tanh(√(2/π)(x + 0.044715x³))) = σ(z(x)), z(x) = 2√(2/π)(x + 0.044715x³); d = x₀ − μ_p and
 //       c.invStd = 1/σ_p. Every probability is floored at 1e-12, as theirs.
 //
+// Every parameterisation's model mean is μ̃_t(x_t, x̂₀) with x̂₀ linear in m (for a model that outputs μ̃ itself,
+// x̂₀ = (m − c₂·x_t)/c₁), so d = c₁·(x₀ − x̂₀) and ½d²/σ_p² is Ho et al.'s eq. 8–12 weighting for each: for ε it is
+// β_t²/(2σ_p²·α_t(1 − ᾱ_t))·(ε − ε_θ)² (eq. 12), for μ̃ it is (μ̃ − μ̃_θ)²/(2σ_p²) (eq. 8).
+//
+// Backward (vb_terms_backward): ∂term/∂m = ∂term/∂d · ∂d/∂m with ∂d/∂m = −c.meanFromPred·c.x0FromModel (0 where the
+// clamp is active); ∂KL/∂d = d·c.invVariance; the decoder's ∂(−log P)/∂d for P = σ(z₊) − σ(z₋) is
+// −c.invStd·(σ'(z₊)·z'(u₊) − σ'(z₋)·z'(u₋))/P with σ'(z) = σ(z)σ(−z) and z'(u) = 2√(2/π)(1 + 3·0.044715u²), each
+// ratio σ'(z)/P formed as exp(log σ'(z) − log P); an edge bin keeps only its finite side; a floored P has no gradient.
+//
 // The bin mass σ(z₊) − σ(z₋) is evaluated without subtracting nearly equal numbers: in a tail it is written as
 // e^{z₊}(1 − e^{−(z₊−z₋)}) / ((1 + e^{z₊})(1 + e^{z₋})) after reflecting to the left tail, and z₊ − z₋ is formed from
 // its factored expression; float32 then keeps ~1e-6 relative accuracy where the plain formula loses all of it.
@@ -23,6 +34,7 @@
 struct BoundParams {
   n: u32,
   perSample: u32,
+  clip: u32,
 };
 
 struct BoundCoefficients {
@@ -44,6 +56,8 @@ override WG: u32 = 64;
 @group(0) @binding(3) var<storage, read> modelOutput: array<f32>;
 @group(0) @binding(4) var<storage, read> coefficients: array<BoundCoefficients>;
 @group(0) @binding(5) var<storage, read_write> terms: array<f32>;
+@group(0) @binding(6) var<storage, read> gradTerms: array<f32>;
+@group(0) @binding(7) var<storage, read_write> gradModel: array<f32>;
 
 const SQRT_2_OVER_PI: f32 = 0.7978845608028654;
 const HALF_BIN: f32 = 0.00392156862745098; // 1/255: data in [−1, 1] quantised to 256 levels
@@ -84,23 +98,70 @@ fn cdf_logit(x: f32) -> f32 {
   return 2.0 * SQRT_2_OVER_PI * (x + 0.044715 * x * x * x);
 }
 
-// −log p(x₀ | x₁) for one element: data x, centred value d = x − μ_p, 1/σ_p.
-fn decoder_nll(x: f32, d: f32, invStd: f32) -> f32 {
+// log P of x₀'s bin under N(μ_p, σ_p²) for one element (the decoder's likelihood): data x, centred value d = x − μ_p,
+// 1/σ_p; not floored.
+fn decoder_log_probability(x: f32, d: f32, invStd: f32) -> f32 {
   let plusIn = invStd * (d + HALF_BIN);
   let minIn = invStd * (d - HALF_BIN);
   let zPlus = cdf_logit(plusIn);
   let zMin = cdf_logit(minIn);
-  var logProbability: f32;
   if (x < -0.999) {
-    logProbability = log_sigmoid(zPlus); // log Φ(plusIn): the bin reaches −∞
-  } else if (x > 0.999) {
-    logProbability = log_sigmoid(-zMin); // log(1 − Φ(minIn)): the bin reaches +∞
-  } else {
-    // z₊ − z₋ = 2√(2/π)·(p − m)·(1 + 0.044715(p² + pm + m²)), with p − m = 2·invStd/255 exactly
-    let width = 2.0 * SQRT_2_OVER_PI * (2.0 * HALF_BIN * invStd) * (1.0 + 0.044715 * (plusIn * plusIn + plusIn * minIn + minIn * minIn));
-    logProbability = log_sigmoid_difference(zPlus, zMin, width);
+    return log_sigmoid(zPlus); // log Φ(plusIn): the bin reaches −∞
   }
-  return -max(logProbability, LOG_MIN_PROBABILITY);
+  if (x > 0.999) {
+    return log_sigmoid(-zMin); // log(1 − Φ(minIn)): the bin reaches +∞
+  }
+  // z₊ − z₋ = 2√(2/π)·(p − m)·(1 + 0.044715(p² + pm + m²)), with p − m = 2·invStd/255 exactly
+  let width = 2.0 * SQRT_2_OVER_PI * (2.0 * HALF_BIN * invStd) * (1.0 + 0.044715 * (plusIn * plusIn + plusIn * minIn + minIn * minIn));
+  return log_sigmoid_difference(zPlus, zMin, width);
+}
+
+// −log p(x₀ | x₁) for one element, the probability floored at 1e-12.
+fn decoder_nll(x: f32, d: f32, invStd: f32) -> f32 {
+  return -max(decoder_log_probability(x, d, invStd), LOG_MIN_PROBABILITY);
+}
+
+// z'(u) = dz/du for z(u) = 2√(2/π)(u + 0.044715u³).
+fn cdf_logit_slope(u: f32) -> f32 {
+  return 2.0 * SQRT_2_OVER_PI * (1.0 + 3.0 * 0.044715 * u * u);
+}
+
+// ∂(−log p(x₀ | x₁))/∂d (see the header).
+fn decoder_nll_slope(x: f32, d: f32, invStd: f32) -> f32 {
+  let logProbability = decoder_log_probability(x, d, invStd);
+  if (logProbability < LOG_MIN_PROBABILITY) { return 0.0; }
+  let plusIn = invStd * (d + HALF_BIN);
+  let minIn = invStd * (d - HALF_BIN);
+  let zPlus = cdf_logit(plusIn);
+  let zMin = cdf_logit(minIn);
+  if (x < -0.999) {
+    // ∂ log σ(z₊)/∂d = σ(−z₊)·z'(u₊)·invStd
+    return -invStd * exp(log_sigmoid(-zPlus)) * cdf_logit_slope(plusIn);
+  }
+  if (x > 0.999) {
+    // ∂ log σ(−z₋)/∂d = −σ(z₋)·z'(u₋)·invStd
+    return invStd * exp(log_sigmoid(zMin)) * cdf_logit_slope(minIn);
+  }
+  let plusShare = exp(log_sigmoid(zPlus) + log_sigmoid(-zPlus) - logProbability);
+  let minShare = exp(log_sigmoid(zMin) + log_sigmoid(-zMin) - logProbability);
+  return -invStd * (plusShare * cdf_logit_slope(plusIn) - minShare * cdf_logit_slope(minIn));
+}
+
+// For element i: d = μ_q − μ_p (see the header) and ∂d/∂m.
+struct MeanGap {
+  d: f32,
+  slope: f32,
+};
+
+fn mean_gap(i: u32, c: BoundCoefficients) -> MeanGap {
+  let raw = c.x0FromSample * noisy[i] + c.x0FromModel * modelOutput[i];
+  var predX0 = raw;
+  var slope = -c.meanFromPred * c.x0FromModel;
+  if (bp.clip == 1u) {
+    predX0 = clamp(raw, -1.0, 1.0);
+    if (raw != predX0) { slope = 0.0; }
+  }
+  return MeanGap(c.meanFromX0 * x0[i] - c.meanFromPred * predX0, slope);
 }
 
 // terms[i] = the bound's term for element i, in nats (see the header).
@@ -109,11 +170,26 @@ fn vb_terms(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
   let i = gid.x + gid.y * nwg.x * WG;
   if (i >= bp.n) { return; }
   let c = coefficients[i / bp.perSample];
-  let predX0 = clamp(c.x0FromSample * noisy[i] + c.x0FromModel * modelOutput[i], -1.0, 1.0);
-  let d = c.meanFromX0 * x0[i] - c.meanFromPred * predX0;
+  let d = mean_gap(i, c).d;
   if (c.isDecoder > 0.5) {
     terms[i] = decoder_nll(x0[i], d, c.invStd);
   } else {
     terms[i] = c.klConstant + 0.5 * d * d * c.invVariance;
   }
+}
+
+// gradModel[i] = gradTerms[i]·∂terms[i]/∂modelOutput[i] (see the header).
+@compute @workgroup_size(WG)
+fn vb_terms_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= bp.n) { return; }
+  let c = coefficients[i / bp.perSample];
+  let gap = mean_gap(i, c);
+  var slope: f32;
+  if (c.isDecoder > 0.5) {
+    slope = decoder_nll_slope(x0[i], gap.d, c.invStd);
+  } else {
+    slope = gap.d * c.invVariance;
+  }
+  gradModel[i] = gradTerms[i] * slope * gap.slope;
 }

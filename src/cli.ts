@@ -10,7 +10,7 @@ import { evalJob } from "./jobs/eval.js";
 import { loadModelForSampling, sampleJob } from "./jobs/sample.js";
 import { trainJob } from "./jobs/train.js";
 import { PRESETS } from "./presets.js";
-import type { TrainConfig } from "./train.js";
+import type { TrainConfig, TrainLoss } from "./train.js";
 
 /** What a numeric option must be; every given or default value is checked before any work starts. */
 const CHECKS = {
@@ -119,7 +119,11 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
         type: "string",
         help: "beta schedule: linear, scaled_linear, squaredcos_cap_v2, sigmoid, exponential (default: the preset's)",
       },
-      prediction: { type: "string", help: "prediction type: epsilon, sample, v_prediction (default: the preset's)" },
+      prediction: {
+        type: "string",
+        help: "prediction type: epsilon, sample, v_prediction, posterior_mean (default: the preset's)",
+      },
+      loss: { type: "string", help: "training objective: simple (L_simple) or vlb (the variational bound) (default simple)" },
       "checkpoint-every": { type: "string", check: "countOrZero", help: "steps between checkpoints (default 500; 0 = only at the end)" },
       resume: {
         type: "boolean",
@@ -151,6 +155,7 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
         seed: o.givenNumber("seed"),
         checkpointEvery: o.givenNumber("checkpoint-every"),
         labelDropout: o.givenNumber("label-dropout"),
+        loss: o.string("loss") as TrainLoss | undefined,
       };
       const engine = await createEngine();
       const tty = process.stderr.isTTY;

@@ -1,11 +1,12 @@
 /**
  * Training (Ho et al. 2020, Algorithm 1) as a loop:
- *   batch → t ~ U{0..T−1} → fused q_sample (x_t and the target) → U-Net → L_simple → backward
+ *   batch → t ~ U{0..T−1} → fused q_sample (x_t and the target) → U-Net → L_simple or L_vlb → backward
  *   → global-norm clipping → AdamW (linear warmup) → EMA → (checkpoint)
  * `trainLoop` takes any denoiser; the CLI's training job (src/jobs/train.ts) wires the U-Net, the data and the
  * checkpoints to it. Every random choice is counter-based on (seed, step), so a resumed run continues exactly as
  * an uninterrupted one would.
  */
+import { variationalBoundLoss } from "./diffusion/bound.js";
 import type { DDPMScheduler } from "./diffusion/schedulers.js";
 import type { Engine, Tensor } from "./engine.js";
 import type { TuneResult } from "./gpu/tuner.js";
@@ -14,6 +15,15 @@ import type { Denoiser } from "./nn/module.js";
 import { mseLoss } from "./ops/index.js";
 import { AdamW } from "./optim/adamw.js";
 import { clipFactor, EMA } from "./optim/ema.js";
+
+/**
+ * The training objective: "simple" is L_simple (Ho et al. eq. 14), the unweighted mean squared error between the
+ * model output and its target; "vlb" is the true variational bound's term at the sampled timestep (eq. 5: the KL of
+ * eq. 8–12 for t ≥ 1, the discretised decoder −log p_θ(x₀ | x₁) at t = 0) with the scheduler's fixed variances.
+ */
+export type TrainLoss = "simple" | "vlb";
+
+const TRAIN_LOSSES: readonly TrainLoss[] = ["simple", "vlb"];
 
 /** Every number a user can set for training, with defaults. Saved with each checkpoint. */
 export interface TrainConfig {
@@ -39,6 +49,8 @@ export interface TrainConfig {
    * (Ho & Salimans 2022). 0 trains a purely conditional model.
    */
   labelDropout: number;
+  /** The objective (TrainLoss). */
+  loss: TrainLoss;
 }
 
 export const TRAIN_DEFAULTS: TrainConfig = {
@@ -54,6 +66,7 @@ export const TRAIN_DEFAULTS: TrainConfig = {
   logEvery: 10,
   checkpointEvery: 0,
   labelDropout: 0,
+  loss: "simple",
 };
 
 /** What each TrainConfig value must be; `checkTrainConfig` names every value that is not. */
@@ -70,6 +83,7 @@ const TRAIN_CONFIG_CHECKS: Record<keyof TrainConfig, { ok: (v: unknown) => boole
   logEvery: { ok: (v) => Number.isInteger(v) && (v as number) >= 1, what: "an integer ≥ 1" },
   checkpointEvery: { ok: (v) => Number.isInteger(v) && (v as number) >= 0, what: "an integer ≥ 0 (0: only at the end)" },
   labelDropout: { ok: (v) => typeof v === "number" && v >= 0 && v < 1, what: "a number in [0, 1)" },
+  loss: { ok: (v) => TRAIN_LOSSES.includes(v as TrainLoss), what: `one of ${TRAIN_LOSSES.map((l) => JSON.stringify(l)).join(", ")}` },
 };
 
 /** Throw naming every value of `config` that is out of range or of the wrong type (before any work is spent). */
@@ -188,8 +202,8 @@ export async function trainLoop(options: {
       // Algorithm 1, lines 2–5: x₀ ~ q(x₀), t ~ U, ε ~ N(0, I), x_t = √ᾱ_t x₀ + √(1−ᾱ_t) ε
       const { noisy, target } = scheduler.noisyTrainingPair(x0, timesteps, config.seed, step);
       const output = model.forward(noisy, timesteps, options.conditional ? (batch.labels ?? undefined) : undefined, step);
-      // L_simple (Ho et al. eq. 14)
-      const loss = mseLoss(output, target);
+      // L_simple (Ho et al. eq. 14), or the bound's term at t (eq. 5), computed on the GPU from x₀, x_t and the output
+      const loss = config.loss === "vlb" ? variationalBoundLoss(scheduler, x0, noisy, output, timesteps) : mseLoss(output, target);
       state.optimizer.zeroGrad();
       engine.backward(loss);
       const grads = state.optimizer.params.map((p) => p.grad).filter((g): g is Tensor => g !== null);

@@ -8,17 +8,20 @@
  *
  * with Ho et al.'s 1-based t (diffusers' 0-based timestep t is their t + 1: their decoder term is our timestep 0).
  * p_θ's mean is the posterior mean μ̃_t(x_t, x̂₀) at the model's x̂₀, clipped to [−1, 1] (calc_bpd_loop's
- * clip_denoised = True); its variance follows the scheduler's variance_type: fixed_small → β̃_t (log clipped at
+ * clip_denoised = True; for a posterior_mean model, the x̂₀ its output implies, so the mean is its output wherever
+ * that x̂₀ lies in [−1, 1]); its variance follows the scheduler's variance_type: fixed_small → β̃_t (log clipped at
  * β̃_1 for the first timestep), fixed_large → β_t, except β̃_1 at the first timestep, as their code does "to get a
  * better decoder log likelihood". The decoder is their discretised Gaussian on 256 levels. Every term is a mean
  * over the image's dimensions in nats, divided by ln 2.
  *
  * The per-element terms come from one kernel (shaders/bound.wgsl); each image's sum comes from ops.sum, so only
- * N numbers per timestep are read back. Schedule coefficients are float64 on the CPU (uploaded as float32).
+ * N numbers per timestep are read back. Schedule coefficients are float64 on the CPU (uploaded as float32). The same
+ * kernel, with its backward and x̂₀ unclipped, is the L_vlb training loss (`variationalBoundLoss`).
  */
 
-import type { Engine, Tensor } from "../engine.js";
-import { sum } from "../ops/reduce.js";
+import { type Engine, record, type Tensor } from "../engine.js";
+import { scale } from "../ops/elementwise.js";
+import { mean, sum } from "../ops/reduce.js";
 import { grid1d, shapeString } from "../shape.js";
 import type { DDPMScheduler } from "./schedulers.js";
 
@@ -27,7 +30,7 @@ type BoundMode = "exact" | "estimate";
 
 export interface VariationalBoundOptions {
   scheduler: DDPMScheduler;
-  /** Returns the model output for the scheduler's prediction_type (ε, x₀ or v), one timestep per image. */
+  /** Returns the model output for the scheduler's prediction_type (ε, x₀, v or μ̃), one timestep per image. */
   model: (xt: Tensor, timesteps: number[]) => Tensor;
   /** Data [N, C, H, W] (any rank ≥ 2: the first axis is the batch) in [−1, 1], quantised to 256 levels. */
   x0: Tensor;
@@ -95,7 +98,7 @@ function modelLogVariance(scheduler: DDPMScheduler, t: number): number {
 export function boundTermCoefficients(scheduler: DDPMScheduler, t: number): BoundTermCoefficients {
   if (!Number.isInteger(t) || t < 0 || t >= scheduler.T) throw new Error(`variationalBound: timestep ${t} is outside [0, ${scheduler.T})`);
   const s = scheduler.schedule;
-  const { x0FromSample, x0FromModel } = scheduler.stepCoefficients(t);
+  const { x0FromSample, x0FromModel } = scheduler.predictionCoefficients(t);
   const logVariance = modelLogVariance(scheduler, t);
   if (t === 0) {
     // p(x₀ | x₁) has mean μ̃(x₁, x̂₀) = coef1·x̂₀ (coef2 = 0 at the first timestep)
@@ -143,9 +146,17 @@ export function priorTermCoefficients(scheduler: DDPMScheduler): BoundTermCoeffi
 
 /**
  * The bound's per-element terms in nats (shaders/bound.wgsl), one coefficient set per image; same shape as x0.
- * No tape: evaluation only.
+ * `clipDenoised` (default true, as calc_bpd_loop) clamps x̂₀ to [−1, 1]; the training loss uses false, as Ho et al.'s
+ * training_losses does. Differentiable with respect to the model output (x₀ and x_t are constants): its backward is
+ * vb_terms_backward, whose gradient is 0 where the clamp is active.
  */
-export function boundTerms(x0: Tensor, xt: Tensor, modelOutput: Tensor, perImage: BoundTermCoefficients[]): Tensor {
+export function boundTerms(
+  x0: Tensor,
+  xt: Tensor,
+  modelOutput: Tensor,
+  perImage: BoundTermCoefficients[],
+  options: { clipDenoised?: boolean } = {},
+): Tensor {
   const n = x0.shape[0];
   if (x0.rank < 2 || perImage.length !== n) {
     throw new Error(`boundTerms: ${perImage.length} coefficient sets for x₀ of shape ${shapeString(x0.shape)}`);
@@ -166,16 +177,50 @@ export function boundTerms(x0: Tensor, xt: Tensor, modelOutput: Tensor, perImage
       8 * i,
     );
   }
+  const uniforms = { n: x0.size, perSample: x0.size / n, clip: (options.clipDenoised ?? true) ? 1 : 0 };
   const coefficients = engine.tensor(table, [n, 8]);
   const terms = engine.empty(x0.shape, "boundTerms");
-  engine.run(
-    "bound/vb_terms",
-    { x0, noisy: xt, modelOutput, coefficients, terms },
-    { n: x0.size, perSample: x0.size / n },
-    grid1d(x0.size),
-  );
+  engine.run("bound/vb_terms", { x0, noisy: xt, modelOutput, coefficients, terms }, uniforms, grid1d(x0.size));
   coefficients.dispose();
-  return terms;
+  return record("boundTerms", terms, [modelOutput], (gradTerms) => {
+    // the table is uploaded again (8 numbers per image) rather than kept alive until the backward pass
+    const again = engine.tensor(table, [n, 8]);
+    const gradModel = engine.empty(x0.shape, "boundTerms backward");
+    engine.run(
+      "bound/vb_terms_backward",
+      { x0, noisy: xt, modelOutput, coefficients: again, gradTerms, gradModel },
+      uniforms,
+      grid1d(x0.size),
+    );
+    again.dispose();
+    return [gradModel];
+  });
+}
+
+/**
+ * The true variational bound as a training loss (Ho et al. 2020 eq. 5, their `loss_type = "kl"`): for each image the
+ * bound's term at its timestep t — KL(q(x_{t−1} | x_t, x₀) ‖ p_θ(x_{t−1} | x_t)) for t ≥ 1, −log p_θ(x₀ | x₁) at
+ * t = 0 — as a mean over the image's dimensions in bits, then the mean over the batch: a scalar [] tensor on the
+ * GPU, differentiable with respect to the model output. The formulas are the bound's own (boundTermCoefficients,
+ * shaders/bound.wgsl), with x̂₀ unclipped; with t uniform, T times this loss plus the constant prior is an unbiased
+ * estimate of the bound in bits/dim.
+ */
+export function variationalBoundLoss(
+  scheduler: DDPMScheduler,
+  x0: Tensor,
+  xt: Tensor,
+  modelOutput: Tensor,
+  timesteps: ArrayLike<number>,
+): Tensor {
+  const perImage = Array.from(timesteps, (t) => boundTermCoefficients(scheduler, t));
+  const terms = boundTerms(x0, xt, modelOutput, perImage, { clipDenoised: false });
+  const perDimension = mean(terms);
+  const loss = scale(perDimension, 1 / Math.LN2);
+  if (!loss.node) {
+    terms.dispose();
+    perDimension.dispose();
+  }
+  return loss;
 }
 
 /** Each image's summed terms in nats, read back. */

@@ -4,7 +4,11 @@
  */
 import { BETA_SCHEDULES, type BetaSchedule } from "./schedule.js";
 
-export type PredictionType = "epsilon" | "sample" | "v_prediction";
+/**
+ * What the model outputs: ε, x₀ ("sample"), v (Salimans & Ho 2022), or the posterior mean μ̃_t(x_t, x₀) itself
+ * ("posterior_mean", Ho et al. 2020 §3.2's first parameterisation). diffusers' schedulers accept the first three only.
+ */
+export type PredictionType = "epsilon" | "sample" | "v_prediction" | "posterior_mean";
 export type VarianceType = "fixed_small" | "fixed_small_log" | "fixed_large" | "fixed_large_log";
 export type TimestepSpacing = "leading" | "trailing" | "linspace";
 
@@ -63,7 +67,7 @@ export const DDIM_DEFAULTS: DDIMSchedulerConfig = {
 const ALLOWED: Record<string, readonly unknown[]> = {
   beta_schedule: BETA_SCHEDULES,
   variance_type: ["fixed_small", "fixed_small_log", "fixed_large", "fixed_large_log"],
-  prediction_type: ["epsilon", "sample", "v_prediction"],
+  prediction_type: ["epsilon", "sample", "v_prediction", "posterior_mean"],
   timestep_spacing: ["leading", "trailing", "linspace"],
 };
 

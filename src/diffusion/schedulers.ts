@@ -20,8 +20,9 @@ export type { StepCoefficients } from "./kernels.js";
 import type { Tensor } from "../engine.js";
 import { add, mul, reshape } from "../ops/elementwise.js";
 
-/** x̂₀ and ε̂ as linear functions of (x_t, model output), for each prediction type. */
-function predictionCoefficients(type: PredictionType, alphaProd: number) {
+/** x̂₀ and ε̂ as linear functions of (x_t, model output) at training timestep t, for each prediction type. */
+function predictionCoefficients(type: PredictionType, schedule: NoiseSchedule, t: number) {
+  const alphaProd = schedule.alphasCumprod[t];
   const a = Math.sqrt(alphaProd);
   const b = Math.sqrt(1 - alphaProd);
   switch (type) {
@@ -31,6 +32,21 @@ function predictionCoefficients(type: PredictionType, alphaProd: number) {
       return { x0FromSample: 0, x0FromModel: 1, epsFromSample: 1 / b, epsFromModel: -a / b };
     case "v_prediction": // Salimans & Ho 2022: v = √ᾱ·ε − √(1−ᾱ)·x₀
       return { x0FromSample: a, x0FromModel: -b, epsFromSample: b, epsFromModel: a };
+    case "posterior_mean": {
+      // The model is μ̃_θ = c₁·x̂₀ + c₂·x_t (DDPM eq. 7 with the training chain's coefficients at t), so the implied
+      // x̂₀ = (μ̃_θ − c₂·x_t) / c₁ and ε̂ = (x_t − √ᾱ_t·x̂₀) / √(1−ᾱ_t) (DDPM eq. 4 solved for ε). Unclipped, a full
+      // DDPM chain's step is then μ̃_θ + σ_t·z; clip_sample clips this x̂₀ and the step's mean is formed from the
+      // clipped value, as for every type (so the mean stays within c₁·[−r, r] + c₂·x_t; Ho et al.'s code leaves an
+      // "xprev" model's mean unclipped).
+      const c1 = schedule.posteriorMeanCoef1[t];
+      const c2 = schedule.posteriorMeanCoef2[t];
+      return {
+        x0FromSample: -c2 / c1,
+        x0FromModel: 1 / c1,
+        epsFromSample: (1 + (a * c2) / c1) / b,
+        epsFromModel: -a / (c1 * b),
+      };
+    }
   }
 }
 
@@ -101,7 +117,8 @@ abstract class SchedulerBase<C extends DDPMSchedulerConfig | DDIMSchedulerConfig
 
   /**
    * The training target as coefficients of (x₀, ε): ε for epsilon, x₀ for sample,
-   * v = √ᾱ_t·ε − √(1−ᾱ_t)·x₀ for v_prediction.
+   * v = √ᾱ_t·ε − √(1−ᾱ_t)·x₀ for v_prediction, and for posterior_mean
+   * μ̃_t(x_t, x₀) = c₁·x₀ + c₂·x_t = (c₁ + c₂√ᾱ_t)·x₀ + c₂√(1−ᾱ_t)·ε (DDPM eq. 7 with x_t from eq. 4).
    */
   targetCoefficients(t: number): { fromX0: number; fromNoise: number } {
     const { signal, noise } = this.noiseCoefficients(t);
@@ -112,7 +129,21 @@ abstract class SchedulerBase<C extends DDPMSchedulerConfig | DDIMSchedulerConfig
         return { fromX0: 1, fromNoise: 0 };
       case "v_prediction":
         return { fromX0: -noise, fromNoise: signal };
+      case "posterior_mean": {
+        const c1 = this.schedule.posteriorMeanCoef1[t];
+        const c2 = this.schedule.posteriorMeanCoef2[t];
+        return { fromX0: c1 + c2 * signal, fromNoise: c2 * noise };
+      }
     }
+  }
+
+  /**
+   * x̂₀ = x0FromSample·x_t + x0FromModel·m and ε̂ = epsFromSample·x_t + epsFromModel·m: what the model output m at
+   * training timestep t implies for the configured prediction_type (before any clipping).
+   */
+  predictionCoefficients(t: number): { x0FromSample: number; x0FromModel: number; epsFromSample: number; epsFromModel: number } {
+    this.checkTimestep(t);
+    return predictionCoefficients(this.config.prediction_type, this.schedule, t);
   }
 
   /** q(x_t | x₀) with the given noise (diffusers add_noise): √ᾱ_t·x₀ + √(1−ᾱ_t)·ε, one t per sample. */
@@ -208,8 +239,8 @@ export class DDPMScheduler extends SchedulerBase<DDPMSchedulerConfig> {
     const betaProdPrev = 1 - alphaProdPrev;
     const currentAlpha = alphaProd / alphaProdPrev;
     const currentBeta = 1 - currentAlpha;
-    // 2. x̂₀ from the prediction (DDPM eq. 15), 3. clipped
-    const prediction = predictionCoefficients(this.config.prediction_type, alphaProd);
+    // 2. x̂₀ from the prediction (DDPM eq. 15; for posterior_mean the x̂₀ its μ̃ implies), 3. clipped
+    const prediction = predictionCoefficients(this.config.prediction_type, this.schedule, t);
     // 4–5. posterior mean μ̃_t(x_t, x̂₀) (DDPM eq. 7)
     const outFromX0 = (Math.sqrt(alphaProdPrev) * currentBeta) / betaProd;
     const outFromSample = (Math.sqrt(currentAlpha) * betaProdPrev) / betaProd;
@@ -257,7 +288,7 @@ export class DDIMScheduler extends SchedulerBase<DDIMSchedulerConfig> {
     const alphaProdPrev = prevT >= 0 ? this.schedule.alphasCumprod[prevT] : finalAlphaProd;
     const betaProd = 1 - alphaProd;
     const betaProdPrev = 1 - alphaProdPrev;
-    const prediction = predictionCoefficients(this.config.prediction_type, alphaProd);
+    const prediction = predictionCoefficients(this.config.prediction_type, this.schedule, t);
     // σ_t = η·√((1−ᾱ_{t−1})/(1−ᾱ_t))·√(1−ᾱ_t/ᾱ_{t−1}) (Song et al. eq. 16)
     const variance = (betaProdPrev / betaProd) * (1 - alphaProd / alphaProdPrev);
     const sigma = eta * Math.sqrt(variance);

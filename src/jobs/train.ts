@@ -91,6 +91,7 @@ const FLAGS: Record<keyof TrainConfig, string> = {
   logEvery: "logEvery",
   checkpointEvery: "--checkpoint-every",
   labelDropout: "--label-dropout",
+  loss: "--loss",
 };
 
 /** Everything a run trains and records, fresh or resumed. */

@@ -3,11 +3,13 @@
  * diffusion_utils_2.py: normal_kl, q_posterior_mean_variance, p_mean_variance with clip_denoised, _vb_terms_bpd,
  * _prior_bpd, calc_bpd_loop; utils.py: approx_standard_normal_cdf, discretized_gaussian_log_likelihood): plain
  * formulas, full means (the x_t parts included), no rearrangement. Only β comes from outside; every derived table
- * is rebuilt here from it.
+ * is rebuilt here from it. A "posterior_mean" model outputs μ̃ itself; its x̂₀ is the one that μ̃ implies, and with
+ * clipping its mean is μ̃_t(x_t, clip(x̂₀)), the engine's rule for every type (Ho et al.'s code leaves an "xprev"
+ * model's mean unclipped). `clip = false` is their training_losses' clip_denoised = False.
  */
 
 export type ReferenceVarianceType = "fixed_small" | "fixed_large";
-export type ReferencePrediction = "epsilon" | "sample" | "v_prediction";
+export type ReferencePrediction = "epsilon" | "sample" | "v_prediction" | "posterior_mean";
 
 /** KL(N(mean1, e^logvar1) ‖ N(mean2, e^logvar2)), elementwise, nats. */
 export function normalKL(mean1: number, logvar1: number, mean2: number, logvar2: number): number {
@@ -46,6 +48,7 @@ export class ReferenceDiffusion {
     readonly betas: Float64Array,
     readonly varianceType: ReferenceVarianceType,
     readonly prediction: ReferencePrediction,
+    readonly clip = true,
   ) {
     const T = betas.length;
     this.T = T;
@@ -70,18 +73,33 @@ export class ReferenceDiffusion {
     return Math.sqrt(this.alphasCumprod[t]) * x0 + Math.sqrt(1 - this.alphasCumprod[t]) * noise;
   }
 
-  /** x̂₀ from the model output, clipped to [−1, 1]. */
+  /** x̂₀ from the model output, clipped to [−1, 1] unless `clip` is false. */
   predictX0(xt: number, t: number, m: number): number {
     const a = Math.sqrt(this.alphasCumprod[t]);
     const b = Math.sqrt(1 - this.alphasCumprod[t]);
-    const x0 = this.prediction === "epsilon" ? (xt - b * m) / a : this.prediction === "sample" ? m : a * xt - b * m;
-    return Math.min(Math.max(x0, -1), 1);
+    const x0 =
+      this.prediction === "epsilon"
+        ? (xt - b * m) / a
+        : this.prediction === "sample"
+          ? m
+          : this.prediction === "v_prediction"
+            ? a * xt - b * m
+            : (m - this.posteriorMeanCoef2[t] * xt) / this.posteriorMeanCoef1[t];
+    return this.clip ? Math.min(Math.max(x0, -1), 1) : x0;
+  }
+
+  /** μ̃_t(x_t, x₀) (DDPM eq. 7): a posterior_mean model's target. */
+  posteriorMean(t: number, x0: number, xt: number): number {
+    return this.posteriorMeanCoef1[t] * x0 + this.posteriorMeanCoef2[t] * xt;
   }
 
   /** The bound's term at timestep t for one element, nats: decoder NLL at t = 0, else the KL. */
   term(t: number, x0: number, xt: number, m: number): number {
     const trueMean = this.posteriorMeanCoef1[t] * x0 + this.posteriorMeanCoef2[t] * xt;
-    const modelMean = this.posteriorMeanCoef1[t] * this.predictX0(xt, t, m) + this.posteriorMeanCoef2[t] * xt;
+    const modelMean =
+      this.prediction === "posterior_mean" && !this.clip
+        ? m
+        : this.posteriorMeanCoef1[t] * this.predictX0(xt, t, m) + this.posteriorMeanCoef2[t] * xt;
     if (t === 0) return -discretizedGaussianLogLikelihood(x0, modelMean, 0.5 * this.modelLogVariance[t]);
     return normalKL(trueMean, this.posteriorLogVarianceClipped[t], modelMean, this.modelLogVariance[t]);
   }
