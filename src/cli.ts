@@ -191,9 +191,7 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
       const last = result.history.at(-1);
       console.log(
         `done: ${result.steps} steps` +
-          (last
-            ? `, final loss ${last.loss.toFixed(4)}, ${(result.history.length > 1 ? last.step / last.seconds : 0).toFixed(2)} steps/s`
-            : ""),
+          (last ? `, final loss ${last.loss.toFixed(4)}, ${(last.seconds > 0 ? last.step / last.seconds : 0).toFixed(2)} steps/s` : ""),
       );
       engine.destroy();
     },

@@ -148,7 +148,7 @@ describe("ddpm train: resume, the lock, and a save killed half-way", { timeout: 
     const resumed = await run(["train", "--out", out, "--resume", "--steps", "4", "--samples", "0"]);
     expect(resumed.code, resumed.output).toBe(0);
     expect(resumed.output).toMatch(/resuming from .*checkpoint at step 2/);
-    expect(readdirSync(out).sort()).toEqual(["checkpoint", "loss.csv"]);
+    expect(readdirSync(out).sort()).toEqual(["checkpoint", "loss.csv", "loss.png"]);
   });
 
   it("killed while writing the temporary folder: the checkpoint is untouched, the leftover is removed at the next start", async () => {
@@ -163,6 +163,6 @@ describe("ddpm train: resume, the lock, and a save killed half-way", { timeout: 
     const resumed = await run(["train", "--out", out, "--resume", "--steps", "4", "--samples", "0"]);
     expect(resumed.code, resumed.output).toBe(0);
     expect(resumed.output).toMatch(/removed .*checkpoint\.tmp-\d+, left by a process that is gone/);
-    expect(readdirSync(out).sort()).toEqual(["checkpoint", "loss.csv"]);
+    expect(readdirSync(out).sort()).toEqual(["checkpoint", "loss.csv", "loss.png"]);
   });
 });

@@ -242,7 +242,10 @@ describe("reading models: scheduler configs, weights, EMA folders", () => {
     expect(messages[0]).toMatch(/using diffusers' defaults \(T = 1000, linear β from 0.0001 to 0.02, prediction epsilon/);
     expect(loaded.scheduler.T).toBe(1000);
     loaded.model.dispose();
-    // Given the unet/ folder itself, the scheduler config beside it is found.
+    // Given the run folder, its checkpoint/ is read; given the unet/ folder itself, the scheduler config beside it.
+    const runFolder = await loadModelForSampling(engine, trained);
+    expect(runFolder.source).toBe(`${join(trained, "checkpoint", "unet")} (the EMA weights)`);
+    runFolder.model.dispose();
     const unetOnly = await loadModelForSampling(engine, join(trained, "checkpoint", "unet"));
     expect(unetOnly.scheduler.T).toBe(50);
     expect(unetOnly.classes).not.toBeNull();
@@ -358,7 +361,9 @@ describe("the tape", () => {
     x.requiresGrad = true;
     const loss = ops.sum(ops.mul(x, x));
     engine.backward(loss);
-    expect(() => engine.backward(loss)).toThrow(/the tape behind Tensor#\d+\[\] \(made by sum\) was used by an earlier backward\(\) and freed/);
+    expect(() => engine.backward(loss)).toThrow(
+      /the tape behind Tensor#\d+\[\] \(made by sum\) was used by an earlier backward\(\) and freed/,
+    );
     loss.dispose();
     x.dispose();
   });

@@ -152,6 +152,11 @@ export async function loadModelForSampling(
 }> {
   const log = options.log ?? ((line: string) => console.log(line));
   const { fs, path } = await nodeModules();
+  // A run folder (ddpm train's --out) holds its model in checkpoint/.
+  const runCheckpoint = path.join(dir, "checkpoint");
+  if (!(await pathExists(path.join(dir, "unet"))) && (await resolveCheckpointDir(runCheckpoint))) {
+    return loadModelForSampling(engine, runCheckpoint, options);
+  }
   const resolved = await resolveCheckpointDir(dir);
   if (!resolved) throw new Error(`no model in ${dir}: the folder is missing or empty`);
   if (resolved !== dir) log(`model: ${dir} is missing; reading ${resolved}, left by a checkpoint save that was interrupted`);
