@@ -31,7 +31,7 @@ function sortedJson(value: unknown): string {
   return `${JSON.stringify(sortKeys(value), null, 2)}\n`;
 }
 
-export interface ExportedClasses {
+interface ExportedClasses {
   step: number;
   numClasses: number | null;
   unconditionalLabel: number | null;

@@ -9,7 +9,7 @@
 import type { LabelledDataset } from "./dataset-file.js";
 
 /** The picked files that are PNG or JPEG images, sorted by name (as the CLI reads a folder). */
-export function imageFiles<F extends { name: string }>(files: F[]): F[] {
+function imageFiles<F extends { name: string }>(files: F[]): F[] {
   return files.filter((f) => /\.(png|jpe?g)$/i.test(f.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
