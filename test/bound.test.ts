@@ -15,13 +15,20 @@
  *   whole bound (bits/dim): relative 1e-4 (sums of the above).
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { boundTermCoefficients, boundTerms, priorTermCoefficients, variationalBound } from "../src/diffusion/bound.js";
+import {
+  boundTermCoefficients,
+  boundTerms,
+  priorTermCoefficients,
+  variationalBound,
+  variationalBoundLoss,
+} from "../src/diffusion/bound.js";
 import type { PredictionType } from "../src/diffusion/config.js";
 import { DDPMScheduler } from "../src/diffusion/schedulers.js";
 import { type Engine, ops, type Tensor } from "../src/index.js";
+import { checkOp } from "./helpers/check-op.js";
 import { testEngine } from "./helpers/engine.js";
 import { ReferenceDiffusion, type ReferenceVarianceType } from "./reference/bound.js";
-import { rng } from "./reference/tensor.js";
+import { type Ref, rng } from "./reference/tensor.js";
 
 let engine: Engine;
 beforeAll(async () => {
@@ -155,6 +162,154 @@ describe("bound kernel: per-element terms against the float64 reference", () => 
       expect(() => boundTerms(a, a, a, c.slice(1))).toThrow("boundTerms: 1 coefficient sets for x₀ of shape [2, 1, 2, 2]");
       expect(() => boundTermCoefficients(scheduler, 1000)).toThrow("timestep 1000 is outside [0, 1000)");
     });
+  });
+});
+
+/**
+ * x₀ (quantised, both edges present), x_t from q_sample and a model output (the true target plus an error of 0.03,
+ * 0.3 or 3, times c₁ for μ̃: an x̂₀ error of that size), all rounded to float32, one timestep per image.
+ */
+function termInputs(reference: ReferenceDiffusion, shape: number[], timesteps: number[], seed: number): Float64Array[] {
+  const random = rng(seed);
+  const size = shape.reduce((a, b) => a * b);
+  const perImage = size / shape[0];
+  const x0 = quantisedData(size, random);
+  const eps = normals(size, random);
+  const wrong = normals(size, random);
+  const xt = new Float64Array(size);
+  const model = new Float64Array(size);
+  for (let i = 0; i < size; i++) {
+    const t = timesteps[Math.floor(i / perImage)];
+    xt[i] = Math.fround(reference.qSample(x0[i], t, eps[i]));
+    const a = Math.sqrt(reference.alphasCumprod[t]);
+    const b = Math.sqrt(1 - reference.alphasCumprod[t]);
+    const target = {
+      epsilon: eps[i],
+      sample: x0[i],
+      v_prediction: a * eps[i] - b * x0[i],
+      posterior_mean: reference.posteriorMean(t, x0[i], xt[i]),
+    }[reference.prediction];
+    const errorScale = reference.prediction === "posterior_mean" ? reference.posteriorMeanCoef1[t] : 1;
+    model[i] = Math.fround(target + [0.03, 0.3, 3][i % 3] * errorScale * wrong[i]);
+  }
+  return [x0, xt, model];
+}
+
+/** The unclipped terms of the reference, elementwise, nats (the training loss's terms). */
+function referenceTerms(reference: ReferenceDiffusion, timesteps: number[], x0: Ref, xt: Ref, model: Ref): Ref {
+  const perImage = x0.data.length / x0.shape[0];
+  const data = x0.data.map((x, i) => reference.term(timesteps[Math.floor(i / perImage)], x, xt.data[i], model.data[i]));
+  return { data, shape: x0.shape };
+}
+
+describe("bound terms as a loss (x̂₀ unclipped): values and gradients against finite differences of float64", () => {
+  const T = 1000;
+  // batch 1, odd sizes, t = 0 and T − 1 in one batch
+  const shapes: [number[], number[]][] = [
+    [[1, 1, 1, 1], [0]],
+    [
+      [3, 1, 5, 3],
+      [0, 1, T - 1],
+    ],
+    [
+      [2, 3, 1, 7],
+      [T - 1, 2],
+    ],
+    [
+      [4, 1, 3, 3],
+      [500, 0, T - 2, 0],
+    ],
+  ];
+  const cases: [ReferenceVarianceType, PredictionType][] = [
+    ["fixed_small", "epsilon"],
+    ["fixed_large", "sample"],
+    ["fixed_small", "v_prediction"],
+    ["fixed_small", "posterior_mean"],
+    ["fixed_large", "posterior_mean"],
+  ];
+  for (const [varianceType, prediction] of cases) {
+    it(`${varianceType}, ${prediction}: boundTerms and variationalBoundLoss`, async () => {
+      const scheduler = new DDPMScheduler({ num_train_timesteps: T, variance_type: varianceType, prediction_type: prediction });
+      const reference = new ReferenceDiffusion(scheduler.schedule.betas, varianceType, prediction, false);
+      for (const [k, [shape, timesteps]] of shapes.entries()) {
+        const values = termInputs(reference, shape, timesteps, 40 + k);
+        const coefficients = timesteps.map((t) => boundTermCoefficients(scheduler, t));
+        await checkOp(engine, {
+          name: `boundTerms [${shape}] t=${timesteps} ${prediction}`,
+          shapes: [shape, shape, shape],
+          inputs: (index) => values[index],
+          gpu: (x0, xt, m) => boundTerms(x0, xt, m, coefficients, { clipDenoised: false }),
+          cpu: (x0, xt, m) => referenceTerms(reference, timesteps, x0, xt, m),
+          gradInputs: [2],
+          forwardTol: { atol: 2e-5, rtol: 5e-5 },
+          gradTol: { atol: 1e-4, rtol: 1e-3 },
+        });
+        await checkOp(engine, {
+          name: `variationalBoundLoss [${shape}] t=${timesteps} ${prediction}`,
+          shapes: [shape, shape, shape],
+          inputs: (index) => values[index],
+          gpu: (x0, xt, m) => variationalBoundLoss(scheduler, x0, xt, m, timesteps),
+          cpu: (x0, xt, m) => {
+            const terms = referenceTerms(reference, timesteps, x0, xt, m).data;
+            return { data: Float64Array.of(terms.reduce((a, b) => a + b, 0) / terms.length / Math.LN2), shape: [] };
+          },
+          gradInputs: [2],
+          forwardTol: { atol: 2e-5, rtol: 5e-5 },
+          gradTol: { atol: 1e-4, rtol: 1e-3 },
+        });
+      }
+    });
+  }
+
+  it("the decoder at pixel values ±1 (the open edge bins) and with its mean on a bin edge", async () => {
+    const scheduler = new DDPMScheduler({ num_train_timesteps: T, prediction_type: "posterior_mean" });
+    const reference = new ReferenceDiffusion(scheduler.schedule.betas, "fixed_small", "posterior_mean", false);
+    // at t = 0 a posterior_mean model's output is the decoder's mean itself (c₁ = 1, c₂ = 0)
+    const q = 128 / 127.5 - 1;
+    const edge = 1 / 255;
+    const x0 = [-1, -1, -1, 1, 1, 1, q, q, q, q, q];
+    const mean = [-1, -1 + edge, -1 - 3 * edge, 1, 1 - edge, 1 + 3 * edge, q + edge, q - edge, q, q + 0.5 * edge, q - 4 * edge];
+    const shape = [1, 1, 1, x0.length];
+    const values = [Float64Array.from(x0), new Float64Array(x0.length), Float64Array.from(mean, Math.fround)];
+    const expected = referenceTerms(reference, [0], ...(values.map((data) => ({ data, shape })) as [Ref, Ref, Ref]));
+    // every bin has mass well above the 1e-12 floor, so every element has a gradient
+    expect(Math.max(...expected.data)).toBeLessThan(20);
+    await checkOp(engine, {
+      name: "decoder at ±1 and bin edges",
+      shapes: [shape, shape, shape],
+      inputs: (index) => values[index],
+      gpu: (a, b, m) => boundTerms(a, b, m, [boundTermCoefficients(scheduler, 0)], { clipDenoised: false }),
+      cpu: (a, b, m) => referenceTerms(reference, [0], a, b, m),
+      gradInputs: [2],
+      forwardTol: { atol: 2e-5, rtol: 5e-5 },
+      gradTol: { atol: 1e-4, rtol: 1e-3 },
+    });
+  });
+
+  it("clipDenoised: the clamp is active where x̂₀ leaves [−1, 1], and has no gradient there", async () => {
+    const scheduler = new DDPMScheduler({ num_train_timesteps: T, prediction_type: "sample" });
+    const shape = [1, 1, 1, 4];
+    const coefficients = [boundTermCoefficients(scheduler, 300)];
+    const m = engine.tensor([0.25, 1.5, -2, 0.9], shape).keep();
+    m.requiresGrad = true;
+    const terms = engine.tidy(() => {
+      const x0 = engine.tensor([0.5, 0.5, 0.5, 0.5], shape);
+      const out = boundTerms(x0, x0, m, coefficients);
+      engine.backward(ops.sum(out));
+      return out;
+    });
+    const [values, grads] = [await terms.data(), await m.grad!.data()];
+    const c = coefficients[0];
+    // KL = klConstant + ½(c₁·(x₀ − clamp(m)))²/σ_p²; x̂₀ = 1.5 and −2 are clamped to 1 and −1
+    for (const [i, x] of [0.25, 1, -1, 0.9].entries()) {
+      const d = c.meanFromX0 * 0.5 - c.meanFromPred * x;
+      expect(values[i]).toBeCloseTo(c.klConstant + 0.5 * d * d * c.invVariance, 5);
+      const slope = i === 1 || i === 2 ? 0 : -d * c.invVariance * c.meanFromPred;
+      expect(Math.abs(grads[i] - slope), `element ${i}: ${grads[i]} vs ${slope}`).toBeLessThanOrEqual(1e-4 * Math.abs(slope) + 1e-6);
+    }
+    expect(Math.abs(grads[0])).toBeGreaterThan(1e-3);
+    terms.dispose();
+    m.dispose();
   });
 });
 

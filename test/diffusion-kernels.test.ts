@@ -1,12 +1,17 @@
 /**
  * The fused diffusion kernels (q_sample and the denoising step) against float64 on the CPU with the same noise.
- * The checks live in ./helpers/diffusion-checks.ts, which the in-page suite (test/browser/kernel-cases.ts) runs too.
+ * The checks live in ./helpers/diffusion-checks.ts, which the in-page suite (test/browser/kernel-cases.ts) runs too;
+ * the posterior_mean cases below check the kernels against tables rebuilt from β alone (test/reference/bound.ts).
  */
 import { beforeAll, describe, it } from "vitest";
 import { DDIMScheduler, DDPMScheduler } from "../src/diffusion/schedulers.js";
 import type { Engine } from "../src/index.js";
+import { expectClose } from "./helpers/check-op.js";
 import { checkFusedStep, checkQSample } from "./helpers/diffusion-checks.js";
 import { testEngine } from "./helpers/engine.js";
+import { take } from "./helpers/readback.js";
+import { ReferenceDiffusion } from "./reference/bound.js";
+import { rng, uniformData } from "./reference/tensor.js";
 
 let engine: Engine;
 beforeAll(async () => {
@@ -15,6 +20,26 @@ beforeAll(async () => {
 
 describe("fused q_sample", () => {
   it("draws the same noise as randn and forms x_t and the target per sample", () => checkQSample(engine));
+
+  it("posterior_mean: the target is μ̃_t(x_t, x₀) = c₁·x₀ + c₂·x_t (DDPM eq. 7), t = 0, 1, 500, 999", async () => {
+    for (const schedule of ["linear", "squaredcos_cap_v2"] as const) {
+      const scheduler = new DDPMScheduler({ prediction_type: "posterior_mean", beta_schedule: schedule });
+      const reference = new ReferenceDiffusion(scheduler.schedule.betas, "fixed_small", "posterior_mean");
+      const shape = [4, 1, 3, 5]; // 15 per sample: Philox blocks of 4 straddle samples
+      const x0Data = uniformData(60, rng(3));
+      const timesteps = [0, 1, 500, 999];
+      const { noisy, target, noise } = engine.tidy(() => {
+        const x0 = engine.tensor(Float32Array.from(x0Data), shape);
+        return { ...scheduler.noisyTrainingPair(x0, timesteps, 7, 2), noise: engine.randn(shape, { seed: 7, stream: 2 }) };
+      });
+      const [xt, mu, eps] = [await take(noisy), await take(target), await take(noise)];
+      const expectedXt = x0Data.map((x, i) => reference.qSample(x, timesteps[Math.floor(i / 15)], eps[i]));
+      // against the float64 x_t of the same noise, so the target's error is the kernel's alone
+      const expectedMean = x0Data.map((x, i) => reference.posteriorMean(timesteps[Math.floor(i / 15)], x, expectedXt[i]));
+      expectClose(xt, expectedXt, { atol: 1e-6, rtol: 1e-5 }, `${schedule} x_t`);
+      expectClose(mu, expectedMean, { atol: 1e-6, rtol: 1e-5 }, `${schedule} μ̃ target`);
+    }
+  });
 });
 
 describe("fused denoising step", () => {
@@ -28,8 +53,44 @@ describe("fused denoising step", () => {
     ["DDPM sample", new DDPMScheduler({ prediction_type: "sample", beta_schedule: "squaredcos_cap_v2" }), 0],
     ["DDIM eta 0", new DDIMScheduler(), 0],
     ["DDIM eta 1 v", new DDIMScheduler({ prediction_type: "v_prediction" }), 1],
+    ["DDPM posterior_mean clip", new DDPMScheduler({ prediction_type: "posterior_mean" }), 0],
+    [
+      "DDPM posterior_mean fixed_large no clip",
+      new DDPMScheduler({ prediction_type: "posterior_mean", variance_type: "fixed_large", clip_sample: false }),
+      0,
+    ],
+    ["DDIM eta 0.5 posterior_mean no clip", new DDIMScheduler({ prediction_type: "posterior_mean", clip_sample: false }), 0.5],
   ];
   for (const [name, scheduler, eta] of cases) {
     it(`${name} matches the float64 step with the same noise`, () => checkFusedStep(engine, name, scheduler, eta));
   }
+
+  it("posterior_mean, all T steps, no clipping: x_{t−1} = μ̃_θ + σ_t·z (Algorithm 2 with the model's mean)", async () => {
+    const scheduler = new DDPMScheduler({ prediction_type: "posterior_mean", clip_sample: false, beta_schedule: "squaredcos_cap_v2" });
+    const shape = [3, 1, 1, 7];
+    for (const t of [999, 500, 1, 0]) {
+      const sampleData = uniformData(21, rng(t + 11), -2, 2);
+      const meanData = uniformData(21, rng(t + 12), -2, 2);
+      const { prev, noise } = engine.tidy(() => {
+        const out = scheduler.step(
+          engine.tensor(Float32Array.from(meanData), shape),
+          t,
+          engine.tensor(Float32Array.from(sampleData), shape),
+          {
+            seed: 3,
+          },
+        );
+        return { prev: out.prevSample, noise: engine.randn(shape, { seed: 3, stream: t }) };
+      });
+      const sigma = t > 0 ? Math.sqrt(scheduler.schedule.posteriorVariance[t]) : 0;
+      const z = await take(noise);
+      // the model's mean goes through x̂₀ = (μ̃ − c₂x_t)/c₁ with 1/c₁ up to ~1e3 in float32: ~1e-6 absolute at t = 999
+      expectClose(
+        await take(prev),
+        meanData.map((m, i) => m + sigma * z[i]),
+        { atol: 2e-6, rtol: 1e-6 },
+        `t=${t}`,
+      );
+    }
+  });
 });

@@ -88,6 +88,29 @@ describe("guided sampling", () => {
     model.dispose();
   });
 
+  it("guides a posterior_mean model's μ̃ linearly: the unclipped step of u + s·(c − u) is the same mix of the two steps", async () => {
+    const model = new UNet2DModel(engine, config, 6);
+    const scheduler = new DDPMScheduler({ prediction_type: "posterior_mean", clip_sample: false, num_train_timesteps: 50 });
+    const x = engine.randn([2, 1, 8, 8], { seed: 4 }).keep();
+    const t = 30;
+    const stepOf = async (f: (x: Tensor, t: number[]) => Tensor) => {
+      const prev = engine.noGrad(() => scheduler.step(f(x, [t, t]), t, x, { seed: 8 }).prevSample);
+      const data = await prev.data();
+      prev.dispose();
+      return data;
+    };
+    const s = 3;
+    const c = await stepOf(guidedDenoiser(model, [0, 1], 1, 2));
+    const u = await stepOf(guidedDenoiser(model, [0, 1], 0, 2));
+    const guided = await stepOf(guidedDenoiser(model, [0, 1], s, 2));
+    expect(Math.max(...c.map((v, i) => Math.abs(v - u[i])))).toBeGreaterThan(1e-4);
+    // x_{t−1} = μ̃_θ + σ_t·z with the same z in all three, so the guided step is u + s·(c − u) of the steps
+    const scale = Math.max(1, ...c.map(Math.abs));
+    for (const [i, v] of guided.entries()) expect(Math.abs(v - (u[i] + s * (c[i] - u[i]))), `element ${i}`).toBeLessThan(2e-5 * scale);
+    x.dispose();
+    model.dispose();
+  });
+
   it("refuses guidance without a 'no class' label, or on an unconditional model", async () => {
     const model = new UNet2DModel(engine, config, 5);
     const scheduler = new DDPMScheduler({ num_train_timesteps: 20 });

@@ -408,3 +408,75 @@ describe("scheduler configs", () => {
     expect(Array.from(ddim.timesteps)).toEqual([36, 29, 21, 14, 6]);
   });
 });
+
+describe("posterior_mean (the model outputs μ̃_t; not a diffusers prediction type)", () => {
+  /**
+   * An ε output e and the μ̃ output it implies, m = c₁·x̂₀(e) + c₂·x_t (DDPM eq. 7 and 15, unclipped), describe the
+   * same prediction: every step of a posterior_mean scheduler given m must equal the epsilon scheduler's given e, in
+   * float64, with clipping and skipped timesteps too (both go through the same x̂₀).
+   */
+  const chains: [string, Record<string, unknown>, number, number][] = [
+    ["linear, all 1000 steps", { beta_schedule: "linear" }, 1000, 0],
+    ["cosine, 50 leading steps", { beta_schedule: "squaredcos_cap_v2" }, 50, 0],
+    [
+      "scaled_linear, 37 trailing steps, T = 200",
+      { beta_schedule: "scaled_linear", num_train_timesteps: 200, timestep_spacing: "trailing" },
+      37,
+      0.5,
+    ],
+  ];
+  const sample = Float64Array.from({ length: 12 }, (_, i) => Math.sin(1.7 * i + 0.3) * 1.8);
+  const epsilon = Float64Array.from({ length: 12 }, (_, i) => Math.cos(2.3 * i + 0.1) * 1.2);
+  for (const [name, config, steps, eta] of chains) {
+    for (const clip of [false, true]) {
+      it(`${name}, clip ${clip}: DDPM and DDIM (η = ${eta}) steps equal the epsilon steps of the same prediction`, () => {
+        const make = (kind: "DDPM" | "DDIM", prediction: string): DDPMScheduler | DDIMScheduler => {
+          const settings = { ...config, prediction_type: prediction, clip_sample: clip };
+          const s = kind === "DDPM" ? new DDPMScheduler(settings) : new DDIMScheduler(settings);
+          s.setTimesteps(steps);
+          return s;
+        };
+        for (const kind of ["DDPM", "DDIM"] as const) {
+          const byMean = make(kind, "posterior_mean");
+          const byEps = make(kind, "epsilon");
+          const s = byMean.schedule;
+          for (const t of byMean.timesteps) {
+            const mean = sample.map((x, i) => {
+              const x0 = (x - s.sqrtOneMinusAlphasCumprod[t] * epsilon[i]) / s.sqrtAlphasCumprod[t];
+              return s.posteriorMeanCoef1[t] * x0 + s.posteriorMeanCoef2[t] * x;
+            });
+            const viaMean = byMean.stepCoefficients(t, eta);
+            const viaEps = byEps.stepCoefficients(t, eta);
+            expect(viaMean.sigma).toBe(viaEps.sigma);
+            const what = `${kind} t=${t}`;
+            // 1/c₁ reaches ~8e3 (linear β, t = 999): float64 rounding of m is amplified that much in x̂₀
+            const tol = { atol: 1e-11, rtol: 1e-10 };
+            expectClose(stepReference(viaMean, sample, mean), stepReference(viaEps, sample, epsilon), tol, `${what} prev_sample`);
+            expectClose(stepReference(x0Only(viaMean), sample, mean), stepReference(x0Only(viaEps), sample, epsilon), tol, `${what} x̂₀`);
+          }
+        }
+      });
+    }
+  }
+
+  it("the training target: (c₁ + c₂√ᾱ_t)·x₀ + c₂√(1−ᾱ_t)·ε, which is μ̃_t(x_t, x₀)", () => {
+    const scheduler = new DDPMScheduler({ prediction_type: "posterior_mean", beta_schedule: "squaredcos_cap_v2" });
+    const s = scheduler.schedule;
+    for (const t of [0, 1, 2, 500, 998, 999]) {
+      const { fromX0, fromNoise } = scheduler.targetCoefficients(t);
+      const [x0, eps] = [0.7, -1.3];
+      const xt = s.sqrtAlphasCumprod[t] * x0 + s.sqrtOneMinusAlphasCumprod[t] * eps;
+      expect(fromX0 * x0 + fromNoise * eps).toBeCloseTo(s.posteriorMeanCoef1[t] * x0 + s.posteriorMeanCoef2[t] * xt, 14);
+    }
+    // at t = 0 the posterior mean is x₀ itself
+    expect(scheduler.targetCoefficients(0).fromX0).toBeCloseTo(1, 14);
+    expect(scheduler.targetCoefficients(0).fromNoise).toBe(0);
+  });
+
+  it("is a prediction_type the config accepts, and an unknown one names all four", () => {
+    expect(new DDPMScheduler({ prediction_type: "posterior_mean" }).config.prediction_type).toBe("posterior_mean");
+    expect(() => new DDIMScheduler({ prediction_type: "mean" })).toThrow(
+      'DDIMScheduler config: prediction_type = "mean" is not one of "epsilon", "sample", "v_prediction", "posterior_mean"',
+    );
+  });
+});
