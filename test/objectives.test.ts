@@ -4,22 +4,32 @@
  * finite-difference gradients in test/bound.test.ts; here, the setting is validated, and training a small denoiser
  * on the bound lowers the exact bound of held-out data, for ε- and μ̃-prediction (Ho et al. Table 2's bound rows).
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { variationalBound } from "../src/diffusion/bound.js";
 import type { PredictionType } from "../src/diffusion/config.js";
 import { DDPMScheduler } from "../src/diffusion/schedulers.js";
 import { type Engine, ops, type Tensor } from "../src/index.js";
 import type { Dataset } from "../src/io/dataset.js";
+import { encodePng } from "../src/io/images.js";
+import { parseSafetensors } from "../src/io/safetensors.js";
+import { trainJob } from "../src/jobs/train.js";
 import { Linear } from "../src/nn/layers.js";
 import { InitRandom, Module } from "../src/nn/module.js";
 import { checkTrainConfig, createTrainState, TRAIN_DEFAULTS, trainLoop } from "../src/train.js";
 import { testEngine } from "./helpers/engine.js";
+import { tinyUNet } from "./helpers/unet-configs.js";
 import { rng } from "./reference/tensor.js";
 
 let engine: Engine;
+let root: string;
 beforeAll(async () => {
   engine = await testEngine();
+  root = mkdtempSync(join(tmpdir(), "ddpm-objectives-"));
 });
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** The model output for 2-D points [N, 2, 1, 1]: time features concatenated to x, three linear layers with SiLU. */
 class PointDenoiser extends Module {
@@ -116,4 +126,51 @@ describe("training on the variational bound lowers the bound", () => {
       x0.dispose();
     });
   }
+});
+
+describe("ddpm train --loss vlb --prediction posterior_mean", () => {
+  it("saves both settings, resumes exactly, and refuses a loss change on resume", { timeout: 300_000 }, async () => {
+    const dataDir = join(root, "data");
+    mkdirSync(dataDir);
+    const random = rng(11);
+    for (let i = 0; i < 6; i++) {
+      writeFileSync(
+        join(dataDir, `img${i}.png`),
+        encodePng(
+          new Uint8Array(64).map(() => Math.floor(random() * 256)),
+          8,
+          8,
+          1,
+        ),
+      );
+    }
+    const job = (out: string, steps: number, options: { resume?: boolean; loss?: "simple" | "vlb" } = {}) =>
+      trainJob({
+        engine,
+        out,
+        data: dataDir,
+        channels: 1,
+        preset: { size: 8, model: tinyUNet(), train: { batchSize: 3, learningRate: 1e-3, warmupSteps: 2, logEvery: 1 } },
+        train: { steps, checkpointEvery: 100, loss: options.loss ?? (options.resume ? undefined : "vlb") },
+        scheduler: options.resume ? {} : { num_train_timesteps: 50, prediction_type: "posterior_mean" },
+        resume: options.resume,
+        samples: 0,
+        log: () => {},
+      });
+    const weights = (out: string) =>
+      parseSafetensors(new Uint8Array(readFileSync(join(out, "checkpoint", "training", "unet", "diffusion_pytorch_model.safetensors"))))
+        .tensors;
+    const straight = join(root, "straight");
+    const resumed = join(root, "resumed");
+    const full = await job(straight, 4);
+    await job(resumed, 2);
+    const state = JSON.parse(readFileSync(join(resumed, "checkpoint", "training_state.json"), "utf8"));
+    expect(state.train.loss).toBe("vlb");
+    const schedulerConfig = JSON.parse(readFileSync(join(resumed, "checkpoint", "scheduler", "scheduler_config.json"), "utf8"));
+    expect(schedulerConfig.prediction_type).toBe("posterior_mean");
+    await expect(job(resumed, 4, { resume: true, loss: "simple" })).rejects.toThrow(/--loss simple \(the checkpoint's: vlb\)/);
+    const continued = await job(resumed, 4, { resume: true });
+    expect(continued.history.map((h) => h.loss)).toEqual(full.history.map((h) => h.loss));
+    for (const [key, value] of weights(straight)) expect(weights(resumed).get(key)!.data, key).toEqual(value.data);
+  });
 });
