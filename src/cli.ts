@@ -305,7 +305,7 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
       if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");
       console.log(
         `bits/dim: ${result.bitsPerDim.toFixed(3)} ± ${(1.96 * result.standardError).toFixed(3)} (95% interval; standard error ` +
-          `${result.standardError.toFixed(4)} over ${result.images} images${result.mode === "estimate" ? ` and ${result.timestepsEvaluated} sampled timesteps each` : ", exact in t"}); ` +
+          `${result.standardError.toFixed(4)} over ${result.images} images${result.mode === "estimate" ? ` and ${result.timestepsEvaluated - 1} stratified timesteps each, L₀ exact` : ", exact in t"}); ` +
           `prior ${result.prior.toFixed(4)}, L_0 decoder ${result.decoder.toFixed(3)}, KL terms ${result.kl.toFixed(3)}`,
       );
       engine.destroy();
