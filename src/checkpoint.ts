@@ -189,5 +189,7 @@ export async function samplingWeights(dir: string): Promise<{ folder: string; de
     return { folder: emaDir, description: "the EMA weights" };
   }
   if (training && (await pathExists(`${dir}/${RAW_WEIGHTS}`))) return { folder: dir, description: "the EMA weights" };
-  return { folder: dir, description: training ? "the raw weights (this checkpoint has no EMA copy)" : "the folder's weights" };
+  // Only the older layout kept the raw weights in unet/ (beside its optimiser state at the top level).
+  const legacyRaw = training && (await pathExists(`${dir}/${LEGACY.moments}`));
+  return { folder: dir, description: legacyRaw ? "the raw weights (this checkpoint has no EMA copy)" : "the folder's weights" };
 }

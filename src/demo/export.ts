@@ -10,26 +10,9 @@
  *   training_state.json                       a class-conditional model's classes and guidance (only then)
  */
 import type { DDPMScheduler, UNet2DModel } from "../index.js";
+import { formatModelIndex, formatSchedulerConfig, formatUNetConfig, sortedJson } from "../io/diffusers.js";
 import { serializeSafetensors } from "../io/safetensors.js";
 import { zipStore } from "./zip.js";
-
-/** The diffusers release whose file layout and config keys the engine matches. */
-const DIFFUSERS_VERSION = "0.30.0";
-
-/** JSON as diffusers writes it: keys sorted at every level, two-space indent, a final newline. */
-function sortedJson(value: unknown): string {
-  const sortKeys = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(sortKeys);
-    if (typeof v === "object" && v !== null)
-      return Object.fromEntries(
-        Object.keys(v)
-          .sort()
-          .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
-      );
-    return v;
-  };
-  return `${JSON.stringify(sortKeys(value), null, 2)}\n`;
-}
 
 interface ExportedClasses {
   step: number;
@@ -40,27 +23,16 @@ interface ExportedClasses {
 
 /** The zip of the diffusers folder for `model` (the EMA weights) trained on `scheduler`'s schedule. */
 export async function diffusersZip(model: UNet2DModel, scheduler: DDPMScheduler, classes: ExportedClasses): Promise<Uint8Array> {
-  const text = (value: unknown) => new TextEncoder().encode(sortedJson(value));
+  const encode = (text: string) => new TextEncoder().encode(text);
   const files = [
-    {
-      path: "model_index.json",
-      data: text({
-        _class_name: "DDPMPipeline",
-        _diffusers_version: DIFFUSERS_VERSION,
-        scheduler: ["diffusers", "DDPMScheduler"],
-        unet: ["diffusers", "UNet2DModel"],
-      }),
-    },
-    { path: "unet/config.json", data: text({ _diffusers_version: DIFFUSERS_VERSION, ...model.configJSON(), _class_name: "UNet2DModel" }) },
+    { path: "model_index.json", data: encode(formatModelIndex()) },
+    { path: "unet/config.json", data: encode(formatUNetConfig(model.configJSON())) },
     { path: "unet/diffusion_pytorch_model.safetensors", data: serializeSafetensors(await model.stateDict(), { format: "pt" }) },
-    {
-      path: "scheduler/scheduler_config.json",
-      data: text({ _class_name: "DDPMScheduler", _diffusers_version: DIFFUSERS_VERSION, ...scheduler.config }),
-    },
+    { path: "scheduler/scheduler_config.json", data: encode(formatSchedulerConfig(scheduler.toJSON())) },
   ];
   if (classes.numClasses !== null) {
     const { step, numClasses, unconditionalLabel, guidance } = classes;
-    files.push({ path: "training_state.json", data: text({ step, data: { numClasses, unconditionalLabel, guidance } }) });
+    files.push({ path: "training_state.json", data: encode(sortedJson({ step, data: { numClasses, unconditionalLabel, guidance } })) });
   }
   return zipStore(files);
 }

@@ -65,7 +65,8 @@ export async function acquireDevice(options: DeviceOptions = {}): Promise<Acquir
     if (!adapter) {
       throw new Error(
         "WebGPU: navigator.gpu returned no adapter. Enable WebGPU in this browser (Chrome: chrome://flags/#enable-unsafe-webgpu) " +
-          "or, headless, start Chromium with --enable-unsafe-webgpu --enable-features=Vulkan --use-webgpu-adapter=swiftshader.",
+          "or, headless, start Chromium with --enable-unsafe-webgpu --enable-features=Vulkan --use-vulkan=swiftshader " +
+          "--use-webgpu-adapter=swiftshader --use-angle=swiftshader.",
       );
     }
     return requestDevice(adapter, "browser");

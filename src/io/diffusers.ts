@@ -82,7 +82,7 @@ export function parseUNetCheckpoint(configText: string, weights: Uint8Array, sou
 }
 
 /** JSON as diffusers writes it: keys sorted at every level, two-space indent, a final newline. */
-function sortedJson(value: Record<string, unknown>): string {
+export function sortedJson(value: Record<string, unknown>): string {
   const sortKeys = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(sortKeys);
     if (typeof v === "object" && v !== null) {
@@ -98,12 +98,12 @@ function sortedJson(value: Record<string, unknown>): string {
 }
 
 /** config.json text for a UNet2DModel; `_class_name` is set, `_diffusers_version` kept or added. */
-function formatUNetConfig(config: Record<string, unknown>): string {
+export function formatUNetConfig(config: Record<string, unknown>): string {
   return sortedJson({ _diffusers_version: DIFFUSERS_VERSION, ...config, _class_name: "UNet2DModel" });
 }
 
 /** scheduler_config.json text; `_class_name` defaults to DDPMScheduler, `_diffusers_version` is kept or added. */
-function formatSchedulerConfig(config: Record<string, unknown>): string {
+export function formatSchedulerConfig(config: Record<string, unknown>): string {
   return sortedJson({ _class_name: "DDPMScheduler", _diffusers_version: DIFFUSERS_VERSION, ...config });
 }
 
@@ -195,17 +195,24 @@ export async function writeSchedulerConfig(dir: string, config: Record<string, u
  * Writes dir/model_index.json, which diffusers' `DiffusionPipeline.from_pretrained(dir)` reads to find the
  * pipeline class and its parts. Node only.
  */
-export async function writeModelIndex(
-  dir: string,
-  { pipeline = "DDPMPipeline", scheduler = "DDPMScheduler" }: { pipeline?: string; scheduler?: string } = {},
-): Promise<void> {
+export async function writeModelIndex(dir: string, parts: { pipeline?: string; scheduler?: string } = {}): Promise<void> {
   const { fs, path } = await nodeModules();
   await fs.mkdir(dir, { recursive: true });
-  const index = {
+  await writeFilesAtomic([{ path: path.join(dir, "model_index.json"), data: formatModelIndex(parts) }]);
+}
+
+/** model_index.json text: the pipeline class and its parts (a U-Net and a scheduler). */
+export function formatModelIndex({
+  pipeline = "DDPMPipeline",
+  scheduler = "DDPMScheduler",
+}: {
+  pipeline?: string;
+  scheduler?: string;
+} = {}): string {
+  return sortedJson({
     _class_name: pipeline,
     _diffusers_version: DIFFUSERS_VERSION,
     scheduler: ["diffusers", scheduler],
     unet: ["diffusers", "UNet2DModel"],
-  };
-  await writeFilesAtomic([{ path: path.join(dir, "model_index.json"), data: sortedJson(index) }]);
+  });
 }
