@@ -4,18 +4,15 @@
  * gives the same samples, a diverging run stops naming the step, and an existing checkpoint is never overwritten
  * by a fresh run.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Engine } from "../src/index.js";
-import { encodePng } from "../src/io/images.js";
 import { parseSafetensors } from "../src/io/safetensors.js";
 import { trainJob } from "../src/jobs/train.js";
-import type { Preset } from "../src/presets.js";
 import { testEngine } from "./helpers/engine.js";
-import { tinyUNet } from "./helpers/unet-configs.js";
-import { rng } from "./reference/tensor.js";
+import { TINY_PRESET, writePngFolder } from "./helpers/tiny-run.js";
 
 let engine: Engine;
 let root: string;
@@ -23,21 +20,11 @@ let dataDir: string;
 beforeAll(async () => {
   engine = await testEngine();
   root = mkdtempSync(join(tmpdir(), "ddpm-resume-"));
-  dataDir = join(root, "data");
-  mkdirSync(dataDir);
-  const random = rng(11);
-  for (let i = 0; i < 6; i++) {
-    const pixels = new Uint8Array(8 * 8).map(() => Math.floor(random() * 256));
-    writeFileSync(join(dataDir, `img${i}.png`), encodePng(pixels, 8, 8, 1));
-  }
+  dataDir = writePngFolder(join(root, "data"), 11);
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const tiny: Preset = {
-  size: 8,
-  model: tinyUNet(),
-  train: { batchSize: 3, learningRate: 1e-3, warmupSteps: 2, emaDecay: 0.9, logEvery: 1 },
-};
+const tiny = TINY_PRESET;
 
 const weights = (dir: string, sub: string) =>
   parseSafetensors(new Uint8Array(readFileSync(join(dir, "checkpoint", sub, "diffusion_pytorch_model.safetensors")))).tensors;

@@ -12,18 +12,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkpointKind, readCheckpoint, recoverCheckpoint, saveCheckpoint } from "../src/checkpoint.js";
 import { DDPMScheduler } from "../src/diffusion/schedulers.js";
 import type { Engine } from "../src/index.js";
-import { encodePng } from "../src/io/images.js";
 import { lockFolder } from "../src/io/lock.js";
 import { parseSafetensors, serializeSafetensors } from "../src/io/safetensors.js";
 import { loadModelForSampling } from "../src/jobs/sample.js";
 import { trainJob } from "../src/jobs/train.js";
 import { resolveUNetConfig, UNet2DModel } from "../src/nn/unet.js";
 import * as ops from "../src/ops/index.js";
-import type { Preset } from "../src/presets.js";
 import { createTrainState, TRAIN_DEFAULTS } from "../src/train.js";
 import { testEngine } from "./helpers/engine.js";
+import { TINY_PRESET, writePngFolder } from "./helpers/tiny-run.js";
 import { tinyUNet } from "./helpers/unet-configs.js";
-import { rng } from "./reference/tensor.js";
 
 let engine: Engine;
 let root: string;
@@ -31,21 +29,11 @@ let dataDir: string;
 beforeAll(async () => {
   engine = await testEngine();
   root = mkdtempSync(join(tmpdir(), "ddpm-run-folder-"));
-  dataDir = join(root, "data");
-  mkdirSync(dataDir);
-  const random = rng(21);
-  for (let i = 0; i < 6; i++) {
-    const pixels = new Uint8Array(8 * 8).map(() => Math.floor(random() * 256));
-    writeFileSync(join(dataDir, `img${i}.png`), encodePng(pixels, 8, 8, 1));
-  }
+  dataDir = writePngFolder(join(root, "data"), 21);
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const tiny: Preset = {
-  size: 8,
-  model: tinyUNet(),
-  train: { batchSize: 3, learningRate: 1e-3, warmupSteps: 2, emaDecay: 0.9, logEvery: 1 },
-};
+const tiny = TINY_PRESET;
 
 const lines: string[] = [];
 const log = (line: string) => lines.push(line);
