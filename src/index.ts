@@ -12,7 +12,12 @@
  * ```
  */
 
-export { type VariationalBoundOptions, type VariationalBoundResult, variationalBound } from "./diffusion/bound.js";
+export {
+  type VariationalBoundOptions,
+  type VariationalBoundResult,
+  variationalBound,
+  variationalBoundLoss,
+} from "./diffusion/bound.js";
 export type { DDIMSchedulerConfig, DDPMSchedulerConfig, PredictionType, TimestepSpacing, VarianceType } from "./diffusion/config.js";
 export { type BetaSchedule, makeBetas, NoiseSchedule } from "./diffusion/schedule.js";
 export { DDIMScheduler, DDPMScheduler, type StepCoefficients } from "./diffusion/schedulers.js";
@@ -35,4 +40,4 @@ export * as ops from "./ops/index.js";
 export { AdamW, type AdamWOptions } from "./optim/adamw.js";
 export { clipFactor, EMA } from "./optim/ema.js";
 export { guidedDenoiser, parseTrainedClasses, type SampleOptions, type SampleResult, sampleLoop, type TrainedClasses } from "./sample.js";
-export { createTrainState, TRAIN_DEFAULTS, type TrainConfig, type TrainState, trainLoop } from "./train.js";
+export { createTrainState, TRAIN_DEFAULTS, type TrainConfig, type TrainLoss, type TrainState, trainLoop } from "./train.js";

@@ -496,7 +496,7 @@ function formatDuration(seconds: number): string {
 /** loss.csv and loss.png, then samples.png and trajectory.png from the EMA weights. */
 async function writeOutputs(options: TrainJobOptions, run: TrainingRun, log: (line: string) => void) {
   const { history, state } = run;
-  await writeLossReport(options.out, history);
+  await writeLossReport(options.out, history, run.config.loss === "vlb" ? "L_vlb, bits/dim" : "L_simple");
   if (run.samples === 0) {
     return { steps: state.step, history, samplesPath: null, trajectoryPath: null, samplingSeconds: 0, samplingStepsPerSecond: 0 };
   }
@@ -516,7 +516,7 @@ async function writeOutputs(options: TrainJobOptions, run: TrainingRun, log: (li
   return { steps: state.step, history, ...result };
 }
 
-async function writeLossReport(out: string, history: TrainingStateFile["history"]): Promise<void> {
+async function writeLossReport(out: string, history: TrainingStateFile["history"], objective: string): Promise<void> {
   const { fs } = await nodeModules();
   const tmp = `${out}/.loss.csv.${process.pid}.tmp`;
   await fs.writeFile(tmp, lossCsv(history.map((h) => ({ step: h.step, loss: h.loss, seconds: h.seconds }))));
@@ -526,7 +526,7 @@ async function writeLossReport(out: string, history: TrainingStateFile["history"
     const png = lossCurvePng(
       history.map((h) => h.step),
       history.map((h) => h.loss),
-      { title: "training loss (L_simple)", smoothing: history.length >= 50 ? 0.9 : 0 },
+      { title: `training loss (${objective})`, smoothing: history.length >= 50 ? 0.9 : 0 },
     );
     const tmpPng = `${out}/.loss.png.${process.pid}.tmp`;
     await fs.writeFile(tmpPng, png);
