@@ -166,7 +166,7 @@ export async function readCheckpoint(dir: string) {
   }
   const stateFile = (await readJson(`${resolved}/${STATE_FILE}`)) as unknown as TrainingStateFile;
   if (!Number.isInteger(stateFile.step) || !stateFile.train) throw new Error(`${resolved}/${STATE_FILE} is incomplete`);
-  const legacy = !(await pathExists(`${resolved}/${RAW_WEIGHTS}/config.json`));
+  const legacy = !(await pathExists(`${resolved}/training`));
   const unet = await readDiffusersUNet(`${resolved}/${legacy ? LEGACY.raw : RAW_WEIGHTS}`);
   const ema = await readDiffusersUNet(`${resolved}/${legacy ? LEGACY.ema : "unet"}`);
   checkFinite(ema.tensors, ema.source); // the raw weights are checked as they are loaded (unetFromCheckpoint)

@@ -133,15 +133,14 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
       samples: { type: "string", default: "64", check: "countOrZero", help: "samples in samples.png" },
       "sample-steps": {
         type: "string",
-        default: "25",
         check: "countOrZero",
-        help: "DDIM steps for the samples (0 = DDPM over all T steps)",
+        help: "DDIM steps for the samples (default 25, at most T; 0 = DDPM over all T steps)",
       },
     },
     run: async (o) => {
       const out = o.string("out")!;
       await refuseFile(out, "--out");
-      if (o.given("timesteps") && o.number("sample-steps")! > o.number("timesteps")!) {
+      if (o.given("timesteps") && o.given("sample-steps") && o.number("sample-steps")! > o.number("timesteps")!) {
         throw new Error(`--sample-steps ${o.number("sample-steps")} exceeds --timesteps ${o.number("timesteps")} (0 samples with DDPM)`);
       }
       const train: Partial<TrainConfig> = {
@@ -180,7 +179,7 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
         resume: o.flag("resume"),
         classConditional: o.given("unconditional") ? false : undefined,
         samples: o.number("samples"),
-        sampleSteps: o.number("sample-steps"),
+        sampleSteps: o.givenNumber("sample-steps"),
         guidance: o.givenNumber("guidance"),
         log: (line) => {
           if (tty) process.stderr.write("\r\x1b[K");

@@ -13,6 +13,8 @@ interface LockOwner {
   host: string;
   started: string;
   command: string;
+  /** The process's start time in clock ticks since boot (Linux), so a PID reused by another process is told apart. */
+  ticks?: number | null;
 }
 
 /** A held lock; `release()` removes the lock file (also done when the process exits normally or by a signal). */
@@ -52,7 +54,13 @@ export async function lockFolder(dir: string, command: string, onStale?: (line: 
   const fsSync = await import("node:fs");
   await fs.mkdir(dir, { recursive: true });
   const file = path.join(dir, LOCK_NAME);
-  const owner: LockOwner = { pid: process.pid, host: os.hostname(), started: new Date().toISOString(), command };
+  const owner: LockOwner = {
+    pid: process.pid,
+    host: os.hostname(),
+    started: new Date().toISOString(),
+    command,
+    ticks: startTicks(fsSync, process.pid),
+  };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const handle = await fs.open(file, "wx");
@@ -62,13 +70,18 @@ export async function lockFolder(dir: string, command: string, onStale?: (line: 
       } finally {
         await handle.close();
       }
-      return heldLock(file, (target) => fsSync.rmSync(target, { force: true }));
+      // Only a lock that is still ours is removed (never one another run took over).
+      const mine = `${JSON.stringify(owner)}\n`;
+      return heldLock(file, () => {
+        if (fsSync.readFileSync(file, "utf8") === mine) fsSync.rmSync(file, { force: true });
+      });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
     let holder: Partial<LockOwner> = {};
+    const text = await fs.readFile(file, "utf8").catch(() => "");
     try {
-      holder = JSON.parse(await fs.readFile(file, "utf8"));
+      holder = JSON.parse(text);
     } catch {
       // Being written this very moment, or garbage: a lock all the same, unless it is old.
       const age = Date.now() - (await fs.stat(file).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
@@ -78,7 +91,8 @@ export async function lockFolder(dir: string, command: string, onStale?: (line: 
       }
     }
     const sameHost = holder.host === os.hostname();
-    if (sameHost && typeof holder.pid === "number" && !deadProcess(holder.pid)) {
+    const reused = typeof holder.ticks === "number" && startTicks(fsSync, holder.pid ?? 0) !== holder.ticks;
+    if (sameHost && typeof holder.pid === "number" && !deadProcess(holder.pid) && !reused) {
       throw new Error(
         `${dir} is in use by another run: PID ${holder.pid} on ${holder.host} (${holder.command ?? "?"}, since ${holder.started ?? "?"}); ` +
           "a run folder has one writer: wait for it to end, or choose another --out",
@@ -90,13 +104,39 @@ export async function lockFolder(dir: string, command: string, onStale?: (line: 
           `if that run is gone, delete ${file}`,
       );
     }
-    onStale?.(`${file}: removed a stale lock of PID ${holder.pid ?? "?"} (no such process)`);
-    await fs.rm(file, { force: true });
+    // Take the stale lock over without racing another run doing the same: move it aside (only one mover wins),
+    // and if what was moved is no longer the stale lock read above (another run took it over in between), put it back.
+    const aside = `${file}.stale-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+    try {
+      await fs.rename(file, aside);
+    } catch {
+      continue; // gone already: another run moved it
+    }
+    if ((await fs.readFile(aside, "utf8").catch(() => "")) !== text) {
+      await fs.link(aside, file).catch(() => undefined);
+      await fs.rm(aside, { force: true });
+      continue;
+    }
+    await fs.rm(aside, { force: true });
+    onStale?.(
+      `${file}: removed a stale lock of PID ${holder.pid ?? "?"} (${reused ? "that PID is now another process" : "no such process"})`,
+    );
   }
   throw new Error(`could not take the lock ${file}: it keeps changing hands`);
 }
 
-function heldLock(file: string, removeFileSync: (file: string) => void): FolderLock {
+/** Field 22 of /proc/PID/stat (the start time in clock ticks since boot), or null where there is no /proc. */
+function startTicks(fsSync: typeof import("node:fs"), pid: number): number | null {
+  try {
+    const stat = fsSync.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) is in parentheses and may hold spaces: count fields after its closing one.
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+  } catch {
+    return null;
+  }
+}
+
+function heldLock(file: string, removeIfMine: () => void): FolderLock {
   // Remove the lock when the process ends: normally, by an uncaught error, or by Ctrl-C / SIGTERM (kill -9 leaves
   // it behind, and the next run finds its process gone).
   let released = false;
@@ -105,7 +145,7 @@ function heldLock(file: string, removeFileSync: (file: string) => void): FolderL
     released = true;
     try {
       // The synchronous API is the only one that runs inside an 'exit' handler.
-      removeFileSync(file);
+      removeIfMine();
     } catch {
       // best effort
     }
@@ -123,10 +163,7 @@ function heldLock(file: string, removeFileSync: (file: string) => void): FolderL
       process.off("exit", removeSync);
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
-      if (released) return;
-      released = true;
-      const { fs } = await nodeModules();
-      await fs.rm(file, { force: true });
+      removeSync();
     },
   };
 }

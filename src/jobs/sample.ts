@@ -8,8 +8,8 @@ import { DDPM_DEFAULTS } from "../diffusion/config.js";
 import { DDIMScheduler, DDPMScheduler } from "../diffusion/schedulers.js";
 import type { Engine } from "../engine.js";
 import type { TuneResult } from "../gpu/tuner.js";
-import { findSchedulerConfig, readSchedulerConfig } from "../io/diffusers.js";
-import { nodeModules, pathExists } from "../io/fs.js";
+import { findSchedulerConfig } from "../io/diffusers.js";
+import { nodeModules, pathExists, readJson } from "../io/fs.js";
 import { imageGrid, writePng } from "../io/images.js";
 import { loadUNet } from "../nn/pretrained.js";
 import type { UNet2DModel } from "../nn/unet.js";
@@ -172,7 +172,7 @@ export async function loadModelForSampling(
   }
   const { file, looked } = await findSchedulerConfig(resolved);
   let schedulerConfig: Record<string, unknown> = {};
-  if (file) schedulerConfig = await readSchedulerConfig(resolved);
+  if (file) schedulerConfig = await readJson(file);
   else if (options.defaultScheduler) {
     const d = DDPM_DEFAULTS;
     log(

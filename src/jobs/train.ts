@@ -17,7 +17,7 @@ import { DDPMScheduler } from "../diffusion/schedulers.js";
 import type { Engine } from "../engine.js";
 import { lossCsv } from "../io/csv.js";
 import { findSchedulerConfig, readDiffusersUNet, readSchedulerConfig } from "../io/diffusers.js";
-import { nodeModules, pathExists } from "../io/fs.js";
+import { nodeModules, pathExists, readJson } from "../io/fs.js";
 import { type ImageDataset, loadImageFolder } from "../io/images.js";
 import { lockFolder } from "../io/lock.js";
 import { loadMnist } from "../io/mnist.js";
@@ -67,7 +67,7 @@ export interface TrainJobOptions {
   classConditional?: boolean;
   /** Classifier-free guidance scale for the final samples (default: the preset's; 1 = none; others need label dropout). */
   guidance?: number;
-  /** Samples in the final grid (default 64; 0: none), and DDIM steps to draw them (default 50; 0 = DDPM over all T steps). */
+  /** Samples in the final grid (default 64; 0: none), and DDIM steps to draw them (default 25, at most T; 0 = DDPM over all T steps). */
   samples?: number;
   sampleSteps?: number;
   log?: (line: string) => void;
@@ -84,11 +84,11 @@ const FLAGS: Record<keyof TrainConfig, string> = {
   learningRate: "--lr",
   warmupSteps: "--warmup-steps",
   gradClip: "--grad-clip",
-  weightDecay: "weightDecay",
+  weightDecay: "train.weightDecay",
   emaDecay: "--ema-decay",
   randomFlip: "--flip",
   seed: "--seed",
-  logEvery: "logEvery",
+  logEvery: "train.logEvery",
   checkpointEvery: "--checkpoint-every",
   labelDropout: "--label-dropout",
   loss: "--loss",
@@ -121,15 +121,17 @@ interface TrainingRun {
 export async function trainJob(options: TrainJobOptions) {
   const jobStarted = performance.now();
   const log = options.log ?? ((line: string) => console.log(line));
-  const createdOut = !(await pathExists(options.out));
+  await preflight(options);
+  const created = await missingFolders(options.out);
   const lock = await lockFolder(options.out, options.resume ? "ddpm train --resume" : "ddpm train", log);
   let run: TrainingRun;
   try {
     run = await resolveRun(options, log);
   } catch (error) {
-    // Refused before any work: the lock goes, and so does an output folder this call created and left empty.
+    // Refused before any training: the lock goes, and so do the folders this call created, if left empty.
     await lock.release();
-    if (createdOut) await removeIfEmpty(options.out);
+    const { fs } = await nodeModules();
+    for (const dir of created) if ((await fs.readdir(dir).catch(() => ["?"])).length === 0) await fs.rmdir(dir).catch(() => undefined);
     throw error;
   }
   const budget = planBudget(options, run, options.startedAt ?? jobStarted);
@@ -145,9 +147,23 @@ export async function trainJob(options: TrainJobOptions) {
   }
 }
 
-async function removeIfEmpty(dir: string): Promise<void> {
-  const { fs } = await nodeModules();
-  if ((await fs.readdir(dir).catch(() => ["?"])).length === 0) await fs.rmdir(dir).catch(() => undefined);
+/** `dir` and those of its parents that do not exist yet, deepest first. */
+async function missingFolders(dir: string): Promise<string[]> {
+  const { path } = await nodeModules();
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); !(await pathExists(d)); d = path.dirname(d)) missing.push(d);
+  return missing;
+}
+
+/** What can be checked before the run folder is touched: the preset, the data folder, a fresh run's settings. */
+async function preflight(options: TrainJobOptions): Promise<void> {
+  const { preset } = presetOf(options);
+  if (options.data !== undefined && options.data !== "mnist" && !(await pathExists(options.data))) {
+    throw new Error(`--data ${options.data}: no such folder ('mnist' is the built-in digits)`);
+  }
+  if (options.resume || options.initFrom) return;
+  checkTrainConfig({ ...TRAIN_DEFAULTS, ...preset.train, ...options.trainDefaults, ...options.train });
+  new DDPMScheduler({ ...preset.scheduler, ...options.scheduler });
 }
 
 /** The preset by name (the default depends on the adapter: a CPU gets the small one). */
@@ -161,6 +177,7 @@ function presetOf(options: TrainJobOptions): { name: string | null; preset: Pres
 
 /** A resumed run's settings: the checkpoint's, with only RESUMABLE ones taken from `options`; others refused if different. */
 function resumedConfig(
+  resolvePath: (data: string) => string,
   options: TrainJobOptions,
   saved: TrainingStateFile,
   savedScheduler: Record<string, unknown>,
@@ -187,11 +204,17 @@ function resumedConfig(
     if (value !== undefined && differs(value, savedModel[key])) refused.push(`${key} ${value} (the checkpoint's: ${savedModel[key]})`);
   }
   const data = saved.data as { source?: string; size?: number; channels?: number; numClasses?: number | null };
-  if (typeof options.preset === "string" && options.preset !== saved.preset) {
-    refused.push(`--preset ${options.preset} (the checkpoint's: ${saved.preset ?? "none recorded"})`);
+  if (typeof options.preset === "string") {
+    // A checkpoint that recorded no preset name is compared by the preset's model settings.
+    const model = PRESETS[options.preset]?.model ?? {};
+    const same =
+      saved.preset !== undefined ? options.preset === saved.preset : Object.entries(model).every(([k, v]) => !differs(v, savedModel[k]));
+    if (!same) refused.push(`--preset ${options.preset} (the checkpoint's: ${saved.preset ?? "another model"})`);
   }
   if (options.size !== undefined && options.size !== data.size) refused.push(`--size ${options.size} (the checkpoint's: ${data.size})`);
-  if (options.data !== undefined && options.data !== data.source) refused.push(`--data ${options.data} (the checkpoint's: ${data.source})`);
+  if (options.data !== undefined && resolvePath(options.data) !== resolvePath(data.source ?? "mnist")) {
+    refused.push(`--data ${options.data} (the checkpoint's: ${data.source})`);
+  }
   if (options.channels !== undefined && data.channels !== undefined && options.channels !== data.channels) {
     refused.push(`--channels ${options.channels} (the checkpoint's: ${data.channels})`);
   }
@@ -228,17 +251,25 @@ async function resolveRun(options: TrainJobOptions, log: (line: string) => void)
     throw new Error(`${checkpointDir} holds files that are not a checkpoint; a fresh run would replace them: choose another --out`);
   }
   const savedScheduler = resumeFrom ? await readSchedulerConfig(resumeFrom.dir) : null;
-  const resumed = resumeFrom ? resumedConfig(options, resumeFrom.state, savedScheduler!, resumeFrom.unet.config) : null;
+  const { path } = await nodeModules();
+  const resolveData = (data: string) => (data === "mnist" ? data : path.resolve(data));
+  const resumed = resumeFrom ? resumedConfig(resolveData, options, resumeFrom.state, savedScheduler!, resumeFrom.unet.config) : null;
   const init = options.initFrom ? await readInitModel(options.initFrom, log) : null;
   const savedData = (resumeFrom?.state.data ?? {}) as { source?: string; size?: number; channels?: 1 | 3; numClasses?: number | null };
 
   const size = savedData.size ?? options.size ?? (init?.unet.config.sample_size as number | undefined) ?? preset.size;
   const config: TrainConfig = resumed?.config ?? { ...TRAIN_DEFAULTS, ...preset.train, ...options.trainDefaults, ...options.train };
   checkTrainConfig(config);
-  const schedulerConfig = savedScheduler ?? { ...preset.scheduler, ...init?.scheduler, ...options.scheduler };
+  if (init && Object.values(options.scheduler ?? {}).some((v) => v !== undefined)) {
+    throw new Error(
+      `--init-from ${options.initFrom}: the model keeps the schedule it was trained with; --timesteps, --schedule and --prediction cannot change it`,
+    );
+  }
+  // A fine-tuned model keeps its folder's scheduler config as it is (diffusers' defaults fill its gaps, as diffusers does).
+  const schedulerConfig = savedScheduler ?? init?.scheduler ?? { ...preset.scheduler, ...options.scheduler };
   const scheduler = new DDPMScheduler(schedulerConfig);
   const samples = options.samples ?? 64;
-  const sampleSteps = options.sampleSteps ?? Math.min(50, scheduler.T);
+  const sampleSteps = options.sampleSteps ?? Math.min(25, scheduler.T);
   if (!(Number.isInteger(samples) && samples >= 0)) throw new Error(`samples must be an integer ≥ 0, got ${samples}`);
   if (samples > 0 && !(Number.isInteger(sampleSteps) && sampleSteps >= 0 && sampleSteps <= scheduler.T)) {
     throw new Error(`sample steps must be an integer in [0, T = ${scheduler.T}] (0: DDPM over all T steps), got ${sampleSteps}`);
@@ -261,7 +292,11 @@ async function resolveRun(options: TrainJobOptions, log: (line: string) => void)
         `(${width} channels at ${size}×${size}); this adapter binds at most ${limit.toLocaleString("en")} bytes: choose a smaller --size or --batch`,
     );
   }
-  const dataOptions = { ...options, data: savedData.source ?? options.data ?? "mnist", channels: savedData.channels ?? options.channels };
+  const dataOptions = {
+    ...options,
+    data: resolveData(savedData.source ?? options.data ?? "mnist"),
+    channels: savedData.channels ?? options.channels,
+  };
   const { train: data, description } = await loadData(dataOptions, size);
   const conditional = resumeFrom
     ? Boolean(savedData.numClasses) && data.labels !== null
@@ -396,7 +431,7 @@ async function readInitModel(dir: string, log: (line: string) => void) {
     );
   }
   log(`fine-tuning ${unet.source} (${weights.description}), scheduler ${file}`);
-  return { unet, scheduler: await readSchedulerConfig(resolved) };
+  return { unet, scheduler: await readJson(file) };
 }
 
 async function loadData(

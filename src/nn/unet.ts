@@ -612,7 +612,6 @@ export class UNet2DModel extends Module {
     return this.convOut.forward(h);
   }
 
-  /** The config as diffusers writes it (config.json). */
   /**
    * config.json's object, as diffusers 0.30's UNet2DModel takes it: `mid_block_type` and `time_embedding_dim`,
    * which that release does not know (and warns about), are written only when they differ from the default.
