@@ -106,6 +106,24 @@ describe("the digit evaluator (16 px)", () => {
   });
 });
 
+describe("the digit evaluator (32 px)", () => {
+  it("its classifier reads at least 98% of the held-out digits; real digits within range, one class and pure noise far out", async () => {
+    const evaluator32 = await DigitEvaluator.create(await testEngine(), 32);
+    try {
+      expect(evaluator32.classifierAccuracy).toBeGreaterThanOrEqual(0.98);
+      const sets = new Map(digitValidationSets(evaluator32.heldOutDigits, N).map((set) => [set.name, set]));
+      const evaluate = (name: string) => evaluator32.evaluate(sets.get(name)!.images, N, null);
+      const real = await evaluate("real");
+      const range = real.real!.frechet;
+      expect(real.samples.frechet!).toBeLessThanOrEqual(range.mean + 2 * range.sd);
+      expect(real.samples.confidentRate).toBeGreaterThanOrEqual(0.9);
+      for (const name of ["one class", "pure noise"]) expect((await evaluate(name)).samples.frechet!, name).toBeGreaterThan(5 * range.mean);
+    } finally {
+      evaluator32.dispose();
+    }
+  });
+});
+
 describe("digits from PNG grids", () => {
   it("recovers a samples.png-style grid (16 px tiles magnified 2×, 2 px gaps, a short last row) exactly", () => {
     const count = 10;
