@@ -102,6 +102,14 @@ describe("the run folder's lock", () => {
     expect(JSON.parse(readFileSync(join(dir, ".lock"), "utf8")).pid).toBe(process.pid);
     await taken.release();
 
+    // Two runs finding the same stale lock at once: exactly one takes it over.
+    writeFileSync(join(dir, ".lock"), JSON.stringify({ pid: deadPid(), host: hostname(), started: "earlier", command: "killed" }));
+    const racing = await Promise.allSettled([lockFolder(dir, "a"), lockFolder(dir, "b")]);
+    expect(racing.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+    const winner = racing.find((r) => r.status === "fulfilled") as PromiseFulfilledResult<Awaited<ReturnType<typeof lockFolder>>>;
+    await winner.value.release();
+    expect(existsSync(join(dir, ".lock"))).toBe(false);
+
     writeFileSync(join(dir, ".lock"), JSON.stringify({ pid: 1, host: "elsewhere", started: "earlier", command: "x" }));
     await expect(lockFolder(dir, "fourth")).rejects.toThrow(/locked by PID 1 on another host, elsewhere.*delete .*\.lock/);
     rmSync(join(dir, ".lock"));
@@ -336,6 +344,18 @@ describe("fine-tuning from a diffusers folder", () => {
         log,
       }),
     ).rejects.toThrow(/takes 8×8 images; fine-tuning it needs data of that size \(--size 8\)/);
+    await expect(
+      trainJob({
+        engine,
+        out: join(root, "ft-schedule"),
+        data: dataDir,
+        channels: 1,
+        initFrom: source,
+        scheduler: { prediction_type: "epsilon" },
+        samples: 0,
+        log,
+      }),
+    ).rejects.toThrow(/keeps the schedule it was trained with; --timesteps, --schedule and --prediction cannot change it/);
     expect(existsSync(join(root, "ft-size"))).toBe(false);
     await expect(
       trainJob({ engine, out: join(root, "ft-mnist"), initFrom: "test/fixtures/unet/attn-class", train: { steps: 1 }, samples: 0, log }),
