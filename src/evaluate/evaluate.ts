@@ -253,7 +253,7 @@ export function formatDigitEvaluation(e: DigitEvaluation): string[] {
   ];
   const header = real
     ? `${column("")}        ${column(`${samples.count} images`)}${real.draws} draws of ${real.count} real held-out digits (mean ± s.d.)`
-    : `${column("")}        ${samples.count} images (too many for two disjoint draws of real digits)`;
+    : `${column("")}        ${samples.count} images (${samples.count < 2 ? "too few to compare with real digits" : "too many for two disjoint draws of real digits"})`;
   return [
     `digit evaluator (${e.size} px classifier, ${percent(e.classifierAccuracy)} on the held-out digits):`,
     header,

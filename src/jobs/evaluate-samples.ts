@@ -77,7 +77,7 @@ export async function evaluateSamplesJob(options: EvaluateSamplesOptions): Promi
   const evaluator = await DigitEvaluator.create(options.engine, digits.size, { weightsFile: options.weightsFile });
   try {
     const evaluation = await evaluator.evaluate(digits.images, digits.count, labels);
-    log(`${options.samples}: ${digits.count} digits of ${digits.size}×${digits.size}`);
+    log(`${options.samples}: ${digits.count} digit${digits.count === 1 ? "" : "s"} of ${digits.size}×${digits.size}`);
     for (const line of formatDigitEvaluation(evaluation)) log(line);
     return evaluation;
   } finally {
