@@ -127,7 +127,9 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
       "checkpoint-every": { type: "string", check: "countOrZero", help: "steps between checkpoints (default 500; 0 = only at the end)" },
       resume: {
         type: "boolean",
-        help: "continue the checkpoint in --out exactly where it stopped, with its settings (only --steps, --minutes, --checkpoint-every and the samples' options can change)",
+        help:
+          "continue the checkpoint in --out exactly where it stopped, with its settings " +
+          "(only --steps, --minutes, --checkpoint-every and the samples' options can change)",
       },
       seed: { type: "string", check: "seed", help: "seed of data order, timesteps, noise and initial weights (default 0)" },
       samples: { type: "string", default: "64", check: "countOrZero", help: "samples in samples.png" },
@@ -304,7 +306,10 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
       if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");
       console.log(
         `bits/dim: ${result.bitsPerDim.toFixed(3)} ± ${(1.96 * result.standardError).toFixed(3)} (95% interval; standard error ` +
-          `${result.standardError.toFixed(4)} over ${result.images} images${result.mode === "estimate" ? ` and ${result.timestepsEvaluated - 1} stratified timesteps each, L₀ exact` : ", exact in t"}); ` +
+          `${result.standardError.toFixed(4)} over ${result.images} images` +
+          (result.mode === "estimate"
+            ? ` and ${result.timestepsEvaluated - 1} stratified timesteps each, L₀ exact); `
+            : ", exact in t); ") +
           `prior ${result.prior.toFixed(4)}, L_0 decoder ${result.decoder.toFixed(3)}, KL terms ${result.kl.toFixed(3)}`,
       );
       engine.destroy();

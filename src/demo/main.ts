@@ -201,7 +201,8 @@ class SampleGrid {
     ui.samples.replaceWith(fresh);
     ui.samples = fresh;
     notify(
-      `The samples are drawn on a 2D canvas from a readback, because this browser cannot show a WebGPU canvas here: ${why.replace(/\.$/, "")}.`,
+      "The samples are drawn on a 2D canvas from a readback, because this browser cannot show a WebGPU canvas here: " +
+        `${why.replace(/\.$/, "")}.`,
     );
   }
 }
@@ -473,7 +474,8 @@ function relativePath(file: PickedFile): string {
 /** How the scheduler config was found (or which defaults are used), for the status line. */
 function describeScheduler(scheduler: DDPMScheduler | DDIMScheduler, from: string | null): string {
   const c = scheduler.config;
-  const kind = `${scheduler instanceof DDIMScheduler ? "DDIMScheduler" : "DDPMScheduler"}: ${c.prediction_type}, ${c.beta_schedule} β, T = ${c.num_train_timesteps}`;
+  const name = scheduler instanceof DDIMScheduler ? "DDIMScheduler" : "DDPMScheduler";
+  const kind = `${name}: ${c.prediction_type}, ${c.beta_schedule} β, T = ${c.num_train_timesteps}`;
   return from
     ? `the schedule of ${from} (${kind})`
     : `no scheduler config in or above the U-Net's folder, so diffusers' defaults (${kind})`;

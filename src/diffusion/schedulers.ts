@@ -34,10 +34,10 @@ function predictionCoefficients(type: PredictionType, schedule: NoiseSchedule, t
       return { x0FromSample: a, x0FromModel: -b, epsFromSample: b, epsFromModel: a };
     case "posterior_mean": {
       // The model is μ̃_θ = c₁·x̂₀ + c₂·x_t (DDPM eq. 7 with the training chain's coefficients at t), so the implied
-      // x̂₀ = (μ̃_θ − c₂·x_t) / c₁ and ε̂ = (x_t − √ᾱ_t·x̂₀) / √(1−ᾱ_t) (DDPM eq. 4 solved for ε). Unclipped, a full
-      // DDPM chain's step is then μ̃_θ + σ_t·z; clip_sample clips this x̂₀ and the step's mean is formed from the
-      // clipped value, as for every type (so the mean stays within c₁·[−r, r] + c₂·x_t; Ho et al.'s code leaves an
-      // "xprev" model's mean unclipped).
+      // x̂₀ = (μ̃_θ − c₂·x_t) / c₁ and ε̂ = (x_t − √ᾱ_t·x̂₀) / √(1−ᾱ_t) (DDPM eq. 4 solved for ε).
+      // Unclipped, a full DDPM chain's step is then μ̃_θ + σ_t·z; clip_sample clips this x̂₀ and the step's mean is formed
+      // from the clipped value, as for every type (so the mean stays within c₁·[−r, r] + c₂·x_t; Ho et al.'s code
+      // leaves an "xprev" model's mean unclipped).
       const c1 = schedule.posteriorMeanCoef1[t];
       const c2 = schedule.posteriorMeanCoef2[t];
       return {

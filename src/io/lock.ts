@@ -94,7 +94,8 @@ export async function lockFolder(dir: string, command: string, onStale?: (line: 
     const reused = typeof holder.ticks === "number" && startTicks(fsSync, holder.pid ?? 0) !== holder.ticks;
     if (sameHost && typeof holder.pid === "number" && !deadProcess(holder.pid) && !reused) {
       throw new Error(
-        `${dir} is in use by another run: PID ${holder.pid} on ${holder.host} (${holder.command ?? "?"}, since ${holder.started ?? "?"}); ` +
+        `${dir} is in use by another run: PID ${holder.pid} on ${holder.host} ` +
+          `(${holder.command ?? "?"}, since ${holder.started ?? "?"}); ` +
           "a run folder has one writer: wait for it to end, or choose another --out",
       );
     }

@@ -262,7 +262,8 @@ async function resolveRun(options: TrainJobOptions, log: (line: string) => void)
   checkTrainConfig(config);
   if (init && Object.values(options.scheduler ?? {}).some((v) => v !== undefined)) {
     throw new Error(
-      `--init-from ${options.initFrom}: the model keeps the schedule it was trained with; --timesteps, --schedule and --prediction cannot change it`,
+      `--init-from ${options.initFrom}: the model keeps the schedule it was trained with; ` +
+        "--timesteps, --schedule and --prediction cannot change it",
     );
   }
   // A fine-tuned model keeps its folder's scheduler config as it is (diffusers' defaults fill its gaps, as diffusers does).
@@ -289,7 +290,8 @@ async function resolveRun(options: TrainJobOptions, log: (line: string) => void)
   if (!(Number.isInteger(size) && size >= 4) || activationBytes > limit) {
     throw new Error(
       `image size ${size} with batch ${config.batchSize} needs ${activationBytes.toLocaleString("en")}-byte activations ` +
-        `(${width} channels at ${size}×${size}); this adapter binds at most ${limit.toLocaleString("en")} bytes: choose a smaller --size or --batch`,
+        `(${width} channels at ${size}×${size}); this adapter binds at most ${limit.toLocaleString("en")} bytes: ` +
+        "choose a smaller --size or --batch",
     );
   }
   const dataOptions = {
