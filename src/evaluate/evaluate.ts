@@ -251,9 +251,10 @@ export function formatDigitEvaluation(e: DigitEvaluation): string[] {
       real ? `${real.frechet.mean.toFixed(3)} ± ${real.frechet.sd.toFixed(3)}` : "",
     ],
   ];
+  const noReal = samples.count < 2 ? "too few to compare with real digits" : "too many for two disjoint draws of real digits";
   const header = real
     ? `${column("")}        ${column(`${samples.count} images`)}${real.draws} draws of ${real.count} real held-out digits (mean ± s.d.)`
-    : `${column("")}        ${samples.count} images (${samples.count < 2 ? "too few to compare with real digits" : "too many for two disjoint draws of real digits"})`;
+    : `${column("")}        ${samples.count} images (${noReal})`;
   return [
     `digit evaluator (${e.size} px classifier, ${percent(e.classifierAccuracy)} on the held-out digits):`,
     header,
