@@ -7,6 +7,7 @@ import { Engine } from "./engine.js";
 import { loadImageFolder } from "./io/images.js";
 import { loadMnist } from "./io/mnist.js";
 import { evalJob } from "./jobs/eval.js";
+import { evaluateSamplesJob } from "./jobs/evaluate-samples.js";
 import { loadModelForSampling, sampleJob } from "./jobs/sample.js";
 import { trainJob } from "./jobs/train.js";
 import { PRESETS } from "./presets.js";
@@ -312,6 +313,29 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
             : ", exact in t); ") +
           `prior ${result.prior.toFixed(4)}, L_0 decoder ${result.decoder.toFixed(3)}, KL terms ${result.kl.toFixed(3)}`,
       );
+      engine.destroy();
+    },
+  },
+  judge: {
+    summary: "read generated digits (a PNG grid such as samples.png, or a folder of PNGs) with the digit evaluator, beside real digits",
+    options: {
+      images: { type: "string", help: "a PNG file (one digit or a grid of them) or a folder of PNG files" },
+      labels: {
+        type: "string",
+        default: "cycle",
+        help: "intended labels: 'cycle' (image i is digit i mod 10, as train and sample draw them) or 'none'",
+      },
+      size: { type: "string", check: "size", help: "the digits' side, 16 or 32 (default: from the PNG's layout)" },
+    },
+    run: async (o) => {
+      const images = o.string("images");
+      if (!images) throw new Error("judge: --images DIR_OR_PNG is required");
+      const labels = o.string("labels");
+      if (labels !== "cycle" && labels !== "none") throw new Error(`--labels must be 'cycle' or 'none', got '${labels}'`);
+      const size = o.number("size");
+      if (size !== undefined && size !== 16 && size !== 32) throw new Error(`--size must be 16 or 32, got ${size}`);
+      const engine = await createEngine();
+      await evaluateSamplesJob({ engine, samples: images, labels: labels === "cycle" ? "cycle" : null, size });
       engine.destroy();
     },
   },

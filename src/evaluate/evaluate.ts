@@ -252,8 +252,9 @@ export function formatDigitEvaluation(e: DigitEvaluation): string[] {
     ],
   ];
   const noReal = samples.count < 2 ? "too few to compare with real digits" : "too many for two disjoint draws of real digits";
+  const realColumn = real ? `${real.draws} draws of ${real.count} real held-out digits (mean ± s.d.)` : "";
   const header = real
-    ? `${column("")}        ${column(`${samples.count} images`)}${real.draws} draws of ${real.count} real held-out digits (mean ± s.d.)`
+    ? `${column("")}        ${column(`${samples.count} images`)}${realColumn}`
     : `${column("")}        ${samples.count} images (${noReal})`;
   return [
     `digit evaluator (${e.size} px classifier, ${percent(e.classifierAccuracy)} on the held-out digits):`,

@@ -26,6 +26,7 @@ import { unetFromCheckpoint } from "../nn/pretrained.js";
 import { type UNet2DConfig, UNet2DModel } from "../nn/unet.js";
 import { PRESETS, type Preset } from "../presets.js";
 import { checkTrainConfig, createTrainState, TRAIN_DEFAULTS, type TrainConfig, type TrainState, trainLoop } from "../train.js";
+import { evaluateSamplesJob } from "./evaluate-samples.js";
 import { autotuneLog, sampleJob } from "./sample.js";
 
 export interface TrainJobOptions {
@@ -550,7 +551,19 @@ async function writeOutputs(options: TrainJobOptions, run: TrainingRun, log: (li
     unconditionalLabel: run.unconditionalLabel,
     log,
   });
-  return { steps: state.step, history, ...result };
+  // The digit evaluator's figures for samples.png beside as many real held-out digits (MNIST at 16 or 32 px).
+  const side = run.data.height;
+  const digits =
+    run.meta().data.source === "mnist" && (side === 16 || side === 32)
+      ? await evaluateSamplesJob({
+          engine: options.engine,
+          samples: result.samplesPath,
+          size: side,
+          labels: run.conditional ? "cycle" : null,
+          log,
+        })
+      : null;
+  return { steps: state.step, history, ...result, digits };
 }
 
 async function writeLossReport(out: string, history: TrainingStateFile["history"], objective: string): Promise<void> {
