@@ -11,15 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { variationalBound } from "../src/diffusion/bound.js";
 import type { PredictionType } from "../src/diffusion/config.js";
 import { DDPMScheduler } from "../src/diffusion/schedulers.js";
-import { type Engine, ops, type Tensor } from "../src/index.js";
+import type { Engine } from "../src/index.js";
 import type { Dataset } from "../src/io/dataset.js";
 import { encodePng } from "../src/io/images.js";
 import { parseSafetensors } from "../src/io/safetensors.js";
 import { trainJob } from "../src/jobs/train.js";
-import { Linear } from "../src/nn/layers.js";
-import { InitRandom, Module } from "../src/nn/module.js";
 import { checkTrainConfig, createTrainState, TRAIN_DEFAULTS, trainLoop } from "../src/train.js";
 import { testEngine } from "./helpers/engine.js";
+import { PointDenoiser } from "./helpers/point-denoiser.js";
 import { tinyUNet } from "./helpers/unet-configs.js";
 import { rng } from "./reference/tensor.js";
 
@@ -30,26 +29,6 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "ddpm-objectives-"));
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-/** The model output for 2-D points [N, 2, 1, 1]: time features concatenated to x, three linear layers with SiLU. */
-class PointDenoiser extends Module {
-  readonly l1: Linear;
-  readonly l2: Linear;
-  readonly l3: Linear;
-  constructor(engine: Engine, seed: number) {
-    super(engine);
-    const random = new InitRandom(seed);
-    this.l1 = this.module("l1", new Linear(engine, 2 + 16, 64, random));
-    this.l2 = this.module("l2", new Linear(engine, 64, 64, random));
-    this.l3 = this.module("l3", new Linear(engine, 64, 2, random));
-  }
-  forward(x: Tensor, timesteps: number[]): Tensor {
-    const n = x.shape[0];
-    const t = ops.timestepEmbedding(this.engine, this.engine.tensor(timesteps, [n]), 16, { flipSinToCos: true, downscaleFreqShift: 0 });
-    const h = ops.concat([ops.reshape(x, [n, 2]), t], 1);
-    return ops.reshape(this.l3.forward(ops.silu(this.l2.forward(ops.silu(this.l1.forward(h))))), x.shape);
-  }
-}
 
 /** Points of a mixture of four Gaussians, quantised to the 256 levels of [−1, 1] the bound's decoder expects. */
 function quantisedMixture(count: number, seed: number): Float32Array {

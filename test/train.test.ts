@@ -5,40 +5,18 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { DDPMScheduler } from "../src/diffusion/schedulers.js";
-import { type Engine, ops, type Tensor } from "../src/index.js";
+import type { Engine } from "../src/index.js";
 import type { Dataset } from "../src/io/dataset.js";
-import { Linear } from "../src/nn/layers.js";
-import { InitRandom, Module } from "../src/nn/module.js";
 import { sampleLoop } from "../src/sample.js";
 import { createTrainState, TRAIN_DEFAULTS, trainLoop } from "../src/train.js";
 import { testEngine } from "./helpers/engine.js";
+import { PointDenoiser } from "./helpers/point-denoiser.js";
 import { rng } from "./reference/tensor.js";
 
 let engine: Engine;
 beforeAll(async () => {
   engine = await testEngine();
 });
-
-/** ε_θ(x_t, t) for 2-D points: sinusoidal time features concatenated to x, three linear layers with SiLU. */
-class PointDenoiser extends Module {
-  readonly l1: Linear;
-  readonly l2: Linear;
-  readonly l3: Linear;
-  constructor(engine: Engine, seed: number) {
-    super(engine);
-    const random = new InitRandom(seed);
-    this.l1 = this.module("l1", new Linear(engine, 2 + 16, 64, random));
-    this.l2 = this.module("l2", new Linear(engine, 64, 64, random));
-    this.l3 = this.module("l3", new Linear(engine, 64, 2, random));
-  }
-  forward(x: Tensor, timesteps: number[]): Tensor {
-    const n = x.shape[0];
-    const t = ops.timestepEmbedding(this.engine, this.engine.tensor(timesteps, [n]), 16, { flipSinToCos: true, downscaleFreqShift: 0 });
-    const h = ops.concat([ops.reshape(x, [n, 2]), t], 1);
-    const out = this.l3.forward(ops.silu(this.l2.forward(ops.silu(this.l1.forward(h)))));
-    return ops.reshape(out, x.shape);
-  }
-}
 
 const centers = [
   [0.5, 0.5],

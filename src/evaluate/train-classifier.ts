@@ -7,7 +7,7 @@
  */
 import type { Engine } from "../engine.js";
 import type { Dataset } from "../io/dataset.js";
-import type { StateDict } from "../nn/module.js";
+import { InitRandom, type StateDict } from "../nn/module.js";
 import { scale, softmax, sub } from "../ops/index.js";
 import { AdamW } from "../optim/adamw.js";
 import { type ClassifierSize, DigitClassifier, NUM_DIGIT_CLASSES } from "./classifier.js";
@@ -47,18 +47,6 @@ export const CLASSIFIER_TRAINING_DEFAULTS = {
   blurProbability: 0.5,
   maxBlur: 1.0,
 } satisfies Partial<ClassifierTrainingOptions>;
-
-/** mulberry32: a seeded 32-bit generator, floats in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SIDE = 32;
 
@@ -184,7 +172,8 @@ export async function trainDigitClassifier(options: ClassifierTrainingOptions): 
   checkDigits32(train);
   const model = new DigitClassifier(engine, size, options.seed);
   const optimizer = new AdamW(engine, model.parameters(), { lr: options.learningRate, weightDecay: options.weightDecay });
-  const random = seededRandom(options.seed ^ 0x636c6173); // "clas"
+  const generator = new InitRandom(options.seed ^ 0x636c6173); // "clas"
+  const random = () => generator.next();
   const stepsPerEpoch = Math.floor(train.count / options.batchSize);
   const totalSteps = Math.min(options.epochs * stepsPerEpoch, options.maxSteps ?? Infinity);
   const epochLoss: number[] = [];
