@@ -91,30 +91,9 @@ describe("bound kernel: per-element terms against the float64 reference", () => 
       const scheduler = new DDPMScheduler({ num_train_timesteps: T, variance_type: varianceType, prediction_type: prediction });
       const reference = new ReferenceDiffusion(scheduler.schedule.betas, varianceType, prediction);
       for (const [shape, timesteps] of shapes) {
-        const random = rng(shape.reduce((a, b) => a * b));
         const size = shape.reduce((a, b) => a * b);
         const perImage = size / shape[0];
-        const x0 = quantisedData(size, random);
-        const eps = normals(size, random);
-        const wrong = normals(size, random);
-        const xt = new Float64Array(size);
-        const model = new Float64Array(size);
-        for (let i = 0; i < size; i++) {
-          const t = timesteps[Math.floor(i / perImage)];
-          xt[i] = Math.fround(reference.qSample(x0[i], t, eps[i]));
-          // the true target plus an error of mixed size (0.03, 0.3 or 3; for μ̃ times c₁, an x̂₀ error of that size),
-          // so the decoder sees bins near and far and the clamp is both active and not
-          const a = Math.sqrt(reference.alphasCumprod[t]);
-          const b = Math.sqrt(1 - reference.alphasCumprod[t]);
-          const target = {
-            epsilon: eps[i],
-            sample: x0[i],
-            v_prediction: a * eps[i] - b * x0[i],
-            posterior_mean: reference.posteriorMean(t, x0[i], xt[i]),
-          }[prediction];
-          const errorScale = prediction === "posterior_mean" ? reference.posteriorMeanCoef1[t] : 1;
-          model[i] = Math.fround(target + [0.03, 0.3, 3][i % 3] * errorScale * wrong[i]);
-        }
+        const [x0, xt, model] = termInputs(reference, shape, timesteps, size);
         const { terms, prior } = engine.tidy(() => {
           const tensors = [x0, xt, model].map((d) => engine.tensor(Float32Array.from(d), shape));
           const coefficients = timesteps.map((t) => boundTermCoefficients(scheduler, t));
