@@ -377,7 +377,7 @@ function createTrainer(engine: Engine, options: PageOptions, training: { name: s
  * then, after step 1, the kernel variants of each shape met being timed (engine.autotune(); its progress is read
  * from engine.tuner's queue and results).
  */
-function watchWarmUp(engine: Engine): { logged(step: number): void; stop(): void } {
+function watchWarmUp(engine: Engine): { logged(step: number): void; tuned(seconds: number): void; stop(): void } {
   const started = performance.now();
   let stage: "compiling" | "tuning" | "done" = "compiling";
   let tuneTotal = 0;
@@ -401,6 +401,16 @@ function watchWarmUp(engine: Engine): { logged(step: number): void; stop(): void
     setProgress(null);
   };
   return {
+    tuned(seconds) {
+      // The final count, shown until the next step's loss (the 250 ms poll may not have seen it).
+      if (stage !== "tuning") return;
+      stage = "done";
+      clearInterval(timer);
+      const done = engine.tuner.results.length - tunedBefore;
+      tuneTotal = Math.max(tuneTotal, done);
+      setStatus(`timing kernel variants: ${done} of ${tuneTotal} shapes, ${seconds.toFixed(0)} s; training…`);
+      setProgress(done, tuneTotal);
+    },
     logged(step) {
       if (stage === "compiling" && step === 1 && engine.tuner.pendingCount > 0) {
         // trainLoop awaits this report, then times the queued shapes.
@@ -439,6 +449,7 @@ async function train(
         state,
         conditional: trainer.data.labels !== null,
         shouldStop: () => stopRequested,
+        onAutotune: (_results, seconds) => warmUp?.tuned(seconds),
         onLog: (report) => {
           const seconds = trainer.seconds + (performance.now() - started) / 1000;
           chart.push(report.step, report.loss);
