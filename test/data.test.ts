@@ -92,31 +92,40 @@ describe("loadMnist", () => {
     }
   });
 
-  it("16×16 is the 32×32 zero-padded digit 2×2 average-pooled (float64 reference), 32 is 28 padded", async () => {
+  it("every size holds 8-bit levels: 28 as shipped, 32 is 28 padded, 16 is the padded digit's 2×2 mean rounded to a level", async () => {
     const [at16, at28, at32] = await Promise.all([
       loadMnist({ size: 16, limit: 3 }),
       loadMnist({ size: 28, limit: 3 }),
       loadMnist({ size: 32, limit: 3 }),
     ]);
     expect(Array.from(at16.labels!)).toEqual(Array.from(at28.labels!));
+    // The level k in 0..255 of a value in [-1, 1]; a value off the grid by more than float32 rounding fails.
+    const level = (v: number) => {
+      const k = (v + 1) * 127.5;
+      expect(Math.abs(k - Math.round(k)), `${v} is not on the 8-bit grid`).toBeLessThan(1e-4);
+      return Math.round(k);
+    };
+    for (const data of [at16, at28, at32]) for (const v of data.images) level(v);
+    let halves = 0;
     for (let n = 0; n < 3; n++) {
       const unit = (y: number, x: number) => {
         const [sy, sx] = [y - 2, x - 2];
-        return sy >= 0 && sy < 28 && sx >= 0 && sx < 28 ? (at28.images[n * 784 + sy * 28 + sx] + 1) / 2 : 0;
+        return sy >= 0 && sy < 28 && sx >= 0 && sx < 28 ? level(at28.images[n * 784 + sy * 28 + sx]) : 0;
       };
-      for (let y = 0; y < 32; y++) {
-        for (let x = 0; x < 32; x++) expect(at32.images[n * 1024 + y * 32 + x]).toBeCloseTo(unit(y, x) * 2 - 1, 6);
-      }
-      let maxError = 0;
+      for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) expect(level(at32.images[n * 1024 + y * 32 + x])).toBe(unit(y, x));
       for (let y = 0; y < 16; y++) {
         for (let x = 0; x < 16; x++) {
-          const mean = (unit(2 * y, 2 * x) + unit(2 * y, 2 * x + 1) + unit(2 * y + 1, 2 * x) + unit(2 * y + 1, 2 * x + 1)) / 4;
-          maxError = Math.max(maxError, Math.abs(at16.images[n * 256 + y * 16 + x] - (mean * 2 - 1)));
+          // The 2×2 mean in levels, in integers: a quarter-level sum; ties (K mod 4 = 2) may round either way.
+          const sum = unit(2 * y, 2 * x) + unit(2 * y, 2 * x + 1) + unit(2 * y + 1, 2 * x) + unit(2 * y + 1, 2 * x + 1);
+          const got = level(at16.images[n * 256 + y * 16 + x]);
+          if (sum % 4 === 2) {
+            halves++;
+            expect([Math.floor(sum / 4), Math.ceil(sum / 4)]).toContain(got);
+          } else expect(got).toBe(Math.round(sum / 4));
         }
       }
-      // Float32 storage of the inputs and of the result: a few ulps of 1.
-      expect(maxError).toBeLessThan(1e-6);
     }
+    expect(halves, "pixels whose 2×2 mean lies halfway between two levels").toBeGreaterThan(0);
     // A digit is not blank: the pooled image has ink.
     expect(Math.max(...at16.images.subarray(0, 256))).toBeGreaterThan(0);
   });

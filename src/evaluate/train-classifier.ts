@@ -6,7 +6,7 @@
  * on the same adapter.
  */
 import type { Engine } from "../engine.js";
-import type { Dataset } from "../io/dataset.js";
+import { type Dataset, quantise8bit } from "../io/dataset.js";
 import { InitRandom, type StateDict } from "../nn/module.js";
 import { scale, softmax, sub } from "../ops/index.js";
 import { AdamW } from "../optim/adamw.js";
@@ -83,12 +83,6 @@ function blurDigit(image: Float64Array, sigma: number): void {
       image[y * SIDE + x] = sum;
     }
   }
-}
-
-/** A value in [-1, 1] rounded to the nearest of the 256 levels an 8-bit PNG can hold. */
-function quantise8bit(value: number): number {
-  const clamped = Math.min(1, Math.max(-1, value));
-  return Math.round((clamped + 1) * 127.5) / 127.5 - 1;
 }
 
 /**

