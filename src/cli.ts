@@ -11,7 +11,7 @@ import { evaluateSamplesJob } from "./jobs/evaluate-samples.js";
 import { loadModelForSampling, sampleJob } from "./jobs/sample.js";
 import { trainJob } from "./jobs/train.js";
 import { PRESETS } from "./presets.js";
-import type { TrainConfig, TrainLoss } from "./train.js";
+import type { LearningRateSchedule, TrainConfig, TrainLoss } from "./train.js";
 
 /** What a numeric option must be; every given or default value is checked before any work starts. */
 const CHECKS = {
@@ -100,6 +100,10 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
       batch: { type: "string", check: "count", help: "batch size" },
       lr: { type: "string", check: "positive", help: "peak learning rate (linear warmup)" },
       "warmup-steps": { type: "string", check: "countOrZero", help: "learning-rate warmup steps" },
+      "lr-schedule": {
+        type: "string",
+        help: "learning rate after the warmup: constant, or cosine (down to 0 at --steps) (default: the preset's)",
+      },
       "grad-clip": { type: "string", check: "nonNegative", help: "global-norm gradient clipping (default 1; 0 = none)" },
       "ema-decay": { type: "string", check: "probability", help: "EMA decay of the weights" },
       dropout: { type: "string", check: "probability", help: "U-Net dropout (default 0)" },
@@ -151,6 +155,7 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
         batchSize: o.givenNumber("batch"),
         learningRate: o.givenNumber("lr"),
         warmupSteps: o.givenNumber("warmup-steps"),
+        learningRateSchedule: o.string("lr-schedule") as LearningRateSchedule | undefined,
         gradClip: o.givenNumber("grad-clip"),
         emaDecay: o.givenNumber("ema-decay"),
         randomFlip: o.given("flip") ? true : undefined,

@@ -40,4 +40,12 @@ export * as ops from "./ops/index.js";
 export { AdamW, type AdamWOptions } from "./optim/adamw.js";
 export { clipFactor, EMA } from "./optim/ema.js";
 export { guidedDenoiser, parseTrainedClasses, type SampleOptions, type SampleResult, sampleLoop, type TrainedClasses } from "./sample.js";
-export { createTrainState, TRAIN_DEFAULTS, type TrainConfig, type TrainLoss, type TrainState, trainLoop } from "./train.js";
+export {
+  createTrainState,
+  type LearningRateSchedule,
+  TRAIN_DEFAULTS,
+  type TrainConfig,
+  type TrainLoss,
+  type TrainState,
+  trainLoop,
+} from "./train.js";

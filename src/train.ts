@@ -25,12 +25,22 @@ export type TrainLoss = "simple" | "vlb";
 
 const TRAIN_LOSSES: readonly TrainLoss[] = ["simple", "vlb"];
 
+/**
+ * The learning rate after the warmup: "constant" (Ho et al.), or "cosine", a half cosine from the peak down to 0
+ * at `steps` (Loshchilov & Hutter 2017, without restarts), which lets a short run end on small, averaging steps.
+ */
+export type LearningRateSchedule = "constant" | "cosine";
+
+const LEARNING_RATE_SCHEDULES: readonly LearningRateSchedule[] = ["constant", "cosine"];
+
 /** Every number a user can set for training, with defaults. Saved with each checkpoint. */
 export interface TrainConfig {
   steps: number;
   batchSize: number;
   learningRate: number;
   warmupSteps: number;
+  /** After the warmup (LearningRateSchedule); the cosine reaches 0 at `steps`. */
+  learningRateSchedule: LearningRateSchedule;
   /** Global-norm clipping threshold (Ho et al.: 1.0). */
   gradClip: number;
   weightDecay: number;
@@ -58,6 +68,7 @@ export const TRAIN_DEFAULTS: TrainConfig = {
   batchSize: 32,
   learningRate: 2e-4,
   warmupSteps: 100,
+  learningRateSchedule: "constant",
   gradClip: 1,
   weightDecay: 0,
   emaDecay: 0.999,
@@ -75,6 +86,10 @@ const TRAIN_CONFIG_CHECKS: Record<keyof TrainConfig, { ok: (v: unknown) => boole
   batchSize: { ok: (v) => Number.isInteger(v) && (v as number) >= 1, what: "an integer ≥ 1" },
   learningRate: { ok: (v) => typeof v === "number" && v > 0 && Number.isFinite(v), what: "a positive number" },
   warmupSteps: { ok: (v) => Number.isInteger(v) && (v as number) >= 0, what: "an integer ≥ 0" },
+  learningRateSchedule: {
+    ok: (v) => LEARNING_RATE_SCHEDULES.includes(v as LearningRateSchedule),
+    what: `one of ${LEARNING_RATE_SCHEDULES.map((l) => JSON.stringify(l)).join(", ")}`,
+  },
   gradClip: { ok: (v) => typeof v === "number" && v >= 0 && Number.isFinite(v), what: "a number ≥ 0 (0: no clipping)" },
   weightDecay: { ok: (v) => typeof v === "number" && v >= 0 && Number.isFinite(v), what: "a number ≥ 0" },
   emaDecay: { ok: (v) => typeof v === "number" && v >= 0 && v < 1, what: "a number in [0, 1)" },
@@ -121,9 +136,17 @@ export function hashUniform(seed: number, step: number, i: number, salt: number)
   return (h >>> 0) / 4294967296;
 }
 
-/** Learning rate at a step: linear warmup from 0 to `learningRate` over `warmupSteps`, then constant (Ho et al.). */
-function learningRateAt(config: TrainConfig, step: number): number {
-  return config.warmupSteps > 0 ? config.learningRate * Math.min(1, (step + 1) / config.warmupSteps) : config.learningRate;
+/**
+ * Learning rate at a step: linear warmup from 0 to `learningRate` over `warmupSteps`, then constant (Ho et al.)
+ * or a half cosine that reaches 0 at `steps`.
+ */
+export function learningRateAt(config: TrainConfig, step: number): number {
+  const peak = config.learningRate;
+  if (step < config.warmupSteps) return (peak * (step + 1)) / config.warmupSteps;
+  if (config.learningRateSchedule !== "cosine") return peak;
+  const span = config.steps - config.warmupSteps;
+  const progress = span > 0 ? Math.min(1, (step - config.warmupSteps) / span) : 1;
+  return 0.5 * peak * (1 + Math.cos(Math.PI * progress));
 }
 
 /**

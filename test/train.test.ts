@@ -8,7 +8,7 @@ import { DDPMScheduler } from "../src/diffusion/schedulers.js";
 import type { Engine } from "../src/index.js";
 import type { Dataset } from "../src/io/dataset.js";
 import { sampleLoop } from "../src/sample.js";
-import { createTrainState, TRAIN_DEFAULTS, trainLoop } from "../src/train.js";
+import { checkTrainConfig, createTrainState, learningRateAt, TRAIN_DEFAULTS, trainLoop } from "../src/train.js";
 import { testEngine } from "./helpers/engine.js";
 import { PointDenoiser } from "./helpers/point-denoiser.js";
 import { rng } from "./reference/tensor.js";
@@ -104,5 +104,31 @@ describe("DDPM training on a 2-D mixture of Gaussians", () => {
     state.ema.dispose();
     model.dispose();
     sampler.dispose();
+  });
+});
+
+describe("learning-rate schedule", () => {
+  const config = { ...TRAIN_DEFAULTS, steps: 110, warmupSteps: 10, learningRate: 1e-3 };
+  it("warms up linearly, then stays constant or follows a half cosine to 0 at `steps` (float64 reference)", () => {
+    const cosine = { ...config, learningRateSchedule: "cosine" as const };
+    for (const step of [0, 4, 9]) {
+      expect(learningRateAt(config, step)).toBeCloseTo((1e-3 * (step + 1)) / 10, 15);
+      expect(learningRateAt(cosine, step)).toBe(learningRateAt(config, step));
+    }
+    for (const step of [10, 35, 60, 85, 109, 110, 500]) {
+      expect(learningRateAt(config, step)).toBe(1e-3);
+      const progress = Math.min(1, (step - 10) / 100);
+      expect(learningRateAt(cosine, step)).toBeCloseTo(0.5e-3 * (1 + Math.cos(Math.PI * progress)), 15);
+    }
+    expect(learningRateAt(cosine, 60)).toBeCloseTo(0.5e-3, 15);
+    expect(learningRateAt(cosine, 110)).toBe(0);
+    // No warmup, and a warmup as long as the run: the peak from the first step, and no decay span left.
+    expect(learningRateAt({ ...cosine, warmupSteps: 0 }, 0)).toBe(1e-3);
+    expect(learningRateAt({ ...cosine, warmupSteps: 110 }, 110)).toBe(0);
+  });
+  it("an unknown schedule is named with the accepted ones", () => {
+    expect(() => checkTrainConfig({ ...config, learningRateSchedule: "linear" as "cosine" })).toThrow(
+      /learningRateSchedule = "linear" must be one of "constant", "cosine"/,
+    );
   });
 });

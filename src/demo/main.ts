@@ -331,6 +331,8 @@ function createTrainer(engine: Engine, options: PageOptions, training: { name: s
   const config: TrainConfig = {
     ...TRAIN_DEFAULTS,
     ...preset.train,
+    // The page trains until Stop: no horizon for a decay to end at.
+    learningRateSchedule: "constant",
     seed: options.seed,
     logEvery: options.logEvery,
     batchSize: options.batch || preset.train.batchSize || TRAIN_DEFAULTS.batchSize,

@@ -84,6 +84,7 @@ const FLAGS: Record<keyof TrainConfig, string> = {
   batchSize: "--batch",
   learningRate: "--lr",
   warmupSteps: "--warmup-steps",
+  learningRateSchedule: "--lr-schedule",
   gradClip: "--grad-clip",
   weightDecay: "train.weightDecay",
   emaDecay: "--ema-decay",
@@ -163,7 +164,7 @@ async function preflight(options: TrainJobOptions): Promise<void> {
     throw new Error(`--data ${options.data}: no such folder ('mnist' is the built-in digits)`);
   }
   if (options.resume || options.initFrom) return;
-  checkTrainConfig({ ...TRAIN_DEFAULTS, ...preset.train, ...options.trainDefaults, ...options.train });
+  checkTrainConfig({ ...TRAIN_DEFAULTS, ...options.trainDefaults, ...preset.train, ...options.train });
   new DDPMScheduler({ ...preset.scheduler, ...options.scheduler });
 }
 
@@ -259,7 +260,7 @@ async function resolveRun(options: TrainJobOptions, log: (line: string) => void)
   const savedData = (resumeFrom?.state.data ?? {}) as { source?: string; size?: number; channels?: 1 | 3; numClasses?: number | null };
 
   const size = savedData.size ?? options.size ?? (init?.unet.config.sample_size as number | undefined) ?? preset.size;
-  const config: TrainConfig = resumed?.config ?? { ...TRAIN_DEFAULTS, ...preset.train, ...options.trainDefaults, ...options.train };
+  const config: TrainConfig = resumed?.config ?? { ...TRAIN_DEFAULTS, ...options.trainDefaults, ...preset.train, ...options.train };
   checkTrainConfig(config);
   if (init && Object.values(options.scheduler ?? {}).some((v) => v !== undefined)) {
     throw new Error(
