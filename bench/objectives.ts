@@ -13,8 +13,10 @@
  *       [--images 64] [--timesteps 100] [--samples 64] [--sample-steps 50] [--out bench/results/objectives.md]
  *
  * Rows whose objective this engine cannot train are reported as such; a row that diverges reports the step.
+ * Rows already in OUT.json from a run with the same settings are kept, so rows can be run one at a time.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PredictionType } from "../src/diffusion/config.js";
@@ -86,7 +88,45 @@ interface Result {
   entropy?: number;
   seconds: number;
 }
-const results: Result[] = [];
+const jsonFile = out.replace(/\.md$/, ".json");
+const settings = { steps, seed, images, timesteps, sampleCount, sampleSteps };
+const earlier = existsSync(jsonFile)
+  ? (JSON.parse(await readFile(jsonFile, "utf8")) as { settings?: typeof settings; results: Result[] })
+  : null;
+const results: Result[] =
+  earlier && JSON.stringify(earlier.settings) === JSON.stringify(settings)
+    ? earlier.results.filter((r) => !rows.some((row) => row.name === r.row.name))
+    : [];
+const order = (r: Result) => ROWS.findIndex((row) => row.name === r.row.name);
+/** Writes OUT.json and OUT.md from the rows measured so far (after each row, so an interrupted run keeps them). */
+async function report(): Promise<string[]> {
+  results.sort((a, b) => order(a) - order(b));
+  const real = evaluator.realFigures(sampleCount);
+  const fmt = (x: number | undefined, digits: number) => (x === undefined || Number.isNaN(x) ? "—" : x.toFixed(digits));
+  const table = [
+    "| objective | final loss | loss, last quarter | bits/dim (95% interval) | confident | Fréchet d² | class entropy (bits) | Ho et al. | time (s) |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...results.map((r) =>
+      r.status !== "trained"
+        ? `| ${r.row.label} | ${r.status} | | | | | | ${r.row.paper} | ${r.seconds.toFixed(0)} |`
+        : `| ${r.row.label} | ${r.lastLoss?.toPrecision(4)} | ${r.smoothedLoss?.toPrecision(4)} | ${fmt(r.bitsPerDim, 3)} ± ${fmt(r.interval, 3)} | ` +
+          `${(100 * r.confident!).toFixed(0)}% | ${fmt(r.frechet, 1)} | ${fmt(r.entropy, 2)} | ${r.row.paper} | ${r.seconds.toFixed(0)} |`,
+    ),
+    "",
+    real
+      ? `Real held-out digits at n = ${sampleCount} (${real.draws} disjoint draws, mean ± s.d.): confident ` +
+        `${(100 * real.confidentRate.mean).toFixed(0)}% ± ${(100 * real.confidentRate.sd).toFixed(0)}%, Fréchet d² ` +
+        `${real.frechet.mean.toFixed(1)} ± ${real.frechet.sd.toFixed(1)}, class entropy ${real.entropyBits.mean.toFixed(2)} bits.`
+      : "",
+  ];
+  const command =
+    `node scripts/run.mjs bench/objectives.ts --steps ${steps} --seed ${seed} --images ${images} --timesteps ${timesteps} ` +
+    `--samples ${sampleCount} --sample-steps ${sampleSteps}`;
+  await writeFile(jsonFile, `${JSON.stringify({ settings, header, command, results, real }, null, 2)}\n`);
+  await writeFile(out, `${[`\`${command}\``, "", ...header.map((h) => `${h}  `), "", ...table].join("\n")}\n`);
+  return table;
+}
+
 for (const row of rows) {
   const began = performance.now();
   const dir = join(work, row.name);
@@ -112,6 +152,7 @@ for (const row of rows) {
     const message = (error as Error).message;
     results.push({ row, status: message.split("\n")[0].slice(0, 160), seconds: (performance.now() - began) / 1000 });
     console.log(`${row.name}: ${message}`);
+    await report();
     continue;
   }
   const { model, scheduler } = await loadModelForSampling(engine, dir, { log: () => {} });
@@ -146,29 +187,9 @@ for (const row of rows) {
       `${result.bitsPerDim!.toFixed(3)} ± ${result.interval!.toFixed(3)} bits/dim, confident ${(100 * result.confident!).toFixed(0)}%, ` +
       `Fréchet d² ${result.frechet!.toFixed(1)}, ${result.seconds.toFixed(0)} s`,
   );
+  await report();
 }
-const real = evaluator.realFigures(sampleCount);
-const fmt = (x: number | undefined, digits: number) => (x === undefined || Number.isNaN(x) ? "—" : x.toFixed(digits));
-const table = [
-  "| objective | final loss | loss, last quarter | bits/dim (95% interval) | confident | Fréchet d² | class entropy (bits) | Ho et al. | time (s) |",
-  "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-  ...results.map((r) =>
-    r.status !== "trained"
-      ? `| ${r.row.label} | ${r.status} | | | | | | ${r.row.paper} | ${r.seconds.toFixed(0)} |`
-      : `| ${r.row.label} | ${r.lastLoss?.toPrecision(4)} | ${r.smoothedLoss?.toPrecision(4)} | ${fmt(r.bitsPerDim, 3)} ± ${fmt(r.interval, 3)} | ` +
-        `${(100 * r.confident!).toFixed(0)}% | ${fmt(r.frechet, 1)} | ${fmt(r.entropy, 2)} | ${r.row.paper} | ${r.seconds.toFixed(0)} |`,
-  ),
-  "",
-  real
-    ? `Real held-out digits at n = ${sampleCount} (${real.draws} disjoint draws, mean ± s.d.): confident ` +
-      `${(100 * real.confidentRate.mean).toFixed(0)}% ± ${(100 * real.confidentRate.sd).toFixed(0)}%, Fréchet d² ` +
-      `${real.frechet.mean.toFixed(1)} ± ${real.frechet.sd.toFixed(1)}, class entropy ${real.entropyBits.mean.toFixed(2)} bits.`
-    : "",
-];
-console.log(`\n${table.join("\n")}`);
-const command = `node scripts/run.mjs bench/objectives.ts --steps ${steps} --seed ${seed} --rows ${names.join(",")}`;
-await writeFile(out.replace(/\.md$/, ".json"), `${JSON.stringify({ header, command, results, real }, null, 2)}\n`);
-await writeFile(out, `${[`\`${command}\``, "", ...header.map((h) => `${h}  `), "", ...table].join("\n")}\n`);
+console.log(`\n${(await report()).join("\n")}`);
 await rm(work, { recursive: true, force: true });
 evaluator.dispose();
 await engine.destroy();
