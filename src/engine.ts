@@ -596,10 +596,15 @@ export class Engine {
    * Measure the kernel variants of every shape the ops have met since the last call and not measured before
    * (on this adapter, per the tune store), and use the fastest from then on. A few seconds on a software adapter
    * for a small U-Net; nothing to do when every shape is known. Work recorded so far is submitted first.
+   * `deadline` (performance.now() milliseconds): no shape is started after it; the others keep the heuristic's
+   * choice until a later call measures them.
    */
-  async autotune(onProgress?: (done: number, total: number, result: TuneResult) => void): Promise<TuneResult[]> {
+  async autotune(
+    onProgress?: (done: number, total: number, result: TuneResult) => void,
+    options: { deadline?: number } = {},
+  ): Promise<TuneResult[]> {
     this.flush();
-    return this.tuner.tune(() => this.sync(), onProgress);
+    return this.tuner.tune(() => this.sync(), onProgress, options.deadline);
   }
 
   /** Counters of recorded work: dispatches, submits, readbacks (reset them freely). */

@@ -25,6 +25,11 @@ export interface SampleOptions {
   onStep?: (done: number, total: number) => void;
   /** Told what the kernel autotune after the first step measured (only when there were new shapes). */
   onAutotune?: (results: TuneResult[], seconds: number) => void;
+  /**
+   * When that autotune must stop starting new shapes (performance.now() milliseconds), so a job with a time
+   * budget spends only its slack on it; the shapes left keep the heuristics' choices.
+   */
+  autotuneDeadline?: number;
 }
 
 export interface SampleResult {
@@ -62,7 +67,7 @@ export async function sampleLoop(options: SampleOptions): Promise<SampleResult> 
     if (i === 0) {
       // Every shape of the sampler has been met: measure the kernel variants of those not tuned before.
       const begun = performance.now();
-      const results = await engine.autotune();
+      const results = await engine.autotune(undefined, { deadline: options.autotuneDeadline });
       if (results.length) options.onAutotune?.(results, (performance.now() - begun) / 1000);
     }
     options.onStep?.(i + 1, timesteps.length);

@@ -171,6 +171,24 @@ describe("Tuner", () => {
     }
   });
 
+  it("starts no problem after the deadline: the rest keep the heuristic and are measured by the next call", async () => {
+    const store = memoryStore();
+    const tuner = new Tuner("adapter-a", "hash-1", { store, clock });
+    for (const key of ["a", "b", "c"]) tuner.choose(problem(key));
+    // Each problem costs at least 3 timed runs of the slow candidate (8 ms each), so one problem passes a 1 ms deadline.
+    const first = await tuner.tune(sync, undefined, clockMs + 1);
+    expect(first.map((r) => r.key)).toEqual(["a"]);
+    expect(tuner.pendingCount).toBe(2);
+    expect(tuner.choose(problem("b")).name).toBe("slow");
+    expect(JSON.parse(store.text!)).toMatchObject({ choices: { "fam@a": "fast" } });
+    // A deadline already past measures nothing; none at all measures the rest.
+    expect(await tuner.tune(sync, undefined, clockMs)).toEqual([]);
+    const rest = await tuner.tune(sync);
+    expect(rest.map((r) => r.key).sort()).toEqual(["b", "c"]);
+    expect(tuner.pendingCount).toBe(0);
+    expect(tuner.choose(problem("c")).name).toBe("fast");
+  });
+
   it("a corrupt store is ignored; mode off never queues", async () => {
     const store = memoryStore();
     store.text = "{not json";

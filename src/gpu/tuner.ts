@@ -194,12 +194,19 @@ export class Tuner {
    * Time every pending problem's candidates and remember the fastest. `sync` submits and waits for the GPU.
    * `onProgress` is told as each problem's choice is made (a problem whose heuristic lost its first timing: after
    * the recheck, at the end of its round). Returns what was measured, in that order.
+   * With a `deadline` (on the tuner's clock: performance.now() milliseconds by default), no problem is started
+   * after it: the rest stay pending, keep the heuristic's choice, and are measured by a later call (or a later
+   * run, through the store).
    */
-  async tune(sync: () => Promise<void>, onProgress?: (done: number, total: number, result: TuneResult) => void): Promise<TuneResult[]> {
+  async tune(
+    sync: () => Promise<void>,
+    onProgress?: (done: number, total: number, result: TuneResult) => void,
+    deadline = Infinity,
+  ): Promise<TuneResult[]> {
     const measured: TuneResult[] = [];
     // A trial may meet problems of its own (composed attention runs matmuls): they are measured in a next round.
-    for (let round = 0; round < MAX_ROUNDS && this.pending.size > 0; round++) {
-      measured.push(...(await this.tuneRound(sync, measured.length, onProgress)));
+    for (let round = 0; round < MAX_ROUNDS && this.pending.size > 0 && this.now() < deadline; round++) {
+      measured.push(...(await this.tuneRound(sync, measured.length, onProgress, deadline)));
     }
     if (measured.length) this.saveStore();
     return measured;
@@ -208,7 +215,8 @@ export class Tuner {
   private async tuneRound(
     sync: () => Promise<void>,
     donePreviously: number,
-    onProgress?: (done: number, total: number, result: TuneResult) => void,
+    onProgress: ((done: number, total: number, result: TuneResult) => void) | undefined,
+    deadline: number,
   ): Promise<TuneResult[]> {
     const problems = [...this.pending.entries()];
     this.pending.clear();
@@ -245,18 +253,25 @@ export class Tuner {
       times: Record<string, number>;
       nested: Map<string, Set<string>>;
     }[] = [];
+    const late: [string, TuneProblem<Variant>][] = [];
     for (const [id, problem] of problems) {
+      if (this.now() >= deadline) {
+        late.push([id, problem]);
+        continue;
+      }
       const { times, nested } = await this.measure(problem, sync);
       const winner = decide(problem, times);
       if (winner === problem.heuristic.name) settle(id, problem, winner, times, nested);
       else contested.push({ id, problem, winner, times, nested });
     }
+    // A problem started before the deadline is finished, its recheck included.
     for (const { id, problem, winner, times, nested } of contested) {
       const recheck = await this.retime(problem, [winner, problem.heuristic.name], sync);
       settle(id, problem, decide(problem, recheck), times, nested, recheck);
     }
     // Problems that only the trials of variants not chosen met are never run: not worth measuring.
     for (const other of [...this.pending.keys()]) if (!keep.has(other)) this.pending.delete(other);
+    for (const [id, problem] of late) this.pending.set(id, problem);
     return measured;
   }
 

@@ -38,6 +38,8 @@ export interface SampleJobOptions {
   /** File names inside `out`. */
   samplesName?: string;
   trajectoryName?: string | null;
+  /** The sampling autotune starts no shape after this time (performance.now() milliseconds; SampleOptions). */
+  autotuneDeadline?: number;
   log?: (line: string) => void;
 }
 
@@ -88,6 +90,7 @@ export async function sampleJob(options: SampleJobOptions) {
       model: guidedDenoiser(model, labels, guidance, nullLabel),
       trajectoryFrames,
       onAutotune: autotuneLog(log, phase),
+      autotuneDeadline: options.autotuneDeadline,
     });
   const method =
     (scheduler instanceof DDIMScheduler ? `DDIM, ${options.steps} steps, η = ${options.eta ?? 0}` : `DDPM, ${scheduler.T} steps`) +

@@ -139,7 +139,7 @@ export async function trainJob(options: TrainJobOptions) {
   const budget = planBudget(options, run, options.startedAt ?? jobStarted);
   try {
     await train(options, run, budget, log);
-    return await writeOutputs(options, run, log);
+    return await writeOutputs(options, run, budget, log);
   } finally {
     run.state.optimizer.dispose();
     run.state.ema.dispose();
@@ -541,7 +541,7 @@ function formatDuration(seconds: number): string {
 }
 
 /** loss.csv and loss.png, then samples.png and trajectory.png from the EMA weights. */
-async function writeOutputs(options: TrainJobOptions, run: TrainingRun, log: (line: string) => void) {
+async function writeOutputs(options: TrainJobOptions, run: TrainingRun, budget: Budget, log: (line: string) => void) {
   const { history, state } = run;
   await writeLossReport(options.out, history, run.config.loss === "vlb" ? "L_vlb, bits/dim" : "L_simple");
   if (run.samples === 0) {
@@ -558,6 +558,8 @@ async function writeOutputs(options: TrainJobOptions, run: TrainingRun, log: (li
     numClasses: run.conditional ? run.data.numClasses! : null,
     guidance: run.guidance,
     unconditionalLabel: run.unconditionalLabel,
+    // The kernel autotune of the sampler's shapes spends only the budget's slack: the time training left unused.
+    autotuneDeadline: budget.trainingDeadline,
     log,
   });
   // The digit evaluator's figures for samples.png beside as many real held-out digits (MNIST at 16 or 32 px).
