@@ -315,6 +315,21 @@ export class DDPMScheduler extends SchedulerBase<DDPMSchedulerConfig> {
   }
 }
 
+/**
+ * Throw unless a model's output channels fit the scheduler's variance type: out_channels = 2·in_channels for
+ * learned_range (the prediction, then the variance values), in_channels otherwise; `whose` names the model.
+ */
+export function checkModelChannels(scheduler: DDPMScheduler, config: { in_channels: number; out_channels: number }, whose: string): void {
+  const expected = scheduler.modelOutputChannels(config.in_channels);
+  if (config.out_channels !== expected) {
+    throw new Error(
+      `${whose} has out_channels = ${config.out_channels} for in_channels = ${config.in_channels}; the scheduler's ` +
+        `variance_type ${scheduler.config.variance_type} needs out_channels = ${expected}` +
+        (scheduler.learnsVariance ? " (the prediction, then the variance values)" : ""),
+    );
+  }
+}
+
 /** Song et al. 2021 (DDIM) with diffusers' DDIMScheduler semantics; eta = 0 is deterministic. */
 export class DDIMScheduler extends SchedulerBase<DDIMSchedulerConfig> {
   constructor(config: Partial<DDIMSchedulerConfig> | Record<string, unknown> = {}) {
