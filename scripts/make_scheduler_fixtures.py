@@ -22,6 +22,11 @@ schedulers/scheduling_ddpm.py and scheduling_ddim.py (read from its source; noth
 - DDPM step: x̂₀ from the prediction (epsilon: (x_t − √(1−ᾱ_t)·m)/√ᾱ_t; sample: m; v: √ᾱ_t·x_t − √(1−ᾱ_t)·m), clamped
   to ±clip_sample_range when clip_sample; prev = (√ᾱ_prev·β_t'/(1−ᾱ_t))·x̂₀ + (√α_t'·(1−ᾱ_prev)/(1−ᾱ_t))·x_t, plus
   σ·z for t > 0. Here z = 0, so the fixtures hold the deterministic part; the variance is stored on its own.
+- DDPM with variance_type="learned_range": step() splits a 2C-channel model output into the prediction and the
+  predicted variance v (torch.split along dim 1, when model_output.shape[1] == 2·sample.shape[1]); _get_variance
+  returns the log variance frac·log β_t' + (1 − frac)·log β̃ (β̃ clamped at 1e-20 first), frac = (v + 1)/2, and step()
+  adds exp(½·that)·z for t > 0. ddpm_learned.json holds whole sampling chains with given model outputs and given
+  noise z (diffusers draws z itself; the chain is the same function of it).
 - DDIM step: x̂₀ and ε̂ from the prediction, x̂₀ clamped, σ = η·√((1−ᾱ_prev)/(1−ᾱ_t)·(1 − ᾱ_t/ᾱ_prev)),
   prev = √ᾱ_prev·x̂₀ + √(1 − ᾱ_prev − σ²)·ε̂ (+ σ·z, z = 0 here).
 - add_noise = √ᾱ_t·x₀ + √(1−ᾱ_t)·ε; get_velocity = √ᾱ_t·ε − √(1−ᾱ_t)·x₀.
@@ -142,7 +147,7 @@ def predict(prediction_type, alpha_prod_t, sample, model_output):
 
 
 class DDPM(Schedule):
-    def get_variance(self, t, variance_type):
+    def get_variance(self, t, variance_type, predicted_variance=None):
         prev_t = self.previous_timestep(t)
         alpha_prod_t = self.alphas_cumprod[t]
         alpha_prod_t_prev = self.alphas_cumprod[prev_t] if prev_t >= 0 else self.one
@@ -155,7 +160,21 @@ class DDPM(Schedule):
             return torch.exp(0.5 * torch.log(variance))
         if variance_type == "fixed_large":
             return current_beta_t
+        if variance_type == "learned_range":
+            min_log = torch.log(variance)
+            max_log = torch.log(current_beta_t)
+            frac = (predicted_variance + 1) / 2
+            return frac * max_log + (1 - frac) * min_log
         raise ValueError(variance_type)
+
+    def step_learned_range(self, model_output, t, sample, prediction_type, clip_sample, noise):
+        """diffusers' step with variance_type learned_range and variance_noise = noise."""
+        model_output, predicted_variance = torch.split(model_output, sample.shape[1], dim=1)
+        prev, x0 = self.step(model_output, t, sample, prediction_type, clip_sample)
+        if t > 0:
+            log_variance = self.get_variance(t, "learned_range", predicted_variance)
+            prev = prev + torch.exp(0.5 * log_variance) * noise
+        return prev, x0
 
     def step(self, model_output, t, sample, prediction_type, clip_sample, clip_sample_range=1.0):
         prev_t = self.previous_timestep(t)
@@ -358,6 +377,47 @@ def main():
                             "clip_sample": clip, "eta": eta, **out,
                         })
     write("ddim.json", ddim)
+
+    # 5. DDPM with learned_range: sampling chains with given model outputs (2C channels) and given noise
+    rng = np.random.default_rng(20240601)
+    sample_shape = [2, 2, 3, 1]
+    model_shape = [2, 4, 3, 1]
+    learned = {"_meta": meta, "sample_shape": sample_shape, "model_shape": model_shape, "chains": []}
+    for schedule, T, spaced, prediction_type, clip in [
+        ("linear", 20, None, "epsilon", True),
+        ("squaredcos_cap_v2", 1000, (10, "leading", 0), "v_prediction", False),
+        ("linear", 1000, (8, "trailing", 0), "sample", True),
+    ]:
+        schedulers = {p: DDPM(schedule, T, dtype) for p, dtype in DTYPES.items()}
+        timesteps = None
+        for s_ in schedulers.values():
+            timesteps = s_.set_timesteps(*spaced) if spaced else list(range(T - 1, -1, -1))
+        x_T = np.float32(rng.standard_normal(12)).astype(np.float64)
+        model_outputs, noises = [], []
+        for _ in timesteps:
+            prediction = f32_values(rng, 12, -3, 3).reshape(2, 2, 3)
+            # variance values over [−1.2, 1.2], both ends of the range (±1) exactly included
+            variance = f32_values(rng, 12, -1.2, 1.2).reshape(2, 2, 3)
+            variance[0, 0, 0], variance[1, 1, 2] = -1.0, 1.0
+            model_outputs.append(np.concatenate([prediction, variance], axis=1).reshape(-1))
+            noises.append(np.float32(rng.standard_normal(12)).astype(np.float64))
+        chain = {
+            "schedule": schedule, "T": T, "set_timesteps": list(spaced) if spaced else None,
+            "prediction_type": prediction_type, "clip_sample": clip, "timesteps": [int(t) for t in timesteps],
+            "x_T": x_T.tolist(), "model_outputs": [m.tolist() for m in model_outputs], "noise": [z.tolist() for z in noises],
+        }
+        for p, s_ in schedulers.items():
+            x = torch.tensor(x_T, dtype=s_.dtype).reshape(sample_shape)
+            samples, log_variances = [], []
+            for t, m, z in zip(timesteps, model_outputs, noises):
+                m = torch.tensor(m, dtype=s_.dtype).reshape(model_shape)
+                log_variances.append(numbers(s_.get_variance(int(t), "learned_range", m[:, 2:]), p))
+                x, _ = s_.step_learned_range(m, int(t), x, prediction_type, clip, torch.tensor(z, dtype=s_.dtype).reshape(sample_shape))
+                samples.append(numbers(x, p))
+            # samples[k] is the chain after step k (x at timesteps[k] − its stride); each step starts from the one before
+            chain[p] = {"samples": samples, "log_variance": log_variances}
+        learned["chains"].append(chain)
+    write("ddpm_learned.json", learned)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,22 @@
 // The bin mass σ(z₊) − σ(z₋) is evaluated without subtracting nearly equal numbers: in a tail it is written as
 // e^{z₊}(1 − e^{−(z₊−z₋)}) / ((1 + e^{z₊})(1 + e^{z₋})) after reflecting to the left tail, and z₊ − z₋ is formed from
 // its factored expression; float32 then keeps ~1e-6 relative accuracy where the plain formula loses all of it.
+//
+// Learned variances (vb_terms_learned, vb_terms_learned_backward; Nichol & Dhariwal 2021 eq. 15, improved-diffusion's
+// p_mean_variance for LEARNED_RANGE and _vb_terms_bpd): modelOutput is [N, 2·perSample], the prediction m in each
+// image's first perSample values and the variance value v perSample further on (the second C channels of an NCHW
+// output). With the image's learned coefficients c:
+//   log σ_p² = L = c.minLog + frac·c.logRange, frac = (v + 1)/2   (= frac·log β_t + (1 − frac)·log β̃_t)
+//   KL = ½(f(Δ) + d²e^{−L}), Δ = L − log β̃_t = c.minLogGap + frac·c.logRange, f(Δ) = Δ − 1 + e^{−Δ}
+//        (Δ is formed from the range, not as a difference of logs, so a range of 1e-5 keeps its digits; f by its
+//        series where |Δ| < 0.1)
+//   decoder: −log P with 1/σ_p = e^{−L/2}
+// and each element's value is lp.simpleWeight·(m − target)² + lp.vbWeight·term: the bound's terms alone
+// (simpleWeight = 0, vbWeight = 1) or the hybrid objective's summands (L_simple + λ·L_vlb, see src/diffusion/bound.ts).
+// Backward: ∂/∂m = simpleWeight·2(m − target) + meanGradient·vbWeight·∂term/∂d·∂d/∂m (meanGradient = 0 stops the
+// bound's gradient into the prediction, as improved-diffusion's `frozen_out` does); ∂/∂v = vbWeight·∂term/∂L·½·c.logRange
+// with ∂KL/∂L = ½(1 − e^{−Δ} − d²e^{−L}) and, for the decoder with u± = (d ± 1/255)/σ_p and g± = ∂(−log P)/∂u±,
+// ∂/∂d = (g₊ + g₋)/σ_p and ∂/∂L = −½(g₊u₊ + g₋u₋).
 
 struct BoundParams {
   n: u32,
@@ -58,6 +74,30 @@ override WG: u32 = 64;
 @group(0) @binding(5) var<storage, read_write> terms: array<f32>;
 @group(0) @binding(6) var<storage, read> gradTerms: array<f32>;
 @group(0) @binding(7) var<storage, read_write> gradModel: array<f32>;
+
+struct LearnedBoundParams {
+  n: u32,
+  perSample: u32,
+  clip: u32,
+  meanGradient: u32,
+  simpleWeight: f32,
+  vbWeight: f32,
+};
+
+struct LearnedBoundCoefficients {
+  x0FromSample: f32,
+  x0FromModel: f32,
+  meanFromX0: f32,
+  meanFromPred: f32,
+  minLog: f32,
+  logRange: f32,
+  minLogGap: f32,
+  isDecoder: f32,
+};
+
+@group(0) @binding(8) var<uniform> lp: LearnedBoundParams;
+@group(0) @binding(9) var<storage, read> learnedCoefficients: array<LearnedBoundCoefficients>;
+@group(0) @binding(10) var<storage, read> simpleTarget: array<f32>;
 
 const SQRT_2_OVER_PI: f32 = 0.7978845608028654;
 const HALF_BIN: f32 = 0.00392156862745098; // 1/255: data in [−1, 1] quantised to 256 levels
@@ -126,25 +166,31 @@ fn cdf_logit_slope(u: f32) -> f32 {
   return 2.0 * SQRT_2_OVER_PI * (1.0 + 3.0 * 0.044715 * u * u);
 }
 
-// ∂(−log p(x₀ | x₁))/∂d (see the header).
-fn decoder_nll_slope(x: f32, d: f32, invStd: f32) -> f32 {
+// (∂/∂u₊, ∂/∂u₋) of −log p(x₀ | x₁) for u± = (d ± 1/255)/σ_p (see the header).
+fn decoder_nll_partials(x: f32, d: f32, invStd: f32) -> vec2<f32> {
   let logProbability = decoder_log_probability(x, d, invStd);
-  if (logProbability < LOG_MIN_PROBABILITY) { return 0.0; }
+  if (logProbability < LOG_MIN_PROBABILITY) { return vec2<f32>(0.0); }
   let plusIn = invStd * (d + HALF_BIN);
   let minIn = invStd * (d - HALF_BIN);
   let zPlus = cdf_logit(plusIn);
   let zMin = cdf_logit(minIn);
   if (x < -0.999) {
-    // ∂ log σ(z₊)/∂d = σ(−z₊)·z'(u₊)·invStd
-    return -invStd * exp(log_sigmoid(-zPlus)) * cdf_logit_slope(plusIn);
+    // ∂ log σ(z₊)/∂u₊ = σ(−z₊)·z'(u₊)
+    return vec2<f32>(-exp(log_sigmoid(-zPlus)) * cdf_logit_slope(plusIn), 0.0);
   }
   if (x > 0.999) {
-    // ∂ log σ(−z₋)/∂d = −σ(z₋)·z'(u₋)·invStd
-    return invStd * exp(log_sigmoid(zMin)) * cdf_logit_slope(minIn);
+    // ∂ log σ(−z₋)/∂u₋ = −σ(z₋)·z'(u₋)
+    return vec2<f32>(0.0, exp(log_sigmoid(zMin)) * cdf_logit_slope(minIn));
   }
   let plusShare = exp(log_sigmoid(zPlus) + log_sigmoid(-zPlus) - logProbability);
   let minShare = exp(log_sigmoid(zMin) + log_sigmoid(-zMin) - logProbability);
-  return -invStd * (plusShare * cdf_logit_slope(plusIn) - minShare * cdf_logit_slope(minIn));
+  return vec2<f32>(-plusShare * cdf_logit_slope(plusIn), minShare * cdf_logit_slope(minIn));
+}
+
+// ∂(−log p(x₀ | x₁))/∂d (see the header).
+fn decoder_nll_slope(x: f32, d: f32, invStd: f32) -> f32 {
+  let g = decoder_nll_partials(x, d, invStd);
+  return invStd * (g.x + g.y);
 }
 
 // For element i: d = μ_q − μ_p (see the header) and ∂d/∂m.
@@ -154,14 +200,18 @@ struct MeanGap {
 };
 
 fn mean_gap(i: u32, c: BoundCoefficients) -> MeanGap {
-  let raw = c.x0FromSample * noisy[i] + c.x0FromModel * modelOutput[i];
+  return mean_gap_of(i, modelOutput[i], c.x0FromSample, c.x0FromModel, c.meanFromX0, c.meanFromPred, bp.clip);
+}
+
+fn mean_gap_of(i: u32, m: f32, x0FromSample: f32, x0FromModel: f32, meanFromX0: f32, meanFromPred: f32, clip: u32) -> MeanGap {
+  let raw = x0FromSample * noisy[i] + x0FromModel * m;
   var predX0 = raw;
-  var slope = -c.meanFromPred * c.x0FromModel;
-  if (bp.clip == 1u) {
+  var slope = -meanFromPred * x0FromModel;
+  if (clip == 1u) {
     predX0 = clamp(raw, -1.0, 1.0);
     if (raw != predX0) { slope = 0.0; }
   }
-  return MeanGap(c.meanFromX0 * x0[i] - c.meanFromPred * predX0, slope);
+  return MeanGap(meanFromX0 * x0[i] - meanFromPred * predX0, slope);
 }
 
 // terms[i] = the bound's term for element i, in nats (see the header).
@@ -192,4 +242,88 @@ fn vb_terms_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
     slope = gap.d * c.invVariance;
   }
   gradModel[i] = gradTerms[i] * slope * gap.slope;
+}
+
+// f(Δ) = Δ − 1 + e^{−Δ} ≥ 0, by its series Δ²(½ − Δ/6 + Δ²/24 − Δ³/120 + Δ⁴/720) where |Δ| < 0.1.
+fn kl_variance_part(delta: f32) -> f32 {
+  if (abs(delta) < 0.1) {
+    return delta * delta * (0.5 - delta / 6.0 * (1.0 - delta / 4.0 * (1.0 - delta / 5.0 * (1.0 - delta / 6.0))));
+  }
+  return delta - 1.0 + exp(-delta);
+}
+
+// 1 − e^{−x} for any x, by its series where |x| < 0.1.
+fn one_minus_exp_neg_signed(x: f32) -> f32 {
+  if (abs(x) < 0.1) {
+    return x * (1.0 - x / 2.0 * (1.0 - x / 3.0 * (1.0 - x / 4.0 * (1.0 - x / 5.0))));
+  }
+  return 1.0 - exp(-x);
+}
+
+// Element i of a learned-variance model: the indices of its prediction and variance value, d and ∂d/∂m, and L.
+struct LearnedElement {
+  meanAt: u32,
+  varianceAt: u32,
+  gap: MeanGap,
+  frac: f32,
+  logVariance: f32,
+};
+
+fn learned_element(i: u32, c: LearnedBoundCoefficients) -> LearnedElement {
+  let image = i / lp.perSample;
+  let meanAt = i + image * lp.perSample;
+  let varianceAt = meanAt + lp.perSample;
+  let gap = mean_gap_of(i, modelOutput[meanAt], c.x0FromSample, c.x0FromModel, c.meanFromX0, c.meanFromPred, lp.clip);
+  let frac = (modelOutput[varianceAt] + 1.0) / 2.0;
+  return LearnedElement(meanAt, varianceAt, gap, frac, c.minLog + frac * c.logRange);
+}
+
+// The term (nats), ∂term/∂d and ∂term/∂L of element i (see the header).
+fn learned_term(i: u32, c: LearnedBoundCoefficients, e: LearnedElement) -> vec3<f32> {
+  let d = e.gap.d;
+  if (c.isDecoder > 0.5) {
+    let invStd = exp(-0.5 * e.logVariance);
+    let g = decoder_nll_partials(x0[i], d, invStd);
+    let plusIn = invStd * (d + HALF_BIN);
+    let minIn = invStd * (d - HALF_BIN);
+    return vec3<f32>(decoder_nll(x0[i], d, invStd), invStd * (g.x + g.y), -0.5 * (g.x * plusIn + g.y * minIn));
+  }
+  let delta = c.minLogGap + e.frac * c.logRange;
+  let meanPart = d * d * exp(-e.logVariance);
+  return vec3<f32>(
+    0.5 * (kl_variance_part(delta) + meanPart),
+    d * exp(-e.logVariance),
+    0.5 * (one_minus_exp_neg_signed(delta) - meanPart),
+  );
+}
+
+// terms[i] = lp.simpleWeight·(m − target)² + lp.vbWeight·(the bound's term), nats (see the header).
+@compute @workgroup_size(WG)
+fn vb_terms_learned(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= lp.n) { return; }
+  let c = learnedCoefficients[i / lp.perSample];
+  let e = learned_element(i, c);
+  var value = lp.vbWeight * learned_term(i, c, e).x;
+  if (lp.simpleWeight != 0.0) {
+    let error = modelOutput[e.meanAt] - simpleTarget[i];
+    value += lp.simpleWeight * error * error;
+  }
+  terms[i] = value;
+}
+
+// gradModel ([N, 2·perSample]) of gradTerms[i]·terms[i]: each invocation writes its element's prediction and
+// variance gradients (see the header).
+@compute @workgroup_size(WG)
+fn vb_terms_learned_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= lp.n) { return; }
+  let c = learnedCoefficients[i / lp.perSample];
+  let e = learned_element(i, c);
+  let term = learned_term(i, c, e);
+  var meanSlope = 0.0;
+  if (lp.meanGradient == 1u) { meanSlope = lp.vbWeight * term.y * e.gap.slope; }
+  if (lp.simpleWeight != 0.0) { meanSlope += lp.simpleWeight * 2.0 * (modelOutput[e.meanAt] - simpleTarget[i]); }
+  gradModel[e.meanAt] = gradTerms[i] * meanSlope;
+  gradModel[e.varianceAt] = gradTerms[i] * lp.vbWeight * term.z * 0.5 * c.logRange;
 }

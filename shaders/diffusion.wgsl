@@ -25,8 +25,14 @@ struct SampleCoefficients {
   targetFromNoise: f32,
 };
 
+// The model output holds modelPerSample values per sample: the prediction in its first perSample, and with
+// learned = 1 (variance_type learned_range) the variance value v of each element perSample further on, i.e. the
+// second C channels of a [N, 2C, H, W] output (a DDIM step with modelPerSample = 2·perSample reads the first C only).
 struct StepParams {
   n: u32,
+  perSample: u32,
+  modelPerSample: u32,
+  learned: u32,
   seedLo: u32,
   seedHi: u32,
   stream: u32,
@@ -40,6 +46,8 @@ struct StepParams {
   outFromSample: f32,
   outFromEps: f32,
   sigma: f32,
+  minLog: f32,
+  maxLog: f32,
 };
 
 override WG: u32 = 64;
@@ -55,6 +63,7 @@ override WG: u32 = 64;
 @group(0) @binding(7) var<storage, read> modelOutput: array<f32>;
 @group(0) @binding(8) var<storage, read_write> prevSample: array<f32>;
 @group(0) @binding(9) var<storage, read_write> predOriginal: array<f32>;
+@group(0) @binding(10) var<storage, read> stepNoise: array<f32>;
 
 fn normals4(i: u32, stream: u32, seedLo: u32, seedHi: u32) -> vec4<f32> {
   let bits = philox4x32_10(vec4<u32>(i, stream, 0u, 0u), vec2<u32>(seedLo, seedHi));
@@ -78,13 +87,23 @@ fn q_sample(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
 
 // One reverse step: x̂₀ = clip(a·x_t + b·m), ε̂ = c·x_t + d·m, x_{t−1} = e·x̂₀ + f·x_t + g·ε̂ + σ·z.
 // DDPM (eq. 7 posterior mean, then σ_t z; Algorithm 2 line 4) and DDIM (Song et al. eq. 12) are both this form.
+// With a learned variance (Nichol & Dhariwal 2021 eq. 15, diffusers' _get_variance for learned_range) σ is per
+// element: σ = sp.sigma·exp(½(frac·maxLog + (1 − frac)·minLog)), frac = (v + 1)/2, with sp.sigma = 1 for t > 0 and
+// 0 at t = 0 (no noise), minLog = log max(β̃_t, 1e-20) and maxLog = log β_t of the step.
 fn step_value(at: u32, z: f32) -> vec2<f32> {
+  let sample = at / sp.perSample;
+  let model = sample * sp.modelPerSample + (at - sample * sp.perSample);
   let x = current[at];
-  let m = modelOutput[at];
+  let m = modelOutput[model];
   var predX0 = sp.x0FromSample * x + sp.x0FromModel * m;
   if (sp.clip == 1u) { predX0 = clamp(predX0, -sp.clipRange, sp.clipRange); }
   let predEps = sp.epsFromSample * x + sp.epsFromModel * m;
-  let prev = sp.outFromX0 * predX0 + sp.outFromSample * x + sp.outFromEps * predEps + sp.sigma * z;
+  var sigma = sp.sigma;
+  if (sp.learned == 1u && sigma != 0.0) {
+    let frac = (modelOutput[model + sp.perSample] + 1.0) / 2.0;
+    sigma *= exp(0.5 * (frac * sp.maxLog + (1.0 - frac) * sp.minLog));
+  }
+  let prev = sp.outFromX0 * predX0 + sp.outFromSample * x + sp.outFromEps * predEps + sigma * z;
   return vec2<f32>(prev, predX0);
 }
 
@@ -123,4 +142,13 @@ fn denoise_step_x0(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
     prevSample[chunk.first + j] = v.x;
     predOriginal[chunk.first + j] = v.y;
   }
+}
+
+// The same step with the noise z given (stepNoise, dense like current) instead of drawn: a chain another
+// implementation computed with its own noise can be replayed exactly.
+@compute @workgroup_size(WG)
+fn denoise_step_noise(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= sp.n) { return; }
+  prevSample[i] = step_value(i, stepNoise[i]).x;
 }

@@ -128,7 +128,12 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
         type: "string",
         help: "prediction type: epsilon, sample, v_prediction, posterior_mean (default: the preset's)",
       },
-      loss: { type: "string", help: "training objective: simple (L_simple) or vlb (the variational bound) (default simple)" },
+      loss: {
+        type: "string",
+        help:
+          "training objective: simple (L_simple), vlb (the variational bound) or hybrid (L_simple + 0.001·L_vlb with " +
+          "learned variances: out_channels 2·C, variance_type learned_range) (default simple)",
+      },
       "checkpoint-every": { type: "string", check: "countOrZero", help: "steps between checkpoints (default 500; 0 = only at the end)" },
       resume: {
         type: "boolean",

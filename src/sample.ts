@@ -6,7 +6,7 @@ import type { DDIMScheduler, DDPMScheduler } from "./diffusion/schedulers.js";
 import type { Engine, Tensor } from "./engine.js";
 import type { TuneResult } from "./gpu/tuner.js";
 import type { UNet2DModel } from "./nn/unet.js";
-import { add, scale as scaleBy, sub } from "./ops/index.js";
+import { add, mul, scale as scaleBy, sub } from "./ops/index.js";
 
 export interface SampleOptions {
   engine: Engine;
@@ -81,7 +81,10 @@ export async function sampleLoop(options: SampleOptions): Promise<SampleResult> 
 /**
  * The denoiser a sampler calls for a class-conditional model: the model conditioned on `labels`, or with
  * classifier-free guidance (Ho & Salimans 2022; diffusers' guidance_scale) u + s·(c − u), where u is the output
- * for the "no class" label that label dropout trained (s = 1: c alone; s = 0: u alone).
+ * for the "no class" label that label dropout trained (s = 1: c alone; s = 0: u alone). A learned-variance model
+ * (out_channels = 2·in_channels) is guided in its prediction channels only and keeps the conditional output's
+ * variance channels, as diffusers' pipelines do (they split the output, guide the first half and concatenate the
+ * conditional variance); at s = 0 it is the unconditional output, both halves.
  */
 export function guidedDenoiser(model: UNet2DModel, labels: number[] | undefined, scale: number, unconditionalLabel: number | null) {
   return (x: Tensor, t: number[]): Tensor => {
@@ -90,7 +93,20 @@ export function guidedDenoiser(model: UNet2DModel, labels: number[] | undefined,
     const uncond = model.forward({ sample: x, timesteps: t, classLabels: labels.map(() => unconditionalLabel) });
     if (scale === 0) return uncond;
     const cond = model.forward({ sample: x, timesteps: t, classLabels: labels });
-    return add(uncond, scaleBy(sub(cond, uncond), scale));
+    const guided = add(uncond, scaleBy(sub(cond, uncond), scale));
+    const channels = x.shape[1];
+    if (cond.shape[1] !== 2 * channels) return guided;
+    // [prediction | variance] channel masks: guided·1 + c·0 and guided·0 + c·1 keep each half exactly
+    const maskShape = [1, 2 * channels, ...x.shape.slice(2).map(() => 1)];
+    const predictionMask = x.engine.tensor(
+      Array.from({ length: 2 * channels }, (_, k) => (k < channels ? 1 : 0)),
+      maskShape,
+    );
+    const varianceMask = x.engine.tensor(
+      Array.from({ length: 2 * channels }, (_, k) => (k < channels ? 0 : 1)),
+      maskShape,
+    );
+    return add(mul(guided, predictionMask), mul(cond, varianceMask));
   };
 }
 

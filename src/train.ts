@@ -6,7 +6,7 @@
  * checkpoints to it. Every random choice is counter-based on (seed, step), so a resumed run continues exactly as
  * an uninterrupted one would.
  */
-import { variationalBoundLoss } from "./diffusion/bound.js";
+import { hybridLoss, variationalBoundLoss } from "./diffusion/bound.js";
 import type { DDPMScheduler } from "./diffusion/schedulers.js";
 import type { Engine, Tensor } from "./engine.js";
 import type { TuneResult } from "./gpu/tuner.js";
@@ -19,11 +19,14 @@ import { clipFactor, EMA } from "./optim/ema.js";
 /**
  * The training objective: "simple" is L_simple (Ho et al. eq. 14), the unweighted mean squared error between the
  * model output and its target; "vlb" is the true variational bound's term at the sampled timestep (eq. 5: the KL of
- * eq. 8–12 for t ≥ 1, the discretised decoder −log p_θ(x₀ | x₁) at t = 0) with the scheduler's fixed variances.
+ * eq. 8–12 for t ≥ 1, the discretised decoder −log p_θ(x₀ | x₁) at t = 0) with the scheduler's variances (fixed, or
+ * learned with the gradient reaching both halves of the output); "hybrid" is L_hybrid = L_simple + λ·L_vlb
+ * (Nichol & Dhariwal 2021 eq. 16, λ = 0.001) for a learned-variance model (variance_type learned_range, 2·C output
+ * channels): L_simple on the prediction channels, the bound's term on the variance channels only.
  */
-export type TrainLoss = "simple" | "vlb";
+export type TrainLoss = "simple" | "vlb" | "hybrid";
 
-const TRAIN_LOSSES: readonly TrainLoss[] = ["simple", "vlb"];
+const TRAIN_LOSSES: readonly TrainLoss[] = ["simple", "vlb", "hybrid"];
 
 /**
  * The learning rate after the warmup: "constant" (Ho et al.), or "cosine", a half cosine from the peak down to 0
@@ -107,6 +110,20 @@ export function checkTrainConfig(config: TrainConfig): void {
     .filter(([key, check]) => !check.ok(config[key as keyof TrainConfig]))
     .map(([key, check]) => `${key} = ${JSON.stringify(config[key as keyof TrainConfig])} must be ${check.what}`);
   if (problems.length) throw new Error(`training config: ${problems.join("; ")}`);
+}
+
+/**
+ * Throw unless the objective fits the scheduler's variance: "hybrid" trains a learned variance (learned_range), and
+ * "simple" would leave a learned variance untrained.
+ */
+export function checkObjective(loss: TrainLoss, scheduler: DDPMScheduler): void {
+  const variance = scheduler.config.variance_type;
+  if (loss === "hybrid" && !scheduler.learnsVariance) {
+    throw new Error(`--loss hybrid learns the variance: it needs variance_type learned_range, the scheduler's is ${variance}`);
+  }
+  if (loss === "simple" && scheduler.learnsVariance) {
+    throw new Error("--loss simple trains no variance: a learned_range scheduler needs --loss hybrid (or vlb)");
+  }
 }
 
 /** The optimiser side of training, kept across resumes. */
@@ -212,6 +229,7 @@ export async function trainLoop(options: {
   onAutotune?: (results: TuneResult[], seconds: number) => void;
 }): Promise<void> {
   const { engine, model, scheduler, data, config, state } = options;
+  checkObjective(config.loss, scheduler);
   const T = scheduler.T;
   const shape = [config.batchSize, data.channels, data.height, data.width];
   const started = performance.now();
@@ -225,8 +243,14 @@ export async function trainLoop(options: {
       // Algorithm 1, lines 2–5: x₀ ~ q(x₀), t ~ U, ε ~ N(0, I), x_t = √ᾱ_t x₀ + √(1−ᾱ_t) ε
       const { noisy, target } = scheduler.noisyTrainingPair(x0, timesteps, config.seed, step);
       const output = model.forward(noisy, timesteps, options.conditional ? (batch.labels ?? undefined) : undefined, step);
-      // L_simple (Ho et al. eq. 14), or the bound's term at t (eq. 5), computed on the GPU from x₀, x_t and the output
-      const loss = config.loss === "vlb" ? variationalBoundLoss(scheduler, x0, noisy, output, timesteps) : mseLoss(output, target);
+      // L_simple (Ho et al. eq. 14), the bound's term at t (eq. 5), or L_hybrid (Nichol & Dhariwal eq. 16), computed
+      // on the GPU from x₀, x_t, the target and the output
+      const loss =
+        config.loss === "vlb"
+          ? variationalBoundLoss(scheduler, x0, noisy, output, timesteps)
+          : config.loss === "hybrid"
+            ? hybridLoss(scheduler, x0, noisy, output, target, timesteps)
+            : mseLoss(output, target);
       state.optimizer.zeroGrad();
       engine.backward(loss);
       const grads = state.optimizer.params.map((p) => p.grad).filter((g): g is Tensor => g !== null);

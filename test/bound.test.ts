@@ -18,6 +18,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import {
   boundTermCoefficients,
   boundTerms,
+  hybridLoss,
   priorTermCoefficients,
   variationalBound,
   variationalBoundLoss,
@@ -25,7 +26,7 @@ import {
 import type { PredictionType } from "../src/diffusion/config.js";
 import { DDPMScheduler } from "../src/diffusion/schedulers.js";
 import { type Engine, ops, type Tensor } from "../src/index.js";
-import { checkOp } from "./helpers/check-op.js";
+import { checkOp, expectClose } from "./helpers/check-op.js";
 import { testEngine } from "./helpers/engine.js";
 import { ReferenceDiffusion, type ReferenceVarianceType } from "./reference/bound.js";
 import { type Ref, rng } from "./reference/tensor.js";
@@ -292,6 +293,259 @@ describe("bound terms as a loss (x̂₀ unclipped): values and gradients against
   });
 });
 
+/**
+ * A learned-variance model's output [N, 2C, …] from a prediction shaped like x₀: per image the prediction, then
+ * variance values v in [−1.2, 1.2] (the range's ends ±1 and values past them included), rounded to float32.
+ */
+function withVariance(prediction: Float64Array, perImage: number, seed: number): Float64Array {
+  const random = rng(seed);
+  const out = new Float64Array(2 * prediction.length);
+  for (let i = 0; i < prediction.length; i++) {
+    const at = i + perImage * Math.floor(i / perImage);
+    out[at] = prediction[i];
+    out[at + perImage] = Math.fround([-1, 1, -1.2 + 2.4 * random()][i % 3]);
+  }
+  return out;
+}
+
+/** The learned-variance reference's terms, elementwise, nats: the model m holds per image the prediction, then v. */
+function learnedReferenceTerms(reference: ReferenceDiffusion, timesteps: number[], x0: Ref, xt: Ref, m: Ref): Ref {
+  const perImage = x0.data.length / x0.shape[0];
+  const data = x0.data.map((x, i) => {
+    const image = Math.floor(i / perImage);
+    const at = i + perImage * image;
+    return reference.term(timesteps[image], x, xt.data[i], m.data[at], m.data[at + perImage]);
+  });
+  return { data, shape: x0.shape };
+}
+
+describe("learned variances (learned_range): the bound's terms against the float64 reference", () => {
+  const T = 1000;
+  const all = [0, 1, 2, 500, T - 2, T - 1];
+  // batch 1, odd sizes, t = 0 and T − 1 in one batch
+  const shapes: [number[], number[]][] = [
+    [[6, 3, 5, 1], all],
+    [[1, 1, 3, 7], [0]],
+    [[1, 3, 1, 1], [T - 1]],
+    [
+      [3, 1, 5, 3],
+      [0, 1, T - 1],
+    ],
+  ];
+  for (const prediction of ["epsilon", "v_prediction", "sample"] as PredictionType[]) {
+    it(`${prediction}: the per-element terms (x̂₀ clipped, the bound's evaluation) at t = 0, 1, 2, 500, 998, 999`, async () => {
+      const scheduler = new DDPMScheduler({ num_train_timesteps: T, variance_type: "learned_range", prediction_type: prediction });
+      const reference = new ReferenceDiffusion(scheduler.schedule.betas, "learned_range", prediction);
+      for (const [k, [shape, timesteps]] of shapes.entries()) {
+        const size = shape.reduce((a, b) => a * b);
+        const perImage = size / shape[0];
+        const [x0, xt, predicted] = termInputs(reference, shape, timesteps, 60 + k);
+        const model = withVariance(predicted, perImage, 70 + k);
+        const modelShape = [shape[0], 2 * shape[1], ...shape.slice(2)];
+        const terms = engine.tidy(() =>
+          boundTerms(
+            engine.tensor(Float32Array.from(x0), shape),
+            engine.tensor(Float32Array.from(xt), shape),
+            engine.tensor(Float32Array.from(model), modelShape),
+            timesteps.map((t) => boundTermCoefficients(scheduler, t)),
+          ),
+        );
+        const values = await terms.data();
+        terms.dispose();
+        const expected = learnedReferenceTerms(reference, timesteps, ...([x0, xt].map((data) => ({ data, shape })) as [Ref, Ref]), {
+          data: model,
+          shape: modelShape,
+        }).data;
+        for (let image = 0; image < shape[0]; image++) {
+          const range = [image * perImage, (image + 1) * perImage];
+          const t = timesteps[image];
+          expectTermsClose(values.slice(range[0], range[1]), expected.slice(range[0], range[1]), t === 0, `[${shape}] t=${t}`);
+        }
+      }
+    });
+  }
+
+  const lossShapes: [number[], number[]][] = [
+    [[1, 1, 1, 1], [0]],
+    [
+      [3, 1, 5, 3],
+      [0, 1, T - 1],
+    ],
+    [
+      [2, 3, 1, 7],
+      [T - 1, 2],
+    ],
+    [
+      [4, 1, 3, 3],
+      [500, 0, T - 2, 0],
+    ],
+  ];
+  for (const prediction of ["epsilon", "v_prediction"] as PredictionType[]) {
+    it(`${prediction}: boundTerms and variationalBoundLoss (x̂₀ unclipped), gradients to both halves`, async () => {
+      const scheduler = new DDPMScheduler({ num_train_timesteps: T, variance_type: "learned_range", prediction_type: prediction });
+      const reference = new ReferenceDiffusion(scheduler.schedule.betas, "learned_range", prediction, false);
+      for (const [k, [shape, timesteps]] of lossShapes.entries()) {
+        const perImage = shape.slice(1).reduce((a, b) => a * b);
+        const [x0, xt, predicted] = termInputs(reference, shape, timesteps, 80 + k);
+        const model = withVariance(predicted, perImage, 90 + k);
+        const modelShape = [shape[0], 2 * shape[1], ...shape.slice(2)];
+        const coefficients = timesteps.map((t) => boundTermCoefficients(scheduler, t));
+        const values = [x0, xt, model];
+        await checkOp(engine, {
+          name: `learned boundTerms [${shape}] t=${timesteps} ${prediction}`,
+          shapes: [shape, shape, modelShape],
+          inputs: (index) => values[index],
+          gpu: (a, b, m) => boundTerms(a, b, m, coefficients, { clipDenoised: false }),
+          cpu: (a, b, m) => learnedReferenceTerms(reference, timesteps, a, b, m),
+          gradInputs: [2],
+          forwardTol: { atol: 2e-5, rtol: 5e-5 },
+          gradTol: { atol: 1e-4, rtol: 1e-3 },
+        });
+        await checkOp(engine, {
+          name: `learned variationalBoundLoss [${shape}] t=${timesteps} ${prediction}`,
+          shapes: [shape, shape, modelShape],
+          inputs: (index) => values[index],
+          gpu: (a, b, m) => variationalBoundLoss(scheduler, a, b, m, timesteps),
+          cpu: (a, b, m) => {
+            const terms = learnedReferenceTerms(reference, timesteps, a, b, m).data;
+            return { data: Float64Array.of(terms.reduce((p, q) => p + q, 0) / terms.length / Math.LN2), shape: [] };
+          },
+          gradInputs: [2],
+          forwardTol: { atol: 2e-5, rtol: 5e-5 },
+          gradTol: { atol: 1e-4, rtol: 1e-3 },
+        });
+      }
+    });
+  }
+
+  it("the decoder at pixel values ±1 and with its mean on a bin edge, at several learned scales", async () => {
+    const scheduler = new DDPMScheduler({ num_train_timesteps: T, variance_type: "learned_range", prediction_type: "sample" });
+    const reference = new ReferenceDiffusion(scheduler.schedule.betas, "learned_range", "sample", false);
+    // at t = 0 the decoder's mean is c₁·x̂₀ with c₁ = 1 for an x₀-predicting model
+    const q = 128 / 127.5 - 1;
+    const edge = 1 / 255;
+    const x0 = [-1, -1, -1, 1, 1, 1, q, q, q, q, q, q];
+    const mean = [-1, -1 + edge, -1 - 3 * edge, 1, 1 - edge, 1 + 3 * edge, q + edge, q - edge, q, q + 0.5 * edge, q - 4 * edge, q + edge];
+    const variance = [-1, 0, 1, 1, -1, 0.5, -1, 1, 0, -0.5, 0.25, 1.2];
+    const shape = [1, 1, 1, x0.length];
+    const modelShape = [1, 2, 1, x0.length];
+    const values = [Float64Array.from(x0), new Float64Array(x0.length), Float64Array.from([...mean, ...variance], Math.fround)];
+    const expected = learnedReferenceTerms(
+      reference,
+      [0],
+      { data: values[0], shape },
+      { data: values[1], shape },
+      {
+        data: values[2],
+        shape: modelShape,
+      },
+    );
+    expect(Math.max(...expected.data)).toBeLessThan(20);
+    await checkOp(engine, {
+      name: "learned decoder at ±1 and bin edges",
+      shapes: [shape, shape, modelShape],
+      inputs: (index) => values[index],
+      gpu: (a, b, m) => boundTerms(a, b, m, [boundTermCoefficients(scheduler, 0)], { clipDenoised: false }),
+      cpu: (a, b, m) => learnedReferenceTerms(reference, [0], a, b, m),
+      gradInputs: [2],
+      forwardTol: { atol: 2e-5, rtol: 5e-5 },
+      gradTol: { atol: 1e-4, rtol: 1e-3 },
+    });
+  });
+
+  it("refuses a model output of the wrong channel count, naming both", () => {
+    const scheduler = new DDPMScheduler({ num_train_timesteps: 10, variance_type: "learned_range" });
+    engine.tidy(() => {
+      const x = engine.zeros([2, 3, 2, 2]);
+      const c = [0, 1].map((t) => boundTermCoefficients(scheduler, t));
+      expect(() => boundTerms(x, x, x, c)).toThrow(
+        "boundTerms: model output has shape [2, 3, 2, 2], x₀ [2, 3, 2, 2] (a learned variance takes 6 channels)",
+      );
+      expect(() => hybridLoss(scheduler, x, x, x, x, [0, 1])).toThrow(/a learned variance takes 6 channels/);
+      expect(() => hybridLoss(new DDPMScheduler(), x, x, x, x, [0, 1])).toThrow(/variance_type is fixed_small/);
+    });
+  });
+});
+
+describe("L_hybrid (Nichol & Dhariwal 2021 eq. 16): values and gradients against float64", () => {
+  const T = 1000;
+  const shapes: [number[], number[]][] = [
+    [[1, 1, 1, 1], [0]],
+    [
+      [3, 1, 5, 3],
+      [0, 1, T - 1],
+    ],
+    [
+      [2, 3, 1, 7],
+      [T - 1, 2],
+    ],
+  ];
+  for (const [prediction, schedule] of [
+    ["epsilon", "linear"],
+    ["v_prediction", "squaredcos_cap_v2"],
+  ] as const) {
+    it(`${prediction}, ${schedule}: mse(prediction, target) + (T/1000)·L_vlb with the prediction's vlb gradient stopped`, async () => {
+      const scheduler = new DDPMScheduler({
+        num_train_timesteps: T,
+        variance_type: "learned_range",
+        prediction_type: prediction,
+        beta_schedule: schedule,
+      });
+      const reference = new ReferenceDiffusion(scheduler.schedule.betas, "learned_range", prediction, false);
+      for (const [k, [shape, timesteps]] of shapes.entries()) {
+        const perImage = shape.slice(1).reduce((a, b) => a * b);
+        const [x0, xt, predicted] = termInputs(reference, shape, timesteps, 100 + k);
+        const model = withVariance(predicted, perImage, 110 + k);
+        const target = Float64Array.from(predicted, (p, i) => Math.fround(p + 0.2 * Math.sin(i)));
+        const modelShape = [shape[0], 2 * shape[1], ...shape.slice(2)];
+        const values = [x0, xt, model, target];
+        // improved-diffusion's frozen_out: the bound sees the prediction as a constant (the input's own values)
+        const frozen = Float64Array.from(model);
+        const cpu = (a: Ref, b: Ref, m: Ref, y: Ref): Ref => {
+          const detached = Float64Array.from(m.data, (v, j) => (j % (2 * perImage) < perImage ? frozen[j] : v));
+          const terms = learnedReferenceTerms(reference, timesteps, a, b, { data: detached, shape: m.shape }).data;
+          let squares = 0;
+          for (let i = 0; i < y.data.length; i++) squares += (m.data[i + perImage * Math.floor(i / perImage)] - y.data[i]) ** 2;
+          const vlb = terms.reduce((p, q) => p + q, 0) / terms.length / Math.LN2;
+          return { data: Float64Array.of(squares / y.data.length + (T / 1000) * vlb), shape: [] };
+        };
+        await checkOp(engine, {
+          name: `hybridLoss [${shape}] t=${timesteps} ${prediction}`,
+          shapes: [shape, shape, modelShape, shape],
+          inputs: (index) => values[index],
+          gpu: (a, b, m, y) => hybridLoss(scheduler, a, b, m, y, timesteps),
+          cpu,
+          gradInputs: [2],
+          forwardTol: { atol: 2e-5, rtol: 5e-5 },
+          gradTol: { atol: 1e-4, rtol: 1e-3 },
+        });
+        // the prediction channels get exactly L_simple's gradient 2(m − y)/size; the variance channels the bound's
+        const m = engine.tensor(Float32Array.from(model), modelShape).keep();
+        m.requiresGrad = true;
+        engine.tidy(() => {
+          const loss = hybridLoss(
+            scheduler,
+            engine.tensor(Float32Array.from(x0), shape),
+            engine.tensor(Float32Array.from(xt), shape),
+            m,
+            engine.tensor(Float32Array.from(target), shape),
+            timesteps,
+          );
+          engine.backward(loss);
+        });
+        const grad = await m.grad!.data();
+        const mse = Float64Array.from(
+          target,
+          (y, i) => (2 * (Math.fround(model[i + perImage * Math.floor(i / perImage)]) - y)) / target.length,
+        );
+        const predictionGrad = Array.from(target, (_, i) => grad[i + perImage * Math.floor(i / perImage)]);
+        expectClose(predictionGrad, mse, { atol: 1e-9, rtol: 1e-6 }, `[${shape}] prediction channels' gradient`);
+        m.dispose();
+      }
+    });
+  }
+});
+
 /** A toy model: a fixed linear function of x_t (and nothing else), on the GPU and in float64. */
 const toyModel = (xt: Tensor) => ops.affine(xt, 0.9, 0.02);
 const toyReference = (xt: Float64Array) => xt.map((x) => 0.9 * x + 0.02);
@@ -363,6 +617,47 @@ describe("variationalBound, exact mode, against the float64 end-to-end reference
       x0.dispose();
     });
   }
+});
+
+describe("variationalBound, exact mode, with a learned variance", () => {
+  it("cosine, learned_range, epsilon, T = 20: the same noise, against the float64 reference", async () => {
+    const T = 20;
+    const shape = [3, 2, 4, 5];
+    const perImage = 40;
+    const scheduler = new DDPMScheduler({ num_train_timesteps: T, variance_type: "learned_range", beta_schedule: "squaredcos_cap_v2" });
+    const x0Data = quantisedData(120, rng(6));
+    const x0 = engine.tensor(Float32Array.from(x0Data), shape);
+    // the prediction is toyModel's; the variance values 0.6·x_t − 0.1 span the range
+    const model = (xt: Tensor) => ops.concat([toyModel(xt), ops.affine(xt, 0.6, -0.1)], 1);
+    const result = await variationalBound({ scheduler, model, x0, mode: "exact", seed: 31 });
+    const noise = await noiseOf(shape, 31, T);
+    const reference = new ReferenceDiffusion(scheduler.schedule.betas, "learned_range", "epsilon").bound(
+      x0Data,
+      shape[0],
+      (t) => noise[t],
+      (xt) => {
+        const out = new Float64Array(2 * xt.length);
+        for (let i = 0; i < xt.length; i++) {
+          const at = i + perImage * Math.floor(i / perImage);
+          out[at] = 0.9 * xt[i] + 0.02;
+          out[at + perImage] = 0.6 * xt[i] - 0.1;
+        }
+        return out;
+      },
+    );
+    const mean = (a: Float64Array) => a.reduce((s, v) => s + v, 0) / a.length;
+    const close = (actual: number, expected: number, what: string) =>
+      expect(Math.abs(actual - expected), `${what}: ${actual} vs ${expected}`).toBeLessThanOrEqual(1e-4 * Math.abs(expected) + 1e-6);
+    for (let i = 0; i < shape[0]; i++) close(result.perImage[i], reference.perImage[i], `image ${i}`);
+    close(result.decoder, mean(reference.decoder), "decoder");
+    close(result.kl, mean(reference.kl), "kl");
+    expect(result.kl).toBeGreaterThan(0.01);
+    // a fixed-variance model's output (C channels) is refused for this scheduler, naming both numbers
+    await expect(variationalBound({ scheduler, model: toyModel, x0, mode: "exact" })).rejects.toThrow(
+      "variationalBound: the model returned [3, 2, 4, 5] for x_t of shape [3, 2, 4, 5] (variance_type learned_range takes 4 channels)",
+    );
+    x0.dispose();
+  });
 });
 
 describe("variationalBound, estimate mode", () => {

@@ -3,8 +3,8 @@
  * The checks live in ./helpers/diffusion-checks.ts, which the in-page suite (test/browser/kernel-cases.ts) runs too;
  * the posterior_mean cases below check the kernels against tables rebuilt from β alone (test/reference/bound.ts).
  */
-import { beforeAll, describe, it } from "vitest";
-import { DDIMScheduler, DDPMScheduler } from "../src/diffusion/schedulers.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { DDIMScheduler, DDPMScheduler, stepReference } from "../src/diffusion/schedulers.js";
 import type { Engine } from "../src/index.js";
 import { expectClose } from "./helpers/check-op.js";
 import { checkFusedStep, checkQSample } from "./helpers/diffusion-checks.js";
@@ -93,4 +93,52 @@ describe("fused denoising step", () => {
       );
     }
   });
+});
+
+describe("fused denoising step with a learned variance (learned_range, a 2·C-channel model output)", () => {
+  const T = 1000;
+  const ddpm = new DDPMScheduler({ variance_type: "learned_range", beta_schedule: "squaredcos_cap_v2", clip_sample: false });
+  const fixed = new DDPMScheduler({ beta_schedule: "squaredcos_cap_v2", clip_sample: false });
+  const s = fixed.schedule;
+  // batch 1 with 15 elements, and 3 samples of 7: Philox blocks of 4 straddle samples and the two halves
+  for (const shape of [
+    [1, 3, 1, 5],
+    [3, 1, 7, 1],
+  ]) {
+    const [n, channels] = shape;
+    const perSample = shape.slice(1).reduce((a, b) => a * b);
+    const modelShape = [n, 2 * channels, ...shape.slice(2)];
+    it(`[${shape}]: σ per element from the variance channels, the Philox noise, none at t = 0; DDIM reads the prediction`, async () => {
+      for (const t of [T - 1, 500, 1, 0]) {
+        const sampleData = uniformData(n * perSample, rng(t + 21), -2, 2);
+        const modelData = uniformData(2 * n * perSample, rng(t + 22), -1.5, 1.5);
+        const prediction = Array.from({ length: n * perSample }, (_, i) => modelData[i + perSample * Math.floor(i / perSample)]);
+        const { prev, noise, ddim, ddimOfPrediction } = engine.tidy(() => {
+          const sample = engine.tensor(Float32Array.from(sampleData), shape);
+          const model = engine.tensor(Float32Array.from(modelData), modelShape);
+          const ddimScheduler = DDIMScheduler.fromDDPM(ddpm);
+          ddimScheduler.setTimesteps(50);
+          const ddimT = ddimScheduler.timesteps[t === 0 ? 49 : 10];
+          return {
+            prev: ddpm.step(model, t, sample, { seed: 4 }).prevSample,
+            noise: engine.randn(shape, { seed: 4, stream: t }),
+            ddim: ddimScheduler.step(model, ddimT, sample, { eta: 0.5, seed: 4 }).prevSample,
+            ddimOfPrediction: ddimScheduler.step(engine.tensor(Float32Array.from(prediction), shape), ddimT, sample, { eta: 0.5, seed: 4 })
+              .prevSample,
+          };
+        });
+        const z = await take(noise);
+        // the mean is the fixed-variance step's deterministic part; σ² = exp(frac·log β_t + (1 − frac)·log β̃_t)
+        const mean = stepReference({ ...fixed.stepCoefficients(t), sigma: 0 }, sampleData, prediction);
+        const expected = mean.map((m, i) => {
+          if (t === 0) return m;
+          const frac = (modelData[i + perSample * Math.floor(i / perSample) + perSample] + 1) / 2;
+          const logVariance = frac * Math.log(s.betas[t]) + (1 - frac) * Math.log(s.posteriorVariance[t]);
+          return m + Math.exp(0.5 * logVariance) * z[i];
+        });
+        expectClose(await take(prev), expected, { atol: 2e-6, rtol: 1e-5 }, `DDPM t=${t}`);
+        expect(await take(ddim), `DDIM t=${t}`).toEqual(await take(ddimOfPrediction));
+      }
+    });
+  }
 });

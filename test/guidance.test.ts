@@ -88,6 +88,32 @@ describe("guided sampling", () => {
     model.dispose();
   });
 
+  it("a learned-variance model (2·C outputs): guides the prediction channels, keeps the conditional variance channels", async () => {
+    const model = new UNet2DModel(engine, { ...config, out_channels: 2 }, 7);
+    const x = engine.randn([2, 1, 8, 8], { seed: 3 }).keep();
+    const t = [5, 40];
+    const run = async (f: (x: Tensor, t: number[]) => Tensor) => {
+      const out = engine.noGrad(() => f(x, t));
+      const data = await out.data();
+      out.dispose();
+      return data;
+    };
+    const c = await run((xs, ts) => model.forward({ sample: xs, timesteps: ts, classLabels: [0, 1] }));
+    const u = await run((xs, ts) => model.forward({ sample: xs, timesteps: ts, classLabels: [2, 2] }));
+    const guided = await run(guidedDenoiser(model, [0, 1], 2.5, 2));
+    const scale = Math.max(1, ...c.map(Math.abs));
+    // per sample [prediction 64 | variance 64]
+    for (const [i, v] of guided.entries()) {
+      const prediction = i % 128 < 64;
+      const expected = prediction ? u[i] + 2.5 * (c[i] - u[i]) : c[i];
+      if (prediction) expect(Math.abs(v - expected), `element ${i}`).toBeLessThan(1e-5 * scale);
+      else expect(v, `element ${i}`).toBe(expected);
+    }
+    expect(Math.max(...c.map((v, i) => (i % 128 >= 64 ? Math.abs(v - u[i]) : 0)))).toBeGreaterThan(1e-4);
+    x.dispose();
+    model.dispose();
+  });
+
   it("guides a posterior_mean model's μ̃ linearly: the unclipped step of u + s·(c − u) is the same mix of the two steps", async () => {
     const model = new UNet2DModel(engine, config, 6);
     const scheduler = new DDPMScheduler({ prediction_type: "posterior_mean", clip_sample: false, num_train_timesteps: 50 });

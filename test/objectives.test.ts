@@ -11,12 +11,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { variationalBound } from "../src/diffusion/bound.js";
 import type { PredictionType } from "../src/diffusion/config.js";
 import { DDPMScheduler } from "../src/diffusion/schedulers.js";
-import type { Engine } from "../src/index.js";
+import { type Engine, ops } from "../src/index.js";
 import type { Dataset } from "../src/io/dataset.js";
+import type { ImageDataset } from "../src/io/images.js";
 import { encodePng } from "../src/io/images.js";
 import { parseSafetensors } from "../src/io/safetensors.js";
+import { evalJob } from "../src/jobs/eval.js";
+import { loadModelForSampling, sampleJob } from "../src/jobs/sample.js";
 import { trainJob } from "../src/jobs/train.js";
-import { checkTrainConfig, createTrainState, TRAIN_DEFAULTS, trainLoop } from "../src/train.js";
+import { checkObjective, checkTrainConfig, createTrainState, TRAIN_DEFAULTS, trainLoop } from "../src/train.js";
 import { testEngine } from "./helpers/engine.js";
 import { PointDenoiser } from "./helpers/point-denoiser.js";
 import { tinyUNet } from "./helpers/unet-configs.js";
@@ -46,12 +49,23 @@ function quantisedMixture(count: number, seed: number): Float32Array {
 }
 
 describe("the training objective setting", () => {
-  it("defaults to simple, accepts vlb, and refuses anything else naming the accepted values", () => {
+  it("defaults to simple, accepts vlb and hybrid, and refuses anything else naming the accepted values", () => {
     expect(TRAIN_DEFAULTS.loss).toBe("simple");
     expect(() => checkTrainConfig({ ...TRAIN_DEFAULTS, loss: "vlb" })).not.toThrow();
+    expect(() => checkTrainConfig({ ...TRAIN_DEFAULTS, loss: "hybrid" })).not.toThrow();
     expect(() => checkTrainConfig({ ...TRAIN_DEFAULTS, loss: "kl" as "vlb" })).toThrow(
-      'training config: loss = "kl" must be one of "simple", "vlb"',
+      'training config: loss = "kl" must be one of "simple", "vlb", "hybrid"',
     );
+  });
+
+  it("hybrid needs a learned variance, and a learned variance needs hybrid or vlb", () => {
+    expect(() => checkObjective("hybrid", new DDPMScheduler({ variance_type: "fixed_large" }))).toThrow(
+      "--loss hybrid learns the variance: it needs variance_type learned_range, the scheduler's is fixed_large",
+    );
+    const learned = new DDPMScheduler({ variance_type: "learned_range" });
+    expect(() => checkObjective("simple", learned)).toThrow(/--loss simple trains no variance/);
+    expect(() => checkObjective("hybrid", learned)).not.toThrow();
+    expect(() => checkObjective("vlb", learned)).not.toThrow();
   });
 });
 
@@ -105,6 +119,158 @@ describe("training on the variational bound lowers the bound", () => {
       x0.dispose();
     });
   }
+});
+
+describe("training on L_hybrid (learned variances) lowers the bound", () => {
+  it("epsilon, learned_range: the exact bound of held-out points falls, below that of its means with σ² = β̃_t", {
+    timeout: 300_000,
+  }, async () => {
+    const T = 20;
+    const heldOut = quantisedMixture(64, 77);
+    const scheduler = new DDPMScheduler({ num_train_timesteps: T, beta_schedule: "squaredcos_cap_v2", variance_type: "learned_range" });
+    const data: Dataset = { images: quantisedMixture(2048, 1), labels: null, count: 2048, channels: 2, height: 1, width: 1 };
+    const model = new PointDenoiser(engine, 3, 4);
+    const x0 = engine.tensor(heldOut, [64, 2, 1, 1]).keep();
+    /** The exact bound with the model's variance values, or all of them set to `v` (−1: β̃_t, 1: β_t). */
+    const bound = async (v?: number) =>
+      (
+        await variationalBound({
+          scheduler,
+          model: (x, t) => {
+            const out = model.forward(x, t);
+            if (v === undefined) return out;
+            const mask = engine.tensor([1, 1, 0, 0], [1, 4, 1, 1]);
+            return ops.add(ops.mul(out, mask), engine.tensor([0, 0, v, v], [1, 4, 1, 1]));
+          },
+          x0,
+          mode: "exact",
+          seed: 5,
+        })
+      ).bitsPerDim;
+    const before = await bound();
+    const config = {
+      ...TRAIN_DEFAULTS,
+      loss: "hybrid" as const,
+      steps: 300,
+      batchSize: 64,
+      learningRate: 3e-3,
+      warmupSteps: 20,
+      logEvery: 50,
+    };
+    const state = createTrainState(engine, model, config);
+    const losses: number[] = [];
+    const started = performance.now();
+    await trainLoop({
+      engine,
+      model: { forward: (x, t) => model.forward(x, t), parameters: () => model.parameters() },
+      scheduler,
+      data,
+      config,
+      state,
+      conditional: false,
+      onLog: (r) => {
+        losses.push(r.loss);
+      },
+    });
+    const seconds = (performance.now() - started) / 1000;
+    const after = await bound();
+    const [small, large] = [await bound(-1), await bound(1)];
+    console.log(
+      `L_hybrid: bound ${before.toFixed(3)} → ${after.toFixed(3)} bits/dim in ${config.steps} steps (${seconds.toFixed(1)} s); ` +
+        `the same means with σ² = β̃_t: ${small.toFixed(3)}, β_t: ${large.toFixed(3)}; losses ${losses.map((l) => l.toFixed(3)).join(" ")}`,
+    );
+    expect(losses.every(Number.isFinite)).toBe(true);
+    expect(after).toBeLessThan(before - 0.5);
+    expect(after).toBeLessThan(small - 0.5);
+    state.optimizer.dispose();
+    state.ema.dispose();
+    model.dispose();
+    x0.dispose();
+  });
+});
+
+describe("ddpm train --loss hybrid: a learned-range checkpoint", () => {
+  it("is created with 2·C outputs and learned_range, saved, reloaded, sampled and evaluated; changes are refused", {
+    timeout: 300_000,
+  }, async () => {
+    const dataDir = join(root, "hybrid-data");
+    mkdirSync(dataDir);
+    const random = rng(12);
+    for (let i = 0; i < 6; i++) {
+      writeFileSync(
+        join(dataDir, `img${i}.png`),
+        encodePng(
+          new Uint8Array(64).map(() => Math.floor(random() * 256)),
+          8,
+          8,
+          1,
+        ),
+      );
+    }
+    const preset = { size: 8, model: tinyUNet(), train: { batchSize: 3, learningRate: 1e-3, warmupSteps: 2, logEvery: 1 } };
+    const out = join(root, "hybrid");
+    const job = (options: Partial<Parameters<typeof trainJob>[0]>) =>
+      trainJob({ engine, out, data: dataDir, channels: 1, preset, samples: 0, log: () => {}, ...options });
+    await expect(
+      job({ train: { steps: 2, loss: "hybrid" }, scheduler: { num_train_timesteps: 50, variance_type: "fixed_small" } }),
+    ).rejects.toThrow("--loss hybrid learns the variance: it needs variance_type learned_range, the scheduler's is fixed_small");
+    const trained = await job({ train: { steps: 3, checkpointEvery: 100, loss: "hybrid" }, scheduler: { num_train_timesteps: 50 } });
+    expect(trained.history.map((h) => h.loss).every(Number.isFinite)).toBe(true);
+    const checkpoint = join(out, "checkpoint");
+    const read = (file: string) => JSON.parse(readFileSync(join(checkpoint, file), "utf8"));
+    expect(read("unet/config.json")).toMatchObject({ in_channels: 1, out_channels: 2 });
+    expect(read("scheduler/scheduler_config.json").variance_type).toBe("learned_range");
+    expect(read("training_state.json").train.loss).toBe("hybrid");
+    await expect(job({ resume: true, train: { steps: 4, loss: "simple" } })).rejects.toThrow(/--loss simple \(the checkpoint's: hybrid\)/);
+    const resumed = await job({ resume: true, train: { steps: 4 } });
+    expect(resumed.steps).toBe(4);
+
+    const { model, scheduler } = await loadModelForSampling(engine, out, { log: () => {} });
+    expect(scheduler.config.variance_type).toBe("learned_range");
+    expect(model.config.out_channels).toBe(2);
+    for (const steps of [0, 5]) {
+      const drawn = await sampleJob({
+        engine,
+        model,
+        scheduler,
+        out: join(root, `hybrid-samples-${steps}`),
+        count: 2,
+        steps,
+        seed: 1,
+        numClasses: null,
+        trajectoryName: null,
+        log: () => {},
+      });
+      expect(readFileSync(drawn.samplesPath).length).toBeGreaterThan(0);
+    }
+    const images = new Float32Array(6 * 64).map((_, i) => ((i * 37) % 256) / 127.5 - 1);
+    const evaluated = await evalJob({
+      engine,
+      model,
+      scheduler,
+      data: { images, labels: null, count: 6, channels: 1, height: 8, width: 8, numClasses: null, name: "levels" },
+      images: 4,
+      batch: 2,
+      mode: "exact",
+    });
+    expect(Number.isFinite(evaluated.bitsPerDim) && evaluated.bitsPerDim > 0).toBe(true);
+    expect(evaluated.prior + evaluated.decoder + evaluated.kl).toBeCloseTo(evaluated.bitsPerDim, 6);
+    // the same folder's model with a fixed-variance scheduler is refused, naming both channel counts
+    await expect(
+      evalJob({
+        engine,
+        model,
+        scheduler: new DDPMScheduler({ num_train_timesteps: 50 }),
+        data: {} as ImageDataset,
+        images: 1,
+        batch: 1,
+        mode: "exact",
+      }),
+    ).rejects.toThrow(
+      "the model has out_channels = 2 for in_channels = 1; the scheduler's variance_type fixed_small needs out_channels = 1",
+    );
+    model.dispose();
+  });
 });
 
 describe("ddpm train --loss vlb --prediction posterior_mean", () => {

@@ -321,6 +321,97 @@ describe("DDIM step against diffusers (noise = 0)", () => {
   }
 });
 
+interface LearnedChain {
+  schedule: BetaSchedule;
+  T: number;
+  set_timesteps: SetTimesteps;
+  prediction_type: "epsilon" | "sample" | "v_prediction";
+  clip_sample: boolean;
+  timesteps: number[];
+  x_T: number[];
+  model_outputs: number[][];
+  noise: number[][];
+  f64: { samples: number[][]; log_variance: number[][] };
+  f32: { samples: number[][]; log_variance: number[][] };
+}
+
+describe("DDPM learned_range against diffusers (sampling chains with given model outputs and noise)", () => {
+  const {
+    sample_shape: sampleShape,
+    model_shape: modelShape,
+    chains,
+  } = load("ddpm_learned.json") as {
+    sample_shape: number[];
+    model_shape: number[];
+    chains: LearnedChain[];
+  };
+  const perSample = sampleShape.slice(1).reduce((a, b) => a * b);
+  /** The float32 GPU chain run end to end against diffusers' float64 chain (errors compound over the steps). */
+  const CHAIN: Tolerance = { atol: 2e-5, rtol: 2e-5 };
+  for (const chain of chains) {
+    it(`${chainName(chain)} ${chain.prediction_type} clip=${chain.clip_sample}: ${chain.timesteps.length} steps`, async () => {
+      const scheduler = new DDPMScheduler({
+        beta_schedule: chain.schedule,
+        num_train_timesteps: chain.T,
+        prediction_type: chain.prediction_type,
+        clip_sample: chain.clip_sample,
+        variance_type: "learned_range",
+        ...spacingConfig(chain.set_timesteps),
+      });
+      if (chain.set_timesteps) scheduler.setTimesteps(chain.set_timesteps[0]);
+      expect(scheduler.timesteps).toEqual(chain.timesteps);
+      const gpuSteps: Tensor[] = [];
+      let x = engine.tensor(chain.x_T, sampleShape).keep();
+      for (const [k, t] of chain.timesteps.entries()) {
+        const name = `${chainName(chain)} t=${t}`;
+        const model = chain.model_outputs[k];
+        const input = k === 0 ? chain.x_T : chain.f64.samples[k - 1];
+        // float64: diffusers' log variance per element, then the step from the fixture's own x_t
+        const logVariance = Array.from({ length: sampleShape.reduce((a, b) => a * b) }, (_, i) =>
+          Math.log(scheduler.variance(t, model[i + perSample * Math.floor(i / perSample) + perSample])),
+        );
+        expectClose(logVariance, chain.f64.log_variance[k], F64_STEP, `${name} log variance (float64)`);
+        expectClose(logVariance, chain.f32.log_variance[k], F32_STEP, `${name} log variance (diffusers float32)`);
+        const c = scheduler.stepCoefficients(t);
+        expect(c.sigma, name).toBe(t > 0 ? 1 : 0);
+        const prev = stepReference(c, input, model, chain.noise[k], perSample);
+        expectClose(prev, chain.f64.samples[k], F64_STEP, `${name} prev_sample (float64)`);
+        expectClose(prev, chain.f32.samples[k], F32_STEP, `${name} prev_sample (diffusers float32)`);
+        // the fused GPU step from the fixture's x_t with the fixture's noise, and the GPU chain from x_T
+        engine.tidy(() => {
+          const modelTensor = engine.tensor(model, modelShape);
+          const noise = engine.tensor(chain.noise[k], sampleShape);
+          gpuSteps.push(scheduler.step(modelTensor, t, engine.tensor(input, sampleShape), { noise }).prevSample.keep());
+          const next = scheduler.step(modelTensor, t, x, { noise }).prevSample.keep();
+          x.dispose();
+          x = next;
+        });
+      }
+      for (const [k, step] of gpuSteps.entries()) {
+        expectClose(await step.data(), chain.f64.samples[k], GPU, `${chainName(chain)} t=${chain.timesteps[k]} GPU step`);
+        step.dispose();
+      }
+      expectClose(await x.data(), chain.f64.samples.at(-1)!, CHAIN, `${chainName(chain)} GPU chain x₀`);
+      x.dispose();
+    });
+  }
+
+  it("refuses an output of the wrong channel count, naming both numbers", () => {
+    const learned = new DDPMScheduler({ variance_type: "learned_range", num_train_timesteps: 10 });
+    const fixed = new DDPMScheduler({ num_train_timesteps: 10 });
+    engine.tidy(() => {
+      const sample = engine.zeros([1, 3, 2, 2]);
+      expect(() => learned.step(engine.zeros([1, 3, 2, 2]), 5, sample)).toThrow(
+        "DDPM step: variance_type learned_range takes a model output of 6 channels for 3-channel samples, got [1, 3, 2, 2]",
+      );
+      expect(() => fixed.step(engine.zeros([1, 6, 2, 2]), 5, sample)).toThrow(
+        "DDPM step: variance_type fixed_small takes a model output of 3 channels for 3-channel samples, got [1, 6, 2, 2]",
+      );
+      expect(() => learned.variance(5)).toThrow(/learned_range needs the model's variance value/);
+    });
+  });
+});
+
 describe("scheduler configs", () => {
   it("refuses unknown keys, bad values and unsupported features, naming each", () => {
     expect(() => new DDPMScheduler({ num_train_timestep: 1000 })).toThrow("DDPMScheduler config: unknown key 'num_train_timestep'");

@@ -11,8 +11,11 @@
  * clip_denoised = True; for a posterior_mean model, the x̂₀ its output implies, so the mean is its output wherever
  * that x̂₀ lies in [−1, 1]); its variance follows the scheduler's variance_type: fixed_small → β̃_t (log clipped at
  * β̃_1 for the first timestep), fixed_large → β_t, except β̃_1 at the first timestep, as their code does "to get a
- * better decoder log likelihood". The decoder is their discretised Gaussian on 256 levels. Every term is a mean
- * over the image's dimensions in nats, divided by ln 2.
+ * better decoder log likelihood"; learned_range → per element, log σ_p² = frac·log β_t + (1 − frac)·log β̃_t with
+ * frac = (v + 1)/2 from the model's variance channels and log β̃_t clipped at β̃_1 (Nichol & Dhariwal 2021 eq. 15,
+ * improved-diffusion's p_mean_variance; the KL is then against a per-element σ_p², and the decoder's scale is σ_p).
+ * The decoder is their discretised Gaussian on 256 levels. Every term is a mean over the image's dimensions in
+ * nats, divided by ln 2.
  *
  * The per-element terms come from one kernel (shaders/bound.wgsl); each image's sum comes from ops.sum, so only
  * N numbers per timestep are read back. Schedule coefficients are float64 on the CPU (uploaded as float32). The same
@@ -30,7 +33,10 @@ type BoundMode = "exact" | "estimate";
 
 export interface VariationalBoundOptions {
   scheduler: DDPMScheduler;
-  /** Returns the model output for the scheduler's prediction_type (ε, x₀, v or μ̃), one timestep per image. */
+  /**
+   * Returns the model output for the scheduler's prediction_type (ε, x₀, v or μ̃), one timestep per image; with a
+   * learned variance, [N, 2C, …]: the prediction, then the variance values.
+   */
   model: (xt: Tensor, timesteps: number[]) => Tensor;
   /** Data [N, C, H, W] (any rank ≥ 2: the first axis is the batch) in [−1, 1], quantised to 256 levels. */
   x0: Tensor;
@@ -75,9 +81,15 @@ export interface BoundTermCoefficients {
   invVariance: number;
   invStd: number;
   isDecoder: boolean;
+  /**
+   * A learned variance (learned_range): log σ_p² = minLog + frac·logRange per element, frac = (v + 1)/2, and
+   * minLogGap = minLog − log β̃_t (0 for t ≥ 1), so Δ = log σ_p² − log β̃_t = minLogGap + frac·logRange; klConstant,
+   * invVariance and invStd are then unused.
+   */
+  learnedVariance?: { minLog: number; logRange: number; minLogGap: number };
 }
 
-/** log σ_p² of p_θ(x_{t−1} | x_t) for the scheduler's variance type (Ho et al.'s fixedsmall / fixedlarge tables). */
+/** log σ_p² of p_θ(x_{t−1} | x_t) for the scheduler's fixed variance types (Ho et al.'s fixedsmall / fixedlarge tables). */
 function modelLogVariance(scheduler: DDPMScheduler, t: number): number {
   const s = scheduler.schedule;
   switch (scheduler.config.variance_type) {
@@ -88,6 +100,8 @@ function modelLogVariance(scheduler: DDPMScheduler, t: number): number {
     case "fixed_large_log":
       // log(append(β̃_1, β_2..β_T)) in their 1-based notation
       return t === 0 ? s.posteriorLogVarianceClipped[0] : Math.log(s.betas[t]);
+    case "learned_range":
+      throw new Error("modelLogVariance: a learned variance is the model's, per element");
   }
 }
 
@@ -99,28 +113,29 @@ export function boundTermCoefficients(scheduler: DDPMScheduler, t: number): Boun
   if (!Number.isInteger(t) || t < 0 || t >= scheduler.T) throw new Error(`variationalBound: timestep ${t} is outside [0, ${scheduler.T})`);
   const s = scheduler.schedule;
   const { x0FromSample, x0FromModel } = scheduler.predictionCoefficients(t);
-  const logVariance = modelLogVariance(scheduler, t);
-  if (t === 0) {
-    // p(x₀ | x₁) has mean μ̃(x₁, x̂₀) = coef1·x̂₀ (coef2 = 0 at the first timestep)
+  // p(x₀ | x₁) has mean μ̃(x₁, x̂₀) = coef1·x̂₀ (coef2 = 0 at the first timestep); for t ≥ 1 μ_q − μ_p = c₁·(x₀ − x̂₀)
+  const mean = { x0FromSample, x0FromModel, meanFromX0: t === 0 ? 1 : s.posteriorMeanCoef1[t], meanFromPred: s.posteriorMeanCoef1[t] };
+  if (scheduler.learnsVariance) {
+    // improved-diffusion: min_log = posterior_log_variance_clipped[t], max_log = log β_t (β, not the clamped β̃, at t = 0)
+    const minLog = s.posteriorLogVarianceClipped[t];
     return {
-      x0FromSample,
-      x0FromModel,
-      meanFromX0: 1,
-      meanFromPred: s.posteriorMeanCoef1[0],
+      ...mean,
       klConstant: 0,
       invVariance: 0,
-      invStd: Math.exp(-0.5 * logVariance),
-      isDecoder: true,
+      invStd: 0,
+      isDecoder: t === 0,
+      learnedVariance: { minLog, logRange: Math.log(s.betas[t]) - minLog, minLogGap: 0 },
     };
+  }
+  const logVariance = modelLogVariance(scheduler, t);
+  if (t === 0) {
+    return { ...mean, klConstant: 0, invVariance: 0, invStd: Math.exp(-0.5 * logVariance), isDecoder: true };
   }
   // KL between N(μ̃(x_t, x₀), β̃_t) and N(μ̃(x_t, x̂₀), σ_p²):
   //   ½(−1 + Δ + e^{−Δ}) + ½(μ_q − μ_p)²/σ_p², Δ = log σ_p² − log β̃_t
   const delta = logVariance - s.posteriorLogVarianceClipped[t];
   return {
-    x0FromSample,
-    x0FromModel,
-    meanFromX0: s.posteriorMeanCoef1[t],
-    meanFromPred: s.posteriorMeanCoef1[t],
+    ...mean,
     klConstant: 0.5 * (delta + Math.expm1(-delta)),
     invVariance: Math.exp(-logVariance),
     invStd: 0,
@@ -144,11 +159,22 @@ export function priorTermCoefficients(scheduler: DDPMScheduler): BoundTermCoeffi
   };
 }
 
+/** Whether the model output matches x₀'s shape, or has twice its channels (a learned-variance model). */
+function outputLayout(x0: Tensor, modelOutput: Tensor): "same" | "doubled" | null {
+  if (modelOutput.shape.join() === x0.shape.join()) return "same";
+  const doubled =
+    modelOutput.rank === x0.rank &&
+    modelOutput.shape[1] === 2 * x0.shape[1] &&
+    modelOutput.shape.every((d, i) => i === 1 || d === x0.shape[i]);
+  return doubled ? "doubled" : null;
+}
+
 /**
  * The bound's per-element terms in nats (shaders/bound.wgsl), one coefficient set per image; same shape as x0.
  * `clipDenoised` (default true, as calc_bpd_loop) clamps x̂₀ to [−1, 1]; the training loss uses false, as Ho et al.'s
  * training_losses does. Differentiable with respect to the model output (x₀ and x_t are constants): its backward is
- * vb_terms_backward, whose gradient is 0 where the clamp is active.
+ * vb_terms_backward, whose gradient is 0 where the clamp is active. With learned-variance coefficients the model
+ * output is [N, 2C, …] (prediction, then variance values) and the gradient reaches both halves.
  */
 export function boundTerms(
   x0: Tensor,
@@ -161,14 +187,20 @@ export function boundTerms(
   if (x0.rank < 2 || perImage.length !== n) {
     throw new Error(`boundTerms: ${perImage.length} coefficient sets for x₀ of shape ${shapeString(x0.shape)}`);
   }
-  for (const [name, t] of [
-    ["x_t", xt],
-    ["model output", modelOutput],
-  ] as const) {
-    if (t.shape.join() !== x0.shape.join()) {
-      throw new Error(`boundTerms: ${name} has shape ${shapeString(t.shape)}, x₀ ${shapeString(x0.shape)}`);
-    }
+  if (xt.shape.join() !== x0.shape.join())
+    throw new Error(`boundTerms: x_t has shape ${shapeString(xt.shape)}, x₀ ${shapeString(x0.shape)}`);
+  const learned = perImage.filter((c) => c.learnedVariance).length;
+  if (learned > 0 && learned < n) throw new Error("boundTerms: the coefficient sets mix learned and fixed variances");
+  const layout = outputLayout(x0, modelOutput);
+  if (layout !== (learned ? "doubled" : "same")) {
+    const channels = (learned ? 2 : 1) * x0.shape[1];
+    throw new Error(
+      `boundTerms: model output has shape ${shapeString(modelOutput.shape)}, x₀ ${shapeString(x0.shape)}` +
+        ` (${learned ? "a learned" : "a fixed"} variance takes ${channels} channels)`,
+    );
   }
+  const clip = (options.clipDenoised ?? true) ? 1 : 0;
+  if (learned) return learnedTerms(x0, xt, modelOutput, perImage, { clip, target: null, vbWeight: 1, meanGradient: true });
   const engine = x0.engine;
   const table = new Float32Array(8 * n);
   for (const [i, c] of perImage.entries()) {
@@ -177,7 +209,7 @@ export function boundTerms(
       8 * i,
     );
   }
-  const uniforms = { n: x0.size, perSample: x0.size / n, clip: (options.clipDenoised ?? true) ? 1 : 0 };
+  const uniforms = { n: x0.size, perSample: x0.size / n, clip };
   const coefficients = engine.tensor(table, [n, 8]);
   const terms = engine.empty(x0.shape, "boundTerms");
   engine.run("bound/vb_terms", { x0, noisy: xt, modelOutput, coefficients, terms }, uniforms, grid1d(x0.size));
@@ -198,12 +230,60 @@ export function boundTerms(
 }
 
 /**
+ * Per-element values simpleWeight·(m − target)² + vbWeight·(the bound's term, nats) of a learned-variance model
+ * (vb_terms_learned; simpleWeight = 1 with a target, else 0), shaped like x₀, differentiable with respect to the
+ * [N, 2C, …] model output; `meanGradient` false stops the bound's gradient into the prediction channels.
+ */
+function learnedTerms(
+  x0: Tensor,
+  xt: Tensor,
+  modelOutput: Tensor,
+  perImage: BoundTermCoefficients[],
+  options: { clip: number; target: Tensor | null; vbWeight: number; meanGradient: boolean },
+): Tensor {
+  const engine = x0.engine;
+  const n = x0.shape[0];
+  const table = new Float32Array(8 * n);
+  for (const [i, c] of perImage.entries()) {
+    const v = c.learnedVariance!;
+    table.set([c.x0FromSample, c.x0FromModel, c.meanFromX0, c.meanFromPred, v.minLog, v.logRange, v.minLogGap, c.isDecoder ? 1 : 0], 8 * i);
+  }
+  const uniforms = {
+    n: x0.size,
+    perSample: x0.size / n,
+    clip: options.clip,
+    meanGradient: options.meanGradient ? 1 : 0,
+    simpleWeight: options.target ? 1 : 0,
+    vbWeight: options.vbWeight,
+  };
+  // without a target, x₀ is bound in its place (read only where simpleWeight ≠ 0)
+  const simpleTarget = options.target ?? x0;
+  const learnedCoefficients = engine.tensor(table, [n, 8]);
+  const terms = engine.empty(x0.shape, "boundTerms");
+  engine.run("bound/vb_terms_learned", { x0, noisy: xt, modelOutput, learnedCoefficients, simpleTarget, terms }, uniforms, grid1d(x0.size));
+  learnedCoefficients.dispose();
+  return record("boundTerms", terms, [modelOutput], (gradTerms) => {
+    const again = engine.tensor(table, [n, 8]);
+    const gradModel = engine.empty(modelOutput.shape, "boundTerms backward");
+    engine.run(
+      "bound/vb_terms_learned_backward",
+      { x0, noisy: xt, modelOutput, learnedCoefficients: again, simpleTarget, gradTerms, gradModel },
+      uniforms,
+      grid1d(x0.size),
+    );
+    again.dispose();
+    return [gradModel];
+  });
+}
+
+/**
  * The true variational bound as a training loss (Ho et al. 2020 eq. 5, their `loss_type = "kl"`): for each image the
  * bound's term at its timestep t — KL(q(x_{t−1} | x_t, x₀) ‖ p_θ(x_{t−1} | x_t)) for t ≥ 1, −log p_θ(x₀ | x₁) at
  * t = 0 — as a mean over the image's dimensions in bits, then the mean over the batch: a scalar [] tensor on the
  * GPU, differentiable with respect to the model output. The formulas are the bound's own (boundTermCoefficients,
  * shaders/bound.wgsl), with x̂₀ unclipped; with t uniform, T times this loss plus the constant prior is an unbiased
- * estimate of the bound in bits/dim.
+ * estimate of the bound in bits/dim. With a learned variance (a [N, 2C, …] output) both the prediction and the
+ * variance channels get the bound's gradient (improved-diffusion's KL loss with learned sigmas).
  */
 export function variationalBoundLoss(
   scheduler: DDPMScheduler,
@@ -220,6 +300,52 @@ export function variationalBoundLoss(
     terms.dispose();
     perDimension.dispose();
   }
+  return loss;
+}
+
+/**
+ * L_hybrid = L_simple + λ·L_vlb (Nichol & Dhariwal 2021 eq. 16, λ = 0.001) for a learned-variance model: a scalar []
+ * tensor, the mean over the batch's elements of (m − target)² + (T/1000)·term/ln 2, where m is the prediction
+ * channels of the [N, 2C, …] output, target the L_simple target and term the bound's per-element term at each image's
+ * timestep in nats (x̂₀ unclipped), computed and differentiated in one kernel each way (vb_terms_learned).
+ *
+ * Units: variationalBoundLoss is each image's L_t as a mean over its dimensions in bits, averaged over the batch —
+ * improved-diffusion's terms["vb"] (`_vb_terms_bpd`, mean_flat(kl)/log 2). Their hybrid (LossType.RESCALED_MSE with
+ * learned sigmas) adds terms["vb"]·num_timesteps/1000 to terms["mse"] = mean_flat((target − m)²); with t uniform,
+ * T·L_t estimates L_vlb = Σ_t L_t, so that is λ·L_vlb with λ = 0.001. Here: mseLoss(m, target) +
+ * (T/1000)·variationalBoundLoss, fused. As their `frozen_out`, the bound's gradient reaches only the variance
+ * channels; the prediction channels get exactly L_simple's gradient, 2(m − target)/(N·C·H·W).
+ */
+export function hybridLoss(
+  scheduler: DDPMScheduler,
+  x0: Tensor,
+  xt: Tensor,
+  modelOutput: Tensor,
+  target: Tensor,
+  timesteps: ArrayLike<number>,
+): Tensor {
+  if (!scheduler.learnsVariance) {
+    throw new Error(
+      `hybridLoss: the hybrid objective learns the variance; the scheduler's variance_type is ${scheduler.config.variance_type}`,
+    );
+  }
+  if (target.shape.join() !== x0.shape.join() || xt.shape.join() !== x0.shape.join()) {
+    throw new Error(
+      `hybridLoss: target ${shapeString(target.shape)} and x_t ${shapeString(xt.shape)} must be shaped as x₀ ${shapeString(x0.shape)}`,
+    );
+  }
+  if (outputLayout(x0, modelOutput) !== "doubled") {
+    throw new Error(
+      `hybridLoss: the model output has shape ${shapeString(modelOutput.shape)}; a learned variance takes ${2 * x0.shape[1]} ` +
+        `channels for x₀ of shape ${shapeString(x0.shape)}`,
+    );
+  }
+  const perImage = Array.from(timesteps, (t) => boundTermCoefficients(scheduler, t));
+  if (perImage.length !== x0.shape[0]) throw new Error(`hybridLoss: ${perImage.length} timesteps for a batch of ${x0.shape[0]}`);
+  const vbWeight = scheduler.T / 1000 / Math.LN2;
+  const terms = learnedTerms(x0, xt, modelOutput, perImage, { clip: 0, target, vbWeight, meanGradient: false });
+  const loss = mean(terms);
+  if (!loss.node) terms.dispose();
   return loss;
 }
 
@@ -281,8 +407,11 @@ export async function variationalBound(options: VariationalBoundOptions): Promis
       const { noisy, target } = scheduler.noisyTrainingPair(x0, timesteps, seed, stream);
       target.dispose();
       const output = model(noisy, timesteps);
-      if (output.shape.join() !== x0.shape.join()) {
-        throw new Error(`variationalBound: the model returned ${shapeString(output.shape)} for x_t of shape ${shapeString(x0.shape)}`);
+      if (outputLayout(x0, output) !== (scheduler.learnsVariance ? "doubled" : "same")) {
+        throw new Error(
+          `variationalBound: the model returned ${shapeString(output.shape)} for x_t of shape ${shapeString(x0.shape)}` +
+            ` (variance_type ${scheduler.config.variance_type} takes ${scheduler.modelOutputChannels(x0.shape[1])} channels)`,
+        );
       }
       return boundTerms(
         x0,

@@ -9,7 +9,12 @@ import { BETA_SCHEDULES, type BetaSchedule } from "./schedule.js";
  * ("posterior_mean", Ho et al. 2020 §3.2's first parameterisation). diffusers' schedulers accept the first three only.
  */
 export type PredictionType = "epsilon" | "sample" | "v_prediction" | "posterior_mean";
-export type VarianceType = "fixed_small" | "fixed_small_log" | "fixed_large" | "fixed_large_log";
+/**
+ * The variance of p_θ(x_{t−1} | x_t): fixed (β̃_t or β_t), or "learned_range" (Nichol & Dhariwal 2021 eq. 15): the
+ * model outputs 2·C channels, the prediction and a value v per element, and log σ² = frac·log β_t + (1 − frac)·log β̃_t
+ * with frac = (v + 1)/2.
+ */
+export type VarianceType = "fixed_small" | "fixed_small_log" | "fixed_large" | "fixed_large_log" | "learned_range";
 export type TimestepSpacing = "leading" | "trailing" | "linspace";
 
 export interface DDPMSchedulerConfig {
@@ -66,7 +71,7 @@ export const DDIM_DEFAULTS: DDIMSchedulerConfig = {
 
 const ALLOWED: Record<string, readonly unknown[]> = {
   beta_schedule: BETA_SCHEDULES,
-  variance_type: ["fixed_small", "fixed_small_log", "fixed_large", "fixed_large_log"],
+  variance_type: ["fixed_small", "fixed_small_log", "fixed_large", "fixed_large_log", "learned_range"],
   prediction_type: ["epsilon", "sample", "v_prediction", "posterior_mean"],
   timestep_spacing: ["leading", "trailing", "linspace"],
 };

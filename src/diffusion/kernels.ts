@@ -9,7 +9,9 @@ import { grid1d, shapeString } from "../shape.js";
 /**
  * One denoising step as coefficients of the fused kernel:
  *   x̂₀ = clip(x0FromSample·x_t + x0FromModel·m),  ε̂ = epsFromSample·x_t + epsFromModel·m,
- *   x_{t−1} = outFromX0·x̂₀ + outFromSample·x_t + outFromEps·ε̂ + sigma·z.
+ *   x_{t−1} = outFromX0·x̂₀ + outFromSample·x_t + outFromEps·ε̂ + σ·z,
+ * with σ = sigma, or with `learnedVariance` σ = sigma·exp(½(frac·maxLog + (1 − frac)·minLog)) per element,
+ * frac = (v + 1)/2 for the model's variance value v (Nichol & Dhariwal 2021 eq. 15; diffusers' learned_range).
  */
 export interface StepCoefficients {
   x0FromSample: number;
@@ -22,6 +24,8 @@ export interface StepCoefficients {
   outFromSample: number;
   outFromEps: number;
   sigma: number;
+  /** log β̃_t (clamped at 1e-20) and log β_t of the step: σ² is interpolated between them by the model's variance channels. */
+  learnedVariance?: { minLog: number; maxLog: number };
 }
 
 function splitSeed(seed: number): { seedLo: number; seedHi: number } {
@@ -67,7 +71,12 @@ export function qSample(
   return { noisy, target };
 }
 
-/** One fused reverse step; also returns x̂₀ when `withPredOriginal`. */
+/**
+ * One fused reverse step; also returns x̂₀ when `withPredOriginal`. The model output is [N, C, …] like the sample,
+ * or [N, 2C, …] (a learned-variance model): the step reads its first C channels as the prediction and, with
+ * `c.learnedVariance`, its second C as the variance values. `noise`, when given, is the z of σ·z (same shape as the
+ * sample) instead of the Philox draw.
+ */
 export function denoiseStep(
   current: Tensor,
   modelOutput: Tensor,
@@ -75,15 +84,34 @@ export function denoiseStep(
   seed: number,
   stream: number,
   withPredOriginal = false,
+  noise?: Tensor,
 ): { prevSample: Tensor; predOriginalSample: Tensor | null } {
-  if (current.shape.join() !== modelOutput.shape.join()) {
+  const sameShape = current.shape.join() === modelOutput.shape.join();
+  const doubled =
+    current.rank >= 2 &&
+    modelOutput.rank === current.rank &&
+    modelOutput.shape[1] === 2 * current.shape[1] &&
+    modelOutput.shape.every((d, i) => i === 1 || d === current.shape[i]);
+  if (!sameShape && !doubled) {
     throw new Error(`step: sample ${shapeString(current.shape)} and model output ${shapeString(modelOutput.shape)} differ`);
   }
+  if (c.learnedVariance && !doubled) {
+    throw new Error(
+      `step: a learned variance needs a model output of 2·C channels (${2 * current.shape[1]}), got ${shapeString(modelOutput.shape)}`,
+    );
+  }
+  if (noise && noise.shape.join() !== current.shape.join()) {
+    throw new Error(`step: noise ${shapeString(noise.shape)} and sample ${shapeString(current.shape)} differ`);
+  }
   const engine = current.engine;
+  const perSample = current.size / current.shape[0];
   const prevSample = engine.empty(current.shape, "step");
-  const predOriginal = withPredOriginal ? engine.empty(current.shape, "step x0") : null;
+  const predOriginal = withPredOriginal && !noise ? engine.empty(current.shape, "step x0") : null;
   const uniforms = {
     n: current.size,
+    perSample,
+    modelPerSample: doubled ? 2 * perSample : perSample,
+    learned: c.learnedVariance ? 1 : 0,
     ...splitSeed(seed),
     stream: stream >>> 0,
     x0FromSample: c.x0FromSample,
@@ -96,7 +124,13 @@ export function denoiseStep(
     outFromSample: c.outFromSample,
     outFromEps: c.outFromEps,
     sigma: c.sigma,
+    minLog: c.learnedVariance?.minLog ?? 0,
+    maxLog: c.learnedVariance?.maxLog ?? 0,
   };
+  if (noise) {
+    engine.run("diffusion/denoise_step_noise", { current, modelOutput, prevSample, stepNoise: noise }, uniforms, grid1d(current.size));
+    return { prevSample, predOriginalSample: null };
+  }
   const buffers: Record<string, Tensor> = { current, modelOutput, prevSample };
   if (predOriginal) buffers.predOriginal = predOriginal;
   engine.run(predOriginal ? "diffusion/denoise_step_x0" : "diffusion/denoise_step", buffers, uniforms, grid1d(Math.ceil(current.size / 4)));

@@ -19,6 +19,7 @@ export type { StepCoefficients } from "./kernels.js";
 
 import type { Tensor } from "../engine.js";
 import { add, mul, reshape } from "../ops/elementwise.js";
+import { shapeString } from "../shape.js";
 
 /** x̂₀ and ε̂ as linear functions of (x_t, model output) at training timestep t, for each prediction type. */
 function predictionCoefficients(type: PredictionType, schedule: NoiseSchedule, t: number) {
@@ -179,16 +180,18 @@ abstract class SchedulerBase<C extends DDPMSchedulerConfig | DDIMSchedulerConfig
 
   /**
    * One reverse step from x_t to x_{t−1} given the model output, as one fused dispatch. The noise z is Philox
-   * block stream t under `seed`, so a sampling run is reproducible from its seed.
+   * block stream t under `seed`, so a sampling run is reproducible from its seed, or `noise` when given (then no
+   * x̂₀ is returned). A [N, 2C, …] output (a learned-variance model) is read as the prediction in its first C
+   * channels and the variance values in the rest; DDIM uses the prediction only.
    */
   step(
     modelOutput: Tensor,
     t: number,
     sample: Tensor,
-    options: { seed?: number; eta?: number; returnPredOriginal?: boolean } = {},
+    options: { seed?: number; eta?: number; returnPredOriginal?: boolean; noise?: Tensor } = {},
   ): { prevSample: Tensor; predOriginalSample: Tensor | null } {
     const c = this.stepCoefficients(t, options.eta);
-    return denoiseStep(sample, modelOutput, c, options.seed ?? 0, t, options.returnPredOriginal ?? false);
+    return denoiseStep(sample, modelOutput, c, options.seed ?? 0, t, options.returnPredOriginal ?? false, options.noise);
   }
 
   protected checkTimestep(t: number): void {
@@ -210,14 +213,43 @@ export class DDPMScheduler extends SchedulerBase<DDPMSchedulerConfig> {
     return { _class_name: "DDPMScheduler", _diffusers_version: "0.30.0", ...this.config, trained_betas: null, thresholding: false };
   }
 
-  /** The variance of p(x_{t−1} | x_t) for the configured variance_type (diffusers _get_variance). */
-  variance(t: number): number {
+  /** Whether the model outputs a variance value per element beside its prediction (variance_type learned_range). */
+  get learnsVariance(): boolean {
+    return this.config.variance_type === "learned_range";
+  }
+
+  /** The channels a model's output must have for samples of `sampleChannels`: 2·C with a learned variance, else C. */
+  modelOutputChannels(sampleChannels: number): number {
+    return this.learnsVariance ? 2 * sampleChannels : sampleChannels;
+  }
+
+  /** ᾱ_{prev}, β_t' = 1 − ᾱ_t/ᾱ_prev and β̃_t' clamped at 1e-20 for the step from t (diffusers _get_variance). */
+  private stepVariances(t: number): { alphaProdPrev: number; currentBeta: number; posterior: number } {
     const prevT = this.previousTimestep(t);
     const alphaProd = this.schedule.alphasCumprod[t];
     const alphaProdPrev = prevT >= 0 ? this.schedule.alphasCumprod[prevT] : 1;
     const currentBeta = 1 - alphaProd / alphaProdPrev;
     // β̃_t = (1 − ᾱ_{t−1}) / (1 − ᾱ_t) · β_t (DDPM eq. 7), clamped as diffusers does
     const posterior = Math.max(((1 - alphaProdPrev) / (1 - alphaProd)) * currentBeta, 1e-20);
+    return { alphaProdPrev, currentBeta, posterior };
+  }
+
+  /**
+   * The range a learned variance spans at the step from t: log σ² = frac·maxLog + (1 − frac)·minLog with
+   * minLog = log β̃_t, maxLog = log β_t (diffusers _get_variance, learned_range).
+   */
+  learnedVarianceRange(t: number): { minLog: number; maxLog: number } {
+    this.checkTimestep(t);
+    const { currentBeta, posterior } = this.stepVariances(t);
+    return { minLog: Math.log(posterior), maxLog: Math.log(currentBeta) };
+  }
+
+  /**
+   * The variance of p(x_{t−1} | x_t) for the configured variance_type (diffusers _get_variance); for learned_range,
+   * that of the model's variance value `predictedVariance`: exp(frac·log β_t + (1 − frac)·log β̃_t), frac = (v + 1)/2.
+   */
+  variance(t: number, predictedVariance?: number): number {
+    const { currentBeta, posterior } = this.stepVariances(t);
     switch (this.config.variance_type) {
       case "fixed_small":
       case "fixed_small_log":
@@ -225,27 +257,51 @@ export class DDPMScheduler extends SchedulerBase<DDPMSchedulerConfig> {
       case "fixed_large":
       case "fixed_large_log":
         return currentBeta;
+      case "learned_range": {
+        if (predictedVariance === undefined) throw new Error("variance: learned_range needs the model's variance value");
+        const frac = (predictedVariance + 1) / 2;
+        return Math.exp(frac * Math.log(currentBeta) + (1 - frac) * Math.log(posterior));
+      }
     }
+  }
+
+  /**
+   * diffusers DDPMScheduler.step with the output's channel count checked: a learned variance needs 2·C channels
+   * (the prediction, then the variance values), a fixed one C.
+   */
+  override step(
+    modelOutput: Tensor,
+    t: number,
+    sample: Tensor,
+    options: { seed?: number; eta?: number; returnPredOriginal?: boolean; noise?: Tensor } = {},
+  ): { prevSample: Tensor; predOriginalSample: Tensor | null } {
+    const expected = this.modelOutputChannels(sample.shape[1]);
+    if (modelOutput.shape[1] !== expected) {
+      throw new Error(
+        `DDPM step: variance_type ${this.config.variance_type} takes a model output of ${expected} channels for ` +
+          `${sample.shape[1]}-channel samples, got ${shapeString(modelOutput.shape)}`,
+      );
+    }
+    return super.step(modelOutput, t, sample, options);
   }
 
   /** diffusers DDPMScheduler.step, steps 1–6, as kernel coefficients. */
   stepCoefficients(t: number): StepCoefficients {
     this.checkTimestep(t);
-    const prevT = this.previousTimestep(t);
     // 1. alphas and betas
+    const { alphaProdPrev, currentBeta } = this.stepVariances(t);
     const alphaProd = this.schedule.alphasCumprod[t];
-    const alphaProdPrev = prevT >= 0 ? this.schedule.alphasCumprod[prevT] : 1;
     const betaProd = 1 - alphaProd;
     const betaProdPrev = 1 - alphaProdPrev;
     const currentAlpha = alphaProd / alphaProdPrev;
-    const currentBeta = 1 - currentAlpha;
     // 2. x̂₀ from the prediction (DDPM eq. 15; for posterior_mean the x̂₀ its μ̃ implies), 3. clipped
     const prediction = predictionCoefficients(this.config.prediction_type, this.schedule, t);
     // 4–5. posterior mean μ̃_t(x_t, x̂₀) (DDPM eq. 7)
     const outFromX0 = (Math.sqrt(alphaProdPrev) * currentBeta) / betaProd;
     const outFromSample = (Math.sqrt(currentAlpha) * betaProdPrev) / betaProd;
-    // 6. add σ_t·z unless t = 0
-    const sigma = t > 0 ? Math.sqrt(this.variance(t)) : 0;
+    // 6. add σ_t·z unless t = 0; a learned σ_t is formed per element in the kernel (sigma is then its factor, 1)
+    const learned = this.learnsVariance;
+    const sigma = t > 0 ? (learned ? 1 : Math.sqrt(this.variance(t))) : 0;
     return {
       ...prediction,
       clip: this.config.clip_sample,
@@ -254,7 +310,23 @@ export class DDPMScheduler extends SchedulerBase<DDPMSchedulerConfig> {
       outFromSample,
       outFromEps: 0,
       sigma,
+      ...(learned ? { learnedVariance: this.learnedVarianceRange(t) } : {}),
     };
+  }
+}
+
+/**
+ * Throw unless a model's output channels fit the scheduler's variance type: out_channels = 2·in_channels for
+ * learned_range (the prediction, then the variance values), in_channels otherwise; `whose` names the model.
+ */
+export function checkModelChannels(scheduler: DDPMScheduler, config: { in_channels: number; out_channels: number }, whose: string): void {
+  const expected = scheduler.modelOutputChannels(config.in_channels);
+  if (config.out_channels !== expected) {
+    throw new Error(
+      `${whose} has out_channels = ${config.out_channels} for in_channels = ${config.in_channels}; the scheduler's ` +
+        `variance_type ${scheduler.config.variance_type} needs out_channels = ${expected}` +
+        (scheduler.learnsVariance ? " (the prediction, then the variance values)" : ""),
+    );
   }
 }
 
@@ -305,19 +377,30 @@ export class DDIMScheduler extends SchedulerBase<DDIMSchedulerConfig> {
   }
 }
 
-/** Apply step coefficients on the CPU in float64 (the reference the GPU kernel is tested against). */
+/**
+ * Apply step coefficients on the CPU in float64 (the reference the GPU kernel is tested against). A model output
+ * twice the sample's length holds, per sample of `perSample` elements, the prediction then the variance values.
+ */
 export function stepReference(
   c: StepCoefficients,
   sample: ArrayLike<number>,
   model: ArrayLike<number>,
   noise?: ArrayLike<number>,
+  perSample = sample.length,
 ): Float64Array {
   const out = new Float64Array(sample.length);
+  const doubled = model.length === 2 * sample.length;
   for (let i = 0; i < sample.length; i++) {
-    let x0 = c.x0FromSample * sample[i] + c.x0FromModel * model[i];
+    const at = doubled ? i + perSample * Math.floor(i / perSample) : i;
+    let x0 = c.x0FromSample * sample[i] + c.x0FromModel * model[at];
     if (c.clip) x0 = Math.min(Math.max(x0, -c.clipRange), c.clipRange);
-    const eps = c.epsFromSample * sample[i] + c.epsFromModel * model[i];
-    out[i] = c.outFromX0 * x0 + c.outFromSample * sample[i] + c.outFromEps * eps + (noise && c.sigma ? c.sigma * noise[i] : 0);
+    const eps = c.epsFromSample * sample[i] + c.epsFromModel * model[at];
+    let sigma = c.sigma;
+    if (c.learnedVariance && sigma !== 0) {
+      const frac = (model[at + perSample] + 1) / 2;
+      sigma *= Math.exp(0.5 * (frac * c.learnedVariance.maxLog + (1 - frac) * c.learnedVariance.minLog));
+    }
+    out[i] = c.outFromX0 * x0 + c.outFromSample * sample[i] + c.outFromEps * eps + (noise && sigma ? sigma * noise[i] : 0);
   }
   return out;
 }

@@ -1,6 +1,6 @@
 /** `ddpm eval`'s job (Node): the variational bound on held-out images, in bits/dim (Ho et al. 2020, Table 2). */
 import { variationalBound } from "../diffusion/bound.js";
-import type { DDPMScheduler } from "../diffusion/schedulers.js";
+import { checkModelChannels, type DDPMScheduler } from "../diffusion/schedulers.js";
 import type { Engine } from "../engine.js";
 import type { ImageDataset } from "../io/images.js";
 import type { UNet2DModel } from "../nn/unet.js";
@@ -19,6 +19,7 @@ export async function evalJob(options: {
   progress?: (line: string) => void;
 }) {
   const { engine, model, data } = options;
+  checkModelChannels(options.scheduler, model.config, "the model");
   const per = data.channels * data.height * data.width;
   const count = Math.min(options.images, data.count);
   const perImage: number[] = [];

@@ -5,7 +5,7 @@
 
 import { resolveCheckpointDir, samplingWeights } from "../checkpoint.js";
 import { DDPM_DEFAULTS } from "../diffusion/config.js";
-import { DDIMScheduler, DDPMScheduler } from "../diffusion/schedulers.js";
+import { checkModelChannels, DDIMScheduler, DDPMScheduler } from "../diffusion/schedulers.js";
 import type { Engine } from "../engine.js";
 import type { TuneResult } from "../gpu/tuner.js";
 import { findSchedulerConfig } from "../io/diffusers.js";
@@ -67,6 +67,10 @@ export async function sampleJob(options: SampleJobOptions) {
   const size = c.sample_size ?? 32;
   const labelFor = (i: number) => (options.label !== undefined ? options.label : i % (options.numClasses ?? 1));
   const ddpmScheduler = options.scheduler instanceof DDPMScheduler ? options.scheduler : null;
+  if (ddpmScheduler) checkModelChannels(ddpmScheduler, c, "the model");
+  else if (c.out_channels !== c.in_channels && c.out_channels !== 2 * c.in_channels) {
+    throw new Error(`sampling: the model has out_channels = ${c.out_channels} for in_channels = ${c.in_channels} (DDIM reads C or 2·C)`);
+  }
   const scheduler = options.steps > 0 && ddpmScheduler ? DDIMScheduler.fromDDPM(ddpmScheduler) : options.scheduler;
   const guidance = options.guidance ?? 1;
   const nullLabel = options.unconditionalLabel ?? null;
@@ -192,5 +196,12 @@ export async function loadModelForSampling(
     ? path.join(weights.folder, "unet")
     : weights.folder;
   const source = `${unetFolder} (${weights.description})`;
-  return { model, scheduler: new DDPMScheduler(schedulerConfig), source, classes };
+  const scheduler = new DDPMScheduler(schedulerConfig);
+  try {
+    checkModelChannels(scheduler, model.config, `the model in ${unetFolder}`);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return { model, scheduler, source, classes };
 }

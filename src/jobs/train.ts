@@ -13,7 +13,7 @@ import {
   type TrainingStateFile,
 } from "../checkpoint.js";
 import type { DDPMSchedulerConfig } from "../diffusion/config.js";
-import { DDPMScheduler } from "../diffusion/schedulers.js";
+import { checkModelChannels, DDPMScheduler } from "../diffusion/schedulers.js";
 import type { Engine } from "../engine.js";
 import { lossCsv } from "../io/csv.js";
 import { findSchedulerConfig, readDiffusersUNet, readSchedulerConfig } from "../io/diffusers.js";
@@ -25,7 +25,15 @@ import { lossCurvePng } from "../io/plot.js";
 import { unetFromCheckpoint } from "../nn/pretrained.js";
 import { type UNet2DConfig, UNet2DModel } from "../nn/unet.js";
 import { PRESETS, type Preset } from "../presets.js";
-import { checkTrainConfig, createTrainState, TRAIN_DEFAULTS, type TrainConfig, type TrainState, trainLoop } from "../train.js";
+import {
+  checkObjective,
+  checkTrainConfig,
+  createTrainState,
+  TRAIN_DEFAULTS,
+  type TrainConfig,
+  type TrainState,
+  trainLoop,
+} from "../train.js";
 import { evaluateSamplesJob } from "./evaluate-samples.js";
 import { autotuneLog, sampleJob } from "./sample.js";
 
@@ -164,8 +172,19 @@ async function preflight(options: TrainJobOptions): Promise<void> {
     throw new Error(`--data ${options.data}: no such folder ('mnist' is the built-in digits)`);
   }
   if (options.resume || options.initFrom) return;
-  checkTrainConfig({ ...TRAIN_DEFAULTS, ...options.trainDefaults, ...preset.train, ...options.train });
-  new DDPMScheduler({ ...preset.scheduler, ...options.scheduler });
+  const config = { ...TRAIN_DEFAULTS, ...options.trainDefaults, ...preset.train, ...options.train };
+  checkTrainConfig(config);
+  checkObjective(config.loss, new DDPMScheduler(freshSchedulerConfig(preset, options, config)));
+}
+
+/**
+ * A fresh run's scheduler config: the preset's and the options'; a hybrid run learns its variance, so it gets
+ * variance_type learned_range unless one is given (a fixed one given is then refused by checkObjective).
+ */
+function freshSchedulerConfig(preset: Preset, options: TrainJobOptions, config: TrainConfig): Partial<DDPMSchedulerConfig> {
+  const given = { ...preset.scheduler, ...options.scheduler };
+  if (given.variance_type === undefined) delete given.variance_type;
+  return config.loss === "hybrid" ? { variance_type: "learned_range", ...given } : given;
 }
 
 /** The preset by name (the default depends on the adapter: a CPU gets the small one). */
@@ -269,8 +288,9 @@ async function resolveRun(options: TrainJobOptions, log: (line: string) => void)
     );
   }
   // A fine-tuned model keeps its folder's scheduler config as it is (diffusers' defaults fill its gaps, as diffusers does).
-  const schedulerConfig = savedScheduler ?? init?.scheduler ?? { ...preset.scheduler, ...options.scheduler };
+  const schedulerConfig = savedScheduler ?? init?.scheduler ?? freshSchedulerConfig(preset, options, config);
   const scheduler = new DDPMScheduler(schedulerConfig);
+  checkObjective(config.loss, scheduler);
   const samples = options.samples ?? 64;
   const sampleSteps = options.sampleSteps ?? Math.min(25, scheduler.T);
   if (!(Number.isInteger(samples) && samples >= 0)) throw new Error(`samples must be an integer ≥ 0, got ${samples}`);
@@ -331,7 +351,8 @@ async function resolveRun(options: TrainJobOptions, log: (line: string) => void)
             ...options.model,
             sample_size: size,
             in_channels: data.channels,
-            out_channels: data.channels,
+            // a learned variance doubles the output: the prediction, then the variance values
+            out_channels: scheduler.modelOutputChannels(data.channels),
             num_class_embeds: numClassEmbeds,
           },
           config.seed,
@@ -344,6 +365,12 @@ async function resolveRun(options: TrainJobOptions, log: (line: string) => void)
         `the data is ${data.channels}×${data.height}²` +
         (init ? " (for a PNG folder, set --channels and --size to match)" : ""),
     );
+  }
+  try {
+    checkModelChannels(scheduler, model.config, `${whose}'s model`);
+  } catch (error) {
+    model.dispose();
+    throw error;
   }
   if ((model.config.num_class_embeds ?? null) !== numClassEmbeds) {
     model.dispose();
@@ -388,7 +415,9 @@ async function resolveRun(options: TrainJobOptions, log: (line: string) => void)
     `training: ${model.parameterCount().toLocaleString("en")} parameters, ` +
       `${data.count} images ${data.channels}×${data.height}×${data.width}` +
       `${conditional ? `, ${data.numClasses} classes` : ""}, batch ${config.batchSize}, steps ${state.step}→${config.steps}, ` +
-      `T = ${scheduler.T} (${scheduler.config.beta_schedule}), adapter: ${engine.adapter.vendor} ${engine.adapter.architecture}` +
+      `T = ${scheduler.T} (${scheduler.config.beta_schedule}), objective ${config.loss}` +
+      (scheduler.learnsVariance ? " (learned variance)" : "") +
+      `, adapter: ${engine.adapter.vendor} ${engine.adapter.architecture}` +
       (options.minutes ? `, budget ${options.minutes} min for the whole job` : ""),
   );
   const recordedPreset = resumeFrom ? resumeFrom.state.preset : init ? undefined : (presetName ?? undefined);
@@ -543,7 +572,8 @@ function formatDuration(seconds: number): string {
 /** loss.csv and loss.png, then samples.png and trajectory.png from the EMA weights. */
 async function writeOutputs(options: TrainJobOptions, run: TrainingRun, budget: Budget, log: (line: string) => void) {
   const { history, state } = run;
-  await writeLossReport(options.out, history, run.config.loss === "vlb" ? "L_vlb, bits/dim" : "L_simple");
+  const objective = { simple: "L_simple", vlb: "L_vlb, bits/dim", hybrid: "L_hybrid = L_simple + λ·L_vlb" }[run.config.loss];
+  await writeLossReport(options.out, history, objective);
   if (run.samples === 0) {
     return { steps: state.step, history, samplesPath: null, trajectoryPath: null, samplingSeconds: 0, samplingStepsPerSecond: 0 };
   }

@@ -5,10 +5,12 @@
  * formulas, full means (the x_t parts included), no rearrangement. Only β comes from outside; every derived table
  * is rebuilt here from it. A "posterior_mean" model outputs μ̃ itself; its x̂₀ is the one that μ̃ implies, and with
  * clipping its mean is μ̃_t(x_t, clip(x̂₀)), the engine's rule for every type (Ho et al.'s code leaves an "xprev"
- * model's mean unclipped). `clip = false` is their training_losses' clip_denoised = False.
+ * model's mean unclipped). `clip = false` is their training_losses' clip_denoised = False. "learned_range" is
+ * improved-diffusion's (Nichol & Dhariwal 2021; gaussian_diffusion.py p_mean_variance): the model's variance value v
+ * gives model_log_variance = frac·log β_t + (1 − frac)·posterior_log_variance_clipped[t], frac = (v + 1)/2.
  */
 
-export type ReferenceVarianceType = "fixed_small" | "fixed_large";
+export type ReferenceVarianceType = "fixed_small" | "fixed_large" | "learned_range";
 export type ReferencePrediction = "epsilon" | "sample" | "v_prediction" | "posterior_mean";
 
 /** KL(N(mean1, e^logvar1) ‖ N(mean2, e^logvar2)), elementwise, nats. */
@@ -41,7 +43,7 @@ export class ReferenceDiffusion {
   readonly posteriorLogVarianceClipped: Float64Array;
   readonly posteriorMeanCoef1: Float64Array;
   readonly posteriorMeanCoef2: Float64Array;
-  /** log σ_p² per t for the variance type. */
+  /** log σ_p² per t for a fixed variance type (for learned_range: that of v = −1, the lower end). */
   readonly modelLogVariance: Float64Array;
 
   constructor(
@@ -64,9 +66,17 @@ export class ReferenceDiffusion {
     this.posteriorMeanCoef1 = betas.map((b, t) => (b * Math.sqrt(this.alphasCumprodPrev[t])) / (1 - this.alphasCumprod[t]));
     this.posteriorMeanCoef2 = betas.map((b, t) => ((1 - this.alphasCumprodPrev[t]) * Math.sqrt(1 - b)) / (1 - this.alphasCumprod[t]));
     this.modelLogVariance =
-      varianceType === "fixed_small"
-        ? this.posteriorLogVarianceClipped
-        : betas.map((b, t) => Math.log(t === 0 ? this.posteriorVariance[1] : b));
+      varianceType === "fixed_large"
+        ? betas.map((b, t) => Math.log(t === 0 ? this.posteriorVariance[1] : b))
+        : this.posteriorLogVarianceClipped;
+  }
+
+  /** log σ_p² at t for the model's variance value v (learned_range), or the fixed one. */
+  logVariance(t: number, v?: number): number {
+    if (this.varianceType !== "learned_range") return this.modelLogVariance[t];
+    if (v === undefined) throw new Error("learned_range: the model's variance value is needed");
+    const frac = (v + 1) / 2;
+    return frac * Math.log(this.betas[t]) + (1 - frac) * this.posteriorLogVarianceClipped[t];
   }
 
   qSample(x0: number, t: number, noise: number): number {
@@ -93,15 +103,19 @@ export class ReferenceDiffusion {
     return this.posteriorMeanCoef1[t] * x0 + this.posteriorMeanCoef2[t] * xt;
   }
 
-  /** The bound's term at timestep t for one element, nats: decoder NLL at t = 0, else the KL. */
-  term(t: number, x0: number, xt: number, m: number): number {
+  /**
+   * The bound's term at timestep t for one element, nats: decoder NLL at t = 0, else the KL; `v` is the model's
+   * variance value (learned_range).
+   */
+  term(t: number, x0: number, xt: number, m: number, v?: number): number {
     const trueMean = this.posteriorMeanCoef1[t] * x0 + this.posteriorMeanCoef2[t] * xt;
     const modelMean =
       this.prediction === "posterior_mean" && !this.clip
         ? m
         : this.posteriorMeanCoef1[t] * this.predictX0(xt, t, m) + this.posteriorMeanCoef2[t] * xt;
-    if (t === 0) return -discretizedGaussianLogLikelihood(x0, modelMean, 0.5 * this.modelLogVariance[t]);
-    return normalKL(trueMean, this.posteriorLogVarianceClipped[t], modelMean, this.modelLogVariance[t]);
+    const logVariance = this.logVariance(t, v);
+    if (t === 0) return -discretizedGaussianLogLikelihood(x0, modelMean, 0.5 * logVariance);
+    return normalKL(trueMean, this.posteriorLogVarianceClipped[t], modelMean, logVariance);
   }
 
   /** KL(q(x_T | x₀) ‖ N(0, 1)) for one element, nats. */
@@ -112,7 +126,8 @@ export class ReferenceDiffusion {
 
   /**
    * Ho et al.'s calc_bpd_loop for a batch, bits per dimension: noise(t) gives the ε used at timestep t (flat,
-   * like x0), model(xt, t) the model output.
+   * like x0), model(xt, t) the model output (twice x0's length for learned_range: per image the prediction, then
+   * the variance values).
    */
   bound(
     x0: Float64Array,
@@ -134,7 +149,10 @@ export class ReferenceDiffusion {
       const eps = noise(t);
       const xt = x0.map((x, i) => this.qSample(x, t, eps[i]));
       const m = model(xt, t);
-      const terms = perDim((i) => this.term(t, x0[i], xt[i], m[i]));
+      // a learned-variance output holds, per image, the prediction then the variance values
+      const learned = m.length === 2 * x0.length;
+      const at = (i: number) => (learned ? i + dims * Math.floor(i / dims) : i);
+      const terms = perDim((i) => this.term(t, x0[i], xt[i], m[at(i)], learned ? m[at(i) + dims] : undefined));
       for (let b = 0; b < batch; b++) (t === 0 ? decoder : kl)[b] += terms[b];
     }
     return { perImage: prior.map((p, b) => p + decoder[b] + kl[b]), prior, decoder, kl };
