@@ -11,7 +11,7 @@ import { evaluateSamplesJob } from "./jobs/evaluate-samples.js";
 import { loadModelForSampling, sampleJob } from "./jobs/sample.js";
 import { trainJob } from "./jobs/train.js";
 import { PRESETS } from "./presets.js";
-import type { TrainConfig, TrainLoss } from "./train.js";
+import type { TimestepSampling, TrainConfig, TrainLoss } from "./train.js";
 
 /** What a numeric option must be; every given or default value is checked before any work starts. */
 const CHECKS = {
@@ -125,6 +125,12 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
         help: "prediction type: epsilon, sample, v_prediction, posterior_mean (default: the preset's)",
       },
       loss: { type: "string", help: "training objective: simple (L_simple) or vlb (the variational bound) (default simple)" },
+      "timestep-sampling": {
+        type: "string",
+        help:
+          "how t is drawn: uniform, or importance (p_t ∝ √E[L_t²] over the last 10 losses at each t, terms weighted by " +
+          "1/(T·p_t); Nichol & Dhariwal 2021; not with --loss simple) (default uniform)",
+      },
       "checkpoint-every": { type: "string", check: "countOrZero", help: "steps between checkpoints (default 500; 0 = only at the end)" },
       resume: {
         type: "boolean",
@@ -158,6 +164,7 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
         checkpointEvery: o.givenNumber("checkpoint-every"),
         labelDropout: o.givenNumber("label-dropout"),
         loss: o.string("loss") as TrainLoss | undefined,
+        timestepSampling: o.string("timestep-sampling") as TimestepSampling | undefined,
       };
       const engine = await createEngine();
       const tty = process.stderr.isTTY;

@@ -223,6 +223,29 @@ export function variationalBoundLoss(
   return loss;
 }
 
+/**
+ * Each image's L_vlb term (what variationalBoundLoss averages over the batch): [N] in bits/dim on the GPU,
+ * differentiable with respect to the model output. Importance sampling of t (Nichol & Dhariwal 2021 §3.3) weights
+ * these terms by 1/(T·p_t) and reads them back to update its loss history.
+ */
+export function variationalBoundPerImage(
+  scheduler: DDPMScheduler,
+  x0: Tensor,
+  xt: Tensor,
+  modelOutput: Tensor,
+  timesteps: ArrayLike<number>,
+): Tensor {
+  const perImage = Array.from(timesteps, (t) => boundTermCoefficients(scheduler, t));
+  const terms = boundTerms(x0, xt, modelOutput, perImage, { clipDenoised: false });
+  const perDimension = mean(terms, terms.shape.map((_, d) => d).slice(1));
+  const bits = scale(perDimension, 1 / Math.LN2);
+  if (!bits.node) {
+    terms.dispose();
+    perDimension.dispose();
+  }
+  return bits;
+}
+
 /** Each image's summed terms in nats, read back. */
 async function perImageNats(engine: Engine, make: () => Tensor): Promise<Float64Array> {
   const sums = engine.tidy(() =>
