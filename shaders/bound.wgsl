@@ -30,6 +30,9 @@
 // The bin mass σ(z₊) − σ(z₋) is evaluated without subtracting nearly equal numbers: in a tail it is written as
 // e^{z₊}(1 − e^{−(z₊−z₋)}) / ((1 + e^{z₊})(1 + e^{z₋})) after reflecting to the left tail, and z₊ − z₋ is formed from
 // its factored expression; float32 then keeps ~1e-6 relative accuracy where the plain formula loses all of it.
+//
+// A NaN model output gives a NaN term, so a diverged model shows as a NaN loss: min, max and clamp may return their
+// other operand for a NaN one (the decoder's floor, the x̂₀ clamp), so a NaN x̂₀ is passed through them explicitly.
 
 struct BoundParams {
   n: u32,
@@ -62,6 +65,11 @@ override WG: u32 = 64;
 const SQRT_2_OVER_PI: f32 = 0.7978845608028654;
 const HALF_BIN: f32 = 0.00392156862745098; // 1/255: data in [−1, 1] quantised to 256 levels
 const LOG_MIN_PROBABILITY: f32 = -27.631021115928547; // log(1e-12)
+
+// NaN test on the bits (exponent all ones, mantissa not zero), which no compiler may fold away as x != x can be.
+fn is_nan(x: f32) -> bool {
+  return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
+}
 
 // 1 − e^{−x} for x ≥ 0, accurate near 0 (a Taylor series where 1 − exp(−x) would cancel).
 fn one_minus_exp_neg(x: f32) -> f32 {
@@ -116,8 +124,9 @@ fn decoder_log_probability(x: f32, d: f32, invStd: f32) -> f32 {
   return log_sigmoid_difference(zPlus, zMin, width);
 }
 
-// −log p(x₀ | x₁) for one element, the probability floored at 1e-12.
+// −log p(x₀ | x₁) for one element, the probability floored at 1e-12 (NaN for a NaN d).
 fn decoder_nll(x: f32, d: f32, invStd: f32) -> f32 {
+  if (is_nan(d)) { return d; }
   return -max(decoder_log_probability(x, d, invStd), LOG_MIN_PROBABILITY);
 }
 
@@ -128,6 +137,7 @@ fn cdf_logit_slope(u: f32) -> f32 {
 
 // ∂(−log p(x₀ | x₁))/∂d (see the header).
 fn decoder_nll_slope(x: f32, d: f32, invStd: f32) -> f32 {
+  if (is_nan(d)) { return d; }
   let logProbability = decoder_log_probability(x, d, invStd);
   if (logProbability < LOG_MIN_PROBABILITY) { return 0.0; }
   let plusIn = invStd * (d + HALF_BIN);
@@ -157,7 +167,7 @@ fn mean_gap(i: u32, c: BoundCoefficients) -> MeanGap {
   let raw = c.x0FromSample * noisy[i] + c.x0FromModel * modelOutput[i];
   var predX0 = raw;
   var slope = -c.meanFromPred * c.x0FromModel;
-  if (bp.clip == 1u) {
+  if (bp.clip == 1u && !is_nan(raw)) {
     predX0 = clamp(raw, -1.0, 1.0);
     if (raw != predX0) { slope = 0.0; }
   }
