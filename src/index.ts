@@ -17,10 +17,12 @@ export {
   type VariationalBoundResult,
   variationalBound,
   variationalBoundLoss,
+  variationalBoundPerImage,
 } from "./diffusion/bound.js";
 export type { DDIMSchedulerConfig, DDPMSchedulerConfig, PredictionType, TimestepSpacing, VarianceType } from "./diffusion/config.js";
 export { type BetaSchedule, makeBetas, NoiseSchedule } from "./diffusion/schedule.js";
 export { DDIMScheduler, DDPMScheduler, type StepCoefficients } from "./diffusion/schedulers.js";
+export { LossSecondMomentSampler, type TimestepDraw } from "./diffusion/timestep-sampler.js";
 export { Engine, type EngineOptions, type MemoryInfo, type Shape, Tensor } from "./engine.js";
 export type { AdapterReport, DeviceOptions } from "./gpu/device.js";
 export type { Dataset } from "./io/dataset.js";
@@ -40,4 +42,12 @@ export * as ops from "./ops/index.js";
 export { AdamW, type AdamWOptions } from "./optim/adamw.js";
 export { clipFactor, EMA } from "./optim/ema.js";
 export { guidedDenoiser, parseTrainedClasses, type SampleOptions, type SampleResult, sampleLoop, type TrainedClasses } from "./sample.js";
-export { createTrainState, TRAIN_DEFAULTS, type TrainConfig, type TrainLoss, type TrainState, trainLoop } from "./train.js";
+export {
+  createTrainState,
+  type TimestepSampling,
+  TRAIN_DEFAULTS,
+  type TrainConfig,
+  type TrainLoss,
+  type TrainState,
+  trainLoop,
+} from "./train.js";

@@ -40,7 +40,7 @@ const TIMESTEP_SAMPLINGS: readonly TimestepSampling[] = ["uniform", "importance"
  * definition (Ho et al. §3.4); the others estimate a sum of the bound's terms over t, which stays unbiased when each
  * term is weighted by 1/(T·p_t).
  */
-export function reweightsTimesteps(loss: TrainLoss): boolean {
+function reweightsTimesteps(loss: TrainLoss): boolean {
   return loss !== "simple";
 }
 

@@ -331,7 +331,7 @@ describe("the timestepSampling setting", () => {
 });
 
 describe("ddpm train --loss vlb --timestep-sampling importance", () => {
-  it("2 steps + resume to 4 equals 4 straight steps past the warm-up, weights and history; a change is refused", {
+  it("8 steps + resume to 12 equals 12 straight steps (split past the warm-up), weights and history; a change is refused", {
     timeout: 300_000,
   }, async () => {
     const dataDir = writePngFolder(join(root, "data"), 31);
