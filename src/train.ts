@@ -3,8 +3,8 @@
  *   batch → t ~ U{0..T−1} (or importance-sampled) → fused q_sample (x_t and the target) → U-Net → L_simple or L_vlb → backward
  *   → global-norm clipping → AdamW (linear warmup) → EMA → (checkpoint)
  * `trainLoop` takes any denoiser; the CLI's training job (src/jobs/train.ts) wires the U-Net, the data and the
- * checkpoints to it. Every random choice is counter-based on (seed, step), so a resumed run continues exactly as
- * an uninterrupted one would.
+ * checkpoints to it. Every random choice is counter-based on (seed, step) — importance-sampled timesteps on the
+ * loss history too, which the checkpoint saves — so a resumed run continues exactly as an uninterrupted one would.
  */
 import { variationalBoundLoss, variationalBoundPerImage } from "./diffusion/bound.js";
 import type { DDPMScheduler } from "./diffusion/schedulers.js";
@@ -202,9 +202,10 @@ export function createTrainState(engine: Engine, model: { parameters(): Tensor[]
 }
 
 /**
- * Run training steps from `state.step` to `config.steps`. `onLog` receives the loss every `logEvery` steps
- * (the only readback); `onCheckpoint` runs every `checkpointEvery` steps and at the end. A NaN or infinite loss
- * stops training with an error naming the step; the last checkpoint written stays as it was.
+ * Run training steps from `state.step` to `config.steps`. `onLog` receives the loss every `logEvery` steps (the
+ * only readback, besides importance sampling's N terms every step); `onCheckpoint` runs every `checkpointEvery`
+ * steps and at the end. A NaN or infinite loss (or importance-sampled term) stops training with an error naming the
+ * step; the last checkpoint written stays as it was.
  */
 export async function trainLoop(options: {
   engine: Engine;
