@@ -46,6 +46,9 @@
 // bound's gradient into the prediction, as improved-diffusion's `frozen_out` does); ∂/∂v = vbWeight·∂term/∂L·½·c.logRange
 // with ∂KL/∂L = ½(1 − e^{−Δ} − d²e^{−L}) and, for the decoder with u± = (d ± 1/255)/σ_p and g± = ∂(−log P)/∂u±,
 // ∂/∂d = (g₊ + g₋)/σ_p and ∂/∂L = −½(g₊u₊ + g₋u₋).
+//
+// A NaN model output gives a NaN term, so a diverged model shows as a NaN loss: min, max and clamp may return their
+// other operand for a NaN one (the decoder's floor, the x̂₀ clamp), so a NaN x̂₀ is passed through them explicitly.
 
 struct BoundParams {
   n: u32,
@@ -103,6 +106,11 @@ const SQRT_2_OVER_PI: f32 = 0.7978845608028654;
 const HALF_BIN: f32 = 0.00392156862745098; // 1/255: data in [−1, 1] quantised to 256 levels
 const LOG_MIN_PROBABILITY: f32 = -27.631021115928547; // log(1e-12)
 
+// NaN test on the bits (exponent all ones, mantissa not zero), which no compiler may fold away as x != x can be.
+fn is_nan(x: f32) -> bool {
+  return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
+}
+
 // 1 − e^{−x} for x ≥ 0, accurate near 0 (a Taylor series where 1 − exp(−x) would cancel).
 fn one_minus_exp_neg(x: f32) -> f32 {
   if (x < 0.1) {
@@ -156,8 +164,9 @@ fn decoder_log_probability(x: f32, d: f32, invStd: f32) -> f32 {
   return log_sigmoid_difference(zPlus, zMin, width);
 }
 
-// −log p(x₀ | x₁) for one element, the probability floored at 1e-12.
+// −log p(x₀ | x₁) for one element, the probability floored at 1e-12 (NaN for a NaN d or scale).
 fn decoder_nll(x: f32, d: f32, invStd: f32) -> f32 {
+  if (is_nan(d) || is_nan(invStd)) { return d + invStd; }
   return -max(decoder_log_probability(x, d, invStd), LOG_MIN_PROBABILITY);
 }
 
@@ -168,6 +177,7 @@ fn cdf_logit_slope(u: f32) -> f32 {
 
 // (∂/∂u₊, ∂/∂u₋) of −log p(x₀ | x₁) for u± = (d ± 1/255)/σ_p (see the header).
 fn decoder_nll_partials(x: f32, d: f32, invStd: f32) -> vec2<f32> {
+  if (is_nan(d) || is_nan(invStd)) { return vec2<f32>(d + invStd); }
   let logProbability = decoder_log_probability(x, d, invStd);
   if (logProbability < LOG_MIN_PROBABILITY) { return vec2<f32>(0.0); }
   let plusIn = invStd * (d + HALF_BIN);
@@ -207,7 +217,7 @@ fn mean_gap_of(i: u32, m: f32, x0FromSample: f32, x0FromModel: f32, meanFromX0: 
   let raw = x0FromSample * noisy[i] + x0FromModel * m;
   var predX0 = raw;
   var slope = -meanFromPred * x0FromModel;
-  if (clip == 1u) {
+  if (clip == 1u && !is_nan(raw)) {
     predX0 = clamp(raw, -1.0, 1.0);
     if (raw != predX0) { slope = 0.0; }
   }

@@ -9,6 +9,8 @@
  * DIR/training_state.json                   step, AdamW step count, the training config, the data, the loss history
  * DIR/training/unet/                        the raw weights the optimiser updates
  * DIR/training/optimizer.safetensors        AdamW moments: "m.<param>" and "v.<param>"
+ * DIR/training/timestep_sampler.safetensors the loss history of importance-sampled t ("loss_history", "loss_counts"),
+ *                                           only for a run with timestepSampling "importance"
  * ```
  *
  * Folders written before this layout (`unet/` raw, `unet_ema/` EMA, `training_state.safetensors`) are read too.
@@ -41,6 +43,7 @@ export interface TrainingStateFile {
 const STATE_FILE = "training_state.json";
 const RAW_WEIGHTS = "training/unet";
 const MOMENTS_FILE = "training/optimizer.safetensors";
+const SAMPLER_FILE = "training/timestep_sampler.safetensors";
 /** The layout before `unet/` held the EMA weights. */
 const LEGACY = { ema: "unet_ema", raw: "unet", moments: "training_state.safetensors" };
 
@@ -128,6 +131,7 @@ export async function saveCheckpoint(
     const stateFile: TrainingStateFile = { step: state.step, optimizerSteps: state.optimizer.stepCount, ...meta };
     await writeFilesAtomic([
       { path: `${tmp}/${MOMENTS_FILE}`, data: serializeSafetensors(moments) },
+      ...(state.timestepSampler ? [{ path: `${tmp}/${SAMPLER_FILE}`, data: serializeSafetensors(state.timestepSampler.toTensors()) }] : []),
       { path: `${tmp}/${STATE_FILE}`, data: `${JSON.stringify(stateFile, null, 2)}\n` },
     ]);
   } catch (error) {
@@ -171,7 +175,10 @@ export async function readCheckpoint(dir: string) {
   const ema = await readDiffusersUNet(`${resolved}/${legacy ? LEGACY.ema : "unet"}`);
   checkFinite(ema.tensors, ema.source); // the raw weights are checked as they are loaded (unetFromCheckpoint)
   const moments = await readTensors(`${resolved}/${legacy ? LEGACY.moments : MOMENTS_FILE}`);
-  return { dir: resolved, state: stateFile, unet, ema, moments };
+  // A checkpoint written without importance sampling's history has none: the run starts a fresh sampler.
+  const samplerFile = `${resolved}/${SAMPLER_FILE}`;
+  const timestepSampler = (await pathExists(samplerFile)) ? { source: samplerFile, tensors: await readTensors(samplerFile) } : null;
+  return { dir: resolved, state: stateFile, unet, ema, moments, timestepSampler };
 }
 
 /**

@@ -11,7 +11,7 @@ import { evaluateSamplesJob } from "./jobs/evaluate-samples.js";
 import { loadModelForSampling, sampleJob } from "./jobs/sample.js";
 import { trainJob } from "./jobs/train.js";
 import { PRESETS } from "./presets.js";
-import type { LearningRateSchedule, TrainConfig, TrainLoss } from "./train.js";
+import type { LearningRateSchedule, TimestepSampling, TrainConfig, TrainLoss } from "./train.js";
 
 /** What a numeric option must be; every given or default value is checked before any work starts. */
 const CHECKS = {
@@ -134,6 +134,12 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
           "training objective: simple (L_simple), vlb (the variational bound) or hybrid (L_simple + 0.001·L_vlb with " +
           "learned variances: out_channels 2·C, variance_type learned_range) (default simple)",
       },
+      "timestep-sampling": {
+        type: "string",
+        help:
+          "how t is drawn: uniform, or importance (p_t ∝ √E[L_t²] over the last 10 losses at each t, terms weighted by " +
+          "1/(T·p_t); Nichol & Dhariwal 2021; not with --loss simple) (default uniform)",
+      },
       "checkpoint-every": { type: "string", check: "countOrZero", help: "steps between checkpoints (default 500; 0 = only at the end)" },
       resume: {
         type: "boolean",
@@ -168,6 +174,7 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
         checkpointEvery: o.givenNumber("checkpoint-every"),
         labelDropout: o.givenNumber("label-dropout"),
         loss: o.string("loss") as TrainLoss | undefined,
+        timestepSampling: o.string("timestep-sampling") as TimestepSampling | undefined,
       };
       const engine = await createEngine();
       const tty = process.stderr.isTTY;

@@ -17,10 +17,12 @@ export {
   type VariationalBoundResult,
   variationalBound,
   variationalBoundLoss,
+  variationalBoundPerImage,
 } from "./diffusion/bound.js";
 export type { DDIMSchedulerConfig, DDPMSchedulerConfig, PredictionType, TimestepSpacing, VarianceType } from "./diffusion/config.js";
 export { type BetaSchedule, makeBetas, NoiseSchedule } from "./diffusion/schedule.js";
 export { DDIMScheduler, DDPMScheduler, type StepCoefficients } from "./diffusion/schedulers.js";
+export { LossSecondMomentSampler, type TimestepDraw } from "./diffusion/timestep-sampler.js";
 export { Engine, type EngineOptions, type MemoryInfo, type Shape, Tensor } from "./engine.js";
 export type { AdapterReport, DeviceOptions } from "./gpu/device.js";
 export type { Dataset } from "./io/dataset.js";
@@ -43,6 +45,7 @@ export { guidedDenoiser, parseTrainedClasses, type SampleOptions, type SampleRes
 export {
   createTrainState,
   type LearningRateSchedule,
+  type TimestepSampling,
   TRAIN_DEFAULTS,
   type TrainConfig,
   type TrainLoss,

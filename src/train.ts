@@ -1,18 +1,20 @@
 /**
  * Training (Ho et al. 2020, Algorithm 1) as a loop:
- *   batch → t ~ U{0..T−1} → fused q_sample (x_t and the target) → U-Net → L_simple or L_vlb → backward
- *   → global-norm clipping → AdamW (linear warmup) → EMA → (checkpoint)
+ *   batch → t ~ U{0..T−1} (or importance-sampled) → fused q_sample (x_t and the target) → U-Net
+ *   → L_simple, L_vlb or L_hybrid → backward → global-norm clipping → AdamW (warmup, then constant or cosine) → EMA
+ *   → (checkpoint)
  * `trainLoop` takes any denoiser; the CLI's training job (src/jobs/train.ts) wires the U-Net, the data and the
- * checkpoints to it. Every random choice is counter-based on (seed, step), so a resumed run continues exactly as
- * an uninterrupted one would.
+ * checkpoints to it. Every random choice is counter-based on (seed, step) — importance-sampled timesteps on the
+ * loss history too, which the checkpoint saves — so a resumed run continues exactly as an uninterrupted one would.
  */
-import { hybridLoss, variationalBoundLoss } from "./diffusion/bound.js";
+import { hybridLoss, hybridPerImage, variationalBoundLoss, variationalBoundPerImage } from "./diffusion/bound.js";
 import type { DDPMScheduler } from "./diffusion/schedulers.js";
+import { LossSecondMomentSampler } from "./diffusion/timestep-sampler.js";
 import type { Engine, Tensor } from "./engine.js";
 import type { TuneResult } from "./gpu/tuner.js";
 import type { Dataset } from "./io/dataset.js";
 import type { Denoiser } from "./nn/module.js";
-import { mseLoss } from "./ops/index.js";
+import { mean, mseLoss, mul } from "./ops/index.js";
 import { AdamW } from "./optim/adamw.js";
 import { clipFactor, EMA } from "./optim/ema.js";
 
@@ -35,6 +37,24 @@ const TRAIN_LOSSES: readonly TrainLoss[] = ["simple", "vlb", "hybrid"];
 export type LearningRateSchedule = "constant" | "cosine";
 
 const LEARNING_RATE_SCHEDULES: readonly LearningRateSchedule[] = ["constant", "cosine"];
+
+/**
+ * How t is drawn: "uniform" is t ~ U{0..T−1} (Ho et al. Algorithm 1); "importance" is Nichol & Dhariwal 2021's
+ * loss-aware sampling (§3.3, src/diffusion/timestep-sampler.ts), p_t ∝ √E[L_t²] with each term weighted by 1/(T·p_t),
+ * for the losses `reweightsTimesteps` accepts.
+ */
+export type TimestepSampling = "uniform" | "importance";
+
+const TIMESTEP_SAMPLINGS: readonly TimestepSampling[] = ["uniform", "importance"];
+
+/**
+ * The losses importance sampling of t applies to: every one but L_simple, whose weighting over t is part of its
+ * definition (Ho et al. §3.4); the others estimate a sum of the bound's terms over t, which stays unbiased when each
+ * term is weighted by 1/(T·p_t).
+ */
+function reweightsTimesteps(loss: TrainLoss): boolean {
+  return loss !== "simple";
+}
 
 /** Every number a user can set for training, with defaults. Saved with each checkpoint. */
 export interface TrainConfig {
@@ -64,6 +84,8 @@ export interface TrainConfig {
   labelDropout: number;
   /** The objective (TrainLoss). */
   loss: TrainLoss;
+  /** How the timestep of each sample is drawn (TimestepSampling); "importance" needs a loss other than "simple". */
+  timestepSampling: TimestepSampling;
 }
 
 export const TRAIN_DEFAULTS: TrainConfig = {
@@ -81,6 +103,7 @@ export const TRAIN_DEFAULTS: TrainConfig = {
   checkpointEvery: 0,
   labelDropout: 0,
   loss: "simple",
+  timestepSampling: "uniform",
 };
 
 /** What each TrainConfig value must be; `checkTrainConfig` names every value that is not. */
@@ -102,6 +125,10 @@ const TRAIN_CONFIG_CHECKS: Record<keyof TrainConfig, { ok: (v: unknown) => boole
   checkpointEvery: { ok: (v) => Number.isInteger(v) && (v as number) >= 0, what: "an integer ≥ 0 (0: only at the end)" },
   labelDropout: { ok: (v) => typeof v === "number" && v >= 0 && v < 1, what: "a number in [0, 1)" },
   loss: { ok: (v) => TRAIN_LOSSES.includes(v as TrainLoss), what: `one of ${TRAIN_LOSSES.map((l) => JSON.stringify(l)).join(", ")}` },
+  timestepSampling: {
+    ok: (v) => TIMESTEP_SAMPLINGS.includes(v as TimestepSampling),
+    what: `one of ${TIMESTEP_SAMPLINGS.map((l) => JSON.stringify(l)).join(", ")}`,
+  },
 };
 
 /** Throw naming every value of `config` that is out of range or of the wrong type (before any work is spent). */
@@ -109,6 +136,12 @@ export function checkTrainConfig(config: TrainConfig): void {
   const problems = Object.entries(TRAIN_CONFIG_CHECKS)
     .filter(([key, check]) => !check.ok(config[key as keyof TrainConfig]))
     .map(([key, check]) => `${key} = ${JSON.stringify(config[key as keyof TrainConfig])} must be ${check.what}`);
+  if (config.timestepSampling === "importance" && !reweightsTimesteps(config.loss)) {
+    problems.push(
+      `timestepSampling = "importance" needs a loss other than ${JSON.stringify(config.loss)} ` +
+        '(it reweights the variational bound\'s terms: use loss "vlb")',
+    );
+  }
   if (problems.length) throw new Error(`training config: ${problems.join("; ")}`);
 }
 
@@ -131,6 +164,8 @@ export interface TrainState {
   step: number;
   optimizer: AdamW;
   ema: EMA;
+  /** The loss history of importance-sampled timesteps (timestepSampling "importance"; trainLoop makes a fresh one). */
+  timestepSampler?: LossSecondMomentSampler;
 }
 
 export interface StepReport {
@@ -208,9 +243,10 @@ export function createTrainState(engine: Engine, model: { parameters(): Tensor[]
 }
 
 /**
- * Run training steps from `state.step` to `config.steps`. `onLog` receives the loss every `logEvery` steps
- * (the only readback); `onCheckpoint` runs every `checkpointEvery` steps and at the end. A NaN or infinite loss
- * stops training with an error naming the step; the last checkpoint written stays as it was.
+ * Run training steps from `state.step` to `config.steps`. `onLog` receives the loss every `logEvery` steps (the
+ * only readback, besides importance sampling's N terms every step); `onCheckpoint` runs every `checkpointEvery`
+ * steps and at the end. A NaN or infinite loss (or importance-sampled term) stops training with an error naming the
+ * step; the last checkpoint written stays as it was.
  */
 export async function trainLoop(options: {
   engine: Engine;
@@ -234,23 +270,39 @@ export async function trainLoop(options: {
   const shape = [config.batchSize, data.channels, data.height, data.width];
   const started = performance.now();
   let lastCheckpoint = state.step;
+  if (config.timestepSampling === "importance") state.timestepSampler ??= new LossSecondMomentSampler(T);
+  const sampler = config.timestepSampling === "importance" ? state.timestepSampler! : null;
+  if (sampler && sampler.T !== T) throw new Error(`training: the timestep sampler's history has T = ${sampler.T}, the scheduler ${T}`);
+  const diverged = (loss: number, step: number) =>
+    new Error(
+      `training diverged: the loss is ${loss} at step ${step}` +
+        (lastCheckpoint > 0 ? `; the last good checkpoint is from step ${lastCheckpoint}` : "; no checkpoint was written"),
+    );
   // One step's work, recorded (or, inside engine.precompile, only collected).
   const recordStep = (step: number, batch: { images: Float32Array; labels: number[] | null }, logNow: boolean) =>
     engine.tidy(() => {
       const learningRate = learningRateAt(config, step);
-      const timesteps = Array.from({ length: config.batchSize }, (_, b) => Math.floor(hashUniform(config.seed, step, b, 3) * T));
+      const uniforms = Array.from({ length: config.batchSize }, (_, b) => hashUniform(config.seed, step, b, 3));
+      // t ~ U{0..T−1}, or t ~ p_t of the loss history with weights 1/(T·p_t): a function of (seed, step, b) and the history
+      const { timesteps, weights } = sampler
+        ? sampler.draw(uniforms)
+        : { timesteps: uniforms.map((u) => Math.floor(u * T)), weights: null };
       const x0 = engine.tensor(batch.images, shape);
       // Algorithm 1, lines 2–5: x₀ ~ q(x₀), t ~ U, ε ~ N(0, I), x_t = √ᾱ_t x₀ + √(1−ᾱ_t) ε
       const { noisy, target } = scheduler.noisyTrainingPair(x0, timesteps, config.seed, step);
       const output = model.forward(noisy, timesteps, options.conditional ? (batch.labels ?? undefined) : undefined, step);
+      // Importance-sampled t (Nichol & Dhariwal 2021 eq. 18): the batch mean of each sample's term times 1/(T·p_t)
+      const terms = weights ? perSampleLoss(config.loss, scheduler, x0, noisy, output, target, timesteps) : null;
+      const weighted = terms && weights ? mean(mul(terms, engine.tensor(weights, [weights.length]))) : null;
       // L_simple (Ho et al. eq. 14), the bound's term at t (eq. 5), or L_hybrid (Nichol & Dhariwal eq. 16), computed
       // on the GPU from x₀, x_t, the target and the output
       const loss =
-        config.loss === "vlb"
+        weighted ??
+        (config.loss === "vlb"
           ? variationalBoundLoss(scheduler, x0, noisy, output, timesteps)
           : config.loss === "hybrid"
             ? hybridLoss(scheduler, x0, noisy, output, target, timesteps)
-            : mseLoss(output, target);
+            : mseLoss(output, target));
       state.optimizer.zeroGrad();
       engine.backward(loss);
       const grads = state.optimizer.params.map((p) => p.grad).filter((g): g is Tensor => g !== null);
@@ -259,7 +311,7 @@ export async function trainLoop(options: {
       state.optimizer.step({ lr: learningRate, gradScale: clip, ema: state.ema });
       // The gradients are dead now: their buffers serve the rest of the step and the next one (no new buffers).
       state.optimizer.zeroGrad();
-      return logNow ? { loss, clip } : {};
+      return { ...(logNow ? { loss, clip } : {}), terms, timesteps };
     });
   if (state.step < config.steps) {
     // Compile the step's pipelines ahead, concurrently, so the first step does not stall on each in turn.
@@ -279,16 +331,20 @@ export async function trainLoop(options: {
     const logNow = (step + 1) % config.logEvery === 0 || step + 1 === config.steps || checkpointNext;
     const result = recordStep(step, batch, logNow);
     state.step++;
+    if (sampler && result.terms) {
+      // The sampler's price: the batch's N loss terms are read back every step (one GPU round trip per step, where
+      // uniform t reads back only every logEvery steps), since the next step's p_t depends on them.
+      const terms = await result.terms.data();
+      result.terms.dispose();
+      const bad = terms.find((v) => !Number.isFinite(v));
+      if (bad !== undefined) throw diverged(bad, step + 1);
+      sampler.update(result.timesteps, terms);
+    }
     if (result.loss && result.clip) {
       const [loss, clipValues] = [await result.loss.item(), await result.clip.data()];
       result.loss.dispose();
       result.clip.dispose();
-      if (!Number.isFinite(loss)) {
-        throw new Error(
-          `training diverged: the loss is ${loss} at step ${step + 1}` +
-            (lastCheckpoint > 0 ? `; the last good checkpoint is from step ${lastCheckpoint}` : "; no checkpoint was written"),
-        );
-      }
+      if (!Number.isFinite(loss)) throw diverged(loss, step + 1);
       const now = performance.now();
       await options.onLog?.({ step: state.step, loss, learningRate, gradNorm: clipValues[1], seconds: (now - started) / 1000 });
     } else {
@@ -307,4 +363,25 @@ export async function trainLoop(options: {
     }
   }
   if (options.onCheckpoint) await options.onCheckpoint(state);
+}
+
+/** Each sample's term [N] of a loss that importance sampling of t reweights (reweightsTimesteps). */
+function perSampleLoss(
+  loss: TrainLoss,
+  scheduler: DDPMScheduler,
+  x0: Tensor,
+  noisy: Tensor,
+  output: Tensor,
+  target: Tensor,
+  timesteps: number[],
+): Tensor {
+  switch (loss) {
+    case "vlb":
+      return variationalBoundPerImage(scheduler, x0, noisy, output, timesteps);
+    case "hybrid":
+      // improved-diffusion weights (and records) the whole per-sample loss, L_simple's part included
+      return hybridPerImage(scheduler, x0, noisy, output, target, timesteps);
+    case "simple":
+      throw new Error('training: importance sampling of t needs a loss other than "simple"');
+  }
 }

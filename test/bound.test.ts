@@ -22,6 +22,7 @@ import {
   priorTermCoefficients,
   variationalBound,
   variationalBoundLoss,
+  variationalBoundPerImage,
 } from "../src/diffusion/bound.js";
 import type { PredictionType } from "../src/diffusion/config.js";
 import { DDPMScheduler } from "../src/diffusion/schedulers.js";
@@ -237,9 +238,58 @@ describe("bound terms as a loss (x̂₀ unclipped): values and gradients against
           forwardTol: { atol: 2e-5, rtol: 5e-5 },
           gradTol: { atol: 1e-4, rtol: 1e-3 },
         });
+        await checkOp(engine, {
+          name: `variationalBoundPerImage [${shape}] t=${timesteps} ${prediction}`,
+          shapes: [shape, shape, shape],
+          inputs: (index) => values[index],
+          gpu: (x0, xt, m) => variationalBoundPerImage(scheduler, x0, xt, m, timesteps),
+          cpu: (x0, xt, m) => {
+            const terms = referenceTerms(reference, timesteps, x0, xt, m).data;
+            const per = terms.length / shape[0];
+            const data = Float64Array.from(
+              { length: shape[0] },
+              (_, i) => terms.slice(i * per, (i + 1) * per).reduce((a, b) => a + b, 0) / per / Math.LN2,
+            );
+            return { data, shape: [shape[0]] };
+          },
+          gradInputs: [2],
+          forwardTol: { atol: 2e-5, rtol: 5e-5 },
+          gradTol: { atol: 1e-4, rtol: 1e-3 },
+        });
       }
     });
   }
+
+  it("a NaN model output gives a NaN term and gradient (decoder and KL, x̂₀ clipped or not); the rest stay finite", async () => {
+    const scheduler = new DDPMScheduler({ num_train_timesteps: T });
+    // x₀ at the edge bins −1 and 1 and inside; a NaN output at every other element
+    const shape = [4, 1, 1, 6];
+    const x0 = Float32Array.from({ length: 24 }, (_, i) => [-1, 1, 0.2, -0.5, 1, -1][i % 6]);
+    const model = Float32Array.from({ length: 24 }, (_, i) => (i % 2 === 0 ? Number.NaN : 0.1 * (i % 5) - 0.2));
+    const timesteps = [0, 0, 1, T - 1];
+    for (const clipDenoised of [false, true]) {
+      const { terms, m: grad } = engine.tidy(() => {
+        const [a, b] = [engine.tensor(x0, shape), engine.tensor(x0, shape)];
+        const m = engine.parameter(model, shape);
+        const out = boundTerms(
+          a,
+          b,
+          m,
+          timesteps.map((t) => boundTermCoefficients(scheduler, t)),
+          { clipDenoised },
+        );
+        engine.backward(ops.sum(out));
+        return { terms: out, m };
+      });
+      const [values, gradient] = [await terms.data(), await grad.grad!.data()];
+      terms.dispose();
+      grad.dispose();
+      for (let i = 0; i < 24; i++) {
+        expect(Number.isNaN(values[i]), `clip ${clipDenoised}: term ${i} = ${values[i]}`).toBe(i % 2 === 0);
+        expect(Number.isNaN(gradient[i]), `clip ${clipDenoised}: gradient ${i} = ${gradient[i]}`).toBe(i % 2 === 0);
+      }
+    }
+  });
 
   it("the decoder at pixel values ±1 (the open edge bins) and with its mean on a bin edge", async () => {
     const scheduler = new DDPMScheduler({ num_train_timesteps: T, prediction_type: "posterior_mean" });

@@ -76,11 +76,17 @@ describe("ddpm: every number is checked before any work", () => {
     const file = join(root, "a-file");
     writeFileSync(file, "x");
     const out = join(root, "never2");
-    const [steps, sampleOut, preset] = await Promise.all([
+    const [steps, sampleOut, preset, sampling, importance] = await Promise.all([
       run(["train", "--out", out, "--timesteps", "1", "--sample-steps", "3"]),
       run(["sample", "--model", root, "--out", file]),
       run([...TRAIN, "--out", out, "--preset", "nope"]),
+      run([...TRAIN, "--out", out, "--loss", "vlb", "--timestep-sampling", "bogus"]),
+      run([...TRAIN, "--out", out, "--timestep-sampling", "importance"]),
     ]);
+    expect(sampling.code).toBe(1);
+    expect(sampling.output).toMatch(/timestepSampling = "bogus" must be one of "uniform", "importance"/);
+    expect(importance.code).toBe(1);
+    expect(importance.output).toMatch(/timestepSampling = "importance" needs a loss other than "simple"/);
     expect(steps.code).toBe(1);
     expect(steps.output).toMatch(/--sample-steps 3 exceeds --timesteps 1/);
     expect(sampleOut.code).toBe(1);

@@ -324,6 +324,39 @@ export function hybridLoss(
   target: Tensor,
   timesteps: ArrayLike<number>,
 ): Tensor {
+  const terms = hybridTerms(scheduler, x0, xt, modelOutput, target, timesteps);
+  const loss = mean(terms);
+  if (!loss.node) terms.dispose();
+  return loss;
+}
+
+/**
+ * Each image's L_hybrid summand (what hybridLoss averages over the batch): [N], the mean over the image's
+ * dimensions of (m − target)² + (T/1000)·term/ln 2, differentiable as hybridLoss is.
+ */
+export function hybridPerImage(
+  scheduler: DDPMScheduler,
+  x0: Tensor,
+  xt: Tensor,
+  modelOutput: Tensor,
+  target: Tensor,
+  timesteps: ArrayLike<number>,
+): Tensor {
+  const terms = hybridTerms(scheduler, x0, xt, modelOutput, target, timesteps);
+  const perImage = mean(terms, terms.shape.map((_, d) => d).slice(1));
+  if (!perImage.node) terms.dispose();
+  return perImage;
+}
+
+/** The per-element summands of L_hybrid, [N, C, …] (see hybridLoss). */
+function hybridTerms(
+  scheduler: DDPMScheduler,
+  x0: Tensor,
+  xt: Tensor,
+  modelOutput: Tensor,
+  target: Tensor,
+  timesteps: ArrayLike<number>,
+): Tensor {
   if (!scheduler.learnsVariance) {
     throw new Error(
       `hybridLoss: the hybrid objective learns the variance; the scheduler's variance_type is ${scheduler.config.variance_type}`,
@@ -343,10 +376,30 @@ export function hybridLoss(
   const perImage = Array.from(timesteps, (t) => boundTermCoefficients(scheduler, t));
   if (perImage.length !== x0.shape[0]) throw new Error(`hybridLoss: ${perImage.length} timesteps for a batch of ${x0.shape[0]}`);
   const vbWeight = scheduler.T / 1000 / Math.LN2;
-  const terms = learnedTerms(x0, xt, modelOutput, perImage, { clip: 0, target, vbWeight, meanGradient: false });
-  const loss = mean(terms);
-  if (!loss.node) terms.dispose();
-  return loss;
+  return learnedTerms(x0, xt, modelOutput, perImage, { clip: 0, target, vbWeight, meanGradient: false });
+}
+
+/**
+ * Each image's L_vlb term (what variationalBoundLoss averages over the batch): [N] in bits/dim on the GPU,
+ * differentiable with respect to the model output (both layouts, as variationalBoundLoss). Importance sampling of t
+ * (Nichol & Dhariwal 2021 §3.3) weights these terms by 1/(T·p_t) and reads them back to update its loss history.
+ */
+export function variationalBoundPerImage(
+  scheduler: DDPMScheduler,
+  x0: Tensor,
+  xt: Tensor,
+  modelOutput: Tensor,
+  timesteps: ArrayLike<number>,
+): Tensor {
+  const perImage = Array.from(timesteps, (t) => boundTermCoefficients(scheduler, t));
+  const terms = boundTerms(x0, xt, modelOutput, perImage, { clipDenoised: false });
+  const perDimension = mean(terms, terms.shape.map((_, d) => d).slice(1));
+  const bits = scale(perDimension, 1 / Math.LN2);
+  if (!bits.node) {
+    terms.dispose();
+    perDimension.dispose();
+  }
+  return bits;
 }
 
 /** Each image's summed terms in nats, read back. */

@@ -14,6 +14,7 @@ import {
 } from "../checkpoint.js";
 import type { DDPMSchedulerConfig } from "../diffusion/config.js";
 import { checkModelChannels, DDPMScheduler } from "../diffusion/schedulers.js";
+import { LossSecondMomentSampler } from "../diffusion/timestep-sampler.js";
 import type { Engine } from "../engine.js";
 import { lossCsv } from "../io/csv.js";
 import { findSchedulerConfig, readDiffusersUNet, readSchedulerConfig } from "../io/diffusers.js";
@@ -102,6 +103,7 @@ const FLAGS: Record<keyof TrainConfig, string> = {
   checkpointEvery: "--checkpoint-every",
   labelDropout: "--label-dropout",
   loss: "--loss",
+  timestepSampling: "--timestep-sampling",
 };
 
 /** Everything a run trains and records, fresh or resumed. */
@@ -406,6 +408,10 @@ async function resolveRun(options: TrainJobOptions, log: (line: string) => void)
     emaModel.loadStateDict(new Map([...checkpoint.ema.tensors].map(([k, v]) => [k, { shape: [...v.shape], data: v.data }])));
     state.ema.loadFrom(emaModel.parameters());
     state.step = checkpoint.state.step;
+    if (config.timestepSampling === "importance" && checkpoint.timestepSampler) {
+      const { source, tensors } = checkpoint.timestepSampler;
+      state.timestepSampler = LossSecondMomentSampler.fromTensors(scheduler.T, tensors, source);
+    }
     log(
       `resuming from ${resumeFrom.dir} at step ${state.step}, with every setting from the checkpoint` +
         (resumed!.taken.length ? `; from the command line: ${resumed!.taken.join(", ")}` : ""),
