@@ -19,6 +19,7 @@ import {
   boundTermCoefficients,
   boundTerms,
   hybridLoss,
+  hybridPerImage,
   priorTermCoefficients,
   variationalBound,
   variationalBoundLoss,
@@ -551,14 +552,32 @@ describe("L_hybrid (Nichol & Dhariwal 2021 eq. 16): values and gradients against
         const values = [x0, xt, model, target];
         // improved-diffusion's frozen_out: the bound sees the prediction as a constant (the input's own values)
         const frozen = Float64Array.from(model);
-        const cpu = (a: Ref, b: Ref, m: Ref, y: Ref): Ref => {
+        // each image's mean over its elements of (m − y)² + (T/1000)·term/ln 2
+        const cpuPerImage = (a: Ref, b: Ref, m: Ref, y: Ref): Ref => {
           const detached = Float64Array.from(m.data, (v, j) => (j % (2 * perImage) < perImage ? frozen[j] : v));
           const terms = learnedReferenceTerms(reference, timesteps, a, b, { data: detached, shape: m.shape }).data;
-          let squares = 0;
-          for (let i = 0; i < y.data.length; i++) squares += (m.data[i + perImage * Math.floor(i / perImage)] - y.data[i]) ** 2;
-          const vlb = terms.reduce((p, q) => p + q, 0) / terms.length / Math.LN2;
-          return { data: Float64Array.of(squares / y.data.length + (T / 1000) * vlb), shape: [] };
+          const out = new Float64Array(shape[0]);
+          for (let i = 0; i < y.data.length; i++) {
+            const square = (m.data[i + perImage * Math.floor(i / perImage)] - y.data[i]) ** 2;
+            out[Math.floor(i / perImage)] += (square + ((T / 1000) * terms[i]) / Math.LN2) / perImage;
+          }
+          return { data: out, shape: [shape[0]] };
         };
+        const cpu = (a: Ref, b: Ref, m: Ref, y: Ref): Ref => {
+          const images = cpuPerImage(a, b, m, y).data;
+          return { data: Float64Array.of(images.reduce((p, q) => p + q, 0) / images.length), shape: [] };
+        };
+        // the per-image summands that importance sampling of t weights and records
+        await checkOp(engine, {
+          name: `hybridPerImage [${shape}] t=${timesteps} ${prediction}`,
+          shapes: [shape, shape, modelShape, shape],
+          inputs: (index) => values[index],
+          gpu: (a, b, m, y) => hybridPerImage(scheduler, a, b, m, y, timesteps),
+          cpu: cpuPerImage,
+          gradInputs: [2],
+          forwardTol: { atol: 2e-5, rtol: 5e-5 },
+          gradTol: { atol: 1e-4, rtol: 1e-3 },
+        });
         await checkOp(engine, {
           name: `hybridLoss [${shape}] t=${timesteps} ${prediction}`,
           shapes: [shape, shape, modelShape, shape],

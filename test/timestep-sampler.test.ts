@@ -330,58 +330,60 @@ describe("the timestepSampling setting", () => {
   });
 });
 
-describe("ddpm train --loss vlb --timestep-sampling importance", () => {
-  it("8 steps + resume to 12 equals 12 straight steps (split past the warm-up), weights and history; a change is refused", {
-    timeout: 300_000,
-  }, async () => {
-    const dataDir = writePngFolder(join(root, "data"), 31);
-    const job = (out: string, steps: number, options: { resume?: boolean; timestepSampling?: "uniform" | "importance" } = {}) =>
-      trainJob({
-        engine,
-        out,
-        data: dataDir,
-        channels: 1,
-        preset: { ...TINY_PRESET, train: { ...TINY_PRESET.train, batchSize: 8 } },
-        train: {
-          steps,
-          checkpointEvery: 100,
-          ...(options.resume ? {} : { loss: "vlb" as const, timestepSampling: "importance" as const }),
-          ...(options.timestepSampling ? { timestepSampling: options.timestepSampling } : {}),
-        },
-        // T = 3 and batch 8: the 30 losses of the warm-up are in after 4–6 steps, so the split and the steps after it
-        // draw from the loss history.
-        scheduler: options.resume ? {} : { num_train_timesteps: 3 },
-        resume: options.resume,
-        samples: 0,
-        log: () => {},
-      });
-    const file = (out: string, path: string) => parseSafetensors(new Uint8Array(readFileSync(join(out, "checkpoint", path)))).tensors;
-    const straight = join(root, "straight");
-    const split = join(root, "split");
-    const full = await job(straight, 12);
-    await job(split, 8);
-    const history = file(split, "training/timestep_sampler.safetensors");
-    expect([...history.get("loss_counts")!.data], "warmed up at the split").toEqual([10, 10, 10]);
-    const state = JSON.parse(readFileSync(join(split, "checkpoint", "training_state.json"), "utf8"));
-    expect(state.train).toMatchObject({ loss: "vlb", timestepSampling: "importance" });
-    await expect(job(split, 12, { resume: true, timestepSampling: "uniform" })).rejects.toThrow(
-      /--timestep-sampling uniform \(the checkpoint's: importance\)/,
-    );
-    const continued = await job(split, 12, { resume: true });
-    expect(continued.history.map((h) => h.loss)).toEqual(full.history.map((h) => h.loss));
-    for (const path of [
-      "training/timestep_sampler.safetensors",
-      "training/unet/diffusion_pytorch_model.safetensors",
-      "unet/diffusion_pytorch_model.safetensors",
-    ]) {
-      const [a, b] = [file(straight, path), file(split, path)];
-      expect([...b.keys()], path).toEqual([...a.keys()]);
-      for (const [key, value] of a) expect(b.get(key)!.data, `${path} ${key}`).toEqual(value.data);
-    }
-    // A checkpoint without the history (a uniform run's layout) resumes with a fresh sampler.
-    rmSync(join(split, "checkpoint", "training", "timestep_sampler.safetensors"));
-    await job(split, 13, { resume: true });
-    const fresh = file(split, "training/timestep_sampler.safetensors").get("loss_counts")!.data;
-    expect(fresh.reduce((s, c) => s + c, 0)).toBe(8);
+for (const loss of ["vlb", "hybrid"] as const) {
+  describe(`ddpm train --loss ${loss} --timestep-sampling importance`, () => {
+    it("8 steps + resume to 12 equals 12 straight steps (split past the warm-up), weights and history; a change is refused", {
+      timeout: 300_000,
+    }, async () => {
+      const dataDir = writePngFolder(join(root, `data-${loss}`), 31);
+      const job = (out: string, steps: number, options: { resume?: boolean; timestepSampling?: "uniform" | "importance" } = {}) =>
+        trainJob({
+          engine,
+          out,
+          data: dataDir,
+          channels: 1,
+          preset: { ...TINY_PRESET, train: { ...TINY_PRESET.train, batchSize: 8 } },
+          train: {
+            steps,
+            checkpointEvery: 100,
+            ...(options.resume ? {} : { loss, timestepSampling: "importance" as const }),
+            ...(options.timestepSampling ? { timestepSampling: options.timestepSampling } : {}),
+          },
+          // T = 3 and batch 8: the 30 losses of the warm-up are in after 4–6 steps, so the split and the steps after it
+          // draw from the loss history.
+          scheduler: options.resume ? {} : { num_train_timesteps: 3 },
+          resume: options.resume,
+          samples: 0,
+          log: () => {},
+        });
+      const file = (out: string, path: string) => parseSafetensors(new Uint8Array(readFileSync(join(out, "checkpoint", path)))).tensors;
+      const straight = join(root, `straight-${loss}`);
+      const split = join(root, `split-${loss}`);
+      const full = await job(straight, 12);
+      await job(split, 8);
+      const history = file(split, "training/timestep_sampler.safetensors");
+      expect([...history.get("loss_counts")!.data], "warmed up at the split").toEqual([10, 10, 10]);
+      const state = JSON.parse(readFileSync(join(split, "checkpoint", "training_state.json"), "utf8"));
+      expect(state.train).toMatchObject({ loss, timestepSampling: "importance" });
+      await expect(job(split, 12, { resume: true, timestepSampling: "uniform" })).rejects.toThrow(
+        /--timestep-sampling uniform \(the checkpoint's: importance\)/,
+      );
+      const continued = await job(split, 12, { resume: true });
+      expect(continued.history.map((h) => h.loss)).toEqual(full.history.map((h) => h.loss));
+      for (const path of [
+        "training/timestep_sampler.safetensors",
+        "training/unet/diffusion_pytorch_model.safetensors",
+        "unet/diffusion_pytorch_model.safetensors",
+      ]) {
+        const [a, b] = [file(straight, path), file(split, path)];
+        expect([...b.keys()], path).toEqual([...a.keys()]);
+        for (const [key, value] of a) expect(b.get(key)!.data, `${path} ${key}`).toEqual(value.data);
+      }
+      // A checkpoint without the history (a uniform run's layout) resumes with a fresh sampler.
+      rmSync(join(split, "checkpoint", "training", "timestep_sampler.safetensors"));
+      await job(split, 13, { resume: true });
+      const fresh = file(split, "training/timestep_sampler.safetensors").get("loss_counts")!.data;
+      expect(fresh.reduce((s, c) => s + c, 0)).toBe(8);
+    });
   });
-});
+}
