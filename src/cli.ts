@@ -102,7 +102,7 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
       "warmup-steps": { type: "string", check: "countOrZero", help: "learning-rate warmup steps" },
       "lr-schedule": {
         type: "string",
-        help: "learning rate after the warmup: constant, or cosine (down to 0 at --steps) (default: the preset's)",
+        help: "learning rate after the warmup: constant, or cosine (down to 0 at --steps, which a resume then keeps) (default constant)",
       },
       "grad-clip": { type: "string", check: "nonNegative", help: "global-norm gradient clipping (default 1; 0 = none)" },
       "ema-decay": { type: "string", check: "probability", help: "EMA decay of the weights" },

@@ -13,6 +13,8 @@
  */
 
 export {
+  hybridLoss,
+  hybridPerImage,
   type VariationalBoundOptions,
   type VariationalBoundResult,
   variationalBound,
@@ -21,7 +23,7 @@ export {
 } from "./diffusion/bound.js";
 export type { DDIMSchedulerConfig, DDPMSchedulerConfig, PredictionType, TimestepSpacing, VarianceType } from "./diffusion/config.js";
 export { type BetaSchedule, makeBetas, NoiseSchedule } from "./diffusion/schedule.js";
-export { DDIMScheduler, DDPMScheduler, type StepCoefficients } from "./diffusion/schedulers.js";
+export { checkModelChannels, DDIMScheduler, DDPMScheduler, type StepCoefficients } from "./diffusion/schedulers.js";
 export { LossSecondMomentSampler, type TimestepDraw } from "./diffusion/timestep-sampler.js";
 export { Engine, type EngineOptions, type MemoryInfo, type Shape, Tensor } from "./engine.js";
 export type { AdapterReport, DeviceOptions } from "./gpu/device.js";

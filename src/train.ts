@@ -139,7 +139,7 @@ export function checkTrainConfig(config: TrainConfig): void {
   if (config.timestepSampling === "importance" && !reweightsTimesteps(config.loss)) {
     problems.push(
       `timestepSampling = "importance" needs a loss other than ${JSON.stringify(config.loss)} ` +
-        '(it reweights the variational bound\'s terms: use loss "vlb")',
+        "(it reweights the variational bound's terms: use --loss vlb or hybrid)",
     );
   }
   if (problems.length) throw new Error(`training config: ${problems.join("; ")}`);

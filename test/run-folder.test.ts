@@ -81,6 +81,18 @@ describe("resume takes every setting from the checkpoint", () => {
     expect(state.train).toMatchObject({ seed: 7, randomFlip: true, checkpointEvery: 2, steps: 3, batchSize: 3 });
     expect(state.data.source).toBe(dataDir);
   });
+
+  it("a cosine learning rate keeps the run's length: another --steps on resume is refused, the same is taken", async () => {
+    const out = join(root, "resume-cosine");
+    await job(out, 2, { train: { learningRateSchedule: "cosine", checkpointEvery: 1 } });
+    await expect(job(out, 4, { resume: true })).rejects.toThrow(
+      /--steps 4 \(the checkpoint's: 2; a cosine learning rate decays to 0 at the run's steps\)/,
+    );
+    await expect(job(out, 2, { resume: true, train: { learningRateSchedule: "constant" } })).rejects.toThrow(
+      /--lr-schedule constant \(the checkpoint's: cosine\)/,
+    );
+    expect((await job(out, 2, { resume: true })).steps).toBe(2);
+  });
 });
 
 describe("the run folder's lock", () => {

@@ -17,6 +17,7 @@
  *   canvas=2d         draw the samples on a 2D canvas from a readback, as where a WebGPU canvas cannot be shown
  */
 import {
+  checkModelChannels,
   createTrainState,
   DDIMScheduler,
   DDPMScheduler,
@@ -24,6 +25,7 @@ import {
   guidedDenoiser,
   parseTrainedClasses,
   parseUNetCheckpoint,
+  resolveUNetConfig,
   type Tensor,
   TRAIN_DEFAULTS,
   type TrainConfig,
@@ -527,6 +529,10 @@ async function loadFolder(engine: Engine, files: PickedFile[]): Promise<{ source
     new Uint8Array(await byPath.get(`${found.unetDir}diffusion_pytorch_model.safetensors`)!.arrayBuffer()),
     `${folderName}/${found.unetDir.replace(/\/$/, "")}`,
   );
+  // A learned-variance model (2·C outputs) needs a learned-range DDPM config, and the other way round.
+  if (scheduler instanceof DDPMScheduler) {
+    checkModelChannels(scheduler, resolveUNetConfig(checkpoint.config), `${folderName}/${found.unetDir}config.json`);
+  }
   const model = unetFromCheckpoint(engine, checkpoint);
   return {
     source: {

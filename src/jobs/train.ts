@@ -30,6 +30,7 @@ import {
   checkObjective,
   checkTrainConfig,
   createTrainState,
+  learningRateAt,
   TRAIN_DEFAULTS,
   type TrainConfig,
   type TrainState,
@@ -212,7 +213,10 @@ function resumedConfig(
   const config: TrainConfig = { ...TRAIN_DEFAULTS, ...saved.train };
   for (const [key, value] of Object.entries(options.train ?? {}) as [keyof TrainConfig, unknown][]) {
     if (value === undefined) continue;
-    if (RESUMABLE.includes(key)) {
+    if (key === "steps" && config.learningRateSchedule === "cosine" && differs(value, config.steps)) {
+      // The cosine's end is the run's length: another length would move every step's learning rate.
+      refused.push(`--steps ${value} (the checkpoint's: ${config.steps}; a cosine learning rate decays to 0 at the run's steps)`);
+    } else if (RESUMABLE.includes(key)) {
       if (differs(value, config[key])) taken.push(`${FLAGS[key]} ${value} (was ${config[key]})`);
       (config as unknown as Record<string, unknown>)[key] = value;
     } else if (differs(value, config[key])) {
@@ -408,7 +412,14 @@ async function resolveRun(options: TrainJobOptions, log: (line: string) => void)
     emaModel.loadStateDict(new Map([...checkpoint.ema.tensors].map(([k, v]) => [k, { shape: [...v.shape], data: v.data }])));
     state.ema.loadFrom(emaModel.parameters());
     state.step = checkpoint.state.step;
-    if (config.timestepSampling === "importance" && checkpoint.timestepSampler) {
+    if (config.timestepSampling === "importance") {
+      // Every importance-sampled run saves its loss history: without it the draws would restart uniform.
+      if (!checkpoint.timestepSampler) {
+        throw new Error(
+          `${resumeFrom.dir}: the run samples t by importance but its checkpoint has no training/timestep_sampler.safetensors ` +
+            "(the loss history it draws from); it cannot continue exactly",
+        );
+      }
       const { source, tensors } = checkpoint.timestepSampler;
       state.timestepSampler = LossSecondMomentSampler.fromTensors(scheduler.T, tensors, source);
     }
@@ -567,6 +578,13 @@ async function train(options: TrainJobOptions, run: TrainingRun, budget: Budget,
     },
   });
   log(`checkpoint: ${run.checkpointDir} (step ${state.step})`);
+  if (state.step < config.steps && config.learningRateSchedule === "cosine") {
+    const left = learningRateAt(config, state.step) / config.learningRate;
+    log(
+      `learning rate: the time budget stopped training at step ${state.step} of ${config.steps}, where the cosine stands at ` +
+        `${(100 * left).toFixed(0)}% of its peak (set --steps to what the budget fits for a full decay)`,
+    );
+  }
 }
 
 function formatDuration(seconds: number): string {
