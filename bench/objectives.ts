@@ -33,18 +33,30 @@ interface Row {
   name: string;
   label: string;
   prediction: PredictionType;
-  loss: TrainLoss | "hybrid";
+  loss: TrainLoss;
   /** Ho et al.'s Table 2 finding for this row, for the report. */
   paper: string;
 }
 
 const ROWS: Row[] = [
-  { name: "eps-simple", label: "ε, L_simple", prediction: "epsilon", loss: "simple", paper: "best samples (FID 3.17), NLL ≤ 3.75" },
-  { name: "eps-vlb", label: "ε, L (fixed Σ)", prediction: "epsilon", loss: "vlb", paper: "NLL ≤ 3.70, worse samples (FID 13.22)" },
-  { name: "x0-simple", label: "x₀, L_simple", prediction: "sample", loss: "simple", paper: "not in Table 2 (x₀ worse in §4.2)" },
-  { name: "mean-simple", label: "μ̃, L_simple", prediction: "posterior_mean", loss: "simple", paper: "unstable / worst" },
-  { name: "mean-vlb", label: "μ̃, L (fixed Σ)", prediction: "posterior_mean", loss: "vlb", paper: "NLL ≤ 3.70, FID 13.22" },
-  { name: "eps-hybrid", label: "ε, L_hybrid (learned Σ)", prediction: "epsilon", loss: "hybrid", paper: "Nichol & Dhariwal: better NLL" },
+  { name: "eps-simple", label: "ε, L_simple", prediction: "epsilon", loss: "simple", paper: "FID 3.17, NLL ≤ 3.75: best samples" },
+  {
+    name: "eps-vlb",
+    label: "ε, L (fixed Σ)",
+    prediction: "epsilon",
+    loss: "vlb",
+    paper: "FID 13.51, NLL ≤ 3.70: better likelihood, worse samples",
+  },
+  { name: "x0-simple", label: "x₀, L_simple", prediction: "sample", loss: "simple", paper: "not in Table 2 (§3.2: worse samples)" },
+  { name: "mean-simple", label: "μ̃, L_simple", prediction: "posterior_mean", loss: "simple", paper: "unstable" },
+  { name: "mean-vlb", label: "μ̃, L (fixed Σ)", prediction: "posterior_mean", loss: "vlb", paper: "FID 13.22" },
+  {
+    name: "eps-hybrid",
+    label: "ε, L_hybrid (learned Σ)",
+    prediction: "epsilon",
+    loss: "hybrid",
+    paper: "Nichol & Dhariwal: better NLL than L_simple, similar samples",
+  },
   { name: "v-simple", label: "v, L_simple (the preset)", prediction: "v_prediction", loss: "simple", paper: "not in Table 2" },
 ];
 
@@ -140,7 +152,7 @@ for (const row of rows) {
       classConditional: false,
       guidance: 1,
       samples: 0,
-      train: { steps, seed, loss: row.loss as TrainLoss, labelDropout: 0, logEvery: 10 },
+      train: { steps, seed, loss: row.loss, labelDropout: 0, logEvery: 10 },
       scheduler: { prediction_type: row.prediction },
       log: () => {},
       progress: (line) => {
