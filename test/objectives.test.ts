@@ -48,6 +48,33 @@ function quantisedMixture(count: number, seed: number): Float32Array {
   return out;
 }
 
+/**
+ * 300 steps of `loss` on 2,048 mixture points (batch 64), as trainLoop runs them; the logged losses, the seconds
+ * taken and the step count.
+ */
+async function trainPoints(model: PointDenoiser, scheduler: DDPMScheduler, loss: "vlb" | "hybrid") {
+  const data: Dataset = { images: quantisedMixture(2048, 1), labels: null, count: 2048, channels: 2, height: 1, width: 1 };
+  const config = { ...TRAIN_DEFAULTS, loss, steps: 300, batchSize: 64, learningRate: 3e-3, warmupSteps: 20, logEvery: 50 };
+  const state = createTrainState(engine, model, config);
+  const losses: number[] = [];
+  const started = performance.now();
+  await trainLoop({
+    engine,
+    model: { forward: (x, t) => model.forward(x, t), parameters: () => model.parameters() },
+    scheduler,
+    data,
+    config,
+    state,
+    conditional: false,
+    onLog: (r) => {
+      losses.push(r.loss);
+    },
+  });
+  state.optimizer.dispose();
+  state.ema.dispose();
+  return { losses, seconds: (performance.now() - started) / 1000, steps: config.steps };
+}
+
 describe("the training objective setting", () => {
   it("defaults to simple, accepts vlb and hybrid, and refuses anything else naming the accepted values", () => {
     expect(TRAIN_DEFAULTS.loss).toBe("simple");
@@ -75,46 +102,19 @@ describe("training on the variational bound lowers the bound", () => {
   for (const prediction of ["epsilon", "posterior_mean"] as PredictionType[]) {
     it(`${prediction}: the exact bound of held-out points falls`, { timeout: 300_000 }, async () => {
       const scheduler = new DDPMScheduler({ num_train_timesteps: T, beta_schedule: "squaredcos_cap_v2", prediction_type: prediction });
-      const data: Dataset = { images: quantisedMixture(2048, 1), labels: null, count: 2048, channels: 2, height: 1, width: 1 };
       const model = new PointDenoiser(engine, 3);
       const x0 = engine.tensor(heldOut, [64, 2, 1, 1]).keep();
       const bound = async () =>
         (await variationalBound({ scheduler, model: (x, t) => model.forward(x, t), x0, mode: "exact", seed: 5 })).bitsPerDim;
       const before = await bound();
-      const config = {
-        ...TRAIN_DEFAULTS,
-        loss: "vlb" as const,
-        steps: 300,
-        batchSize: 64,
-        learningRate: 3e-3,
-        warmupSteps: 20,
-        logEvery: 50,
-      };
-      const state = createTrainState(engine, model, config);
-      const losses: number[] = [];
-      const started = performance.now();
-      await trainLoop({
-        engine,
-        model: { forward: (x, t) => model.forward(x, t), parameters: () => model.parameters() },
-        scheduler,
-        data,
-        config,
-        state,
-        conditional: false,
-        onLog: (r) => {
-          losses.push(r.loss);
-        },
-      });
-      const seconds = (performance.now() - started) / 1000;
+      const { losses, seconds, steps } = await trainPoints(model, scheduler, "vlb");
       const after = await bound();
       console.log(
-        `${prediction} + L_vlb: bound ${before.toFixed(3)} → ${after.toFixed(3)} bits/dim in ${config.steps} steps (${seconds.toFixed(1)} s); ` +
+        `${prediction} + L_vlb: bound ${before.toFixed(3)} → ${after.toFixed(3)} bits/dim in ${steps} steps (${seconds.toFixed(1)} s); ` +
           `losses ${losses.map((l) => l.toFixed(3)).join(" ")}`,
       );
       expect(losses.every(Number.isFinite)).toBe(true);
       expect(after).toBeLessThan(before - 0.5);
-      state.optimizer.dispose();
-      state.ema.dispose();
       model.dispose();
       x0.dispose();
     });
@@ -128,7 +128,6 @@ describe("training on L_hybrid (learned variances) lowers the bound", () => {
     const T = 20;
     const heldOut = quantisedMixture(64, 77);
     const scheduler = new DDPMScheduler({ num_train_timesteps: T, beta_schedule: "squaredcos_cap_v2", variance_type: "learned_range" });
-    const data: Dataset = { images: quantisedMixture(2048, 1), labels: null, count: 2048, channels: 2, height: 1, width: 1 };
     const model = new PointDenoiser(engine, 3, 4);
     const x0 = engine.tensor(heldOut, [64, 2, 1, 1]).keep();
     /** The exact bound with the model's variance values, or all of them set to `v` (−1: β̃_t, 1: β_t). */
@@ -148,42 +147,16 @@ describe("training on L_hybrid (learned variances) lowers the bound", () => {
         })
       ).bitsPerDim;
     const before = await bound();
-    const config = {
-      ...TRAIN_DEFAULTS,
-      loss: "hybrid" as const,
-      steps: 300,
-      batchSize: 64,
-      learningRate: 3e-3,
-      warmupSteps: 20,
-      logEvery: 50,
-    };
-    const state = createTrainState(engine, model, config);
-    const losses: number[] = [];
-    const started = performance.now();
-    await trainLoop({
-      engine,
-      model: { forward: (x, t) => model.forward(x, t), parameters: () => model.parameters() },
-      scheduler,
-      data,
-      config,
-      state,
-      conditional: false,
-      onLog: (r) => {
-        losses.push(r.loss);
-      },
-    });
-    const seconds = (performance.now() - started) / 1000;
+    const { losses, seconds, steps } = await trainPoints(model, scheduler, "hybrid");
     const after = await bound();
     const [small, large] = [await bound(-1), await bound(1)];
     console.log(
-      `L_hybrid: bound ${before.toFixed(3)} → ${after.toFixed(3)} bits/dim in ${config.steps} steps (${seconds.toFixed(1)} s); ` +
+      `L_hybrid: bound ${before.toFixed(3)} → ${after.toFixed(3)} bits/dim in ${steps} steps (${seconds.toFixed(1)} s); ` +
         `the same means with σ² = β̃_t: ${small.toFixed(3)}, β_t: ${large.toFixed(3)}; losses ${losses.map((l) => l.toFixed(3)).join(" ")}`,
     );
     expect(losses.every(Number.isFinite)).toBe(true);
     expect(after).toBeLessThan(before - 0.5);
     expect(after).toBeLessThan(small - 0.5);
-    state.optimizer.dispose();
-    state.ema.dispose();
     model.dispose();
     x0.dispose();
   });

@@ -292,15 +292,24 @@ export function variationalBoundLoss(
   modelOutput: Tensor,
   timesteps: ArrayLike<number>,
 ): Tensor {
+  return meanInBits(trainingTerms(scheduler, x0, xt, modelOutput, timesteps), "all");
+}
+
+/** The bound's per-element terms in nats at each image's timestep, x̂₀ unclipped: what L_vlb averages. */
+function trainingTerms(scheduler: DDPMScheduler, x0: Tensor, xt: Tensor, modelOutput: Tensor, timesteps: ArrayLike<number>): Tensor {
   const perImage = Array.from(timesteps, (t) => boundTermCoefficients(scheduler, t));
-  const terms = boundTerms(x0, xt, modelOutput, perImage, { clipDenoised: false });
-  const perDimension = mean(terms);
-  const loss = scale(perDimension, 1 / Math.LN2);
-  if (!loss.node) {
+  return boundTerms(x0, xt, modelOutput, perImage, { clipDenoised: false });
+}
+
+/** The mean of terms in nats over all elements ("all": []) or over each image's ("image": [N]), in bits. */
+function meanInBits(terms: Tensor, over: "all" | "image"): Tensor {
+  const perDimension = over === "all" ? mean(terms) : mean(terms, terms.shape.map((_, d) => d).slice(1));
+  const bits = scale(perDimension, 1 / Math.LN2);
+  if (!bits.node) {
     terms.dispose();
     perDimension.dispose();
   }
-  return loss;
+  return bits;
 }
 
 /**
@@ -391,15 +400,7 @@ export function variationalBoundPerImage(
   modelOutput: Tensor,
   timesteps: ArrayLike<number>,
 ): Tensor {
-  const perImage = Array.from(timesteps, (t) => boundTermCoefficients(scheduler, t));
-  const terms = boundTerms(x0, xt, modelOutput, perImage, { clipDenoised: false });
-  const perDimension = mean(terms, terms.shape.map((_, d) => d).slice(1));
-  const bits = scale(perDimension, 1 / Math.LN2);
-  if (!bits.node) {
-    terms.dispose();
-    perDimension.dispose();
-  }
-  return bits;
+  return meanInBits(trainingTerms(scheduler, x0, xt, modelOutput, timesteps), "image");
 }
 
 /** Each image's summed terms in nats, read back. */
