@@ -67,7 +67,11 @@ module.exports = {
     doNotFollow: { path: "node_modules" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
-    enhancedResolveOptions: { extensions: [".ts", ".js", ".wgsl"] },
+    enhancedResolveOptions: {
+      extensions: [".ts", ".js", ".wgsl"],
+      conditionNames: ["import", "require", "node", "default", "types"],
+      exportsFields: ["exports"],
+    },
     exclude: { path: "\\.wgsl$" },
   },
 };

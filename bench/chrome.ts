@@ -18,6 +18,7 @@ import type { BenchReport } from "./suite.js";
 import { writeReport } from "./write-report.js";
 
 const PAGE_DIR = resolve("node_modules/.cache/ddpm-webgpu/bench-page");
+const ORT_DIST = resolve("node_modules/onnxruntime-web/dist");
 
 /** Flags for WebGPU in headless Chromium; SwiftShader is Chromium's fallback adapter when there is no GPU. */
 const CHROMIUM_ARGS = [
@@ -83,6 +84,13 @@ async function main(): Promise<void> {
       return;
     }
     const file = url.pathname === "/" ? "index.html" : url.pathname.slice(1);
+    // ONNX Runtime Web's WebAssembly and its loader, from the package.
+    const ortFile = /^ort\/(ort-wasm-[a-z-.]+\.(wasm|mjs))$/.exec(file);
+    if (ortFile) {
+      response.setHeader("content-type", ortFile[2] === "wasm" ? "application/wasm" : "text/javascript");
+      response.end(readFileSync(join(ORT_DIST, ortFile[1])));
+      return;
+    }
     if (!["index.html", "page.js"].includes(file)) {
       response.statusCode = file === "favicon.ico" ? 204 : 404;
       response.end();

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the suite (bench/suite.ts) in Node on the engine's adapter (Dawn through the `webgpu`
  * package; SwiftShader when there is no GPU), with TensorFlow.js's WebGPU backend as the peer on the same
- * adapter, writing bench/results/node-ADAPTER.{json,md,svg}.
+ * adapter and ONNX Runtime Web's WASM provider as the second (its WebGPU provider does not run on Dawn's Node
+ * bindings: `npm run bench:chrome` times it), writing bench/results/node-ADAPTER.{json,md,svg}.
  *
  *   npm run bench -- [--quick] [--only=peak,kernels,e2e] [--configs=...] [--filter=conv2d] [--no-peer] ...
  *
@@ -12,6 +13,7 @@
 import { cpus, loadavg } from "node:os";
 import { Engine } from "../src/index.js";
 import { parseArgs } from "./options.js";
+import { OrtPeer } from "./ort-peer.js";
 import { runSuite } from "./suite.js";
 import { TfjsPeer } from "./tfjs-peer.js";
 import { writeReport } from "./write-report.js";
@@ -39,9 +41,11 @@ async function main(): Promise<void> {
   // Kernel variants measured afresh in every run (no cache): the rows show what the autotune picks.
   const engine = await Engine.create({ validate: false, tuneStore: null });
   const peer = args.peer ? await createPeer() : null;
+  const ort = args.ort ? new OrtPeer(await import("onnxruntime-web"), ["wasm"]) : null;
   const report = await runSuite({
     engine,
     peer,
+    ort,
     options: args.suite,
     environment: "node",
     log: (line) => console.log(`${((performance.now() - started) / 1000).toFixed(0).padStart(5)}s ${line}`),

@@ -12,9 +12,13 @@
  *   --e2e-peer-warmup=N        warm-up steps of tfjs's U-Net, every config (default mnist-16 1, cifar10 0)
  *   --filter=TEXT              only rows whose name contains TEXT (e.g. conv2d, matmul, AdamW, unet)
  *   --no-peer                  skip TensorFlow.js
+ *   --ort-repeats=N            timed forward passes of ONNX Runtime Web per provider, every config (default mnist-16 3,
+ *                              cifar10 2; quick 2 and 1), after one warm-up run
+ *   --no-ort                   skip ONNX Runtime Web
  *   --out=DIR                  where results go (default bench/results)
  */
 import type { Engine } from "../src/index.js";
+import type { OrtPeer } from "./ort-peer.js";
 import type { TfjsPeer } from "./tfjs-peer.js";
 import type { UNetBenchName } from "./unet-configs.js";
 
@@ -42,6 +46,9 @@ export interface SuiteOptions {
    * minutes on a software adapter, and the forward's shaders are compiled by the check that precedes it.
    */
   e2ePeerWarmup: Record<SuiteConfig, number>;
+  /** Timed forward passes of ONNX Runtime Web per provider (after its checked first run and ortWarmup more). */
+  ortRepeats: Record<SuiteConfig, number>;
+  ortWarmup: Record<SuiteConfig, number>;
   /** Substring filter on row names (e.g. "conv2d"). */
   filter: string;
 }
@@ -56,6 +63,8 @@ export function defaultOptions(quick: boolean): SuiteOptions {
     e2eRepeats: quick ? { "mnist-16": 2, "ddpm-cifar10-32": 1 } : { "mnist-16": 5, "ddpm-cifar10-32": 3 },
     e2ePeerRepeats: quick ? { "mnist-16": 1, "ddpm-cifar10-32": 1 } : { "mnist-16": 2, "ddpm-cifar10-32": 1 },
     e2ePeerWarmup: { "mnist-16": 1, "ddpm-cifar10-32": 0 },
+    ortRepeats: quick ? { "mnist-16": 2, "ddpm-cifar10-32": 1 } : { "mnist-16": 3, "ddpm-cifar10-32": 2 },
+    ortWarmup: { "mnist-16": 1, "ddpm-cifar10-32": 0 },
     filter: "",
   };
 }
@@ -63,6 +72,8 @@ export function defaultOptions(quick: boolean): SuiteOptions {
 export interface SuiteContext {
   engine: Engine;
   peer: TfjsPeer | null;
+  /** The second peer, ONNX Runtime Web, with the execution providers at hand. */
+  ort: OrtPeer | null;
   options: SuiteOptions;
   environment: string;
   log: (line: string) => void;
@@ -71,10 +82,11 @@ export interface SuiteContext {
 export interface BenchArgs {
   suite: SuiteOptions;
   peer: boolean;
+  ort: boolean;
   out: string;
 }
 
-export const USAGE = `options: --quick --only=${SECTIONS.join(",")} --configs=${SUITE_CONFIGS.join(",")} --repeats=N --peer-repeats=N --e2e-repeats=N --e2e-peer-repeats=N --e2e-peer-warmup=N --filter=TEXT --no-peer --out=DIR`;
+export const USAGE = `options: --quick --only=${SECTIONS.join(",")} --configs=${SUITE_CONFIGS.join(",")} --repeats=N --peer-repeats=N --e2e-repeats=N --e2e-peer-repeats=N --e2e-peer-warmup=N --filter=TEXT --no-peer --ort-repeats=N --no-ort --out=DIR`;
 
 export function parseArgs(argv: string[]): BenchArgs {
   const values = new Map<string, string>();
@@ -97,6 +109,8 @@ export function parseArgs(argv: string[]): BenchArgs {
     "e2e-peer-warmup",
     "filter",
     "no-peer",
+    "ort-repeats",
+    "no-ort",
     "out",
   ];
   for (const key of values.keys()) if (!known.includes(key)) throw new Error(`bench: unknown option --${key} (${USAGE})`);
@@ -130,6 +144,13 @@ export function parseArgs(argv: string[]): BenchArgs {
     if (!Number.isInteger(n) || n < 0) throw new Error(`bench: --e2e-peer-warmup takes an integer ≥ 0, got '${warm}'`);
     for (const c of SUITE_CONFIGS) suite.e2ePeerWarmup[c] = n;
   }
+  const ort = count("ort-repeats");
+  if (ort !== null) for (const c of SUITE_CONFIGS) suite.ortRepeats[c] = ort;
   suite.filter = values.get("filter") ?? "";
-  return { suite, peer: values.get("no-peer") !== "true", out: values.get("out") ?? "bench/results" };
+  return {
+    suite,
+    peer: values.get("no-peer") !== "true",
+    ort: values.get("no-ort") !== "true",
+    out: values.get("out") ?? "bench/results",
+  };
 }

@@ -1,13 +1,16 @@
 /**
  * The bench page (bundled by bench/chrome.ts): runs the same suite as `npm run bench` inside the browser, on
- * navigator.gpu, with tfjs's WebGPU backend as the peer, and posts progress lines and the report back to the
+ * navigator.gpu, with tfjs's WebGPU backend as the peer and ONNX Runtime Web (its WebGPU and WASM execution
+ * providers) as the second, and posts progress lines and the report back to the
  * server that served it (POST /log, /result, /error). Arguments come as ?args=["--quick", ...].
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import "@tensorflow/tfjs-backend-webgpu";
+import * as ort from "onnxruntime-web/webgpu";
 import { Engine } from "../src/index.js";
 import { parseArgs } from "./options.js";
+import { OrtPeer } from "./ort-peer.js";
 import { runSuite } from "./suite.js";
 import { TfjsPeer } from "./tfjs-peer.js";
 
@@ -21,11 +24,15 @@ async function main(): Promise<void> {
   // Kernel variants measured afresh in every run (no cache): the rows show what the autotune picks.
   const engine = await Engine.create({ validate: false, tuneStore: null });
   const peer = args.peer ? await TfjsPeer.create(tf) : null;
+  // ORT's .wasm files are served under /ort/ (bench/chrome.ts).
+  ort.env.wasm.wasmPaths = new URL("ort/", location.href).href;
+  const onnx = args.ort ? new OrtPeer(ort, ["webgpu", "wasm"]) : null;
   const started = performance.now();
   let pending = Promise.resolve();
   const report = await runSuite({
     engine,
     peer,
+    ort: onnx,
     options: args.suite,
     environment: "chrome",
     log: (line) => {

@@ -41,6 +41,11 @@ export function markdownReport(report: BenchReport): string {
       `- Peer: ${report.peer.name} ${report.peer.version} (tfjs-core ${report.peer.version}), same adapter, same process. Timing: ${report.timing.peer}.`,
     );
   else lines.push("- Peer: not run.");
+  if (report.ortPeer)
+    lines.push(
+      `- Second peer: ${report.ortPeer.name} ${report.ortPeer.version} on the U-Net exported by \`exportUNetOnnx\` (src/nn/onnx.ts) with the same weights. ` +
+        `Timing: ${report.ortPeer.note}.`,
+    );
   const perConfig = (counts: Record<string, number>) => report.options.configs.map((c) => `${counts[c]} (${c})`).join(", ");
   lines.push(
     `- Mode: ${mode}. Kernel rows: medians of ${report.options.repeats} timed runs (tfjs: ${report.options.peerRepeats}) after a warm-up run. ` +
@@ -149,6 +154,33 @@ export function markdownReport(report: BenchReport): string {
           r.activationBytes === undefined ? "—" : mib(r.activationBytes),
           r.step === "train" ? `${(r.peakBytes / r.stateBytes).toFixed(2)}×` : "—",
           r.check,
+        ]),
+      ),
+    );
+  }
+  if (report.onnx?.length) {
+    lines.push("", "## U-Net forward: ONNX Runtime Web", "");
+    lines.push(
+      "One forward pass of the same U-Net with the same weights and inputs. Ours: recorded, submitted and waited for (wall). " +
+        `ORT: \`session.run\` with the inputs in CPU memory and the output read back (wall), medians of ${report.options.configs
+          .map((c) => `${report.options.ortRepeats[c]} (${c})`)
+          .join(
+            ", ",
+          )} runs after its checked first run and ${report.options.configs.map((c) => `${report.options.ortWarmup[c]} (${c})`).join(", ")} warm-up runs. ` +
+        "speedup = ORT ms / our ms.",
+      "",
+    );
+    lines.push(
+      markdownTable(
+        ["config", "batch", "ORT provider", "ours ms", "ORT ms", "speedup", "check"],
+        report.onnx.map((r) => [
+          r.config,
+          r.batch,
+          r.provider,
+          ms(r.ours),
+          ms(r.theirs),
+          times(r.speedup),
+          r.error ? `failed: ${r.error}` : r.check,
         ]),
       ),
     );

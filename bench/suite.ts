@@ -11,14 +11,31 @@
  *    step) per config, with dispatches and submits per step and peak GPU bytes; the peer runs a tfjs U-Net of
  *    the same layer shapes holding the same weights, and its output is compared with ours first.
  *
+ *    With ONNX Runtime Web (the second peer, bench/ort-peer.ts), the U-Net exported by exportUNetOnnx with the
+ *    same weights runs on each of ORT's execution providers at hand; its output is compared with ours, then its
+ *    forward pass is timed beside ours.
+ *
  * Timings are medians of warmed runs (bench/timing.ts says which clock); "speedup" is peer ms / our ms.
  */
 
 import type * as TF from "@tensorflow/tfjs-core";
 import type { TuneResult } from "../src/gpu/tuner.js";
-import { AdamW, clipFactor, DDPMScheduler, EMA, type Engine, ops, resolveUNetConfig, type Tensor, UNet2DModel } from "../src/index.js";
+import {
+  AdamW,
+  clipFactor,
+  DDPMScheduler,
+  EMA,
+  type Engine,
+  ops,
+  resolveUNetConfig,
+  type Tensor,
+  UNet2DModel,
+  type UNetInput,
+} from "../src/index.js";
+import { exportUNetOnnx } from "../src/nn/onnx.js";
 import { type KernelCase, kernelCaseGroups } from "./kernel-cases.js";
 import type { SuiteConfig, SuiteContext, SuiteOptions } from "./options.js";
+import type { OrtFeeds, OrtProvider } from "./ort-peer.js";
 import { INVOCATIONS, peakVariant } from "./peak.js";
 import { violation } from "./reference.js";
 import { EngineTimer, type Timing } from "./timing.js";
@@ -91,6 +108,21 @@ export interface E2ERow {
   check: string;
 }
 
+/** A U-Net forward pass of ours beside ONNX Runtime Web's on one execution provider, on the same weights. */
+export interface OnnxRow {
+  config: SuiteConfig;
+  batch: number;
+  provider: OrtProvider;
+  /** Our forward pass (recorded, submitted, waited for). */
+  ours: Measured;
+  /** ORT's session.run (null when the provider could not run the graph: see error). */
+  theirs: Measured | null;
+  /** ORT ms / our ms. */
+  speedup: number | null;
+  check: string;
+  error?: string;
+}
+
 export interface PeakResult {
   kernel: string;
   gflops: number;
@@ -109,6 +141,9 @@ export interface BenchReport {
   peak: PeakResult | null;
   kernels: KernelRow[];
   e2e: E2ERow[];
+  /** The second peer: ONNX Runtime Web on the exported U-Nets (empty without it). */
+  onnx?: OnnxRow[];
+  ortPeer?: { name: string; version: string; note: string } | null;
   /** The U-Net configs (diffusers config.json keys) and batch sizes of the e2e rows. */
   models?: Record<string, { batch: number; config: Record<string, unknown> }>;
   notes: string[];
@@ -157,6 +192,8 @@ export async function runSuite(context: SuiteContext): Promise<BenchReport> {
     peak: null,
     kernels: [],
     e2e: [],
+    onnx: [],
+    ortPeer: null,
     models: {},
     notes: [],
     seconds: 0,
@@ -164,6 +201,7 @@ export async function runSuite(context: SuiteContext): Promise<BenchReport> {
   log(`adapter: ${engine.adapter.vendor} ${engine.adapter.architecture} ${engine.adapter.description} (${engine.adapter.backend})`);
   log(`timing (ours): ${timer.note}`);
   if (peer) log(`timing (tfjs ${peer.version}): ${peer.note}`);
+  if (context.ort) log(`timing (${context.ort.note})`);
   const wanted = (name: string) => !options.filter || name.includes(options.filter);
 
   if (options.sections.includes("peak") || options.sections.includes("kernels")) {
@@ -191,9 +229,11 @@ export async function runSuite(context: SuiteContext): Promise<BenchReport> {
     for (const config of options.configs) {
       if (!wanted(config) && !wanted("unet")) continue;
       report.models![config] = { batch: UNET_BENCH_CONFIGS[config].batch, config: { ...UNET_BENCH_CONFIGS[config].config } };
-      report.e2e.push(...(await e2eRows(context, timer, config, report.notes)));
+      report.e2e.push(...(await e2eRows(context, timer, config, report.notes, report.onnx!)));
     }
   }
+  // (after the sessions: ORT settles its thread count when it first initialises)
+  if (context.ort) report.ortPeer = { name: "onnxruntime-web", version: context.ort.version, note: context.ort.note };
   report.seconds = (performance.now() - started) / 1000;
   return report;
 }
@@ -323,7 +363,7 @@ interface StepCase {
   needed: () => { stateBytes: number; activationBytes: number };
 }
 
-async function e2eRows(context: SuiteContext, timer: EngineTimer, name: SuiteConfig, notes: string[]): Promise<E2ERow[]> {
+async function e2eRows(context: SuiteContext, timer: EngineTimer, name: SuiteConfig, notes: string[], onnx: OnnxRow[]): Promise<E2ERow[]> {
   const { engine, peer, options, log } = context;
   const { batch, config } = UNET_BENCH_CONFIGS[name];
   const repeats = options.e2eRepeats[name];
@@ -425,6 +465,11 @@ async function e2eRows(context: SuiteContext, timer: EngineTimer, name: SuiteCon
 
   const rows: E2ERow[] = [];
   for (const step of [train, sample]) rows.push(await stepRow(context, timer, { config: name, batch, parameters, check }, step, notes));
+  // After the training steps: the weights the export and our forward both use are the ones the model has now.
+  if (context.ort) {
+    const input = { sample: noisy, timesteps, classLabels: labels };
+    onnx.push(...(await onnxRows(context, timer, { config: name, batch, modelConfig: config, model, input })));
+  }
 
   peerModel?.dispose();
   pNoisy?.dispose();
@@ -483,6 +528,59 @@ async function stepRow(
       `${counts.dispatches} dispatches, ${counts.submits} submits, peak ${(peakBytes / 2 ** 20).toFixed(1)} MiB${speedup}`,
   );
   return row;
+}
+
+/**
+ * ONNX Runtime Web's forward pass on each of its execution providers, beside ours: the U-Net exported with its
+ * weights, the output checked against ours (the tfjs check's tolerance), then both timed. A provider that cannot
+ * create a session or run the graph gets a row with the error; a wrong output throws.
+ */
+async function onnxRows(
+  context: SuiteContext,
+  timer: EngineTimer,
+  u: { config: SuiteConfig; batch: number; modelConfig: Record<string, unknown>; model: UNet2DModel; input: UNetInput },
+): Promise<OnnxRow[]> {
+  const { engine, options, log } = context;
+  const ort = context.ort!;
+  const { config: name, model, input } = u;
+  const graph = exportUNetOnnx(u.modelConfig, await model.stateDict());
+  log(`[onnx] ${name}: exported ${(graph.length / 2 ** 20).toFixed(1)} MiB`);
+  const forward = () => engine.noGrad(() => engine.tidy(() => void model.forward(input)));
+  const output = engine.noGrad(() => model.forward(input));
+  const oursData = await output.data();
+  output.dispose();
+  const feeds: OrtFeeds = {
+    sample: { data: await input.sample.data(), shape: [...input.sample.shape] },
+    timesteps: Array.from(input.timesteps as ArrayLike<number>),
+    labels: input.classLabels ? Array.from(input.classLabels) : undefined,
+  };
+  const ours = pair(await timer.measure(forward, { repeats: options.e2eRepeats[name], warmup: 1 }), null, 1, false).ours;
+  const rows: OnnxRow[] = [];
+  for (const provider of ort.providers) {
+    const row: OnnxRow = { config: name, batch: u.batch, provider, ours, theirs: null, speedup: null, check: "—" };
+    let session: Awaited<ReturnType<typeof ort.session>> | null = null;
+    let theirs: Float32Array;
+    try {
+      session = await ort.session(graph, provider);
+      theirs = await ort.run(session, feeds); // also the warm-up: shaders compiled, buffers allocated
+    } catch (error) {
+      row.error = error instanceof Error ? error.message.split("\n")[0] : String(error);
+      log(`[onnx] ${name} ${provider}: failed: ${row.error}`);
+      await session?.release();
+      rows.push(row);
+      continue;
+    }
+    row.check = `ORT ${provider} = ours ${passed(`${name} ORT ${provider} forward against ours`, violation(theirs, oursData, 1e-3, 4e-4))}`;
+    const timed = await ort.measure(session, feeds, { repeats: options.ortRepeats[name], warmup: options.ortWarmup[name] });
+    await session.release();
+    row.theirs = { ms: timed.wallMs, clock: "wall", wallMs: timed.wallMs, gpuMs: null, runs: timed.runs };
+    row.speedup = timed.wallMs / ours.ms;
+    log(
+      `[onnx] ${name} forward (batch ${u.batch}): ours ${fmtMs(ours.ms)} ms; ORT ${provider} ${fmtMs(timed.wallMs)} ms → ×${row.speedup.toFixed(2)}; ${row.check}`,
+    );
+    rows.push(row);
+  }
+  return rows;
 }
 
 /** Dispatches and submits of one run of `run`. */

@@ -32,7 +32,8 @@ await build({
   target: "es2022",
   ...(tfjsEsm ? { mainFields: ["module", "main"] } : {}),
   loader: { ".wgsl": "text" },
-  external: ["webgpu", "pngjs", "mnist", "puppeteer", "esbuild", ...(tfjsEsm ? [] : ["@tensorflow/*"])],
+  // onnxruntime-web stays a package: it loads its .wasm from beside its own files.
+  external: ["webgpu", "pngjs", "mnist", "puppeteer", "esbuild", "onnxruntime-web", ...(tfjsEsm ? [] : ["@tensorflow/*"])],
   sourcemap: "inline",
   logLevel: "warning",
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },

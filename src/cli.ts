@@ -1,5 +1,5 @@
 /**
- * The `ddpm` command: train, sample, eval. Run `ddpm <command> --help` for each command's options.
+ * The `ddpm` command: train, sample, eval, judge, export. Run `ddpm <command> --help` for each command's options.
  */
 import { parseArgs } from "node:util";
 import type { DDPMSchedulerConfig } from "./diffusion/config.js";
@@ -8,6 +8,7 @@ import { loadImageFolder } from "./io/images.js";
 import { loadMnist } from "./io/mnist.js";
 import { evalJob } from "./jobs/eval.js";
 import { evaluateSamplesJob } from "./jobs/evaluate-samples.js";
+import { exportOnnxJob } from "./jobs/export.js";
 import { loadModelForSampling, sampleJob } from "./jobs/sample.js";
 import { trainJob } from "./jobs/train.js";
 import { PRESETS } from "./presets.js";
@@ -353,6 +354,31 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
       if (size !== undefined && size !== 16 && size !== 32) throw new Error(`--size must be 16 or 32, got ${size}`);
       const engine = await createEngine();
       await evaluateSamplesJob({ engine, samples: images, labels: labels === "cycle" ? "cycle" : null, size });
+      engine.destroy();
+    },
+  },
+  export: {
+    summary: "write a model's U-Net as an ONNX file (opset 17), to run it in any ONNX runtime",
+    options: {
+      model: { type: "string", help: "a diffusers folder, a training checkpoint (its EMA weights) or a run folder" },
+      onnx: { type: "string", help: "the ONNX file to write (an existing file is refused)" },
+      "default-scheduler": {
+        type: "boolean",
+        help: "export a folder without a scheduler config, recording diffusers' defaults in the file's metadata",
+      },
+    },
+    run: async (o) => {
+      const dir = o.string("model");
+      if (!dir) throw new Error("export: --model DIR is required");
+      const out = o.string("onnx");
+      if (!out) throw new Error("export: --onnx FILE is required");
+      const engine = await createEngine();
+      const { bytes, source } = await exportOnnxJob({ engine, dir, out, defaultScheduler: o.flag("default-scheduler") });
+      console.log(
+        `wrote ${out} (${(bytes / 2 ** 20).toFixed(1)} MiB) from ${source}: inputs sample [batch, C, H, W] float32, timestep [batch] ` +
+          "float32 (and class_labels [batch] int64 for a class-conditional model), output out_sample; the scheduler config " +
+          "is in the file's metadata (scheduler_config)",
+      );
       engine.destroy();
     },
   },

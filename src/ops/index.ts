@@ -21,7 +21,7 @@ export {
   sub,
 } from "./elementwise.js";
 export { linear, type MatmulOptions, matmul } from "./matmul/matmul.js";
-export { dropout, mseLoss, permute, type TimestepEmbeddingOptions, timestepEmbedding } from "./misc.js";
+export { dropout, mseLoss, permute, type TimestepEmbeddingOptions, timestepEmbedding, timestepFrequencies } from "./misc.js";
 export { type GroupNormOptions, groupNorm } from "./norm.js";
 export { mean, sum, sumTo } from "./reduce.js";
 export { concat, upsampleNearest2x } from "./resample.js";

@@ -85,7 +85,7 @@ export interface TimestepEmbeddingOptions {
  * The frequencies exp(−ln(maxPeriod)·j / (half − shift)), j < half, rounded after every step to f32 as
  * torch's float32 ops round them (the ln(maxPeriod) constant, the product, the quotient, the exp).
  */
-function timestepFrequencies(half: number, shift: number, maxPeriod: number): Float32Array {
+export function timestepFrequencies(half: number, shift: number, maxPeriod: number): Float32Array {
   const f32 = Math.fround;
   const negLogPeriod = f32(-Math.log(maxPeriod));
   const divisor = f32(half - shift);

@@ -1,0 +1,35 @@
+/** `ddpm export`'s job (Node): a model folder's U-Net as an ONNX file, for any ONNX runtime. */
+import type { Engine } from "../engine.js";
+import { pathExists, writeFilesAtomic } from "../io/fs.js";
+import { exportUNetOnnx } from "../nn/onnx.js";
+import { loadModelForSampling } from "./sample.js";
+
+/**
+ * Write the U-Net of `dir` (a diffusers folder, a training checkpoint — its EMA weights — or a run folder) to
+ * `out` as an ONNX graph (src/nn/onnx.ts), with the scheduler config and the trained classes in its metadata, so
+ * a sampler in another runtime has everything the network does not hold. An existing `out` is refused, and the
+ * file appears whole or not at all.
+ */
+export async function exportOnnxJob(options: {
+  engine: Engine;
+  dir: string;
+  out: string;
+  defaultScheduler?: boolean;
+  log?: (line: string) => void;
+}): Promise<{ bytes: number; source: string }> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  if (await pathExists(options.out)) throw new Error(`${options.out} exists; choose another --out (an export never overwrites)`);
+  const { model, scheduler, source, classes } = await loadModelForSampling(options.engine, options.dir, {
+    defaultScheduler: options.defaultScheduler,
+    log,
+  });
+  try {
+    const metadata: Record<string, string> = { scheduler_config: JSON.stringify(scheduler.toJSON()) };
+    if (classes) metadata.classes = JSON.stringify(classes);
+    const bytes = exportUNetOnnx(model.configJSON(), await model.stateDict(), { metadata });
+    await writeFilesAtomic([{ path: options.out, data: bytes }]);
+    return { bytes: bytes.length, source };
+  } finally {
+    model.dispose();
+  }
+}
