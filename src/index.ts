@@ -38,6 +38,7 @@ export {
 } from "./io/safetensors.js";
 export { Conv2d, Embedding, GroupNorm, Linear } from "./nn/layers.js";
 export { checkStateDict, type Denoiser, Module, type StateDict } from "./nn/module.js";
+export { exportUNetOnnx, type OnnxExportOptions } from "./nn/onnx.js";
 export { unetFromCheckpoint } from "./nn/pretrained.js";
 export { resolveUNetConfig, UNET_DEFAULTS, type UNet2DConfig, UNet2DModel, type UNetInput } from "./nn/unet.js";
 export * as ops from "./ops/index.js";

@@ -8,10 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-web";
 import { afterAll, describe, expect, it } from "vitest";
-import { DDPMScheduler, type Engine, type StateDict, UNet2DModel } from "../src/index.js";
+import { DDPMScheduler, type Engine, exportUNetOnnx, type StateDict, UNet2DModel } from "../src/index.js";
 import { writeDiffusersUNet, writeSchedulerConfig } from "../src/io/diffusers.js";
 import { exportOnnxJob } from "../src/jobs/export.js";
-import { exportUNetOnnx } from "../src/nn/onnx.js";
 import { testEngine } from "./helpers/engine.js";
 
 /** ORT on one thread: the test machine's cores belong to the other test files. */
