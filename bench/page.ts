@@ -26,6 +26,7 @@ async function main(): Promise<void> {
   const peer = args.peer ? await TfjsPeer.create(tf) : null;
   // ORT's .wasm files are served under /ort/ (bench/chrome.ts).
   ort.env.wasm.wasmPaths = new URL("ort/", location.href).href;
+  ort.env.logLevel = "error"; // not its warning that shape ops run on the CPU, which it does by design
   const onnx = args.ort ? new OrtPeer(ort, ["webgpu", "wasm"]) : null;
   const started = performance.now();
   let pending = Promise.resolve();

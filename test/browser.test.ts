@@ -17,6 +17,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
+import * as ort from "onnxruntime-web";
 import { PNG } from "pngjs";
 import puppeteer, { type Browser, type ElementHandle, type Page } from "puppeteer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -577,6 +578,7 @@ describe("headless Chrome", () => {
       expect([...files.keys()].sort()).toEqual([
         "model_index.json",
         "scheduler/scheduler_config.json",
+        "unet.onnx",
         "unet/config.json",
         "unet/diffusion_pytorch_model.safetensors",
       ]);
@@ -596,6 +598,17 @@ describe("headless Chrome", () => {
       const values = await out.data();
       expect(values.length).toBe(2 * 3 * 16 * 16);
       expect(values.every(Number.isFinite)).toBe(true);
+      // The page's ONNX file is the same network: ONNX Runtime's WASM provider gives our output (the golden bound).
+      ort.env.wasm.numThreads = 1;
+      const session = await ort.InferenceSession.create(files.get("unet.onnx")!.data, { executionProviders: ["wasm"] });
+      const onnx = await session.run({
+        sample: new ort.Tensor("float32", await x.data(), [2, 3, 16, 16]),
+        timestep: new ort.Tensor("float32", Float32Array.from([10, 500]), [2]),
+      });
+      const theirs = onnx.out_sample.data as Float32Array;
+      const scale = Math.max(1, ...values.map(Math.abs));
+      expect(Math.max(...values.map((v, i) => Math.abs(theirs[i] - v) / (2e-4 * scale + 1e-3 * Math.abs(v))))).toBeLessThan(1);
+      await session.release();
       for (const t of [x, out]) t.dispose();
       model.dispose();
     } finally {

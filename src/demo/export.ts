@@ -8,8 +8,10 @@
  *   unet/diffusion_pytorch_model.safetensors  the EMA weights, F32
  *   scheduler/scheduler_config.json           the training schedule
  *   training_state.json                       a class-conditional model's classes and guidance (only then)
+ *   unet.onnx                                 the same U-Net as an ONNX graph (exportUNetOnnx), its scheduler config
+ *                                             and classes in the metadata, for any ONNX runtime
  */
-import type { DDPMScheduler, UNet2DModel } from "../index.js";
+import { type DDPMScheduler, exportUNetOnnx, type UNet2DModel } from "../index.js";
 import { formatModelIndex, formatSchedulerConfig, formatUNetConfig, sortedJson } from "../io/diffusers.js";
 import { serializeSafetensors } from "../io/safetensors.js";
 import { zipStore } from "./zip.js";
@@ -24,15 +26,19 @@ interface ExportedClasses {
 /** The zip of the diffusers folder for `model` (the EMA weights) trained on `scheduler`'s schedule. */
 export async function diffusersZip(model: UNet2DModel, scheduler: DDPMScheduler, classes: ExportedClasses): Promise<Uint8Array> {
   const encode = (text: string) => new TextEncoder().encode(text);
+  const state = await model.stateDict();
   const files = [
     { path: "model_index.json", data: encode(formatModelIndex()) },
     { path: "unet/config.json", data: encode(formatUNetConfig(model.configJSON())) },
-    { path: "unet/diffusion_pytorch_model.safetensors", data: serializeSafetensors(await model.stateDict(), { format: "pt" }) },
+    { path: "unet/diffusion_pytorch_model.safetensors", data: serializeSafetensors(state, { format: "pt" }) },
     { path: "scheduler/scheduler_config.json", data: encode(formatSchedulerConfig(scheduler.toJSON())) },
   ];
+  const metadata: Record<string, string> = { scheduler_config: JSON.stringify(scheduler.toJSON()) };
   if (classes.numClasses !== null) {
     const { step, numClasses, unconditionalLabel, guidance } = classes;
     files.push({ path: "training_state.json", data: encode(sortedJson({ step, data: { numClasses, unconditionalLabel, guidance } })) });
+    metadata.classes = JSON.stringify({ numClasses, unconditionalLabel, guidance });
   }
+  files.push({ path: "unet.onnx", data: exportUNetOnnx(model.configJSON(), state, { metadata }) });
   return zipStore(files);
 }
