@@ -121,6 +121,14 @@ describe("ddpm train: resume, the lock, and a save killed half-way", { timeout: 
     }
     const state = JSON.parse(readFileSync(join(split, "checkpoint", "training_state.json"), "utf8"));
     expect(state.train).toMatchObject({ seed: 7, randomFlip: true, checkpointEvery: 2, steps: 4, batchSize: 4 });
+    // The run folder's U-Net as an ONNX file (the EMA weights; test/onnx.test.ts runs such files), never overwritten.
+    const onnx = join(root, "split.onnx");
+    const exported = await run(["export", "--model", split, "--onnx", onnx]);
+    expect(exported.code, exported.output).toBe(0);
+    expect(exported.output).toMatch(/wrote .*split\.onnx \([\d.]+ MiB\) from .*checkpoint\/unet \(the EMA weights\)/);
+    const again = await run(["export", "--model", split, "--onnx", onnx]);
+    expect([again.code, again.output]).toEqual([1, expect.stringMatching(/split\.onnx exists; choose another --onnx/)]);
+    expect((await run(["export", "--model", split])).output).toMatch(/--onnx FILE is required/);
   });
 
   it("two runs on one folder: the second is refused, naming the first's PID", async () => {
