@@ -252,9 +252,9 @@ async function runDemo(url: string, query: string, trainSeconds: number, downloa
 }
 
 /**
- * The step times the page recorded: the median step after step 2 (the steps between which no grid was drawn), the
- * warm-up, and each grid's time: the gap between the step before it and the step after it, less one median step
- * (a grid that Stop cut short counts until Stop).
+ * The step times the page recorded: the median step after step 2 (between counts with no grid drawn between
+ * them), the warm-up to step 2, and each grid's time: the gap between the counts around it less the steps trained
+ * in that gap at the median step (a grid that Stop cut short counts until Stop).
  */
 function stepTiming(record: PageRecord) {
   const { steps, draws } = record;
@@ -267,14 +267,15 @@ function stepTiming(record: PageRecord) {
   const step = median(intervals);
   let gridMs = 0;
   for (const d of draws) {
-    const before = steps.filter(([t]) => t < d).at(-1)?.[0] ?? d;
-    const after = steps.find(([t]) => t > d)?.[0];
-    gridMs += after === undefined ? record.stop - d : after - before - step;
+    const before = steps.filter(([t]) => t < d).at(-1);
+    const after = steps.find(([t]) => t > d);
+    if (before) gridMs += after === undefined ? record.stop - d : after[0] - before[0] - (after[1] - before[1]) * step;
   }
-  const step2 = steps.find(([, s]) => s >= 2)?.[0];
+  // Step 2's time: the first step counted after it, less a median step for each step since (logEvery > 1 skips some).
+  const [firstAfter, firstStep] = steps.find(([, s]) => s >= 2) ?? [Number.NaN, 2];
   return {
     medianStepSeconds: step / 1000,
-    warmUpSeconds: step2 === undefined ? Number.NaN : (step2 - record.start) / 1000,
+    warmUpSeconds: (firstAfter - (firstStep - 2) * step - record.start) / 1000,
     grids: draws.length,
     gridSeconds: gridMs / 1000,
     stepsForGrids: step > 0 ? gridMs / step : 0,
@@ -436,15 +437,22 @@ const lines = [
     `Its step 2, the first after the autotune, comes ${fixed(demo.warmUpSeconds)} s after Start; the CLI logs step ` +
     `${cli.progress[0]?.[1] ?? "?"} ${fixed(cli.progress[0]?.[0] ?? Number.NaN)} s after its start.`,
   "",
-  `The demo's defaults: ${demo.grids} live sample grid${demo.grids === 1 ? "" : "s"} (16 samples, DDIM 20, every 50 steps) ` +
-    `take ${fixed(demo.gridSeconds)} s, ${fixed(demo.stepsForGrids)} steps at its median step; the loss is read back every step.` +
+  `The demo's defaults: live sample grids (16 samples, DDIM 20, every 50 steps): ${demo.grids}, ${fixed(demo.gridSeconds)} s, ` +
+    `${fixed(demo.stepsForGrids)} steps at its median step; the loss is read back every step.` +
     (variantRuns.length
       ? ` The same window with URL parameters: ${variantRuns
           .map((v) => `${v.query}: ${v.steps} steps (${signed(v.steps - demo.steps)}, median step ${fixed(1000 * v.medianStepSeconds)} ms)`)
           .join("; ")}.`
       : ""),
   "",
-  `Samples: [CLI](${base}-cli.png), [demo](${base}-demo.png).`,
+  `Samples: [CLI](${base}-cli.png), [demo](${base}-demo.png). The CLI's job printed Fréchet d² ` +
+    `${
+      cli.printed
+        .find((l) => l.includes("Fréchet"))
+        ?.trim()
+        .split(/\s+/)[2] ?? "?"
+    } for its own samples.png; drawn again ` +
+    `here from its checkpoint: ${fixed(cliSide.figures.frechet, 3)}.`,
 ];
 await writeFile(`${out}.md`, `${lines.join("\n")}\n`);
 console.log(lines.join("\n"));
