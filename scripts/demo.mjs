@@ -19,6 +19,23 @@ import { portFromArgs, serve } from "./serve.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
+/** The Chromium that drives the page headless (Debian's; scripts/install.sh installs it). */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+/**
+ * WebGPU in headless Chromium on SwiftShader, with a working WebGPU canvas: --use-angle=swiftshader gives WebGPU
+ * canvases a compositor path (without --use-vulkan and --use-angle, showing one loses the WebGPU instance). The
+ * page names the same flags when it finds no WebGPU (src/demo/main.ts); the screenshots, the browser tests and
+ * bench/demo-run.ts launch with them.
+ */
+export const WEBGPU_CHROMIUM_FLAGS = [
+  "--enable-unsafe-webgpu",
+  "--enable-features=Vulkan",
+  "--use-vulkan=swiftshader",
+  "--use-webgpu-adapter=swiftshader",
+  "--use-angle=swiftshader",
+];
+
 /** Bundle the page's script into outDir and copy its static files. */
 export async function buildDemoPage(outDir) {
   mkdirSync(outDir, { recursive: true });
@@ -76,17 +93,9 @@ async function takeScreenshots(url, outDir, steps = 300) {
   const { default: puppeteer } = await import("puppeteer");
   mkdirSync(outDir, { recursive: true });
   const browser = await puppeteer.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    executablePath: CHROMIUM_PATH,
     headless: true,
-    args: [
-      "--headless=new",
-      "--no-sandbox",
-      "--enable-unsafe-webgpu",
-      "--enable-features=Vulkan",
-      "--use-vulkan=swiftshader",
-      "--use-webgpu-adapter=swiftshader",
-      "--use-angle=swiftshader",
-    ],
+    args: ["--headless=new", "--no-sandbox", ...WEBGPU_CHROMIUM_FLAGS],
     protocolTimeout: 600_000,
   });
   try {

@@ -7,6 +7,9 @@
 // modules ("module" entries) instead of loaded as Node's CommonJS build: only the ES modules can register tfjs's
 // gradients (@tensorflow/tfjs-core/dist/register_all_gradients), and registering them into one tfjs-core
 // instance needs every tfjs module to come from the same build.
+//
+// The repository's scripts (scripts/*.mjs) stay out of the bundle and are imported from where they are: they find
+// the repository from their own location (import.meta.url), which inside the bundle would be the cache folder.
 
 import { mkdirSync } from "node:fs";
 import { basename, resolve } from "node:path";
@@ -23,6 +26,15 @@ if (!entry) {
 const outdir = resolve(tfjsEsm ? "node_modules/.cache/ddpm-webgpu/bench" : "node_modules/.cache/ddpm-webgpu");
 mkdirSync(outdir, { recursive: true });
 const outfile = resolve(outdir, `${basename(entry, ".ts")}.mjs`);
+const scriptsInPlace = {
+  name: "scripts-in-place",
+  setup(b) {
+    b.onResolve({ filter: /^\.{1,2}\/(.*\/)?scripts\/[\w.-]+\.mjs$/ }, (args) => ({
+      path: pathToFileURL(resolve(args.resolveDir, args.path)).href,
+      external: true,
+    }));
+  },
+};
 await build({
   entryPoints: [entry],
   outfile,
@@ -34,6 +46,7 @@ await build({
   loader: { ".wgsl": "text" },
   // onnxruntime-web stays a package: it loads its .wasm from beside its own files.
   external: ["webgpu", "pngjs", "mnist", "puppeteer", "esbuild", "onnxruntime-web", ...(tfjsEsm ? [] : ["@tensorflow/*"])],
+  plugins: [scriptsInPlace],
   sourcemap: "inline",
   logLevel: "warning",
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },

@@ -22,7 +22,7 @@ import { PNG } from "pngjs";
 import puppeteer, { type Browser, type ElementHandle, type Page } from "puppeteer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildBrowserBundle, buildBrowserEntry } from "../scripts/build.mjs";
-import { buildDemo } from "../scripts/demo.mjs";
+import { buildDemo, CHROMIUM_PATH, WEBGPU_CHROMIUM_FLAGS } from "../scripts/demo.mjs";
 import { serve } from "../scripts/serve.mjs";
 import { decodeDataset } from "../src/demo/dataset-file.js";
 import { loadMnist } from "../src/io/mnist.js";
@@ -33,15 +33,6 @@ import { testEngine } from "./helpers/engine.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const OUT = join(ROOT, "node_modules/.cache/ddpm-webgpu/browser-test");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-/** WebGPU in headless Chromium on SwiftShader; --use-angle=swiftshader gives WebGPU canvases a compositor path. */
-const WEBGPU_FLAGS = [
-  "--enable-unsafe-webgpu",
-  "--enable-features=Vulkan",
-  "--use-vulkan=swiftshader",
-  "--use-webgpu-adapter=swiftshader",
-  "--use-angle=swiftshader",
-];
 /** Without --use-vulkan and --use-angle, compute works but showing a WebGPU canvas loses the WebGPU instance. */
 const CANVAS_LOSING_FLAGS = ["--enable-unsafe-webgpu", "--enable-features=Vulkan", "--use-webgpu-adapter=swiftshader"];
 const BROWSER_ARGS = [
@@ -52,7 +43,7 @@ const BROWSER_ARGS = [
   "--disable-sync",
   "--no-first-run",
 ];
-const CHROME_ARGS = [...BROWSER_ARGS, ...WEBGPU_FLAGS];
+const CHROME_ARGS = [...BROWSER_ARGS, ...WEBGPU_CHROMIUM_FLAGS];
 
 let browser: Browser | null = null;
 const otherBrowsers: Browser[] = [];
@@ -144,8 +135,8 @@ function readmeBlocks(heading: string): { lang: string; code: string }[] {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`no Chromium at ${CHROMIUM} (scripts/install.sh installs Debian's chromium; CHROMIUM_PATH overrides)`);
+  if (!existsSync(CHROMIUM_PATH))
+    throw new Error(`no Chromium at ${CHROMIUM_PATH} (scripts/install.sh installs Debian's chromium; CHROMIUM_PATH overrides)`);
   rmSync(join(OUT, "fixtures"), { recursive: true, force: true });
   rmSync(join(OUT, "readme"), { recursive: true, force: true });
   rmSync(join(OUT, "downloads"), { recursive: true, force: true });
@@ -161,7 +152,7 @@ beforeAll(async () => {
   writeRunFolder(join(OUT, "fixtures/run"));
   writePictureFolder(join(OUT, "fixtures/pictures"));
   server = await serve(OUT, { port: 0 });
-  browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: CHROME_ARGS, protocolTimeout: 240_000 });
+  browser = await puppeteer.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROME_ARGS, protocolTimeout: 240_000 });
   page = await openPage("index.html");
   await page.waitForFunction(() => document.body.dataset.ready, { timeout: 60_000 });
   const ready = await page.evaluate(() => document.body.dataset.ready);
@@ -448,7 +439,7 @@ describe("headless Chrome", () => {
       expect(status.kind).toBe("error");
       expect(status.phase).toBe("failed");
       expect(status.text).toMatch(/^Starting the page failed: This browser has no WebGPU/);
-      expect(status.text.match(/--[\w-]+(=[\w,]+)?/g)).toEqual(WEBGPU_FLAGS);
+      expect(status.text.match(/--[\w-]+(=[\w,]+)?/g)).toEqual(WEBGPU_CHROMIUM_FLAGS);
     } finally {
       await demo.close();
     }
@@ -458,7 +449,7 @@ describe("headless Chrome", () => {
     timeout: 400_000,
   }, async () => {
     const losing = await puppeteer.launch({
-      executablePath: CHROMIUM,
+      executablePath: CHROMIUM_PATH,
       headless: true,
       args: [...BROWSER_ARGS, ...CANVAS_LOSING_FLAGS],
       protocolTimeout: 240_000,
