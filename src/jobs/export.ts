@@ -18,7 +18,7 @@ export async function exportOnnxJob(options: {
   log?: (line: string) => void;
 }): Promise<{ bytes: number; source: string }> {
   const log = options.log ?? ((line: string) => console.log(line));
-  if (await pathExists(options.out)) throw new Error(`${options.out} exists; choose another --out (an export never overwrites)`);
+  if (await pathExists(options.out)) throw new Error(`${options.out} exists; choose another --onnx (an export never overwrites)`);
   const { model, scheduler, source, classes } = await loadModelForSampling(options.engine, options.dir, {
     defaultScheduler: options.defaultScheduler,
     log,

@@ -547,6 +547,10 @@ async function train(options: TrainJobOptions, run: TrainingRun, budget: Budget,
   // A resumed run's log continues the clock of the run it resumes.
   const secondsBefore = history.at(-1)?.seconds ?? 0;
   const progress = options.progress ?? log;
+  // The kernel autotune's seconds (after the first step) are no step's price: the budget and the ETA leave them out,
+  // or a short budget would read the first log's rate as the rate of every step.
+  let autotuneSeconds = 0;
+  const logAutotune = autotuneLog(log, "training");
   await trainLoop({
     engine,
     model: run.model.asDenoiser(),
@@ -556,10 +560,13 @@ async function train(options: TrainJobOptions, run: TrainingRun, budget: Budget,
     state,
     conditional: run.conditional,
     shouldStop: () => performance.now() > budget.trainingDeadline,
-    onAutotune: autotuneLog(log, "training"),
+    onAutotune: (results, seconds) => {
+      autotuneSeconds += seconds;
+      logAutotune(results, seconds);
+    },
     onLog: (r) => {
       history.push({ step: r.step, loss: r.loss, seconds: secondsBefore + r.seconds });
-      const rate = (r.step - startStep) / Math.max(r.seconds, 1e-9);
+      const rate = (r.step - startStep) / Math.max(r.seconds - autotuneSeconds, 1e-9);
       budget.observe(rate);
       const remaining = Math.max(0, Math.min((config.steps - r.step) / rate, (budget.trainingDeadline - performance.now()) / 1000));
       progress(
