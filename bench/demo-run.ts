@@ -428,8 +428,8 @@ const lines = [
     `${pct(real.confidentRate.mean)} ± ${pct(real.confidentRate.sd)} | | ${fixed(real.frechet.mean, 1)} ± ${fixed(real.frechet.sd, 1)} |`,
   "",
   `The clock is the CLI's: \`--minutes\` is the budget of the whole job from its process start: the data load, the ` +
-    `kernel autotune and training, then the final checkpoint, samples, trajectory and evaluator, priced at the training ` +
-    `loop's mean step so far (autotune included); here they take ${fixed(cliAfterTraining)} s and the job ` +
+    `kernel autotune and training, then the final checkpoint, samples, trajectory and evaluator, priced at a training ` +
+    `step's time between logged steps (the autotune left out); here they take ${fixed(cliAfterTraining)} s and the job ` +
     `${fixed(cli.exitSeconds)} s of its ${fixed(minutes * 60)}. The demo's clock starts at the Start click (its data ` +
     `load, model, compilation and autotune count; the page's load before it does not); Stop is pressed ` +
     `${fixed(demo.windowSeconds)} s later, the budget less the CLI's ${fixed(cliAfterTraining)} s after training ` +
@@ -437,8 +437,8 @@ const lines = [
     `Its step 2, the first after the autotune, comes ${fixed(demo.warmUpSeconds)} s after Start; the CLI logs step ` +
     `${cli.progress[0]?.[1] ?? "?"} ${fixed(cli.progress[0]?.[0] ?? Number.NaN)} s after its start.`,
   "",
-  `The demo's defaults: live sample grids (16 samples, DDIM 20, every 50 steps): ${demo.grids}, ${fixed(demo.gridSeconds)} s, ` +
-    `${fixed(demo.stepsForGrids)} steps at its median step; the loss is read back every step.` +
+  `The demo's defaults: ${demo.grids} live sample grids (16 samples, DDIM 20, every 50 steps) took ${fixed(demo.gridSeconds)} s, ` +
+    `the time of ${fixed(demo.stepsForGrids)} steps at its median step; the loss is read back every step.` +
     (variantRuns.length
       ? ` The same window with URL parameters: ${variantRuns
           .map((v) => `${v.query}: ${v.steps} steps (${signed(v.steps - demo.steps)}, median step ${fixed(1000 * v.medianStepSeconds)} ms)`)

@@ -13,7 +13,8 @@
  *   --filter=TEXT              only rows whose name contains TEXT (e.g. conv2d, matmul, AdamW, unet)
  *   --no-peer                  skip TensorFlow.js
  *   --ort-repeats=N            timed forward passes of ONNX Runtime Web per provider, every config (default mnist-16 3,
- *                              cifar10 2; quick 2 and 1), after one warm-up run
+ *                              cifar10 2; quick 2 and 1), after its checked first run and one more warm-up run
+ *                              (mnist-16; none for cifar10)
  *   --no-ort                   skip ONNX Runtime Web
  *   --out=DIR                  where results go (default bench/results)
  */

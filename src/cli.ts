@@ -8,7 +8,7 @@ import { loadImageFolder } from "./io/images.js";
 import { loadMnist } from "./io/mnist.js";
 import { evalJob } from "./jobs/eval.js";
 import { evaluateSamplesJob } from "./jobs/evaluate-samples.js";
-import { exportOnnxJob } from "./jobs/export.js";
+import { checkExportTarget, exportOnnxJob } from "./jobs/export.js";
 import { loadModelForSampling, sampleJob } from "./jobs/sample.js";
 import { trainJob } from "./jobs/train.js";
 import { PRESETS } from "./presets.js";
@@ -372,6 +372,7 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Option
       if (!dir) throw new Error("export: --model DIR is required");
       const out = o.string("onnx");
       if (!out) throw new Error("export: --onnx FILE is required");
+      await checkExportTarget(out);
       const engine = await createEngine();
       const { bytes, source } = await exportOnnxJob({ engine, dir, out, defaultScheduler: o.flag("default-scheduler") });
       console.log(

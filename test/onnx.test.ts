@@ -3,13 +3,14 @@
  * included, exported with their weights and run in ONNX Runtime Web's WASM provider (ORT's own CPU kernels),
  * against our forward pass on the same inputs; the export's refusals; the CLI job's file.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-web";
 import { afterAll, describe, expect, it } from "vitest";
 import { DDPMScheduler, type Engine, exportUNetOnnx, type StateDict, UNet2DModel } from "../src/index.js";
 import { writeDiffusersUNet, writeSchedulerConfig } from "../src/io/diffusers.js";
+import { writeFilesAtomic } from "../src/io/fs.js";
 import { exportOnnxJob } from "../src/jobs/export.js";
 import { testEngine } from "./helpers/engine.js";
 
@@ -195,6 +196,12 @@ describe("exportUNetOnnx refuses weights that do not fit the config", () => {
     shortcut.set("mid_block.resnets.0.conv_shortcut.weight", { shape: [8, 8, 1, 1], data: new Float32Array(64) });
     expect(() => exportUNetOnnx(config, shortcut)).toThrow("no place for: mid_block.resnets.0.conv_shortcut.weight");
     expect(() => exportUNetOnnx({ ...config, act_fn: "gelu" }, state)).toThrow("act_fn");
+    // A shift equal to half the embedding width divides by zero: refused, as the engine's own embedding refuses it.
+    const shifted = new UNet2DModel(engine, { ...config, freq_shift: 4 });
+    const shiftedState = await shifted.stateDict();
+    shifted.dispose();
+    expect(() => exportUNetOnnx({ ...config, freq_shift: 4 }, shiftedState)).toThrow("freq_shift = 4 equals half the embedding width (4)");
+    expect(() => exportUNetOnnx(config, state, { metadata: { unet_config: "{}" } })).toThrow("'unet_config' is the export's own");
   });
 });
 
@@ -224,5 +231,10 @@ describe("ddpm export (exportOnnxJob)", () => {
     expect(worstViolation(theirs, ours)).toBeLessThan(1);
     await expect(exportOnnxJob({ engine, dir, out })).rejects.toThrow(`${out} exists`);
     expect(new Uint8Array(readFileSync(out))).toEqual(file);
+    // A file that appears while an export runs is not replaced either (the final step links, it does not rename).
+    await expect(writeFilesAtomic([{ path: out, data: new Uint8Array(3) }], { exclusive: true })).rejects.toThrow("EEXIST");
+    expect(new Uint8Array(readFileSync(out))).toEqual(file);
+    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    await expect(exportOnnxJob({ engine, dir, out: join(dir, "missing", "unet.onnx") })).rejects.toThrow("does not exist");
   });
 });

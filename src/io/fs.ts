@@ -56,8 +56,12 @@ export async function readJson(path: string): Promise<Record<string, unknown>> {
  * to disk (fsync), and only when every one of them is complete are they renamed over their targets, in the order
  * given (rename is atomic within a folder). If anything fails before the renames, the targets are untouched and
  * the temporary files are removed. Put the file that others refer to last (e.g. a config after its weights).
+ * With `exclusive`, a target that exists is an error instead of being replaced.
  */
-export async function writeFilesAtomic(files: { path: string; data: Uint8Array | string }[]): Promise<void> {
+export async function writeFilesAtomic(
+  files: { path: string; data: Uint8Array | string }[],
+  options: { exclusive?: boolean } = {},
+): Promise<void> {
   const { fs, path } = await nodeModules();
   const pending: { tmp: string; target: string }[] = [];
   let renamed = 0;
@@ -77,7 +81,11 @@ export async function writeFilesAtomic(files: { path: string; data: Uint8Array |
       }
     }
     for (const { tmp, target } of pending) {
-      await fs.rename(tmp, target);
+      if (options.exclusive) {
+        // A hard link fails where the target exists (EEXIST), where a rename would replace it.
+        await fs.link(tmp, target);
+        await fs.rm(tmp, { force: true });
+      } else await fs.rename(tmp, target);
       renamed++;
     }
   } catch (error) {

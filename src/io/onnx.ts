@@ -88,7 +88,7 @@ class ProtoWriter {
     return this.bytes(field, inner.finish());
   }
 
-  /** Integers as one packed field (proto3's encoding of repeated scalars). */
+  /** Integers as one packed field (which proto2 parsers, onnx.proto's, read as the repeated field). */
   packedInts(field: number, values: readonly number[]): this {
     const inner = new ProtoWriter();
     for (const v of values) inner.varint(v);
@@ -251,15 +251,21 @@ function writeAttribute(w: ProtoWriter, name: string, value: AttributeValue): vo
   else w.int(3, value.int).int(20, AttributeType.int);
 }
 
+/** raw_data is little-endian: on a little-endian host a Float32Array's bytes are written as they are. */
+const LITTLE_ENDIAN = new Uint8Array(Float32Array.of(1).buffer)[3] === 0x3f;
+
 function writeTensor(w: ProtoWriter, init: Initializer): void {
   for (const d of init.dims) w.int(1, d);
   w.int(2, DataType[init.type]).string(8, init.name);
   let raw: Uint8Array;
   if (init.type === "float") {
-    const values = Float32Array.from(init.values);
-    raw = new Uint8Array(values.length * 4);
-    const view = new DataView(raw.buffer);
-    for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i], true);
+    const values = init.values instanceof Float32Array ? init.values : Float32Array.from(init.values);
+    if (LITTLE_ENDIAN) raw = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+    else {
+      raw = new Uint8Array(values.length * 4);
+      const view = new DataView(raw.buffer);
+      for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i], true);
+    }
   } else {
     raw = new Uint8Array(init.values.length * 8);
     const view = new DataView(raw.buffer);

@@ -547,9 +547,11 @@ async function train(options: TrainJobOptions, run: TrainingRun, budget: Budget,
   // A resumed run's log continues the clock of the run it resumes.
   const secondsBefore = history.at(-1)?.seconds ?? 0;
   const progress = options.progress ?? log;
-  // The kernel autotune's seconds (after the first step) are no step's price: the budget and the ETA leave them out,
-  // or a short budget would read the first log's rate as the rate of every step.
+  // A step's price, for the budget and the ETA: the time between logged steps, less the kernel autotune's seconds
+  // in between. The first logged step is only the baseline: its time holds the pipelines' compilation (and, logged
+  // after the autotune, the autotune), which read as every step's price would stop a short budget at once.
   let autotuneSeconds = 0;
+  let baseline: { step: number; seconds: number; autotuneSeconds: number } | null = null;
   const logAutotune = autotuneLog(log, "training");
   await trainLoop({
     engine,
@@ -566,8 +568,13 @@ async function train(options: TrainJobOptions, run: TrainingRun, budget: Budget,
     },
     onLog: (r) => {
       history.push({ step: r.step, loss: r.loss, seconds: secondsBefore + r.seconds });
-      const rate = (r.step - startStep) / Math.max(r.seconds - autotuneSeconds, 1e-9);
-      budget.observe(rate);
+      let rate = (r.step - startStep) / Math.max(r.seconds - autotuneSeconds, 1e-9);
+      if (!baseline) baseline = { step: r.step, seconds: r.seconds, autotuneSeconds };
+      else {
+        const seconds = r.seconds - baseline.seconds - (autotuneSeconds - baseline.autotuneSeconds);
+        rate = (r.step - baseline.step) / Math.max(seconds, 1e-9);
+        budget.observe(rate);
+      }
       const remaining = Math.max(0, Math.min((config.steps - r.step) / rate, (budget.trainingDeadline - performance.now()) / 1000));
       progress(
         `step ${r.step}/${config.steps}  loss ${r.loss.toFixed(4)}  |g| ${r.gradNorm.toFixed(2)}  lr ${r.learningRate.toExponential(1)}  ` +

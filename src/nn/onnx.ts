@@ -38,12 +38,20 @@ export interface OnnxExportOptions {
  */
 export function exportUNetOnnx(config: Record<string, unknown>, state: StateDict, options: OnnxExportOptions = {}): Uint8Array {
   const c = resolveUNetConfig(config);
+  if (options.metadata && "unet_config" in options.metadata) {
+    throw new Error("exportUNetOnnx: the metadata key 'unet_config' is the export's own (the model's config)");
+  }
   const builder = new UNetGraph(c, state);
   return builder.graph.serialize(
     { name: "ddpm-webgpu", version: options.producerVersion },
     options.docString ?? "UNet2DModel (diffusers structure)",
-    { unet_config: JSON.stringify({ _class_name: "UNet2DModel", ...c }), ...options.metadata },
+    { unet_config: JSON.stringify({ _class_name: "UNet2DModel", ...withoutBookkeeping(config) }), ...options.metadata },
   );
+}
+
+/** The config as given (a diffusers config.json's keys), without diffusers' "_" bookkeeping. */
+function withoutBookkeeping(config: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(config).filter(([key]) => !key.startsWith("_")));
 }
 
 /** One pass over the structure, adding each block's nodes to the graph. */
@@ -149,6 +157,11 @@ class UNetGraph {
   private timeEmbedding(timestep: string, dim: number): string {
     const g = this.graph;
     const half = Math.floor(dim / 2);
+    if (half >= 1 && Math.fround(half - this.c.freq_shift) === 0) {
+      throw new Error(
+        `exportUNetOnnx: freq_shift = ${this.c.freq_shift} equals half the embedding width (${half}): its frequencies divide by zero`,
+      );
+    }
     const frequencies = timestepFrequencies(half, this.c.freq_shift, 10000);
     const column = g.op("Unsqueeze", [timestep, g.ints([1])], "time_proj.column");
     const args = g.op("Mul", [column, g.weight("time_proj.frequencies", [half], frequencies.subarray(0, half))], "time_proj.args");
