@@ -13,6 +13,7 @@ import { writeDiffusersUNet, writeSchedulerConfig } from "../src/io/diffusers.js
 import { writeFilesAtomic } from "../src/io/fs.js";
 import { exportOnnxJob } from "../src/jobs/export.js";
 import { testEngine } from "./helpers/engine.js";
+import { goldenOutputViolation } from "./helpers/golden-unet.js";
 
 /** ORT on one thread: the test machine's cores belong to the other test files. */
 ort.env.wasm.numThreads = 1;
@@ -21,18 +22,6 @@ const dirs: string[] = [];
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
-
-/** The golden U-Net output bound (NUMERICS.md): two f32 implementations with different summation orders. */
-function worstViolation(theirs: Float32Array, ours: Float32Array): number {
-  let maxAbs = 0;
-  for (const v of ours) maxAbs = Math.max(maxAbs, Math.abs(v));
-  let worst = 0;
-  for (let i = 0; i < ours.length; i++) {
-    const tolerance = 2e-4 * Math.max(1, maxAbs) + 1e-3 * Math.abs(ours[i]);
-    worst = Math.max(worst, Math.abs(theirs[i] - ours[i]) / tolerance);
-  }
-  return worst;
-}
 
 interface Case {
   name: string;
@@ -158,7 +147,7 @@ describe("exportUNetOnnx in ONNX Runtime Web (WASM provider) against our forward
       expect(outputs).toEqual(["out_sample"]);
       // The outputs are not trivially small: a wrong graph could not pass by scale alone.
       expect(Math.max(...ours.map(Math.abs))).toBeGreaterThan(0.1);
-      expect(worstViolation(theirs, ours)).toBeLessThan(1);
+      expect(goldenOutputViolation(theirs, ours)).toBeLessThan(1);
     });
   }
 
@@ -170,7 +159,7 @@ describe("exportUNetOnnx in ONNX Runtime Web (WASM provider) against our forward
     const other: Case = { ...c, shape: [1, 1, 4, 12], timesteps: [250] };
     const { ours, theirs } = await bothOutputs(engine, model, bytes, other, 3);
     model.dispose();
-    expect(worstViolation(theirs, ours)).toBeLessThan(1);
+    expect(goldenOutputViolation(theirs, ours)).toBeLessThan(1);
   });
 });
 
@@ -228,7 +217,7 @@ describe("ddpm export (exportOnnxJob)", () => {
     expect(text).toContain('"num_train_timesteps":50');
     const { ours, theirs } = await bothOutputs(engine, model, file, c, 21);
     model.dispose();
-    expect(worstViolation(theirs, ours)).toBeLessThan(1);
+    expect(goldenOutputViolation(theirs, ours)).toBeLessThan(1);
     await expect(exportOnnxJob({ engine, dir, out })).rejects.toThrow(`${out} exists`);
     expect(new Uint8Array(readFileSync(out))).toEqual(file);
     // A file that appears while an export runs is not replaced either (the final step links, it does not rename).

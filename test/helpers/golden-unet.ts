@@ -24,6 +24,19 @@ function maxAbs(a: ArrayLike<number>): number {
 }
 
 /**
+ * The worst error of a U-Net output `actual` against `expected` as a multiple of the golden output bound,
+ * |a − b| ≤ 2e-4·max(1, max|b|) + 1e-3·|b| (≤ 1 passes).
+ */
+export function goldenOutputViolation(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  const scale = Math.max(1, maxAbs(expected));
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) {
+    worst = Math.max(worst, Math.abs(actual[i] - expected[i]) / (2e-4 * scale + 1e-3 * Math.abs(expected[i])));
+  }
+  return worst;
+}
+
+/**
  * Runs `model` forward and backward on the golden batch (x, timesteps, optional class_labels, target) and checks
  * the output, the loss and every parameter's gradient against the fixture. Returns the worst output error as a
  * fraction of its tolerance. The caller keeps (and disposes) the model.
@@ -51,11 +64,7 @@ export async function checkGoldenUNet(engine: Engine, name: string, model: UNet2
     const expectedOut = get("output").data;
     const out = await outputs.out.data();
     check(out.length === expectedOut.length, `${name}: output has ${out.length} values, the fixture ${expectedOut.length}`);
-    const scale = Math.max(1, maxAbs(expectedOut));
-    let worst = 0;
-    for (let i = 0; i < out.length; i++) {
-      worst = Math.max(worst, Math.abs(out[i] - expectedOut[i]) / (2e-4 * scale + 1e-3 * Math.abs(expectedOut[i])));
-    }
+    const worst = goldenOutputViolation(out, expectedOut);
     check(worst <= 1, `${name}: output error / tolerance = ${worst.toFixed(2)}`);
     const loss = await outputs.loss.item();
     const expectedLoss = get("loss").data[0];
