@@ -19,9 +19,9 @@ import { parseSafetensors } from "../src/io/safetensors.js";
 import { evalJob } from "../src/jobs/eval.js";
 import { loadModelForSampling, sampleJob } from "../src/jobs/sample.js";
 import { trainJob } from "../src/jobs/train.js";
-import { checkObjective, checkTrainConfig, createTrainState, TRAIN_DEFAULTS, trainLoop } from "../src/train.js";
+import { checkObjective, checkTrainConfig, TRAIN_DEFAULTS } from "../src/train.js";
 import { testEngine } from "./helpers/engine.js";
-import { PointDenoiser } from "./helpers/point-denoiser.js";
+import { PointDenoiser, trainPointDenoiser } from "./helpers/point-denoiser.js";
 import { tinyUNet } from "./helpers/unet-configs.js";
 import { rng } from "./reference/tensor.js";
 
@@ -55,21 +55,8 @@ function quantisedMixture(count: number, seed: number): Float32Array {
 async function trainPoints(model: PointDenoiser, scheduler: DDPMScheduler, loss: "vlb" | "hybrid") {
   const data: Dataset = { images: quantisedMixture(2048, 1), labels: null, count: 2048, channels: 2, height: 1, width: 1 };
   const config = { ...TRAIN_DEFAULTS, loss, steps: 300, batchSize: 64, learningRate: 3e-3, warmupSteps: 20, logEvery: 50 };
-  const state = createTrainState(engine, model, config);
-  const losses: number[] = [];
   const started = performance.now();
-  await trainLoop({
-    engine,
-    model: { forward: (x, t) => model.forward(x, t), parameters: () => model.parameters() },
-    scheduler,
-    data,
-    config,
-    state,
-    conditional: false,
-    onLog: (r) => {
-      losses.push(r.loss);
-    },
-  });
+  const { state, losses } = await trainPointDenoiser(engine, model, scheduler, data, config);
   state.optimizer.dispose();
   state.ema.dispose();
   return { losses, seconds: (performance.now() - started) / 1000, steps: config.steps };

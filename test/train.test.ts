@@ -8,9 +8,9 @@ import { DDPMScheduler } from "../src/diffusion/schedulers.js";
 import type { Engine } from "../src/index.js";
 import type { Dataset } from "../src/io/dataset.js";
 import { sampleLoop } from "../src/sample.js";
-import { checkTrainConfig, createTrainState, learningRateAt, TRAIN_DEFAULTS, trainLoop } from "../src/train.js";
+import { checkTrainConfig, learningRateAt, TRAIN_DEFAULTS } from "../src/train.js";
 import { testEngine } from "./helpers/engine.js";
-import { PointDenoiser } from "./helpers/point-denoiser.js";
+import { PointDenoiser, trainPointDenoiser } from "./helpers/point-denoiser.js";
 import { rng } from "./reference/tensor.js";
 
 let engine: Engine;
@@ -75,20 +75,7 @@ describe("DDPM training on a 2-D mixture of Gaussians", () => {
     const untrained = slicedWasserstein(await sample(5), reference);
 
     const config = { ...TRAIN_DEFAULTS, steps: 1500, batchSize: 128, learningRate: 1e-2, warmupSteps: 50, logEvery: 250, emaDecay: 0.99 };
-    const state = createTrainState(engine, model, config);
-    const losses: number[] = [];
-    await trainLoop({
-      engine,
-      model: { forward: (x, t) => model.forward(x, t), parameters: () => model.parameters() },
-      scheduler,
-      data,
-      config,
-      state,
-      conditional: false,
-      onLog: (r) => {
-        losses.push(r.loss);
-      },
-    });
+    const { state, losses } = await trainPointDenoiser(engine, model, scheduler, data, config);
     // Samples come from the EMA of the weights, as in Ho et al.
     state.ema.copyTo(sampler.parameters());
     const first = await sample(5, sampler);

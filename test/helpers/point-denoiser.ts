@@ -1,11 +1,15 @@
 /**
  * A small denoiser for 2-D points [N, 2, 1, 1]: sinusoidal time features concatenated to x, three linear layers with
- * SiLU; [N, outChannels, 1, 1] out (4 for a learned variance: the prediction, then the variance values).
+ * SiLU; [N, outChannels, 1, 1] out (4 for a learned variance: the prediction, then the variance values). And its
+ * training on a point set, as trainLoop runs Algorithm 1.
  */
+import type { DDPMScheduler } from "../../src/diffusion/schedulers.js";
 import type { Engine, Tensor } from "../../src/index.js";
+import type { Dataset } from "../../src/io/dataset.js";
 import { Linear } from "../../src/nn/layers.js";
 import { InitRandom, Module } from "../../src/nn/module.js";
 import * as ops from "../../src/ops/index.js";
+import { createTrainState, type TrainConfig, type TrainState, trainLoop } from "../../src/train.js";
 
 export class PointDenoiser extends Module {
   readonly l1: Linear;
@@ -29,4 +33,32 @@ export class PointDenoiser extends Module {
     const out = this.l3.forward(ops.silu(this.l2.forward(ops.silu(this.l1.forward(h)))));
     return ops.reshape(out, [n, this.outChannels, 1, 1]);
   }
+}
+
+/**
+ * Train `model` unconditionally on the points of `data` with `config` through trainLoop; the state (its optimiser
+ * and EMA are the caller's to use and dispose) and the losses logged every `config.logEvery` steps.
+ */
+export async function trainPointDenoiser(
+  engine: Engine,
+  model: PointDenoiser,
+  scheduler: DDPMScheduler,
+  data: Dataset,
+  config: TrainConfig,
+): Promise<{ state: TrainState; losses: number[] }> {
+  const state = createTrainState(engine, model, config);
+  const losses: number[] = [];
+  await trainLoop({
+    engine,
+    model: { forward: (x, t) => model.forward(x, t), parameters: () => model.parameters() },
+    scheduler,
+    data,
+    config,
+    state,
+    conditional: false,
+    onLog: (r) => {
+      losses.push(r.loss);
+    },
+  });
+  return { state, losses };
 }
