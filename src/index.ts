@@ -44,7 +44,15 @@ export { resolveUNetConfig, UNET_DEFAULTS, type UNet2DConfig, UNet2DModel, type 
 export * as ops from "./ops/index.js";
 export { AdamW, type AdamWOptions } from "./optim/adamw.js";
 export { clipFactor, EMA } from "./optim/ema.js";
-export { guidedDenoiser, parseTrainedClasses, type SampleOptions, type SampleResult, sampleLoop, type TrainedClasses } from "./sample.js";
+export {
+  guidedDenoiser,
+  parseTrainedClasses,
+  type SampleOptions,
+  type SampleResult,
+  sampleLoop,
+  samplerOnnx,
+  type TrainedClasses,
+} from "./sample.js";
 export {
   createTrainState,
   type LearningRateSchedule,

@@ -5,6 +5,8 @@
 import type { DDIMScheduler, DDPMScheduler } from "./diffusion/schedulers.js";
 import type { Engine, Tensor } from "./engine.js";
 import type { TuneResult } from "./gpu/tuner.js";
+import type { StateDict } from "./nn/module.js";
+import { exportUNetOnnx } from "./nn/onnx.js";
 import type { UNet2DModel } from "./nn/unet.js";
 import { add, mul, scale as scaleBy, sub } from "./ops/index.js";
 
@@ -117,6 +119,25 @@ export interface TrainedClasses {
   unconditionalLabel: number | null;
   /** The guidance scale the samples were drawn with (1 without a "no class" label). */
   guidance: number;
+}
+
+/**
+ * A U-Net as an ONNX file (exportUNetOnnx) with what a sampler in another runtime needs beside the network in its
+ * metadata: the scheduler config (`scheduler_config`) and, for a class-conditional model, its classes (`classes`).
+ * `ddpm export` and the demo's download write it.
+ */
+export function samplerOnnx(
+  model: UNet2DModel,
+  state: StateDict,
+  scheduler: DDPMScheduler | DDIMScheduler,
+  classes: TrainedClasses | null,
+): Uint8Array {
+  const metadata: Record<string, string> = { scheduler_config: JSON.stringify(scheduler.toJSON()) };
+  if (classes && classes.numClasses !== null) {
+    const { numClasses, unconditionalLabel, guidance } = classes;
+    metadata.classes = JSON.stringify({ numClasses, unconditionalLabel, guidance });
+  }
+  return exportUNetOnnx(model.configJSON(), state, { metadata });
 }
 
 /** Parse a training_state.json's text; `source` names the file in the error for invalid JSON. */

@@ -11,7 +11,7 @@
  *   unet.onnx                                 the same U-Net as an ONNX graph (exportUNetOnnx), its scheduler config
  *                                             and classes in the metadata, for any ONNX runtime
  */
-import { type DDPMScheduler, exportUNetOnnx, type UNet2DModel } from "../index.js";
+import { type DDPMScheduler, samplerOnnx, type UNet2DModel } from "../index.js";
 import { formatModelIndex, formatSchedulerConfig, formatUNetConfig, sortedJson } from "../io/diffusers.js";
 import { serializeSafetensors } from "../io/safetensors.js";
 import { zipStore } from "./zip.js";
@@ -33,12 +33,10 @@ export async function diffusersZip(model: UNet2DModel, scheduler: DDPMScheduler,
     { path: "unet/diffusion_pytorch_model.safetensors", data: serializeSafetensors(state, { format: "pt" }) },
     { path: "scheduler/scheduler_config.json", data: encode(formatSchedulerConfig(scheduler.toJSON())) },
   ];
-  const metadata: Record<string, string> = { scheduler_config: JSON.stringify(scheduler.toJSON()) };
   if (classes.numClasses !== null) {
     const { step, numClasses, unconditionalLabel, guidance } = classes;
     files.push({ path: "training_state.json", data: encode(sortedJson({ step, data: { numClasses, unconditionalLabel, guidance } })) });
-    metadata.classes = JSON.stringify({ numClasses, unconditionalLabel, guidance });
   }
-  files.push({ path: "unet.onnx", data: exportUNetOnnx(model.configJSON(), state, { metadata }) });
+  files.push({ path: "unet.onnx", data: samplerOnnx(model, state, scheduler, classes) });
   return zipStore(files);
 }

@@ -1,7 +1,7 @@
 /** `ddpm export`'s job (Node): a model folder's U-Net as an ONNX file, for any ONNX runtime. */
 import type { Engine } from "../engine.js";
 import { nodeModules, pathExists, writeFilesAtomic } from "../io/fs.js";
-import { exportUNetOnnx } from "../nn/onnx.js";
+import { samplerOnnx } from "../sample.js";
 import { loadModelForSampling } from "./sample.js";
 
 /**
@@ -24,9 +24,7 @@ export async function exportOnnxJob(options: {
     log,
   });
   try {
-    const metadata: Record<string, string> = { scheduler_config: JSON.stringify(scheduler.toJSON()) };
-    if (classes && classes.numClasses !== null) metadata.classes = JSON.stringify(classes);
-    const bytes = exportUNetOnnx(model.configJSON(), await model.stateDict(), { metadata });
+    const bytes = samplerOnnx(model, await model.stateDict(), scheduler, classes);
     await writeFilesAtomic([{ path: options.out, data: bytes }], { exclusive: true });
     return { bytes: bytes.length, source };
   } finally {
