@@ -570,11 +570,13 @@ async function onnxRows(
       rows.push(row);
       continue;
     }
-    const worst = violation(theirs, oursData, 1e-3, 4e-4);
-    if (!(worst <= 1)) await session.release();
-    row.check = `ORT ${provider} = ours ${passed(`${name} ORT ${provider} forward against ours`, worst)}`;
-    const timed = await ort.measure(session, feeds, { repeats: options.ortRepeats[name], warmup: options.ortWarmup[name] });
-    await session.release();
+    let timed: Awaited<ReturnType<typeof ort.measure>>;
+    try {
+      row.check = `ORT ${provider} = ours ${passed(`${name} ORT ${provider} forward against ours`, violation(theirs, oursData, 1e-3, 4e-4))}`;
+      timed = await ort.measure(session, feeds, { repeats: options.ortRepeats[name], warmup: options.ortWarmup[name] });
+    } finally {
+      await session.release();
+    }
     row.theirs = { ms: timed.wallMs, clock: "wall", wallMs: timed.wallMs, gpuMs: null, runs: timed.runs };
     row.speedup = timed.wallMs / ours.ms;
     log(

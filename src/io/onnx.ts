@@ -126,7 +126,7 @@ interface Initializer {
 /**
  * An ONNX graph under construction: initializers (weights and constants), nodes in topological order (each
  * node's inputs are graph inputs, initializers or outputs of earlier nodes), and the graph's inputs and outputs.
- * Value names are made unique by the builder; `op` returns the name of the node's (first) output.
+ * Value names are made unique by the builder; `op` returns the name of the node's output.
  */
 export class OnnxGraph {
   private readonly nodes: Node[] = [];
@@ -194,26 +194,17 @@ export class OnnxGraph {
   }
 
   /**
-   * Append a node; returns its outputs' names (`outputs` of them, named after `name`). An empty input name
-   * stands for an omitted optional input.
+   * Append a node with one output; returns the output's name (made from `name`). An empty input name stands for
+   * an omitted optional input.
    */
-  nodeOutputs(op: string, inputs: string[], name: string, attributes: Record<string, AttributeValue> = {}, outputs = 1): string[] {
+  op(op: string, inputs: string[], name: string, attributes: Record<string, AttributeValue> = {}): string {
     for (const input of inputs) {
       if (input !== "" && !this.names.has(input)) throw new Error(`onnx: ${op} node '${name}' reads '${input}', which is not defined yet`);
     }
     const node = this.unique(name);
-    const outs = Array.from({ length: outputs }, (_, i) => this.unique(outputs === 1 ? node : `${node}_${i}`));
-    this.nodes.push({ op, inputs, outputs: outs, name: node, attributes: Object.entries(attributes) });
-    return outs;
-  }
-
-  /** Append a node with one output; returns the output's name. */
-  op(op: string, inputs: string[], name: string, attributes: Record<string, AttributeValue> = {}): string {
-    return this.nodeOutputs(op, inputs, name, attributes)[0];
-  }
-
-  get nodeCount(): number {
-    return this.nodes.length;
+    const output = this.unique(node);
+    this.nodes.push({ op, inputs, outputs: [output], name: node, attributes: Object.entries(attributes) });
+    return output;
   }
 
   /** The ModelProto's bytes; `metadata` goes to metadata_props (key → value strings a runtime reports as they are). */
